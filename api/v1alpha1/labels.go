@@ -1,0 +1,85 @@
+package v1alpha1
+
+// Every label, annotation and finalizer Railyard reads or writes. Where a Kargo
+// key exists, the Kargo spelling is honoured too so that users can migrate
+// without touching Argo CD Applications or credential Secrets.
+const (
+	// Prefix is the prefix of every Railyard label and annotation key.
+	Prefix = "railyard.dev/"
+	// KargoPrefix is Kargo's prefix, accepted where noted for migration.
+	KargoPrefix = "kargo.akuity.io/"
+
+	// AnnotationRefresh asks for an immediate reconcile of a Warehouse, Stage,
+	// Promotion or ProjectConfig when its value changes. The handled value is
+	// echoed in status.lastHandledRefresh.
+	AnnotationRefresh = Prefix + "refresh"
+	// AnnotationKargoRefresh is Kargo's refresh annotation, honoured as well.
+	AnnotationKargoRefresh = KargoPrefix + "refresh"
+
+	// AnnotationAbort on a Promotion aborts it.
+	AnnotationAbort = Prefix + "abort"
+	// AnnotationKargoAbort is Kargo's abort annotation, honoured as well.
+	AnnotationKargoAbort = KargoPrefix + "abort"
+
+	// AnnotationAuthorizedStage on an Argo CD Application names the
+	// "<project>:<stage>" pairs allowed to update it (comma separated).
+	AnnotationAuthorizedStage = Prefix + "authorized-stage"
+	// AnnotationKargoAuthorizedStage is Kargo's spelling, honoured as well.
+	AnnotationKargoAuthorizedStage = KargoPrefix + "authorized-stage"
+
+	// AnnotationKeepNamespace on a Project keeps its namespace when the
+	// Project is deleted.
+	AnnotationKeepNamespace = Prefix + "keep-namespace"
+	// AnnotationKargoKeepNamespace is Kargo's spelling, honoured as well.
+	AnnotationKargoKeepNamespace = KargoPrefix + "keep-namespace"
+
+	// AnnotationCreateActor records who created an object (Promotions, Freight).
+	AnnotationCreateActor = Prefix + "create-actor"
+	// AnnotationDescription is free text for people.
+	AnnotationDescription = Prefix + "description"
+	// AnnotationPromotion on an Argo CD operation records the Promotion that
+	// requested it, so a sync is never requested twice.
+	AnnotationPromotion = Prefix + "promotion"
+
+	// LabelAlias on a Freight mirrors its human-friendly alias.
+	LabelAlias = Prefix + "alias"
+	// LabelKargoAlias is Kargo's alias label; a Freight carrying it keeps it.
+	LabelKargoAlias = KargoPrefix + "alias"
+	// LabelShard assigns a Warehouse, Stage or Promotion to a controller shard.
+	LabelShard = Prefix + "shard"
+	// LabelStage on a Promotion names its Stage.
+	LabelStage = Prefix + "stage"
+	// LabelProject marks a Namespace as a Railyard project namespace that a
+	// Project of the same name may adopt.
+	LabelProject = Prefix + "project"
+	// LabelKargoProject is Kargo's project label, honoured for adoption.
+	LabelKargoProject = KargoPrefix + "project"
+
+	// LabelCredType marks a Secret as credentials of the given type.
+	LabelCredType = Prefix + "cred-type"
+	// LabelKargoCredType is Kargo's credential label, honoured as well.
+	LabelKargoCredType = KargoPrefix + "cred-type"
+
+	// FinalizerName is the finalizer Railyard puts on objects it must clean up.
+	FinalizerName = Prefix + "finalizer"
+)
+
+// Credential types, the values of LabelCredType.
+const (
+	CredTypeGit     = "git"
+	CredTypeHelm    = "helm"
+	CredTypeImage   = "image"
+	CredTypeGeneric = "generic"
+)
+
+// Keys of credential Secrets' data.
+const (
+	CredKeyRepoURL            = "repoURL"
+	CredKeyRepoURLIsRegex     = "repoURLIsRegex"
+	CredKeyUsername           = "username"
+	CredKeyPassword           = "password"
+	CredKeySSHPrivateKey      = "sshPrivateKey"
+	CredKeyAWSAccessKeyID     = "awsAccessKeyID"
+	CredKeyAWSSecretAccessKey = "awsSecretAccessKey"
+	CredKeyAWSRegion          = "awsRegion"
+)

@@ -1,0 +1,189 @@
+package v1alpha1
+
+import (
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// PromotionPhase is the phase of a Promotion.
+// +kubebuilder:validation:Enum=Pending;Running;Succeeded;Failed;Errored;Aborted
+type PromotionPhase string
+
+// Promotion phases. The last four are terminal.
+const (
+	PromotionPhasePending   PromotionPhase = "Pending"
+	PromotionPhaseRunning   PromotionPhase = "Running"
+	PromotionPhaseSucceeded PromotionPhase = "Succeeded"
+	PromotionPhaseFailed    PromotionPhase = "Failed"
+	PromotionPhaseErrored   PromotionPhase = "Errored"
+	PromotionPhaseAborted   PromotionPhase = "Aborted"
+)
+
+// IsTerminal reports whether the phase is final.
+func (p PromotionPhase) IsTerminal() bool {
+	switch p {
+	case PromotionPhaseSucceeded, PromotionPhaseFailed, PromotionPhaseErrored, PromotionPhaseAborted:
+		return true
+	}
+	return false
+}
+
+// PromotionSpec says which Freight goes to which Stage, and how. It is
+// immutable once created.
+// +kubebuilder:validation:XValidation:rule="(has(self.freight) && self.freight != '') != has(self.origin)",message="a Promotion must set exactly one of spec.freight or spec.origin"
+type PromotionSpec struct {
+	// Stage to promote to.
+	// +kubebuilder:validation:Required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Stage string `json:"stage"`
+	// Freight is the name of the Freight to promote.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	Freight string `json:"freight,omitempty"`
+	// Origin asks to promote the Freight that this origin's upstream Stage
+	// currently has verified ("promote from upstream"), or for a Stage fed
+	// directly, the newest Freight available.
+	// +optional
+	Origin *FreightOrigin `json:"origin,omitempty"`
+	// Vars are visible to every step; copied from the Stage when empty.
+	// +optional
+	// +listType=atomic
+	Vars []ExpressionVariable `json:"vars,omitempty"`
+	// Steps to run; copied from the Stage's template when empty.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=200
+	Steps []PromotionStep `json:"steps,omitempty"`
+}
+
+// StepStatus is the outcome of one step.
+// +kubebuilder:validation:Enum=Pending;Running;Succeeded;Skipped;Failed;Errored;Aborted
+type StepStatus string
+
+// Step statuses.
+const (
+	StepStatusPending   StepStatus = "Pending"
+	StepStatusRunning   StepStatus = "Running"
+	StepStatusSucceeded StepStatus = "Succeeded"
+	StepStatusSkipped   StepStatus = "Skipped"
+	StepStatusFailed    StepStatus = "Failed"
+	StepStatusErrored   StepStatus = "Errored"
+	StepStatusAborted   StepStatus = "Aborted"
+)
+
+// StepExecutionMetadata records the progress of one step.
+type StepExecutionMetadata struct {
+	// Alias of the step.
+	// +optional
+	Alias string `json:"alias,omitempty"`
+	// StartedAt is when the step first started.
+	// +optional
+	StartedAt *metav1.Time `json:"startedAt,omitempty"`
+	// FinishedAt is when the step finished.
+	// +optional
+	FinishedAt *metav1.Time `json:"finishedAt,omitempty"`
+	// ErrorCount counts consecutive errors.
+	// +optional
+	ErrorCount uint32 `json:"errorCount,omitempty"`
+	// Status of the step.
+	// +optional
+	Status StepStatus `json:"status,omitempty"`
+	// Message explains the status.
+	// +optional
+	Message string `json:"message,omitempty"`
+	// ContinueOnError copies the step's setting.
+	// +optional
+	ContinueOnError bool `json:"continueOnError,omitempty"`
+}
+
+// HealthCheckStep is health criteria a step left for the Stage to evaluate.
+type HealthCheckStep struct {
+	// Uses names the kind of check, such as argocd-update.
+	// +kubebuilder:validation:Required
+	Uses string `json:"uses"`
+	// Config of the check.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	Config *apiextensionsv1.JSON `json:"config,omitempty"`
+}
+
+// PromotionStatus is the progress of a Promotion.
+type PromotionStatus struct {
+	// LastHandledRefresh echoes the refresh annotation value last handled.
+	// +optional
+	LastHandledRefresh string `json:"lastHandledRefresh,omitempty"`
+	// Phase of the Promotion.
+	// +optional
+	Phase PromotionPhase `json:"phase,omitempty"`
+	// Message explains the phase.
+	// +optional
+	Message string `json:"message,omitempty"`
+	// Freight being promoted.
+	// +optional
+	Freight *FreightReference `json:"freight,omitempty"`
+	// FreightCollection is what the Stage will run: the promoted Freight and
+	// the Stage's current Freight of its other origins.
+	// +optional
+	FreightCollection *FreightCollection `json:"freightCollection,omitempty"`
+	// HealthChecks left by steps for the Stage to evaluate.
+	// +optional
+	// +listType=atomic
+	HealthChecks []HealthCheckStep `json:"healthChecks,omitempty"`
+	// StartedAt is when the first step started.
+	// +optional
+	StartedAt *metav1.Time `json:"startedAt,omitempty"`
+	// FinishedAt is when the Promotion reached a terminal phase.
+	// +optional
+	FinishedAt *metav1.Time `json:"finishedAt,omitempty"`
+	// CurrentStep is the index of the step to run or resume.
+	// +optional
+	CurrentStep int64 `json:"currentStep,omitempty"`
+	// StepExecutionMetadata records each step's progress.
+	// +optional
+	// +listType=atomic
+	StepExecutionMetadata []StepExecutionMetadata `json:"stepExecutionMetadata,omitempty"`
+	// State maps step aliases to their outputs.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	State *apiextensionsv1.JSON `json:"state,omitempty"`
+}
+
+// Promotion moves one Freight into one Stage by running steps.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:categories=railyard,shortName={promo,promos}
+// +kubebuilder:printcolumn:name="Shard",type=string,JSONPath=`.metadata.labels.railyard\.dev/shard`,priority=1
+// +kubebuilder:printcolumn:name="Stage",type=string,JSONPath=`.spec.stage`
+// +kubebuilder:printcolumn:name="Freight",type=string,JSONPath=`.spec.freight`
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type Promotion struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Spec of the Promotion. Immutable.
+	// +kubebuilder:validation:Required
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec is immutable"
+	Spec PromotionSpec `json:"spec"`
+	// Status is the progress of the Promotion.
+	// +optional
+	Status PromotionStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// PromotionList is a list of Promotions.
+type PromotionList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Promotion `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&Promotion{}, &PromotionList{})
+}
