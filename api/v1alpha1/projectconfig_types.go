@@ -23,7 +23,7 @@ type ProjectConfigSpec struct {
 }
 
 // PromotionPolicy sets auto-promotion for the Stages it selects.
-// +kubebuilder:validation:XValidation:rule="(has(self.stage) && self.stage != '') != has(self.stageSelector)",message="a promotion policy must set exactly one of stage or stageSelector"
+// +kubebuilder:validation:XValidation:rule="(has(self.stage) && size(self.stage) > 0) != has(self.stageSelector)",message="a promotion policy must set exactly one of stage or stageSelector"
 type PromotionPolicy struct {
 	// Stage names one Stage. Deprecated in Kargo in favour of stageSelector.
 	// +optional

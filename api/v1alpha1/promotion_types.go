@@ -30,7 +30,7 @@ func (p PromotionPhase) IsTerminal() bool {
 
 // PromotionSpec says which Freight goes to which Stage, and how. It is
 // immutable once created.
-// +kubebuilder:validation:XValidation:rule="(has(self.freight) && self.freight != '') != has(self.origin)",message="a Promotion must set exactly one of spec.freight or spec.origin"
+// +kubebuilder:validation:XValidation:rule="(has(self.freight) && size(self.freight) > 0) != has(self.origin)",message="a Promotion must set exactly one of spec.freight or spec.origin"
 type PromotionSpec struct {
 	// Stage to promote to.
 	// +kubebuilder:validation:Required

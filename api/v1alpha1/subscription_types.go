@@ -37,7 +37,7 @@ const (
 )
 
 // ImageSubscription describes how to discover images in one repository.
-// +kubebuilder:validation:XValidation:rule="!has(self.imageSelectionStrategy) || self.imageSelectionStrategy != 'Digest' || (has(self.constraint) && self.constraint != '') || (has(self.semverConstraint) && self.semverConstraint != '')",message="image.constraint must name the tag to follow when imageSelectionStrategy is Digest"
+// +kubebuilder:validation:XValidation:rule="!has(self.imageSelectionStrategy) || self.imageSelectionStrategy != 'Digest' || (has(self.constraint) && size(self.constraint) > 0) || (has(self.semverConstraint) && size(self.semverConstraint) > 0)",message="image.constraint must name the tag to follow when imageSelectionStrategy is Digest"
 type ImageSubscription struct {
 	// RepoURL is the image repository, without tag or digest.
 	// +kubebuilder:validation:Required
@@ -114,8 +114,8 @@ func (s *ImageSubscription) IsStrictSemvers() bool {
 }
 
 // ChartSubscription describes how to discover versions of one Helm chart.
-// +kubebuilder:validation:XValidation:rule="self.repoURL.startsWith('oci://') || (has(self.name) && self.name != '')",message="chart.name is required for an HTTP(S) chart repository"
-// +kubebuilder:validation:XValidation:rule="!self.repoURL.startsWith('oci://') || !has(self.name) || self.name == ''",message="chart.name must be empty for an oci:// repoURL, which already names the chart"
+// +kubebuilder:validation:XValidation:rule="self.repoURL.startsWith('oci://') || (has(self.name) && size(self.name) > 0)",message="chart.name is required for an HTTP(S) chart repository"
+// +kubebuilder:validation:XValidation:rule="!self.repoURL.startsWith('oci://') || !has(self.name) || size(self.name) == 0",message="chart.name must be empty for an oci:// repoURL, which already names the chart"
 type ChartSubscription struct {
 	// RepoURL is an http(s):// chart repository or an oci:// chart reference.
 	// +kubebuilder:validation:Required
