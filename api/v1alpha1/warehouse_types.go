@@ -1,6 +1,8 @@
 package v1alpha1
 
 import (
+	"time"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -27,7 +29,7 @@ type WarehouseSpec struct {
 	// +kubebuilder:default="5m0s"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(s|m|h))+$`
-	Interval metav1.Duration `json:"interval,omitempty"`
+	Interval *metav1.Duration `json:"interval,omitempty"`
 	// FreightCreationPolicy decides whether Freight is created automatically.
 	// +optional
 	// +kubebuilder:default=Automatic
@@ -43,6 +45,18 @@ type WarehouseSpec struct {
 	// +kubebuilder:validation:MaxItems=50
 	// +listType=atomic
 	Subscriptions []RepoSubscription `json:"subscriptions"`
+}
+
+// DefaultInterval is the time between discoveries when spec.interval is
+// unset (the schema also defaults it).
+const DefaultInterval = 5 * time.Minute
+
+// GetInterval returns spec.interval, or DefaultInterval.
+func (s *WarehouseSpec) GetInterval() time.Duration {
+	if s.Interval == nil || s.Interval.Duration <= 0 {
+		return DefaultInterval
+	}
+	return s.Interval.Duration
 }
 
 // FreightCreationCriteria gates automatic Freight creation.
