@@ -69,6 +69,9 @@ build: ## Build bin/manager and bin/railyard.
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/railyard ./cmd/railyard
 	ln -sf railyard $(BIN)/kubectl-railyard
 
+.PHONY: helm
+helm: $(K8S_BIN)/helm ## Build the helm binary kustomize-build's Helm inflation runs.
+
 .PHONY: demo
 demo: build ## Run the pipeline on a local control plane, registry and git server.
 	@echo "make demo: not yet. The demo lands with the CLI issue; see README.md, 'Status'."
