@@ -166,9 +166,11 @@ type Promotion struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	// Spec of the Promotion. Immutable.
+	// Spec of the Promotion. Immutable, except that steps and vars left empty
+	// by its creator are filled in once, from the Stage, by the controller.
 	// +kubebuilder:validation:Required
-	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec is immutable"
+	// +kubebuilder:validation:XValidation:rule="self.stage == oldSelf.stage && has(self.freight) == has(oldSelf.freight) && (!has(self.freight) || self.freight == oldSelf.freight) && has(self.origin) == has(oldSelf.origin) && (!has(self.origin) || self.origin == oldSelf.origin)",message="spec is immutable"
+	// +kubebuilder:validation:XValidation:rule="(!has(oldSelf.steps) || (has(self.steps) && self.steps == oldSelf.steps)) && (!has(oldSelf.vars) || (has(self.vars) && self.vars == oldSelf.vars))",message="spec is immutable: steps and vars may only be filled in once"
 	Spec PromotionSpec `json:"spec"`
 	// Status is the progress of the Promotion.
 	// +optional

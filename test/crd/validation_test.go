@@ -135,42 +135,51 @@ func TestUpdateValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	freightChange := func(change func(*railyard.Freight)) func(client.Object) {
+		return func(o client.Object) { change(o.(*railyard.Freight)) }
+	}
+	promotionChange := func(change func(*railyard.Promotion)) func(client.Object) {
+		return func(o client.Object) { change(o.(*railyard.Promotion)) }
+	}
 	tests := []struct {
 		name    string
-		mutate  func() client.Object
+		obj     client.Object
+		mutate  func(client.Object)
 		wantErr string
 	}{
-		{"freight alias may change", func() client.Object { c := f.DeepCopy(); c.Alias = "renamed"; return c }, ""},
-		{"freight origin", func() client.Object { c := f.DeepCopy(); c.Origin.Name = "other"; return c }, "origin is immutable"},
-		{"freight image tag", func() client.Object { c := f.DeepCopy(); c.Images[0].Tag = "v2"; return c }, "images are immutable"},
-		{"freight images removed", func() client.Object {
-			c := f.DeepCopy()
+		{"freight alias may change", f, freightChange(func(c *railyard.Freight) { c.Alias = "renamed" }), ""},
+		{"freight origin", f, freightChange(func(c *railyard.Freight) { c.Origin.Name = "other" }), "origin is immutable"},
+		{"freight image tag", f, freightChange(func(c *railyard.Freight) { c.Images[0].Tag = "v2" }), "images are immutable"},
+		{"freight images removed", f, freightChange(func(c *railyard.Freight) {
 			c.Images = nil
 			c.Charts = []railyard.Chart{{RepoURL: "https://c", Name: "a", Version: "1"}}
-			return c
-		}, "images are immutable"},
-		{"freight charts added", func() client.Object {
-			c := f.DeepCopy()
+		}), "images are immutable"},
+		{"freight charts added", f, freightChange(func(c *railyard.Freight) {
 			c.Charts = []railyard.Chart{{RepoURL: "https://c", Name: "a", Version: "1"}}
-			return c
-		}, "charts are immutable"},
-		{"freight commits added", func() client.Object {
-			c := f.DeepCopy()
+		}), "charts are immutable"},
+		{"freight commits added", f, freightChange(func(c *railyard.Freight) {
 			c.Commits = []railyard.GitCommit{{RepoURL: "https://g", ID: "a"}}
-			return c
-		}, "commits are immutable"},
-		{"promotion stage", func() client.Object { c := p.DeepCopy(); c.Spec.Stage = "prod"; return c }, "spec is immutable"},
-		{"promotion labels may change", func() client.Object { c := p.DeepCopy(); c.Labels = map[string]string{"a": "b"}; return c }, ""},
+		}), "commits are immutable"},
+		{"promotion stage", p, promotionChange(func(c *railyard.Promotion) { c.Spec.Stage = "prod" }), "spec is immutable"},
+		{"promotion freight", p, promotionChange(func(c *railyard.Promotion) { c.Spec.Freight = "g" }), "spec is immutable"},
+		{"promotion steps filled in once", p, promotionChange(func(c *railyard.Promotion) {
+			c.Spec.Steps = []railyard.PromotionStep{{Uses: "git-clone"}}
+			c.Spec.Vars = []railyard.ExpressionVariable{{Name: "env", Value: "test"}}
+		}), ""},
+		{"promotion steps changed", p, promotionChange(func(c *railyard.Promotion) {
+			c.Spec.Steps = []railyard.PromotionStep{{Uses: "fail"}}
+		}), "steps and vars may only be filled in once"},
+		{"promotion vars removed", p, promotionChange(func(c *railyard.Promotion) { c.Spec.Vars = nil }), "steps and vars may only be filled in once"},
+		{"promotion labels may change", p, promotionChange(func(c *railyard.Promotion) { c.Labels = map[string]string{"a": "b"} }), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			obj := tt.mutate()
 			// Apply the change on top of the latest version.
-			latest := obj.DeepCopyObject().(client.Object)
-			if err := env.Client.Get(ctx, client.ObjectKeyFromObject(obj), latest); err != nil {
+			obj := tt.obj.DeepCopyObject().(client.Object)
+			if err := env.Client.Get(ctx, client.ObjectKeyFromObject(tt.obj), obj); err != nil {
 				t.Fatal(err)
 			}
-			obj.SetResourceVersion(latest.GetResourceVersion())
+			tt.mutate(obj)
 			err := env.Client.Update(ctx, obj)
 			switch {
 			case tt.wantErr == "" && err != nil:
