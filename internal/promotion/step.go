@@ -1,6 +1,6 @@
-// Package promotion runs the steps of a Promotion. This file holds the
-// contract between the engine and the built-in steps in package steps.
 package promotion
+
+// This file holds the contract between the engine and the built-in steps.
 
 import (
 	"context"

@@ -1,0 +1,261 @@
+package promotion
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/railyard-dev/railyard/internal/expr"
+
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+)
+
+// meta returns the execution metadata of step i, creating entries as needed.
+func (r *run) meta(i int) *railyard.StepExecutionMetadata {
+	for len(r.status.StepExecutionMetadata) <= i {
+		j := len(r.status.StepExecutionMetadata)
+		r.status.StepExecutionMetadata = append(r.status.StepExecutionMetadata, railyard.StepExecutionMetadata{
+			Alias:           r.steps[j].As,
+			ContinueOnError: r.steps[j].ContinueOnError,
+		})
+	}
+	md := &r.status.StepExecutionMetadata[i]
+	md.Alias = r.steps[i].As
+	md.ContinueOnError = r.steps[i].ContinueOnError
+	return md
+}
+
+// step runs step i once. It returns how long to wait before running it
+// again, or zero once the step has finished; the error is a failure to
+// persist status.
+func (r *run) step(ctx context.Context, i int) (time.Duration, error) {
+	step := r.steps[i]
+	md := r.meta(i)
+	if md.FinishedAt != nil {
+		// Finished before a restart that happened before currentStep moved.
+		return 0, nil
+	}
+	now := metav1.NewTime(r.e.clock().Now())
+	first := md.StartedAt == nil
+	// After a failure, a step without always() or failure() in its `if` is
+	// skipped before its vars are evaluated: they may read outputs the
+	// failed step never produced.
+	if first {
+		skip, err := r.skipAfterFailure(step, i)
+		if err != nil {
+			r.end(md, railyard.StepStatusErrored, fmt.Sprintf("if: %v", err))
+			return 0, nil
+		}
+		if skip {
+			r.end(md, railyard.StepStatusSkipped, "skipped because an earlier step failed")
+			return 0, nil
+		}
+	}
+	env, err := r.stepEnv(ctx, i)
+	if err != nil {
+		r.end(md, railyard.StepStatusErrored, err.Error())
+		return 0, nil
+	}
+	// `if` is decided once, before the step first starts; retries and polls
+	// of a Running step do not revisit it.
+	if first {
+		if step.If != "" {
+			ok, err := expr.EvaluateBool(ctx, step.If, env)
+			if err != nil {
+				r.end(md, railyard.StepStatusErrored, fmt.Sprintf("if: %v", err))
+				return 0, nil
+			}
+			if !ok {
+				r.end(md, railyard.StepStatusSkipped, fmt.Sprintf("skipped because %s is false", step.If))
+				return 0, nil
+			}
+		}
+		md.StartedAt = &now
+		md.Status = railyard.StepStatusRunning
+		if err := r.save(ctx); err != nil {
+			return 0, err
+		}
+	}
+
+	runner, ok := r.e.Registry.Lookup(step.Uses)
+	if !ok {
+		r.end(md, railyard.StepStatusErrored, fmt.Sprintf("unknown step %q; known steps: %s", step.Uses, strings.Join(r.e.Registry.Names(), ", ")))
+		return 0, nil
+	}
+	cfg, err := stepConfig(ctx, step, env)
+	if err != nil {
+		r.end(md, railyard.StepStatusErrored, err.Error())
+		return 0, nil
+	}
+	sc := &StepContext{
+		WorkDir:       r.workDir,
+		Project:       r.promo.Namespace,
+		Stage:         r.promo.Spec.Stage,
+		Promotion:     r.promo.Name,
+		Alias:         step.As,
+		Freight:       r.freight,
+		TargetFreight: r.target,
+		Config:        cfg,
+		Client:        r.e.Client,
+		Credentials:   r.e.Credentials,
+	}
+	res, err := safeRun(ctx, runner, sc)
+	return r.handle(ctx, step, runner, md, res, err), nil
+}
+
+// skipAfterFailure applies the default of `if`: once an earlier step failed,
+// a step runs only if its `if` calls always() or failure().
+func (r *run) skipAfterFailure(step railyard.PromotionStep, i int) (bool, error) {
+	if !failedSoFar(r.status.StepExecutionMetadata, i) {
+		return false, nil
+	}
+	if step.If == "" {
+		return true, nil
+	}
+	optsIn, err := expr.UsesFunction(step.If, "always", "failure")
+	if err != nil {
+		return false, err
+	}
+	return !optsIn, nil
+}
+
+// safeRun runs a step, turning a panic into a terminal error so that it
+// never reaches the manager.
+func safeRun(ctx context.Context, s Step, sc *StepContext) (res Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			log.FromContext(ctx).Error(fmt.Errorf("panic: %v", p), "promotion step panicked", "step", s.Name(), "stack", string(debug.Stack()))
+			res, err = Result{}, Terminalf("step %s panicked: %v", s.Name(), p)
+		}
+	}()
+	return s.Run(ctx, sc)
+}
+
+// handle records a step's result and returns how long to wait before
+// running it again (zero when it finished).
+func (r *run) handle(ctx context.Context, step railyard.PromotionStep, runner Step, md *railyard.StepExecutionMetadata, res Result, err error) time.Duration {
+	threshold, timeout := retryPolicy(step, runner)
+	now := r.e.clock().Now()
+	timedOut := timeout > 0 && md.StartedAt != nil && now.Sub(md.StartedAt.Time) >= timeout
+
+	if err != nil {
+		switch {
+		case IsTerminal(err) && res.Status == railyard.StepStatusFailed:
+			r.end(md, railyard.StepStatusFailed, err.Error())
+		case IsTerminal(err):
+			r.end(md, railyard.StepStatusErrored, err.Error())
+		default:
+			md.ErrorCount++
+			switch {
+			case md.ErrorCount >= threshold:
+				msg := err.Error()
+				if threshold > 1 {
+					msg = fmt.Sprintf("%d consecutive errors, the last: %s", md.ErrorCount, msg)
+				}
+				r.end(md, railyard.StepStatusErrored, msg)
+			case timedOut:
+				r.end(md, railyard.StepStatusErrored, fmt.Sprintf("not finished after %s; last error: %s", timeout, err))
+			default:
+				md.Status = railyard.StepStatusRunning
+				md.Message = fmt.Sprintf("error %d of %d, will retry: %s", md.ErrorCount, threshold, err)
+				return r.e.pollInterval()
+			}
+		}
+		return 0
+	}
+
+	md.ErrorCount = 0
+	switch res.Status {
+	case railyard.StepStatusRunning:
+		if timedOut {
+			r.end(md, railyard.StepStatusErrored, fmt.Sprintf("not finished after %s: %s", timeout, res.Message))
+			return 0
+		}
+		md.Status = railyard.StepStatusRunning
+		md.Message = res.Message
+		if res.RetryAfter > 0 {
+			return res.RetryAfter
+		}
+		return r.e.pollInterval()
+	case railyard.StepStatusSucceeded, railyard.StepStatusSkipped, "":
+		r.state.record(step.As, step.Uses, res.Output)
+		r.addHealthCheck(ctx, res.HealthCheck)
+		status := res.Status
+		if status == "" {
+			status = railyard.StepStatusSucceeded
+		}
+		r.end(md, status, res.Message)
+	case railyard.StepStatusFailed, railyard.StepStatusErrored:
+		r.state.record(step.As, step.Uses, res.Output)
+		r.end(md, res.Status, res.Message)
+	default:
+		r.end(md, railyard.StepStatusErrored, fmt.Sprintf("step returned unexpected status %q", res.Status))
+	}
+	return 0
+}
+
+// retryPolicy resolves errorThreshold and timeout: the step's retry
+// settings, else the step's defaults, else one attempt and no timeout.
+func retryPolicy(step railyard.PromotionStep, runner Step) (uint32, time.Duration) {
+	threshold, timeout := uint32(1), time.Duration(0)
+	if d, ok := runner.(Defaults); ok {
+		if t := d.DefaultErrorThreshold(); t > 0 {
+			threshold = t
+		}
+		timeout = d.DefaultTimeout()
+	}
+	if step.Retry != nil {
+		if step.Retry.ErrorThreshold > 0 {
+			threshold = step.Retry.ErrorThreshold
+		}
+		if step.Retry.Timeout != nil && step.Retry.Timeout.Duration > 0 {
+			timeout = step.Retry.Timeout.Duration
+		}
+	}
+	return threshold, timeout
+}
+
+func (r *run) end(md *railyard.StepExecutionMetadata, status railyard.StepStatus, msg string) {
+	now := metav1.NewTime(r.e.clock().Now())
+	if md.StartedAt == nil {
+		md.StartedAt = &now
+	}
+	md.Status = status
+	md.Message = msg
+	md.FinishedAt = &now
+}
+
+// addHealthCheck keeps criteria a step left, once even if the step ran
+// again after a restart.
+func (r *run) addHealthCheck(ctx context.Context, hc *railyard.HealthCheckStep) {
+	if hc == nil {
+		return
+	}
+	for _, existing := range r.status.HealthChecks {
+		if existing.Uses == hc.Uses && sameJSON(existing.Config, hc.Config) {
+			return
+		}
+	}
+	r.status.HealthChecks = append(r.status.HealthChecks, *hc.DeepCopy())
+	log.FromContext(ctx).V(1).Info("step left health criteria", "uses", hc.Uses)
+}
+
+func sameJSON(a, b *apiextensionsv1.JSON) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	var x, y any
+	if json.Unmarshal(a.Raw, &x) != nil || json.Unmarshal(b.Raw, &y) != nil {
+		return string(a.Raw) == string(b.Raw)
+	}
+	ax, _ := json.Marshal(x)
+	by, _ := json.Marshal(y)
+	return string(ax) == string(by)
+}
