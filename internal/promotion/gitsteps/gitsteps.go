@@ -1,0 +1,96 @@
+// Package gitsteps holds the promotion steps that work with git: git-clone,
+// git-clear, git-commit and git-push. Config field names follow Kargo so
+// Kargo step configurations work unchanged.
+//
+// Every step works from what is on disk in the work directory, so a
+// Promotion resumed by another manager process can continue at any step:
+// git-clone records the remote commit a checkout is based on in the ref
+// refs/railyard/base, git-commit commits in place, and git-push transplants
+// the checkout's changes since that base onto a fresh clone of the target
+// branch, where the git layer's push-with-replay does the rest.
+package gitsteps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/git"
+	"github.com/railyard-dev/railyard/internal/promotion"
+)
+
+// CredentialType is the credential type the steps ask the provider for.
+const CredentialType = "git"
+
+// Options configures the git steps.
+type Options struct {
+	// SSHKnownHosts holds known_hosts lines used to verify SSH servers.
+	// Empty means the manager user's ~/.ssh/known_hosts.
+	SSHKnownHosts []byte
+	// InsecureIgnoreHostKey skips SSH host key verification. Only for
+	// development.
+	InsecureIgnoreHostKey bool
+}
+
+// Steps returns git-clone, git-clear, git-commit and git-push, ready to be
+// registered.
+func Steps(opts Options) []promotion.Step {
+	return []promotion.Step{
+		&Clone{opts: opts},
+		Clear{},
+		Commit{},
+		&Push{opts: opts},
+	}
+}
+
+// credentials looks up the "git" credentials for repoURL. The returned
+// value never appears in messages: git.Credentials redacts itself.
+func credentials(ctx context.Context, sc *promotion.StepContext, opts Options, repoURL string,
+	insecureTLS bool) (git.Credentials, error) {
+	c := git.Credentials{
+		SSHKnownHosts:         opts.SSHKnownHosts,
+		InsecureIgnoreHostKey: opts.InsecureIgnoreHostKey,
+		InsecureSkipTLSVerify: insecureTLS,
+	}
+	if sc.Credentials == nil {
+		return c, nil
+	}
+	found, err := sc.Credentials.Get(ctx, sc.Project, CredentialType, repoURL)
+	if err != nil {
+		return c, fmt.Errorf("look up git credentials for %s: %w", git.RedactURL(repoURL), err)
+	}
+	if found != nil {
+		c.Username = found.Username
+		c.Password = found.Password
+		if found.SSHPrivateKey != "" {
+			c.SSHPrivateKey = []byte(found.SSHPrivateKey)
+		}
+	}
+	return c, nil
+}
+
+// isTerminalGit reports git errors that no retry fixes without a change of
+// configuration or credentials.
+func isTerminalGit(err error) bool {
+	return errors.Is(err, git.ErrInvalidURL) || errors.Is(err, git.ErrRefNotFound) ||
+		errors.Is(err, git.ErrRepositoryNotFound) || errors.Is(err, git.ErrPushConflict) ||
+		errors.Is(err, git.ErrAuthentication)
+}
+
+// failed is the result and error of a problem no retry can fix.
+func failed(err error) (promotion.Result, error) {
+	if !promotion.IsTerminal(err) {
+		err = promotion.Terminal(err)
+	}
+	return promotion.Result{Status: railyard.StepStatusFailed, Message: err.Error()}, err
+}
+
+// errored is the result of a problem a retry may fix; terminal errors and
+// the git sentinels above still end as Failed.
+func errored(err error) (promotion.Result, error) {
+	if promotion.IsTerminal(err) || isTerminalGit(err) {
+		return failed(err)
+	}
+	return promotion.Result{Status: railyard.StepStatusErrored, Message: err.Error()}, err
+}

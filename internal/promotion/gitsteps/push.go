@@ -1,0 +1,224 @@
+package gitsteps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	gogit "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/git"
+	"github.com/railyard-dev/railyard/internal/promotion"
+)
+
+// GeneratedBranchPrefix starts the branch that generateTargetBranch pushes
+// to, followed by the Promotion name (as Kargo does).
+const GeneratedBranchPrefix = "kargo/promotion/"
+
+type pushConfig struct {
+	Path                 string `json:"path"`
+	TargetBranch         string `json:"targetBranch,omitempty"`
+	GenerateTargetBranch bool   `json:"generateTargetBranch,omitempty"`
+	MaxAttempts          *int   `json:"maxAttempts,omitempty"`
+	// Force and Tag are Kargo fields Railyard does not support; they are
+	// declared so the error says so instead of "unknown field".
+	Force bool   `json:"force,omitempty"`
+	Tag   string `json:"tag,omitempty"`
+	// Provider only serves Kargo's commitURL output; accepted and ignored.
+	Provider string `json:"provider,omitempty"`
+}
+
+// Push is the git-push step. It pushes the checkout's changes since
+// git-clone (or the last push) to its branch, targetBranch, or a branch
+// generated from the Promotion name. Someone else's push in between is
+// handled by replaying on their head, up to maxAttempts times. A push that
+// already happened is not repeated. Output: commit (the remote head that
+// holds our change), branch.
+//
+// The changes are transplanted onto a fresh clone of the target branch in a
+// scratch directory, because the git layer can push only from a work tree
+// it cloned itself; the checkout is then moved to the pushed commit.
+type Push struct{ opts Options }
+
+// Name implements promotion.Step.
+func (*Push) Name() string { return "git-push" }
+
+// Run implements promotion.Step.
+func (s *Push) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Result, error) {
+	var cfg pushConfig
+	if err := promotion.DecodeConfig(sc.Config, &cfg); err != nil {
+		return failed(err)
+	}
+	if err := validatePush(cfg); err != nil {
+		return failed(err)
+	}
+	c, err := openCheckout(sc, "path", cfg.Path)
+	if err != nil {
+		return errored(err)
+	}
+	current, err := c.branch()
+	if err != nil {
+		return errored(err)
+	}
+	target := current
+	switch {
+	case cfg.TargetBranch != "":
+		target = cfg.TargetBranch
+	case cfg.GenerateTargetBranch:
+		target = GeneratedBranchPrefix + sc.Promotion
+	}
+	if target == "" {
+		return failed(promotion.Terminalf("the checkout at %q is not on a branch; set targetBranch or generateTargetBranch", cfg.Path))
+	}
+	if err := plumbing.NewBranchReferenceName(target).Validate(); err != nil {
+		// Only a generated name can get here, from an odd Promotion name.
+		return failed(promotion.Terminalf("invalid target branch %q: %w", target, err))
+	}
+	head, err := c.head()
+	if err != nil {
+		return errored(err)
+	}
+	if head.IsZero() {
+		return failed(promotion.Terminalf("nothing to push: branch %q of the checkout at %q has no commits", current, cfg.Path))
+	}
+	attempts := git.DefaultPushAttempts
+	if cfg.MaxAttempts != nil {
+		attempts = *cfg.MaxAttempts
+	}
+	pushed, err := s.push(ctx, sc, c, head, target, current == target, attempts)
+	if err != nil {
+		return errored(err)
+	}
+	return promotion.Result{
+		Status: railyard.StepStatusSucceeded,
+		Output: map[string]any{"commit": pushed.String(), "branch": target},
+	}, nil
+}
+
+func validatePush(cfg pushConfig) error {
+	switch {
+	case cfg.TargetBranch != "" && cfg.GenerateTargetBranch:
+		return promotion.Terminalf("invalid config: fields %q and %q are mutually exclusive", "targetBranch", "generateTargetBranch")
+	case cfg.Force:
+		return promotion.Terminalf("invalid config: field %q: force pushes are not supported", "force")
+	case cfg.Tag != "":
+		return promotion.Terminalf("invalid config: field %q: pushing tags is not supported", "tag")
+	case cfg.MaxAttempts != nil && *cfg.MaxAttempts < 1:
+		return promotion.Terminalf("invalid config: field %q must be at least 1", "maxAttempts")
+	case cfg.TargetBranch != "" && plumbing.NewBranchReferenceName(cfg.TargetBranch).Validate() != nil:
+		return promotion.Terminalf("invalid config: field %q: %q is not a valid branch name", "targetBranch", cfg.TargetBranch)
+	}
+	return nil
+}
+
+// push lands the checkout's changes on target and returns the remote head
+// that holds them. sameBranch says the checkout is on target, so its
+// branch follows the pushed commit.
+func (s *Push) push(ctx context.Context, sc *promotion.StepContext, c *checkout, head plumbing.Hash,
+	target string, sameBranch bool, attempts int) (plumbing.Hash, error) {
+	repoURL, err := c.originURL()
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	insecure, _, err := c.settings()
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	creds, err := credentials(ctx, sc, s.opts, repoURL, insecure)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	scratch, err := os.MkdirTemp(sc.WorkDir, ".git-push-")
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("create scratch directory: %w", err)
+	}
+	defer os.RemoveAll(scratch)
+	wt, err := git.Clone(ctx, repoURL, creds, git.CloneOptions{Dir: scratch, Branch: target, OrphanIfMissing: true})
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	remoteID, err := wt.Head()
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	remote := hashOf(remoteID)
+	dst, err := reopen(scratch)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	pushed, err := transplantAndPush(ctx, c, dst, wt, head, remote, attempts)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	// Open the scratch clone again: go-git caches the pack list, and the
+	// push may have fetched new packs.
+	if dst, err = reopen(scratch); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	return pushed, c.advance(dst, pushed, target, sameBranch)
+}
+
+// transplantAndPush commits the checkout's changes on the scratch clone and
+// pushes them, unless the remote already has them.
+func transplantAndPush(ctx context.Context, c, dst *checkout, wt *git.WorkTree, head, remote plumbing.Hash,
+	attempts int) (plumbing.Hash, error) {
+	if !remote.IsZero() && contains(dst.repo, head, remote) {
+		return remote, nil
+	}
+	// A new branch gets the checkout's whole tree; an existing one only
+	// what the checkout changed since its base.
+	before := c.base()
+	if remote.IsZero() {
+		before = plumbing.ZeroHash
+	}
+	if _, err := transplant(c, dst, before, head, remote); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	last, err := c.repo.CommitObject(head)
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("read commit %s: %w", head, err)
+	}
+	// Keeping the author and date makes the commit identical to the
+	// checkout's when the remote has not moved.
+	_, err = wt.CommitAll(last.Message, git.Signature{Name: last.Author.Name, Email: last.Author.Email, When: last.Author.When})
+	if errors.Is(err, git.ErrNothingToCommit) {
+		return remote, nil
+	}
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	res, err := wt.Push(ctx, git.PushOptions{MaxAttempts: attempts})
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	return hashOf(res.Commit), nil
+}
+
+// advance records pushed as the checkout's new base and, when the checkout
+// is on the pushed branch, moves the branch and work tree to it.
+func (c *checkout) advance(src *checkout, pushed plumbing.Hash, target string, sameBranch bool) error {
+	if err := copyHistory(c.repo, src.repo, pushed); err != nil {
+		return err
+	}
+	if !sameBranch {
+		return nil
+	}
+	if err := c.setBase(pushed); err != nil {
+		return err
+	}
+	ref := plumbing.NewBranchReferenceName(target)
+	if err := c.repo.Storer.SetReference(plumbing.NewHashReference(ref, pushed)); err != nil {
+		return fmt.Errorf("move %s to pushed commit: %w", target, err)
+	}
+	wt, err := c.repo.Worktree()
+	if err != nil {
+		return fmt.Errorf("open worktree: %w", err)
+	}
+	if err := wt.Reset(&gogit.ResetOptions{Commit: pushed, Mode: gogit.HardReset}); err != nil {
+		return fmt.Errorf("reset checkout to pushed commit: %w", err)
+	}
+	return nil
+}
