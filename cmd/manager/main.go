@@ -34,6 +34,8 @@ func run(ctx context.Context, args []string, cfg *rest.Config) error {
 	fs.BoolVar(&opts.LeaderElection, "leader-elect", false, "elect a leader so that only one replica reconciles at a time")
 	fs.StringVar(&opts.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader election lease (defaults to the pod's)")
 	fs.StringVar(&opts.Shard, "shard", "", "reconcile only objects of this shard (empty: objects without a shard)")
+	fs.StringVar(&opts.WorkDir, "work-dir", "", "directory for Promotions' work directories (defaults to $TMPDIR)")
+	fs.StringVar(&opts.HelmCommand, "helm", "", "helm binary for Helm chart inflation (defaults to $RAILYARD_HELM, then helm on PATH)")
 	zapOpts := zap.Options{Development: false}
 	zapOpts.BindFlags(fs)
 	if err := fs.Parse(args); err != nil {

@@ -6,13 +6,17 @@ import (
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/controller/project"
+	"github.com/railyard-dev/railyard/internal/controller/projectconfig"
+	"github.com/railyard-dev/railyard/internal/controller/warehouse"
+	"github.com/railyard-dev/railyard/internal/ecr"
+	"github.com/railyard-dev/railyard/internal/scheme"
 )
 
 // Options configure the manager.
@@ -27,22 +31,25 @@ type Options struct {
 	LeaderElectionNamespace string
 	// Shard restricts reconcilers to objects of one shard.
 	Shard string
+	// WorkDir holds Promotions' work directories; empty means os.TempDir().
+	WorkDir string
+	// HelmCommand is the helm binary kustomize-build and helm-template run;
+	// empty means $RAILYARD_HELM, bin/k8s/helm or helm on PATH.
+	HelmCommand string
+	// InsecureIgnoreSSHHostKey skips SSH host key checks of git servers.
+	// Only for development.
+	InsecureIgnoreSSHHostKey bool
+	// SkipControllerNameValidation lets tests run several managers in one
+	// process.
+	SkipControllerNameValidation bool
 }
 
 // LeaderElectionID names the lease replicas compete for.
 const LeaderElectionID = "manager.railyard.dev"
 
-// NewScheme returns a scheme with the Kubernetes and Railyard kinds.
-func NewScheme() (*runtime.Scheme, error) {
-	scheme := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(scheme); err != nil {
-		return nil, fmt.Errorf("adding Kubernetes kinds to the scheme: %w", err)
-	}
-	if err := railyard.AddToScheme(scheme); err != nil {
-		return nil, fmt.Errorf("adding Railyard kinds to the scheme: %w", err)
-	}
-	return scheme, nil
-}
+// NewScheme returns a scheme with the Kubernetes, Railyard and Argo CD
+// kinds.
+func NewScheme() (*runtime.Scheme, error) { return scheme.New() }
 
 // New builds a manager with every Railyard reconciler registered.
 func New(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
@@ -57,6 +64,7 @@ func New(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		LeaderElection:          opts.LeaderElection,
 		LeaderElectionID:        LeaderElectionID,
 		LeaderElectionNamespace: opts.LeaderElectionNamespace,
+		Controller:              config.Controller{SkipNameValidation: &opts.SkipControllerNameValidation},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating manager: %w", err)
@@ -66,6 +74,22 @@ func New(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	}
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return nil, fmt.Errorf("adding readiness check: %w", err)
+	}
+	ecrProvider, err := ecr.New(ecr.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("creating the ECR token provider: %w", err)
+	}
+	if err := warehouse.SetupWithManager(mgr, warehouse.Options{Shard: opts.Shard, ECR: ecrProvider}); err != nil {
+		return nil, err
+	}
+	if err := (&project.Reconciler{}).SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("setting up the Project reconciler: %w", err)
+	}
+	if err := (&projectconfig.Reconciler{}).SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("setting up the ProjectConfig reconciler: %w", err)
+	}
+	if err := setupPipeline(mgr, opts); err != nil {
+		return nil, err
 	}
 	return mgr, nil
 }

@@ -15,7 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
-	"github.com/railyard-dev/railyard/internal/manager"
+	railyardscheme "github.com/railyard-dev/railyard/internal/scheme"
 )
 
 // ModulePath is the main module, used to find the repository root.
@@ -134,7 +134,7 @@ func Start(opts Options) (*Env, error) {
 }
 
 func (e *Env) init() error {
-	scheme, err := manager.NewScheme()
+	scheme, err := railyardscheme.New()
 	if err != nil {
 		return err
 	}

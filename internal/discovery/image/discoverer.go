@@ -171,7 +171,9 @@ func (d *Discoverer) Discover(ctx context.Context, o Options) (Result, error) {
 	}
 	cands := c.candidates(tags)
 	var refs []Reference
-	if c.strategy == NewestBuild {
+	if c.strategy == NewestBuild && o.BuildTimes != nil {
+		refs, err = d.resolveByBuildTimes(ctx, p, c, cands, o.BuildTimes)
+	} else if c.strategy == NewestBuild {
 		refs, err = d.resolveAll(ctx, p, c, cands)
 		sortByBuildTime(refs)
 		if len(refs) > c.limit {

@@ -8,8 +8,10 @@
 package image
 
 import (
+	"context"
 	"fmt"
 	"regexp"
+	"time"
 
 	"github.com/Masterminds/semver/v3"
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -63,6 +65,12 @@ type Options struct {
 	// credentials take effect, and never printed.
 	Keychain      authn.Keychain
 	Authenticator authn.Authenticator
+	// BuildTimes, if set, supplies build times by tag for NewestBuild, for
+	// registries that report them cheaply (private ECR's push times from
+	// DescribeImages). Tags are then ordered by these times and manifests
+	// are read only for the first DiscoveryLimit candidates, instead of a
+	// manifest and a config request per tag. Its errors are returned as is.
+	BuildTimes func(ctx context.Context) (map[string]time.Time, error)
 }
 
 // String omits credentials so Options may be logged safely.
@@ -106,6 +114,9 @@ type compiled struct {
 	ignore     []*regexp.Regexp
 	platform   *platform
 	limit      int
+	// timesKnown: build times come from Options.BuildTimes, so NewestBuild
+	// reads no configs.
+	timesKnown bool
 }
 
 func compile(o Options) (*compiled, error) {

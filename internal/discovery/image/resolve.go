@@ -43,6 +43,40 @@ func (d *Discoverer) resolveAll(ctx context.Context, p *remote.Puller, c *compil
 	return d.resolveBatch(ctx, p, c, cands)
 }
 
+// resolveByBuildTimes orders candidates by externally known build times
+// (newest first, unknown last) and describes only as many as needed.
+func (d *Discoverer) resolveByBuildTimes(ctx context.Context, p *remote.Puller, c *compiled, cands []string,
+	buildTimes func(context.Context) (map[string]time.Time, error)) ([]Reference, error) {
+	times, err := buildTimes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	known := make([]Reference, len(cands))
+	for i, tag := range cands {
+		known[i].Tag = tag
+		if t, ok := times[tag]; ok {
+			known[i].CreatedAt = &t
+		}
+	}
+	sortByBuildTime(known)
+	ordered := make([]string, len(known))
+	for i, r := range known {
+		ordered[i] = r.Tag
+	}
+	withTimes := *c
+	withTimes.timesKnown = true
+	refs, err := d.resolveFirst(ctx, p, &withTimes, ordered)
+	if err != nil {
+		return nil, err
+	}
+	for i := range refs {
+		if t, ok := times[refs[i].Tag]; ok {
+			refs[i].CreatedAt = &t
+		}
+	}
+	return refs, nil
+}
+
 // resolveBatch resolves tags concurrently and returns the matching ones in
 // input order.
 func (d *Discoverer) resolveBatch(ctx context.Context, p *remote.Puller, c *compiled, tags []string) ([]Reference, error) {
@@ -79,7 +113,7 @@ func (d *Discoverer) resolve(ctx context.Context, p *remote.Puller, c *compiled,
 	if err != nil {
 		return Reference{}, false, classify(fmt.Sprintf("read manifest %s", ref), err)
 	}
-	needTime := c.strategy == NewestBuild
+	needTime := c.strategy == NewestBuild && !c.timesKnown
 	created := meta.created
 	if meta.isIndex {
 		child, found := v1.Descriptor{}, false

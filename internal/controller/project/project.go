@@ -1,0 +1,135 @@
+// Package project reconciles Projects: each owns the namespace of its name,
+// created for it or adopted when labelled as a project namespace, and deleted
+// with it unless the Project asks to keep it.
+package project
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+)
+
+// Reconciler reconciles Projects.
+type Reconciler struct {
+	Client client.Client
+}
+
+// SetupWithManager registers the reconciler. Namespaces, Warehouses and
+// Stages are watched and mapped to the Project of their (namespace) name, so
+// that labelling a conflicting namespace, a namespace finishing termination
+// and health changes reach the Project at once.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.Client == nil {
+		r.Client = mgr.GetClient()
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&railyard.Project{}).
+		Named("project").
+		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(byName)).
+		Watches(&railyard.Warehouse{}, handler.EnqueueRequestsFromMapFunc(byNamespace),
+			builder.WithPredicates(warehouseHealthChanged)).
+		Watches(&railyard.Stage{}, handler.EnqueueRequestsFromMapFunc(byNamespace),
+			builder.WithPredicates(stageHealthChanged)).
+		Complete(r)
+}
+
+// Reconcile brings the Project's namespace and status in line.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	p := &railyard.Project{}
+	if err := r.Client.Get(ctx, req.NamespacedName, p); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !p.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, r.finalize(ctx, p)
+	}
+	if !controllerutil.ContainsFinalizer(p, railyard.FinalizerName) {
+		patch := client.MergeFromWithOptions(p.DeepCopy(), client.MergeFromWithOptimisticLock{})
+		controllerutil.AddFinalizer(p, railyard.FinalizerName)
+		if err := r.Client.Patch(ctx, p, patch); err != nil {
+			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
+		}
+	}
+	before := p.DeepCopy()
+	err := r.reconcile(ctx, p)
+	if perr := r.patchStatus(ctx, before, p); perr != nil {
+		err = errors.Join(err, perr)
+	}
+	return ctrl.Result{}, err
+}
+
+// reconcile ensures the namespace and records the outcome in the status. A
+// conflict is reported and not returned: only a person can resolve it, and
+// the namespace watch brings the Project back when they do.
+func (r *Reconciler) reconcile(ctx context.Context, p *railyard.Project) error {
+	err := r.ensureNamespace(ctx, p)
+	switch {
+	case errors.Is(err, ErrNamespaceConflict):
+		log.FromContext(ctx).Info("namespace conflict", "reason", err.Error())
+		setConflict(p, err.Error())
+		return nil
+	case errors.Is(err, errNamespaceTerminating):
+		// The delete event of the namespace brings the Project back.
+		setWaiting(p, err.Error())
+		return nil
+	case err != nil:
+		setWaiting(p, err.Error())
+		return err
+	}
+	stats, err := r.stats(ctx, p.Name)
+	if err != nil {
+		setWaiting(p, err.Error())
+		return err
+	}
+	p.Status.Stats = stats
+	setReady(p)
+	return nil
+}
+
+// finalize releases the namespace (kept or deleted) and removes the
+// finalizer.
+func (r *Reconciler) finalize(ctx context.Context, p *railyard.Project) error {
+	if !controllerutil.ContainsFinalizer(p, railyard.FinalizerName) {
+		return nil
+	}
+	if err := r.releaseNamespace(ctx, p); err != nil {
+		return err
+	}
+	patch := client.MergeFromWithOptions(p.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	controllerutil.RemoveFinalizer(p, railyard.FinalizerName)
+	if err := r.Client.Patch(ctx, p, patch); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("removing finalizer: %w", err)
+	}
+	return nil
+}
+
+func (r *Reconciler) patchStatus(ctx context.Context, before, p *railyard.Project) error {
+	if equality.Semantic.DeepEqual(before.Status, p.Status) {
+		return nil
+	}
+	if err := r.Client.Status().Patch(ctx, p, client.MergeFrom(before)); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("patching status: %w", err)
+	}
+	return nil
+}
+
+// byName maps a Namespace to the Project of the same name.
+func byName(_ context.Context, obj client.Object) []reconcile.Request {
+	return []reconcile.Request{{NamespacedName: client.ObjectKey{Name: obj.GetName()}}}
+}
+
+// byNamespace maps a namespaced object to the Project of its namespace.
+func byNamespace(_ context.Context, obj client.Object) []reconcile.Request {
+	return []reconcile.Request{{NamespacedName: client.ObjectKey{Name: obj.GetNamespace()}}}
+}

@@ -1,0 +1,194 @@
+// Package promotion reconciles Promotions: it takes a snapshot of the
+// Stage's steps, resolves and checks the Freight, waits until the Stage
+// publishes this Promotion as the one allowed to run, and drives the step
+// engine, persisting progress after every step.
+package promotion
+
+import (
+	"context"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/controller/index"
+	engine "github.com/railyard-dev/railyard/internal/promotion"
+)
+
+// Reconciler runs Promotions.
+type Reconciler struct {
+	// Client reads from the cache and writes to the API server.
+	Client client.Client
+	// APIReader reads past the cache: the Promotion right before a step
+	// runs, so a step never runs twice from a stale copy, and tasks.
+	APIReader client.Reader
+	// Engine runs the steps.
+	Engine *engine.Engine
+	// Recorder emits Events; may be nil.
+	Recorder events.EventRecorder
+	// Clock defaults to the real clock.
+	Clock clock.PassiveClock
+}
+
+// SetupWithManager registers the reconciler. Promotions are reconciled when
+// they change and when their Stage changes (it publishes whose turn it is).
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.Clock == nil {
+		r.Clock = clock.RealClock{}
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&railyard.Promotion{}).
+		Watches(&railyard.Stage{}, handler.EnqueueRequestsFromMapFunc(r.promotionsOfStage)).
+		Named("promotion").
+		Complete(r)
+}
+
+func (r *Reconciler) promotionsOfStage(ctx context.Context, obj client.Object) []reconcile.Request {
+	var list railyard.PromotionList
+	if err := r.Client.List(ctx, &list, client.InNamespace(obj.GetNamespace()), client.MatchingFields{index.PromotionsByStage: obj.GetName()}); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "listing Promotions of Stage", "stage", obj.GetName())
+		return nil
+	}
+	var reqs []reconcile.Request
+	for i := range list.Items {
+		if !list.Items[i].Status.Phase.IsTerminal() {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+		}
+	}
+	return reqs
+}
+
+// Reconcile is the skeleton every Railyard reconciler shares: get, handle
+// deletion and terminal states, then reconcile.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	promo := &railyard.Promotion{}
+	if err := r.Client.Get(ctx, req.NamespacedName, promo); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !promo.DeletionTimestamp.IsZero() || promo.Status.Phase.IsTerminal() {
+		// The work directory of a finished or deleted Promotion is removed.
+		return ctrl.Result{}, r.Engine.Cleanup(promo)
+	}
+	return r.reconcile(ctx, promo)
+}
+
+func (r *Reconciler) reconcile(ctx context.Context, promo *railyard.Promotion) (ctrl.Result, error) {
+	stage := &railyard.Stage{}
+	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: promo.Namespace, Name: promo.Spec.Stage}, stage); err != nil {
+		if apierrors.IsNotFound(err) {
+			// The Stage watch brings us back when it is created.
+			return ctrl.Result{}, r.setPending(ctx, promo, fmt.Sprintf("Stage %q does not exist in project %q", promo.Spec.Stage, promo.Namespace))
+		}
+		return ctrl.Result{}, err
+	}
+
+	if len(promo.Spec.Steps) == 0 {
+		return r.snapshotSteps(ctx, promo, stage)
+	}
+	if promo.Status.Freight == nil {
+		return ctrl.Result{}, r.resolve(ctx, promo, stage)
+	}
+	if cur := stage.Status.CurrentPromotion; cur == nil || cur.Name != promo.Name {
+		msg := "waiting for Stage " + stage.Name + " to start it"
+		if cur != nil {
+			msg = "waiting for Promotion " + cur.Name + " to finish"
+		}
+		return ctrl.Result{}, r.setPending(ctx, promo, msg)
+	}
+	return r.run(ctx, promo)
+}
+
+// run drives the engine from the latest copy of the Promotion.
+func (r *Reconciler) run(ctx context.Context, cached *railyard.Promotion) (ctrl.Result, error) {
+	promo := &railyard.Promotion{}
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(cached), promo); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if promo.Status.Phase.IsTerminal() {
+		return ctrl.Result{}, nil
+	}
+	persist := r.persister(promo)
+	if reason, ok := abortRequested(promo); ok {
+		if err := r.Engine.Abort(ctx, promo, reason, persist); err != nil {
+			return ctrl.Result{}, err
+		}
+		r.event(promo, "Warning", "PromotionAborted", reason)
+		return ctrl.Result{}, nil
+	}
+	wasRunning := promo.Status.Phase == railyard.PromotionPhaseRunning
+	outcome, err := r.Engine.Run(ctx, promo, persist)
+	if err != nil {
+		return ctrl.Result{}, fmt.Errorf("running Promotion %s: %w", promo.Name, err)
+	}
+	if !wasRunning && promo.Status.StartedAt != nil {
+		r.event(promo, "Normal", "PromotionStarted", "promoting Freight "+promo.Status.Freight.Name+" to Stage "+promo.Spec.Stage)
+	}
+	switch outcome.Phase {
+	case railyard.PromotionPhaseRunning:
+		return ctrl.Result{RequeueAfter: outcome.RequeueAfter}, nil
+	case railyard.PromotionPhaseSucceeded:
+		r.event(promo, "Normal", "PromotionSucceeded", "Freight "+promo.Status.Freight.Name+" is in Stage "+promo.Spec.Stage)
+	default:
+		r.event(promo, "Warning", "Promotion"+string(outcome.Phase), promo.Status.Message)
+	}
+	return ctrl.Result{}, nil
+}
+
+// persister returns the engine's callback that saves status after every
+// step, with an optimistic lock so a concurrent writer is noticed.
+func (r *Reconciler) persister(promo *railyard.Promotion) engine.PersistFunc {
+	base := promo.DeepCopy()
+	return func(ctx context.Context, st *railyard.PromotionStatus) error {
+		promo.Status = *st
+		if err := r.Client.Status().Patch(ctx, promo, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
+			return fmt.Errorf("saving the progress of Promotion %s: %w", promo.Name, err)
+		}
+		base = promo.DeepCopy()
+		return nil
+	}
+}
+
+func abortRequested(promo *railyard.Promotion) (string, bool) {
+	for _, key := range []string{railyard.AnnotationAbort, railyard.AnnotationKargoAbort} {
+		if v, ok := promo.Annotations[key]; ok {
+			return "aborted by request (" + key + ": " + v + ")", true
+		}
+	}
+	return "", false
+}
+
+func (r *Reconciler) setPending(ctx context.Context, promo *railyard.Promotion, msg string) error {
+	if promo.Status.Phase == railyard.PromotionPhasePending && promo.Status.Message == msg {
+		return nil
+	}
+	base := promo.DeepCopy()
+	promo.Status.Phase = railyard.PromotionPhasePending
+	promo.Status.Message = msg
+	return r.Client.Status().Patch(ctx, promo, client.MergeFrom(base))
+}
+
+// fail ends a Promotion that cannot run, before any step started.
+func (r *Reconciler) fail(ctx context.Context, promo *railyard.Promotion, phase railyard.PromotionPhase, msg string) error {
+	base := promo.DeepCopy()
+	now := r.now()
+	promo.Status.Phase = phase
+	promo.Status.Message = msg
+	promo.Status.FinishedAt = &now
+	if err := r.Client.Status().Patch(ctx, promo, client.MergeFrom(base)); err != nil {
+		return err
+	}
+	r.event(promo, "Warning", "Promotion"+string(phase), msg)
+	return nil
+}
+
+func (r *Reconciler) event(promo *railyard.Promotion, eventType, reason, msg string) {
+	if r.Recorder != nil {
+		r.Recorder.Eventf(promo, nil, eventType, reason, "Promote", "%s", msg)
+	}
+}

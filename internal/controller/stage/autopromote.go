@@ -1,0 +1,183 @@
+package stage
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"strings"
+
+	"github.com/oklog/ulid/v2"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/controller/index"
+	"github.com/railyard-dev/railyard/internal/freight"
+	"github.com/railyard-dev/railyard/internal/policy"
+)
+
+// autoPromote creates a Promotion of the newest available Freight of each
+// requested origin, where the project's ProjectConfig enables
+// auto-promotion for this Stage. It never promotes Freight that is current
+// or already queued, nor Freight whose last Promotion to this Stage failed
+// (a person must retry), nor an origin held after a rollback.
+func (r *Reconciler) autoPromote(ctx context.Context, sc *scope) error {
+	st := sc.stage
+	enabled, err := policy.EnabledFor(ctx, r.APIReader, st)
+	if err != nil {
+		// An invalid policy is reported on the ProjectConfig; here it
+		// simply does not enable anything.
+		ctrl.LoggerFrom(ctx).Info("auto-promotion policy not usable", "error", err.Error())
+		enabled = false
+	}
+	st.Status.AutoPromotionEnabled = enabled
+	if !enabled || len(promotionSteps(st)) == 0 {
+		return nil
+	}
+	for _, req := range st.Spec.RequestedFreight {
+		if _, held := st.Status.AutoPromotionHolds[req.Origin.String()]; held {
+			continue
+		}
+		candidate, err := r.candidate(ctx, sc, req)
+		if err != nil {
+			return err
+		}
+		if candidate == nil || !shouldAutoPromote(sc, candidate.Name) {
+			continue
+		}
+		if err := r.createPromotion(ctx, sc, candidate); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func promotionSteps(st *railyard.Stage) []railyard.PromotionStep {
+	if st.Spec.PromotionTemplate == nil {
+		return nil
+	}
+	return st.Spec.PromotionTemplate.Spec.Steps
+}
+
+// candidate is the Freight auto-promotion would move for one origin.
+func (r *Reconciler) candidate(ctx context.Context, sc *scope, req railyard.FreightRequest) (*railyard.Freight, error) {
+	opts := req.Sources.AutoPromotionOptions
+	if opts == nil || opts.SelectionPolicy != railyard.AutoPromotionSelectionPolicyMatchUpstream {
+		return r.newestAvailable(ctx, sc, req.Origin)
+	}
+	// MatchUpstream: what the single upstream Stage runs now.
+	if len(req.Sources.Stages) != 1 {
+		return nil, nil
+	}
+	up := &railyard.Stage{}
+	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: sc.stage.Namespace, Name: req.Sources.Stages[0]}, up); err != nil {
+		return nil, client.IgnoreNotFound(err)
+	}
+	if len(up.Status.FreightHistory) == 0 {
+		return nil, nil
+	}
+	ref, ok := up.Status.FreightHistory[0].Freight[req.Origin.String()]
+	if !ok {
+		return nil, nil
+	}
+	f := &railyard.Freight{}
+	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: sc.stage.Namespace, Name: ref.Name}, f); err != nil {
+		return nil, client.IgnoreNotFound(err)
+	}
+	if ok, _ := freight.IsAvailable(f, sc.stage, sc.now); !ok {
+		return nil, nil
+	}
+	return f, nil
+}
+
+// newestAvailable returns the newest Freight of origin available to the
+// Stage, or nil.
+func (r *Reconciler) newestAvailable(ctx context.Context, sc *scope, origin railyard.FreightOrigin) (*railyard.Freight, error) {
+	var list railyard.FreightList
+	if err := r.Client.List(ctx, &list, client.InNamespace(sc.stage.Namespace), client.MatchingFields{index.FreightByOrigin: origin.String()}); err != nil {
+		return nil, fmt.Errorf("listing Freight of %s: %w", origin, err)
+	}
+	var newest *railyard.Freight
+	for i := range list.Items {
+		f := &list.Items[i]
+		ok, _ := freight.IsAvailable(f, sc.stage, sc.now)
+		if !ok {
+			if wait := freight.SoakRemaining(f, sc.stage, sc.now); wait > 0 {
+				sc.requeueAfter(wait)
+			}
+			continue
+		}
+		if newest == nil || newest.CreationTimestamp.Before(&f.CreationTimestamp) ||
+			(newest.CreationTimestamp.Equal(&f.CreationTimestamp) && f.Name > newest.Name) {
+			newest = f
+		}
+	}
+	return newest, nil
+}
+
+// shouldAutoPromote applies the guards against repeats and loops.
+func shouldAutoPromote(sc *scope, freightName string) bool {
+	if h := sc.stage.Status.FreightHistory; len(h) > 0 {
+		for _, ref := range h[0].Freight {
+			if ref.Name == freightName {
+				return false // already current
+			}
+		}
+	}
+	var last *railyard.Promotion
+	for i := range sc.promotions {
+		p := &sc.promotions[i]
+		if p.Spec.Freight != freightName && (p.Status.Freight == nil || p.Status.Freight.Name != freightName) {
+			continue
+		}
+		if !p.Status.Phase.IsTerminal() {
+			return false // already queued
+		}
+		if last == nil || (last.Status.FinishedAt != nil && p.Status.FinishedAt != nil && last.Status.FinishedAt.Before(p.Status.FinishedAt)) {
+			last = p
+		}
+	}
+	// A failed last attempt waits for a person.
+	return last == nil || last.Status.Phase == railyard.PromotionPhaseSucceeded
+}
+
+func (r *Reconciler) createPromotion(ctx context.Context, sc *scope, f *railyard.Freight) error {
+	p := &railyard.Promotion{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:        PromotionName(sc.stage.Name, f.Name, sc.now),
+			Namespace:   sc.stage.Namespace,
+			Annotations: map[string]string{railyard.AnnotationCreateActor: AutoPromotionActor},
+			Labels:      map[string]string{railyard.LabelStage: truncateLabel(sc.stage.Name)},
+		},
+		Spec: railyard.PromotionSpec{Stage: sc.stage.Name, Freight: f.Name},
+	}
+	if err := r.Client.Create(ctx, p); err != nil {
+		return fmt.Errorf("creating a Promotion of Freight %s: %w", f.Name, err)
+	}
+	sc.promotions = append(sc.promotions, *p)
+	r.event(sc.stage, "Normal", "PromotionCreated", fmt.Sprintf("auto-promotion of Freight %s (%s) created Promotion %s", f.Name, f.Alias, p.Name))
+	return nil
+}
+
+// PromotionName is "<stage>.<ulid>.<freight[:7]>": unique, and sorted by
+// creation time within a Stage.
+func PromotionName(stage, freightName string, now interface{ UnixMilli() int64 }) string {
+	short := freightName
+	if len(short) > 7 {
+		short = short[:7]
+	}
+	id := ulid.MustNew(uint64(now.UnixMilli()), rand.Reader) //nolint:gosec // UnixMilli is never negative here
+	name := fmt.Sprintf("%s.%s.%s", stage, strings.ToLower(id.String()), short)
+	if len(name) > 253 {
+		name = name[len(name)-253:]
+	}
+	return name
+}
+
+func truncateLabel(v string) string {
+	if len(v) > 63 {
+		return v[:63]
+	}
+	return v
+}

@@ -1,0 +1,80 @@
+package stage
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/controller/index"
+)
+
+func (r *Reconciler) loadPromotions(ctx context.Context, sc *scope) error {
+	var list railyard.PromotionList
+	if err := r.Client.List(ctx, &list, client.InNamespace(sc.stage.Namespace), client.MatchingFields{index.PromotionsByStage: sc.stage.Name}); err != nil {
+		return fmt.Errorf("listing the Promotions of Stage %s: %w", sc.stage.Name, err)
+	}
+	sc.promotions = list.Items
+	return nil
+}
+
+// NextPromotion chooses the one Promotion allowed to run: a Running one is
+// never pre-empted; otherwise the oldest waiting one, first come first
+// served (creation time, then name, whose ULID sorts by time). It returns
+// nil when none waits.
+func NextPromotion(promotions []railyard.Promotion) *railyard.Promotion {
+	var waiting []*railyard.Promotion
+	for i := range promotions {
+		p := &promotions[i]
+		if p.Status.Phase == railyard.PromotionPhaseRunning {
+			return p
+		}
+		if !p.Status.Phase.IsTerminal() && p.DeletionTimestamp.IsZero() {
+			waiting = append(waiting, p)
+		}
+	}
+	if len(waiting) == 0 {
+		return nil
+	}
+	sort.SliceStable(waiting, func(i, j int) bool {
+		ti, tj := waiting[i].CreationTimestamp, waiting[j].CreationTimestamp
+		if !ti.Equal(&tj) {
+			return ti.Before(&tj)
+		}
+		return waiting[i].Name < waiting[j].Name
+	})
+	return waiting[0]
+}
+
+// publishCurrentPromotion writes the chosen Promotion to
+// status.currentPromotion, where the Promotion reconciler looks for its turn.
+func publishCurrentPromotion(sc *scope) {
+	next := NextPromotion(sc.promotions)
+	if next == nil {
+		sc.stage.Status.CurrentPromotion = nil
+		return
+	}
+	ref := &railyard.PromotionReference{Name: next.Name, Freight: next.Status.Freight}
+	if ref.Freight == nil && next.Spec.Freight != "" {
+		ref.Freight = &railyard.FreightReference{Name: next.Spec.Freight}
+	}
+	sc.stage.Status.CurrentPromotion = ref
+}
+
+// lastFinished returns the terminal Promotion that finished last.
+func lastFinished(promotions []railyard.Promotion) *railyard.Promotion {
+	var last *railyard.Promotion
+	for i := range promotions {
+		p := &promotions[i]
+		if !p.Status.Phase.IsTerminal() || p.Status.FinishedAt == nil {
+			continue
+		}
+		if last == nil || last.Status.FinishedAt.Before(p.Status.FinishedAt) ||
+			(last.Status.FinishedAt.Equal(p.Status.FinishedAt) && last.Name < p.Name) {
+			last = p
+		}
+	}
+	return last
+}

@@ -1,0 +1,131 @@
+// Package stage reconciles Stages. Each concern has its own file: the
+// promotion queue (queue.go), Freight bookkeeping (history.go,
+// freightstatus.go), health (health.go), verification (verification.go),
+// auto-promotion (autopromote.go), conditions (status.go) and watches
+// (watches.go).
+package stage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+)
+
+// ResyncInterval bounds how long a Stage goes without a reconcile, for
+// what no watch reports (soak time passing).
+const ResyncInterval = 5 * time.Minute
+
+// unhealthyRecheck is how soon a Stage that is not yet healthy is checked
+// again, in case an Argo CD Application change is not watched.
+const unhealthyRecheck = 15 * time.Second
+
+// Reconciler reconciles Stages.
+type Reconciler struct {
+	// Client reads from the cache and writes to the API server.
+	Client client.Client
+	// APIReader reads past the cache (the ProjectConfig, Freight before a
+	// status patch).
+	APIReader client.Reader
+	// Recorder emits Events; may be nil.
+	Recorder events.EventRecorder
+	// Clock defaults to the real clock.
+	Clock clock.PassiveClock
+	// WatchApplications adds a watch on Argo CD Applications; set it when
+	// their CRD is installed.
+	WatchApplications bool
+}
+
+// scope is what one reconcile of a Stage works with.
+type scope struct {
+	stage      *railyard.Stage
+	promotions []railyard.Promotion
+	now        time.Time
+	// requeue is the soonest a phase asked to look again.
+	requeue time.Duration
+}
+
+func (s *scope) requeueAfter(d time.Duration) {
+	if d > 0 && (s.requeue == 0 || d < s.requeue) {
+		s.requeue = d
+	}
+}
+
+// Reconcile is the skeleton every Railyard reconciler shares: get, handle
+// deletion and the finalizer, defer one status patch, then reconcile.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	stage := &railyard.Stage{}
+	if err := r.Client.Get(ctx, req.NamespacedName, stage); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !stage.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, r.finalize(ctx, stage)
+	}
+	if !controllerutil.ContainsFinalizer(stage, railyard.FinalizerName) {
+		controllerutil.AddFinalizer(stage, railyard.FinalizerName)
+		if err := r.Client.Update(ctx, stage); err != nil {
+			return ctrl.Result{}, fmt.Errorf("adding the finalizer: %w", err)
+		}
+	}
+
+	base := stage.DeepCopy()
+	sc := &scope{stage: stage, now: r.Clock.Now()}
+	result, err := r.reconcile(ctx, sc)
+	setConditions(sc)
+	stage.Status.ObservedGeneration = stage.Generation
+	if patchErr := r.Client.Status().Patch(ctx, stage, client.MergeFrom(base)); patchErr != nil {
+		if apierrors.IsNotFound(patchErr) {
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, fmt.Errorf("patching the status of Stage %s: %w", stage.Name, patchErr)
+	}
+	return result, err
+}
+
+func (r *Reconciler) reconcile(ctx context.Context, sc *scope) (ctrl.Result, error) {
+	handleRefresh(sc.stage)
+	if err := r.loadPromotions(ctx, sc); err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.recordFinishedPromotion(ctx, sc); err != nil {
+		return ctrl.Result{}, err
+	}
+	publishCurrentPromotion(sc)
+	if err := r.updateHealth(ctx, sc); err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.verify(ctx, sc); err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.autoPromote(ctx, sc); err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.summarize(ctx, sc); err != nil {
+		return ctrl.Result{}, err
+	}
+	sc.requeueAfter(ResyncInterval)
+	return ctrl.Result{RequeueAfter: sc.requeue}, nil
+}
+
+func handleRefresh(stage *railyard.Stage) {
+	for _, key := range []string{railyard.AnnotationRefresh, railyard.AnnotationKargoRefresh} {
+		if v, ok := stage.Annotations[key]; ok {
+			stage.Status.LastHandledRefresh = v
+			return
+		}
+	}
+}
+
+func (r *Reconciler) event(obj client.Object, eventType, reason, msg string) {
+	if r.Recorder != nil {
+		r.Recorder.Eventf(obj, nil, eventType, reason, "Reconcile", "%s", msg)
+	}
+}

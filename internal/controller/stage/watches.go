@@ -1,0 +1,74 @@
+package stage
+
+import (
+	"context"
+
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/argocd"
+	"github.com/railyard-dev/railyard/internal/policy"
+)
+
+// SetupWithManager registers the reconciler with watches, not polling: new
+// Freight and Freight verified upstream, Promotions changing phase,
+// ProjectConfig edits and Argo CD Applications each reach the affected
+// Stages at once.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.Clock == nil {
+		r.Clock = clock.RealClock{}
+	}
+	b := ctrl.NewControllerManagedBy(mgr).
+		For(&railyard.Stage{}, builder.WithPredicates(predicate.Or(
+			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		Watches(&railyard.Promotion{}, handler.EnqueueRequestsFromMapFunc(stageOfPromotion)).
+		Watches(&railyard.Freight{}, handler.EnqueueRequestsFromMapFunc(r.stagesOfFreight)).
+		Watches(&railyard.ProjectConfig{}, handler.EnqueueRequestsFromMapFunc(policy.StagesOfProjectConfig(mgr.GetClient())))
+	if r.WatchApplications {
+		b = b.Watches(&argocd.Application{}, handler.EnqueueRequestsFromMapFunc(stagesOfApplication))
+	}
+	return b.Named("stage").Complete(r)
+}
+
+func stageOfPromotion(_ context.Context, obj client.Object) []reconcile.Request {
+	p := obj.(*railyard.Promotion)
+	return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: p.Namespace, Name: p.Spec.Stage}}}
+}
+
+// stagesOfFreight maps Freight to the Stages that request its origin: a new
+// Freight may be auto-promoted, and Freight verified upstream may become
+// available downstream.
+func (r *Reconciler) stagesOfFreight(ctx context.Context, obj client.Object) []reconcile.Request {
+	f := obj.(*railyard.Freight)
+	var stages railyard.StageList
+	if err := r.Client.List(ctx, &stages, client.InNamespace(f.Namespace)); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "listing Stages for Freight", "freight", f.Name)
+		return nil
+	}
+	var reqs []reconcile.Request
+	for i := range stages.Items {
+		for _, req := range stages.Items[i].Spec.RequestedFreight {
+			if req.Origin.Equals(f.Origin) {
+				reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&stages.Items[i])})
+				break
+			}
+		}
+	}
+	return reqs
+}
+
+// stagesOfApplication maps an Argo CD Application to the Stages its
+// authorized-stage annotation names.
+func stagesOfApplication(_ context.Context, obj client.Object) []reconcile.Request {
+	var reqs []reconcile.Request
+	for _, key := range argocd.AuthorizedStages(obj) {
+		reqs = append(reqs, reconcile.Request{NamespacedName: key})
+	}
+	return reqs
+}

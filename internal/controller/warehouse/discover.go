@@ -1,0 +1,191 @@
+package warehouse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/credentials"
+	"github.com/railyard-dev/railyard/internal/discovery/chart"
+	gitdisc "github.com/railyard-dev/railyard/internal/discovery/git"
+	gitpkg "github.com/railyard-dev/railyard/internal/git"
+)
+
+// Subscription kinds, as written in status.subscriptions[].kind and in
+// metric labels.
+const (
+	kindImage = "image"
+	kindChart = "chart"
+	kindGit   = "git"
+)
+
+// outcome is what discovering one subscription produced: fresh artifacts,
+// or an error and the artifacts of the previous discovery.
+type outcome struct {
+	status railyard.SubscriptionStatus
+	// Exactly one of these is set, fresh or carried over (possibly empty).
+	image *railyard.ImageDiscoveryResult
+	chart *railyard.ChartDiscoveryResult
+	git   *railyard.GitDiscoveryResult
+	err   error
+	// truncated: the registry listed more tags than the controller reads.
+	truncated bool
+}
+
+// count is the number of artifacts the outcome holds.
+func (o *outcome) count() int {
+	switch {
+	case o.image != nil:
+		return len(o.image.References)
+	case o.chart != nil:
+		return len(o.chart.Versions)
+	case o.git != nil:
+		return len(o.git.Commits)
+	}
+	return 0
+}
+
+// describe names the subscription in messages: "image ghcr.io/org/app".
+func (o *outcome) describe() string {
+	d := o.status.Kind + " " + o.status.RepoURL
+	if o.status.Name != "" {
+		d += " (" + o.status.Name + ")"
+	}
+	return d
+}
+
+// discoverAll discovers every subscription in order. A failing subscription
+// keeps its previous artifacts and does not stop the others.
+func (r *Reconciler) discoverAll(ctx context.Context, w *railyard.Warehouse, now time.Time) []outcome {
+	out := make([]outcome, len(w.Spec.Subscriptions))
+	for i := range w.Spec.Subscriptions {
+		sub := &w.Spec.Subscriptions[i]
+		o := &out[i]
+		o.status = identify(sub)
+		if prev := previousStatus(w, o.status); prev != nil {
+			o.status.LastDiscoveredAt = prev.LastDiscoveredAt
+			o.status.Fingerprint = prev.Fingerprint
+		}
+		start := time.Now()
+		switch {
+		case sub.Image != nil:
+			o.err = r.discoverImage(ctx, w, sub, o)
+		case sub.Chart != nil:
+			o.err = r.discoverChart(ctx, w, sub, o)
+		case sub.Git != nil:
+			o.err = r.discoverGit(ctx, w, sub, o)
+		default:
+			o.err = fmt.Errorf("%w: subscription %d sets none of image, chart or git", errInvalidSpec, i)
+		}
+		if o.status.Kind != "" {
+			observeDiscovery(o.status.Kind, start, o.err)
+		}
+		if o.err != nil {
+			o.status.LastError = o.err.Error()
+			carryOver(w, sub, o)
+			continue
+		}
+		o.status.LastError = ""
+		o.status.LastDiscoveredAt = &metav1.Time{Time: now}
+	}
+	return out
+}
+
+func (r *Reconciler) discoverImage(ctx context.Context, w *railyard.Warehouse, sub *railyard.RepoSubscription, o *outcome) error {
+	opts := imageOptions(sub.Image)
+	if err := r.imageCredentials(ctx, w.Namespace, &opts); err != nil {
+		return err
+	}
+	res, err := r.images.Discover(ctx, opts)
+	if err != nil {
+		return err
+	}
+	o.truncated = res.Truncated
+	o.image = &railyard.ImageDiscoveryResult{RepoURL: sub.Image.RepoURL, Platform: sub.Image.Platform, SubscriptionName: sub.Name}
+	for _, ref := range res.References {
+		d := railyard.DiscoveredImageReference{Tag: ref.Tag, Digest: ref.Digest, Annotations: ref.Annotations}
+		if ref.CreatedAt != nil {
+			d.CreatedAt = &metav1.Time{Time: *ref.CreatedAt}
+		}
+		o.image.References = append(o.image.References, d)
+	}
+	return nil
+}
+
+func (r *Reconciler) discoverChart(ctx context.Context, w *railyard.Warehouse, sub *railyard.RepoSubscription, o *outcome) error {
+	opts := chartOptions(sub.Chart)
+	creds, err := r.creds.Get(ctx, w.Namespace, credentials.Helm, sub.Chart.RepoURL)
+	if err != nil {
+		return err
+	}
+	if creds != nil {
+		opts.Credentials = &chart.Credentials{Username: creds.Username, Password: creds.Password}
+	}
+	versions, err := r.charts.Discover(ctx, opts)
+	if err != nil {
+		return err
+	}
+	o.chart = &railyard.ChartDiscoveryResult{RepoURL: sub.Chart.RepoURL, Name: sub.Chart.Name,
+		SemverConstraint: sub.Chart.SemverConstraint, SubscriptionName: sub.Name, Versions: versions}
+	return nil
+}
+
+func (r *Reconciler) discoverGit(ctx context.Context, w *railyard.Warehouse, sub *railyard.RepoSubscription, o *outcome) error {
+	opts, err := gitOptions(sub.Git)
+	if err != nil {
+		return err
+	}
+	creds := gitpkg.Credentials{InsecureSkipTLSVerify: sub.Git.InsecureSkipTLSVerify}
+	found, err := r.creds.Get(ctx, w.Namespace, credentials.Git, sub.Git.RepoURL)
+	if err != nil {
+		return err
+	}
+	if found != nil {
+		creds.Username, creds.Password, creds.SSHPrivateKey = found.Username, found.Password, found.SSHPrivateKey
+	}
+	// The fingerprint only helps while the previous commits are still there
+	// to be reused.
+	prevCommits := previousGit(w, sub)
+	previous := ""
+	if prevCommits != nil {
+		previous = o.status.Fingerprint
+	}
+	res, err := gitdisc.Discover(ctx, opts, creds, previous)
+	host := gitHost(sub.Git.RepoURL)
+	switch {
+	case errors.Is(err, gitdisc.ErrUnchanged):
+		gitRequests.WithLabelValues(host, "unchanged").Inc()
+		o.git = prevCommits
+		return nil
+	case err != nil:
+		gitRequests.WithLabelValues(host, "error").Inc()
+		return err
+	}
+	gitRequests.WithLabelValues(host, "fetched").Inc()
+	o.status.Fingerprint = res.Fingerprint
+	o.git = &railyard.GitDiscoveryResult{RepoURL: sub.Git.RepoURL, SubscriptionName: sub.Name}
+	for _, c := range res.Commits {
+		d := railyard.DiscoveredCommit{ID: c.ID, Branch: c.Branch, Tag: c.Tag, Subject: c.Subject,
+			Author: c.Author, Committer: c.Committer}
+		if !c.CreatorDate.IsZero() {
+			d.CreatorDate = &metav1.Time{Time: c.CreatorDate}
+		}
+		o.git.Commits = append(o.git.Commits, d)
+	}
+	return nil
+}
+
+// gitHost is the host of a git URL for metrics, without user information.
+func gitHost(repoURL string) string {
+	u, err := url.Parse(gitpkg.NormalizeURL(repoURL))
+	if err != nil || u.Host == "" {
+		return "unknown"
+	}
+	return strings.ToLower(u.Host)
+}

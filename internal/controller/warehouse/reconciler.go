@@ -1,0 +1,192 @@
+// Package warehouse reconciles Warehouses: it discovers the images, charts
+// and commits a Warehouse subscribes to, records them in its status and
+// creates Freight from the newest of them. It also checks Freight that
+// people create by hand.
+//
+// One pass: get the Warehouse; decide with shouldDiscover whether (and why)
+// to discover now; publish Reconciling; discover every subscription, keeping
+// the previous artifacts of any that fail; set conditions; create Freight;
+// patch status once more. Spec problems (a bad constraint, regex, criteria
+// or credentials Secret) end in a condition and wait for a change; outages
+// return an error so the work queue retries with backoff.
+package warehouse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/credentials"
+	"github.com/railyard-dev/railyard/internal/discovery/chart"
+	"github.com/railyard-dev/railyard/internal/discovery/image"
+)
+
+// ControllerName names the controller in logs, metrics and Events.
+const ControllerName = "warehouse"
+
+// Options configure the reconciler. The zero value works.
+type Options struct {
+	// Clock is injected so tests control "now"; default the real clock.
+	Clock clock.PassiveClock
+	// Image tunes the image discoverer (rate limits, retries); its OnRequest
+	// defaults to the registry request metric.
+	Image image.Config
+	// Chart options for the chart discoverer; a transport wrapper counting
+	// requests is always added first.
+	Chart []chart.Option
+	// ECR enables private Amazon ECR (tokens, push times); nil disables it
+	// and ECR repositories are then treated like any registry.
+	ECR ECR
+	// Shard: only Warehouses with this spec.shard are reconciled.
+	Shard string
+	// MaxConcurrentReconciles defaults to 4.
+	MaxConcurrentReconciles int
+}
+
+// Reconciler reconciles Warehouses. Its discoverers are created once and
+// shared by every reconcile, so their caches (image metadata by digest,
+// index validators, registry clients) last.
+type Reconciler struct {
+	client   client.Client
+	creds    credentials.Store
+	recorder events.EventRecorder
+	clock    clock.PassiveClock
+	images   *image.Discoverer
+	charts   *chart.Discoverer
+	ecr      ECR
+	opts     Options
+}
+
+// New returns a Reconciler. apiReader reads Secrets without a cache.
+func New(c client.Client, apiReader client.Reader, recorder events.EventRecorder, opts Options) *Reconciler {
+	if opts.Clock == nil {
+		opts.Clock = clock.RealClock{}
+	}
+	if opts.Image.OnRequest == nil {
+		opts.Image.OnRequest = countImageRequest
+	}
+	if opts.MaxConcurrentReconciles <= 0 {
+		opts.MaxConcurrentReconciles = 4
+	}
+	chartOpts := append([]chart.Option{chart.WithTransportWrapper(func(rt http.RoundTripper) http.RoundTripper {
+		return countingTransport{next: rt}
+	})}, opts.Chart...)
+	return &Reconciler{
+		client:   c,
+		creds:    credentials.Store{Reader: apiReader},
+		recorder: recorder,
+		clock:    opts.Clock,
+		images:   image.New(opts.Image),
+		charts:   chart.New(chartOpts...),
+		ecr:      opts.ECR,
+		opts:     opts,
+	}
+}
+
+// SetupWithManager registers the Warehouse and Freight reconcilers.
+func SetupWithManager(mgr ctrl.Manager, opts Options) error {
+	r := New(mgr.GetClient(), mgr.GetAPIReader(), mgr.GetEventRecorder(ControllerName), opts)
+	shard := predicate.NewPredicateFuncs(func(o client.Object) bool {
+		w, ok := o.(*railyard.Warehouse)
+		return ok && w.Spec.Shard == opts.Shard
+	})
+	err := ctrl.NewControllerManagedBy(mgr).
+		Named(ControllerName).
+		For(&railyard.Warehouse{}, builder.WithPredicates(shard,
+			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.opts.MaxConcurrentReconciles}).
+		Complete(r)
+	if err != nil {
+		return fmt.Errorf("setting up the Warehouse controller: %w", err)
+	}
+	return setupFreightChecker(mgr)
+}
+
+// Reconcile is the skeleton: get, reconcile, patch status once at the end.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	w := &railyard.Warehouse{}
+	if err := r.client.Get(ctx, req.NamespacedName, w); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !w.DeletionTimestamp.IsZero() {
+		// Freight outlives its Warehouse; there is nothing to clean up.
+		return ctrl.Result{}, nil
+	}
+	p := &statusPatcher{client: r.client, base: w.DeepCopy()}
+	result, err := r.reconcile(ctx, w, p)
+	if perr := p.patch(ctx, w); perr != nil {
+		return ctrl.Result{}, errors.Join(err, perr)
+	}
+	return result, err
+}
+
+func (r *Reconciler) reconcile(ctx context.Context, w *railyard.Warehouse, p *statusPatcher) (ctrl.Result, error) {
+	reason, wait := shouldDiscover(w, r.clock.Now())
+	if reason == "" {
+		// A pass interrupted mid-discovery (a restart) must not leave
+		// Reconciling behind.
+		doneReconciling(w)
+		return ctrl.Result{RequeueAfter: wait}, nil
+	}
+	log.FromContext(ctx).V(1).Info("discovering", "reason", reason)
+	before := append([]metav1.Condition(nil), w.Status.Conditions...)
+	markReconciling(w, fmt.Sprintf("discovering %d subscriptions (%s)", len(w.Spec.Subscriptions), reason))
+	if err := p.patch(ctx, w); err != nil {
+		return ctrl.Result{}, err
+	}
+
+	token := refreshToken(w)
+	outcomes := r.discoverAll(ctx, w, r.clock.Now())
+	done := r.clock.Now()
+	w.Status.DiscoveredArtifacts, w.Status.Subscriptions = assemble(outcomes, metav1.Time{Time: done})
+	w.Status.LastHandledRefresh = token
+	s := summarize(outcomes)
+	setDiscoveryConditions(w, s)
+	freightErr := r.produceFreight(ctx, w, outcomes, s, done)
+	doneReconciling(w)
+	r.notifyTransitions(w, before)
+
+	switch {
+	case len(s.failed) > 0:
+		// Returned so that the work queue retries with backoff.
+		_, msg := s.problem()
+		return ctrl.Result{}, errors.New(msg)
+	case freightErr != nil:
+		return ctrl.Result{}, freightErr
+	}
+	// Succeeded, or stalled on a spec problem: the pass is complete.
+	w.Status.ObservedGeneration = w.Generation
+	return ctrl.Result{RequeueAfter: w.Spec.GetInterval()}, nil
+}
+
+// statusPatcher patches the status subresource with a merge patch against
+// the last state written, so an interim patch (Reconciling) and the final
+// one each carry exactly their changes.
+type statusPatcher struct {
+	client client.Client
+	base   *railyard.Warehouse
+}
+
+func (p *statusPatcher) patch(ctx context.Context, w *railyard.Warehouse) error {
+	if equality.Semantic.DeepEqual(p.base.Status, w.Status) {
+		return nil
+	}
+	if err := p.client.Status().Patch(ctx, w, client.MergeFrom(p.base)); err != nil {
+		return fmt.Errorf("patching status of Warehouse %s/%s: %w", w.Namespace, w.Name, err)
+	}
+	p.base = w.DeepCopy()
+	return nil
+}

@@ -1,0 +1,60 @@
+package warehouse
+
+import (
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+)
+
+// Why a discovery runs. The reason is shown in the Reconciling message.
+const (
+	dueFirst       = "first discovery"
+	dueSpecChanged = "spec changed"
+	dueRefresh     = "refresh requested"
+	dueRetry       = "retrying after a failure"
+	dueInterval    = "interval elapsed"
+)
+
+// shouldDiscover decides whether w must be discovered at now. It returns the
+// reason, or "" and how long until the next discovery is due. It is a pure
+// function of the object and the clock.
+func shouldDiscover(w *railyard.Warehouse, now time.Time) (reason string, wait time.Duration) {
+	st := &w.Status
+	switch {
+	case st.DiscoveredArtifacts == nil || st.DiscoveredArtifacts.DiscoveredAt.IsZero():
+		return dueFirst, 0
+	case w.Generation != st.ObservedGeneration:
+		return dueSpecChanged, 0
+	case refreshToken(w) != "" && refreshToken(w) != st.LastHandledRefresh:
+		return dueRefresh, 0
+	case failedTransiently(w):
+		// The error was returned, so the work queue's backoff spaces these.
+		return dueRetry, 0
+	}
+	next := st.DiscoveredArtifacts.DiscoveredAt.Add(w.Spec.GetInterval())
+	if !now.Before(next) {
+		return dueInterval, 0
+	}
+	return "", next.Sub(now)
+}
+
+// refreshToken is the value of the refresh annotation: Railyard's, or else
+// Kargo's, so tools written for Kargo keep working.
+func refreshToken(w *railyard.Warehouse) string {
+	if v := w.Annotations[railyard.AnnotationRefresh]; v != "" {
+		return v
+	}
+	return w.Annotations[railyard.AnnotationKargoRefresh]
+}
+
+// failedTransiently reports whether the last pass ended in an error that
+// was returned for a retry with backoff (as opposed to a spec problem, which
+// waits for a change).
+func failedTransiently(w *railyard.Warehouse) bool {
+	c := meta.FindStatusCondition(w.Status.Conditions, railyard.ConditionReady)
+	return c != nil && c.Status != metav1.ConditionTrue &&
+		(c.Reason == railyard.ReasonDiscoveryFailed || c.Reason == railyard.ReasonFreightCreationFailed)
+}

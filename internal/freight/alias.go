@@ -1,0 +1,63 @@
+package freight
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"strconv"
+)
+
+// Word lists of aliases: short, unambiguous and inoffensive, so that
+// "promote brave-otter to prod" reads well. 64 x 64 = 4,096 names.
+var (
+	adjectives = [...]string{
+		"amber", "ancient", "bold", "brave", "breezy", "bright", "calm", "clever",
+		"cosmic", "crisp", "curious", "daring", "dapper", "eager", "early", "electric",
+		"fancy", "fearless", "fluffy", "frosty", "gentle", "giddy", "golden", "grand",
+		"happy", "hardy", "honest", "humble", "jolly", "keen", "kind", "lively",
+		"lucky", "mellow", "mighty", "misty", "modest", "nimble", "noble", "patient",
+		"plucky", "polite", "proud", "quick", "quiet", "rapid", "rustic", "shiny",
+		"silent", "silver", "sleek", "snowy", "steady", "sturdy", "sunny", "swift",
+		"tidy", "tranquil", "vivid", "warm", "wise", "witty", "zany", "zesty",
+	}
+	nouns = [...]string{
+		"alpaca", "badger", "beaver", "bison", "bobcat", "camel", "cheetah", "condor",
+		"coyote", "crane", "dingo", "dolphin", "eagle", "falcon", "ferret", "finch",
+		"gazelle", "gecko", "gibbon", "heron", "hippo", "ibex", "iguana", "jackal",
+		"jaguar", "koala", "lemur", "leopard", "llama", "lynx", "marmot", "marten",
+		"meerkat", "mole", "moose", "narwhal", "newt", "ocelot", "orca", "otter",
+		"owl", "panda", "panther", "pelican", "penguin", "puffin", "quail", "rabbit",
+		"raven", "salmon", "seal", "sparrow", "squid", "stork", "tapir", "tiger",
+		"toucan", "turtle", "walrus", "weasel", "whale", "wombat", "yak", "zebra",
+	}
+)
+
+// aliasAttempts is how many word pairs AliasCandidates offers before it
+// falls back to names qualified by the Freight ID.
+const aliasAttempts = 8
+
+// Alias returns the human-friendly alias of attempt for the Freight id, of
+// the form adjective-noun. It is deterministic, so a retried creation
+// proposes the same alias; attempt picks another pair when the first is
+// taken.
+func Alias(id string, attempt int) string {
+	sum := sha256.Sum256([]byte(id + "/" + strconv.Itoa(attempt)))
+	a := binary.BigEndian.Uint32(sum[0:4]) % uint32(len(adjectives))
+	n := binary.BigEndian.Uint32(sum[4:8]) % uint32(len(nouns))
+	return adjectives[a] + "-" + nouns[n]
+}
+
+// AliasCandidates returns aliases for id in the order to try them: a few
+// word pairs, then the first pair qualified by the start of id, which is
+// unique as long as the ids differ there. Every candidate is a valid label
+// value (at most 63 characters, lower-case letters, digits and dashes).
+func AliasCandidates(id string) []string {
+	out := make([]string, 0, aliasAttempts+1)
+	for i := range aliasAttempts {
+		out = append(out, Alias(id, i))
+	}
+	short := id
+	if len(short) > 12 {
+		short = short[:12]
+	}
+	return append(out, Alias(id, 0)+"-"+short)
+}

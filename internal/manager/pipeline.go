@@ -1,0 +1,85 @@
+package manager
+
+import (
+	"context"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/railyard-dev/railyard/internal/argocd"
+	"github.com/railyard-dev/railyard/internal/controller/index"
+	promotionctrl "github.com/railyard-dev/railyard/internal/controller/promotion"
+	"github.com/railyard-dev/railyard/internal/controller/stage"
+	"github.com/railyard-dev/railyard/internal/credentials"
+	"github.com/railyard-dev/railyard/internal/promotion"
+	"github.com/railyard-dev/railyard/internal/promotion/argocdstep"
+	"github.com/railyard-dev/railyard/internal/promotion/gitsteps"
+	"github.com/railyard-dev/railyard/internal/promotion/steps"
+)
+
+// NewStepRegistry returns every built-in promotion step.
+func NewStepRegistry(opts Options) *promotion.Registry {
+	r := promotion.NewRegistry(steps.Builtins(steps.Options{HelmCommand: opts.HelmCommand})...)
+	for _, s := range gitsteps.Steps(gitsteps.Options{InsecureIgnoreHostKey: opts.InsecureIgnoreSSHHostKey}) {
+		r.Register(s)
+	}
+	r.Register(argocdstep.Step{})
+	return r
+}
+
+// setupPipeline registers the Stage and Promotion reconcilers and the field
+// indexes they list by.
+func setupPipeline(mgr ctrl.Manager, opts Options) error {
+	if err := index.Register(context.Background(), mgr.GetFieldIndexer()); err != nil {
+		return err
+	}
+	store := credentials.Store{Reader: mgr.GetAPIReader()}
+	eng := &promotion.Engine{
+		Registry:    NewStepRegistry(opts),
+		Client:      mgr.GetClient(),
+		Reader:      mgr.GetAPIReader(),
+		Credentials: promotionCredentials{store: store},
+		WorkRoot:    opts.WorkDir,
+	}
+	if err := (&promotionctrl.Reconciler{
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Engine:    eng,
+		Recorder:  mgr.GetEventRecorder("promotion-controller"),
+	}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the Promotion reconciler: %w", err)
+	}
+	if err := (&stage.Reconciler{
+		Client:            mgr.GetClient(),
+		APIReader:         mgr.GetAPIReader(),
+		Recorder:          mgr.GetEventRecorder("stage-controller"),
+		WatchApplications: applicationsServed(mgr),
+	}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the Stage reconciler: %w", err)
+	}
+	return nil
+}
+
+// applicationsServed reports whether Argo CD's Application CRD is
+// installed, so Stages can watch Applications. Without it, health checks
+// still read Applications directly and report the CRD missing.
+func applicationsServed(mgr ctrl.Manager) bool {
+	_, err := mgr.GetRESTMapper().RESTMapping(schema.GroupKind{Group: argocd.GroupVersion.Group, Kind: argocd.ApplicationKind.Kind}, argocd.GroupVersion.Version)
+	if err != nil && !meta.IsNoMatchError(err) {
+		ctrl.Log.WithName("setup").Error(err, "checking for Argo CD's Application CRD")
+	}
+	return err == nil
+}
+
+// promotionCredentials serves the promotion steps from credential Secrets.
+type promotionCredentials struct{ store credentials.Store }
+
+func (p promotionCredentials) Get(ctx context.Context, namespace, credType, repoURL string) (*promotion.Credentials, error) {
+	c, err := p.store.Get(ctx, namespace, credentials.Kind(credType), repoURL)
+	if err != nil || c == nil {
+		return nil, err
+	}
+	return &promotion.Credentials{Username: c.Username, Password: c.Password, SSHPrivateKey: string(c.SSHPrivateKey)}, nil
+}
