@@ -1,0 +1,82 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+)
+
+// requestFor returns the Stage's request for Freight of origin, or nil.
+func requestFor(stage *railyard.Stage, origin railyard.FreightOrigin) *railyard.FreightRequest {
+	for i := range stage.Spec.RequestedFreight {
+		if stage.Spec.RequestedFreight[i].Origin.Equals(origin) {
+			return &stage.Spec.RequestedFreight[i]
+		}
+	}
+	return nil
+}
+
+func requestedOrigins(stage *railyard.Stage) []string {
+	out := make([]string, 0, len(stage.Spec.RequestedFreight))
+	for _, r := range stage.Spec.RequestedFreight {
+		out = append(out, r.Origin.Name)
+	}
+	return out
+}
+
+// soakIn is how long f has stayed in the Stage up: the longest completed
+// stay, or the current one if longer.
+func soakIn(f *railyard.Freight, up string, now time.Time) time.Duration {
+	var d time.Duration
+	if v, ok := f.Status.VerifiedIn[up]; ok && v.LongestCompletedSoak != nil {
+		d = v.LongestCompletedSoak.Duration
+	}
+	if c, ok := f.Status.CurrentlyIn[up]; ok && c.Since != nil {
+		if cur := now.Sub(c.Since.Time); cur > d {
+			d = cur
+		}
+	}
+	return d
+}
+
+// availableTo explains why f may not be promoted to stage, or returns nil
+// when it may. The rules are Kargo's: an approval or a direct request makes
+// Freight available; otherwise it must be verified (and soaked) in one, or
+// with availabilityStrategy All every, upstream Stage.
+func availableTo(stage *railyard.Stage, f *railyard.Freight, now time.Time) error {
+	req := requestFor(stage, f.Origin)
+	if req == nil {
+		return fmt.Errorf("freight %s comes from warehouse %s, but stage %s requests Freight only from: %s",
+			freightLabel(f), f.Origin.Name, stage.Name, strings.Join(requestedOrigins(stage), ", "))
+	}
+	if _, ok := f.Status.ApprovedFor[stage.Name]; ok || req.Sources.Direct {
+		return nil
+	}
+	var missing []string
+	for _, up := range req.Sources.Stages {
+		if _, ok := f.Status.VerifiedIn[up]; !ok {
+			missing = append(missing, fmt.Sprintf("it is not verified in stage %s", up))
+			continue
+		}
+		if need := req.Sources.RequiredSoakTime; need != nil {
+			if got := soakIn(f, up, now); got < need.Duration {
+				missing = append(missing, fmt.Sprintf("it has soaked %s of the required %s in stage %s", got.Round(time.Second), need.Duration, up))
+				continue
+			}
+		}
+		if req.Sources.AvailabilityStrategy != railyard.AvailabilityStrategyAll {
+			return nil
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	how := "one of"
+	if req.Sources.AvailabilityStrategy == railyard.AvailabilityStrategyAll {
+		how = "all of"
+	}
+	return fmt.Errorf("freight %s is not available to stage %s, which takes Freight verified in %s %s: %s; promote it upstream first, or approve it with 'railyard approve --freight %s --stage %s'",
+		freightLabel(f), stage.Name, how, strings.Join(req.Sources.Stages, ", "), strings.Join(missing, "; "), f.Name, stage.Name)
+}

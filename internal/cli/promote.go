@@ -1,0 +1,185 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+)
+
+// promoteRequest is what promote was asked for.
+type promoteRequest struct {
+	stage, freight, alias, origin string
+	fromUpstream, wait            bool
+	timeout                       time.Duration
+}
+
+func newPromoteCommand(opts *Options) *cobra.Command {
+	var req promoteRequest
+	cmd := &cobra.Command{
+		Use:   "promote --stage S (--freight NAME | --alias ALIAS | --from-upstream [--origin W]) [--wait]",
+		Short: "Promote Freight to a Stage",
+		Long: "Creates a Promotion of the named Freight, or with --from-upstream of what the\n" +
+			"Stage's upstream offers, to the Stage. With --wait, follows its steps and exits\n" +
+			"non-zero if the Promotion fails. Promoting needs the verb promote on the Stage.",
+		Example: "  railyard promote --stage test --alias brave-otter --wait -n demo\n" +
+			"  railyard promote --stage staging --from-upstream",
+		Args: exactArgs(0, "flags only"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			n := 0
+			for _, set := range []bool{req.freight != "", req.alias != "", req.fromUpstream} {
+				if set {
+					n++
+				}
+			}
+			if req.stage == "" || n != 1 {
+				return usageError{fmt.Errorf("give --stage and exactly one of --freight, --alias or --from-upstream")}
+			}
+			if req.origin != "" && !req.fromUpstream {
+				return usageError{fmt.Errorf("--origin only goes with --from-upstream")}
+			}
+			return promote(cmd.Context(), opts, req)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&req.stage, "stage", "", "the Stage to promote to")
+	f.StringVar(&req.freight, "freight", "", "name of the Freight to promote")
+	f.StringVar(&req.alias, "alias", "", "alias of the Freight to promote")
+	f.BoolVar(&req.fromUpstream, "from-upstream", false, "promote what the Stage's upstream offers (the newest available Freight)")
+	f.StringVar(&req.origin, "origin", "", "with --from-upstream: the Warehouse whose Freight to promote, when the Stage requests several")
+	f.BoolVar(&req.wait, "wait", false, "follow the Promotion until it finishes")
+	f.DurationVar(&req.timeout, "timeout", 10*time.Minute, "how long --wait waits")
+	return cmd
+}
+
+func promote(ctx context.Context, opts *Options, req promoteRequest) error {
+	c, ns, err := opts.Client()
+	if err != nil {
+		return err
+	}
+	var stage railyard.Stage
+	if err := getOrList(ctx, c, ns, req.stage, "Stage", &stage, &railyard.StageList{}); err != nil {
+		return err
+	}
+	promo := &railyard.Promotion{Spec: railyard.PromotionSpec{Stage: stage.Name}}
+	what := ""
+	if req.fromUpstream {
+		origin, err := upstreamOrigin(&stage, req.origin)
+		if err != nil {
+			return err
+		}
+		promo.Spec.Origin = &origin
+		what = "freight from upstream of warehouse " + origin.Name
+	} else {
+		f, err := findFreight(ctx, c, ns, req.freight, req.alias)
+		if err != nil {
+			return err
+		}
+		if err := availableTo(&stage, f, opts.Now()); err != nil {
+			return err
+		}
+		promo.Spec.Freight = f.Name
+		what = "freight " + freightLabel(f)
+	}
+	promo.Namespace = ns
+	promo.Name = promotionName(stage.Name, promo.Spec.Freight, opts.Now())
+	if len(validation.IsValidLabelValue(stage.Name)) == 0 {
+		promo.Labels = map[string]string{railyard.LabelStage: stage.Name}
+	}
+	if err := c.Create(ctx, promo); err != nil {
+		if apierrors.IsForbidden(err) {
+			return fmt.Errorf("%w\nyou may not promote to stage %s: you need the verb promote on stages/%s and create on promotions in namespace %s; ask a project admin for a RoleBinding to the promoter role",
+				err, stage.Name, stage.Name, ns)
+		}
+		return explain(err, "create", "promotions", promo.Name, ns)
+	}
+	_, _ = fmt.Fprintf(opts.Out, "promotion/%s created: %s to stage %s\n", promo.Name, what, stage.Name)
+	if !req.wait {
+		return nil
+	}
+	return followPromotion(ctx, opts, c, client.ObjectKeyFromObject(promo), req.timeout)
+}
+
+// promotionName is "<stage>.<ulid>.<freight[:7]>", sortable by creation
+// time; the freight part is left out when the controller picks the Freight.
+func promotionName(stage, freightName string, now time.Time) string {
+	id := strings.ToLower(ulid.MustNew(ulid.Timestamp(now), ulid.DefaultEntropy()).String())
+	suffix := "." + id
+	if freightName != "" {
+		suffix += "." + short(freightName, 7)
+	}
+	const maxName = 253
+	if len(stage)+len(suffix) > maxName {
+		stage = strings.TrimRight(stage[:maxName-len(suffix)], ".-")
+	}
+	return stage + suffix
+}
+
+// upstreamOrigin picks the origin a --from-upstream Promotion asks for.
+func upstreamOrigin(stage *railyard.Stage, want string) (railyard.FreightOrigin, error) {
+	reqs := stage.Spec.RequestedFreight
+	if want != "" {
+		o := railyard.FreightOrigin{Kind: railyard.FreightOriginKindWarehouse, Name: want}
+		if requestFor(stage, o) == nil {
+			return o, fmt.Errorf("stage %s does not request Freight from warehouse %s; it requests from: %s", stage.Name, want, strings.Join(requestedOrigins(stage), ", "))
+		}
+		return o, nil
+	}
+	switch len(reqs) {
+	case 0:
+		return railyard.FreightOrigin{}, fmt.Errorf("stage %s requests no Freight; fix its spec.requestedFreight", stage.Name)
+	case 1:
+		return reqs[0].Origin, nil
+	}
+	return railyard.FreightOrigin{}, usageError{fmt.Errorf("stage %s requests Freight from several warehouses (%s): add --origin WAREHOUSE", stage.Name, strings.Join(requestedOrigins(stage), ", "))}
+}
+
+// findFreight reads Freight by name, or by alias when name is empty.
+func findFreight(ctx context.Context, c client.Client, ns, name, alias string) (*railyard.Freight, error) {
+	if name != "" {
+		var f railyard.Freight
+		if err := getOrList(ctx, c, ns, name, "Freight", &f, &railyard.FreightList{}); err != nil {
+			return nil, err
+		}
+		return &f, nil
+	}
+	list, err := listFreight(ctx, c, ns, "")
+	if err != nil {
+		return nil, err
+	}
+	var aliases []string
+	for i := range list {
+		a := aliasOf(&list[i])
+		if a == alias {
+			return &list[i], nil
+		}
+		if a != "" {
+			aliases = append(aliases, a)
+		}
+	}
+	if len(aliases) == 0 {
+		return nil, fmt.Errorf("no freight has alias %q: namespace %s has no freight; create some with 'railyard create freight --warehouse W'", alias, ns)
+	}
+	return nil, fmt.Errorf("no freight has alias %q in namespace %s; aliases: %s", alias, ns, strings.Join(aliases, ", "))
+}
+
+// stepLine renders one step's progress for --wait.
+func stepLine(w io.Writer, i, total int, s railyard.StepExecutionMetadata) {
+	line := fmt.Sprintf("  step %d/%d %s: %s", i+1, total, orDash(s.Alias), orDash(string(s.Status)))
+	if s.ErrorCount > 0 {
+		line += fmt.Sprintf(" (%d errors)", s.ErrorCount)
+	}
+	if s.Message != "" {
+		line += ": " + s.Message
+	}
+	_, _ = fmt.Fprintln(w, line)
+}
