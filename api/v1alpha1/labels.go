@@ -41,6 +41,11 @@ const (
 	// requested it, so a sync is never requested twice.
 	AnnotationPromotion = Prefix + "promotion"
 
+	// AnnotationRejected on a Freight says why it does not fit its
+	// Warehouse (artifacts not matching its subscriptions, or a name other
+	// than its content address). Rejected Freight is available to no Stage.
+	AnnotationRejected = Prefix + "rejected"
+
 	// LabelAlias on a Freight mirrors its human-friendly alias.
 	LabelAlias = Prefix + "alias"
 	// LabelKargoAlias is Kargo's alias label; a Freight carrying it keeps it.

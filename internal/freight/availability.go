@@ -23,6 +23,9 @@ func IsAvailable(f *railyard.Freight, stage *railyard.Stage, now time.Time) (boo
 	if f.Namespace != "" && stage.Namespace != "" && f.Namespace != stage.Namespace {
 		return false, fmt.Sprintf("Freight %s is in namespace %s, Stage %s in %s", f.Name, f.Namespace, stage.Name, stage.Namespace)
 	}
+	if why, ok := f.Annotations[railyard.AnnotationRejected]; ok {
+		return false, fmt.Sprintf("Freight %s was rejected: %s", f.Name, why)
+	}
 	req := requestFor(stage, f.Origin)
 	if req == nil {
 		return false, fmt.Sprintf("origin %s is not requested by Stage %s", f.Origin, stage.Name)

@@ -1,6 +1,7 @@
 package freight
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -254,5 +255,16 @@ func TestShortDuration(t *testing.T) {
 		if got := shortDuration(d); got != want {
 			t.Errorf("shortDuration(%s) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+func TestRejectedFreightIsNeverAvailable(t *testing.T) {
+	f := &railyard.Freight{Origin: appWH}
+	f.Name = "f"
+	f.Annotations = map[string]string{railyard.AnnotationRejected: "has no image for subscription r/a"}
+	f.Status.ApprovedFor = map[string]railyard.ApprovedStage{"test": {}}
+	ok, reason := IsAvailable(f, stageWith("test", railyard.FreightSources{Direct: true}), availNow)
+	if ok || !strings.Contains(reason, "was rejected: has no image for subscription r/a") {
+		t.Errorf("IsAvailable = %t, %q; want false naming the rejection", ok, reason)
 	}
 }

@@ -129,9 +129,11 @@ func (r *Reconciler) run(ctx context.Context, cached *railyard.Promotion) (ctrl.
 	if !wasRunning && promo.Status.StartedAt != nil {
 		r.event(promo, "Normal", "PromotionStarted", "promoting Freight "+promo.Status.Freight.Name+" to Stage "+promo.Spec.Stage)
 	}
-	switch outcome.Phase {
-	case railyard.PromotionPhaseRunning:
+	if outcome.Phase == railyard.PromotionPhaseRunning {
 		return ctrl.Result{RequeueAfter: outcome.RequeueAfter}, nil
+	}
+	observeFinished(promo)
+	switch outcome.Phase {
 	case railyard.PromotionPhaseSucceeded:
 		r.event(promo, "Normal", "PromotionSucceeded", "Freight "+promo.Status.Freight.Name+" is in Stage "+promo.Spec.Stage)
 	default:
@@ -145,11 +147,15 @@ func (r *Reconciler) run(ctx context.Context, cached *railyard.Promotion) (ctrl.
 func (r *Reconciler) persister(promo *railyard.Promotion) engine.PersistFunc {
 	base := promo.DeepCopy()
 	return func(ctx context.Context, st *railyard.PromotionStatus) error {
-		promo.Status = *st
-		if err := r.Client.Status().Patch(ctx, promo, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
+		// Patch a copy: the server's answer must not be decoded into the
+		// status the engine is working on (it holds pointers into it).
+		obj := base.DeepCopy()
+		obj.Status = *st.DeepCopy()
+		if err := r.Client.Status().Patch(ctx, obj, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
 			return fmt.Errorf("saving the progress of Promotion %s: %w", promo.Name, err)
 		}
-		base = promo.DeepCopy()
+		promo.ResourceVersion = obj.ResourceVersion
+		base = obj
 		return nil
 	}
 }
@@ -183,6 +189,7 @@ func (r *Reconciler) fail(ctx context.Context, promo *railyard.Promotion, phase 
 	if err := r.Client.Status().Patch(ctx, promo, client.MergeFrom(base)); err != nil {
 		return err
 	}
+	observeFinished(promo)
 	r.event(promo, "Warning", "Promotion"+string(phase), msg)
 	return nil
 }

@@ -20,6 +20,9 @@ func (r *Reconciler) moveFreight(ctx context.Context, stage *railyard.Stage, pre
 	for _, ref := range next.Freight {
 		keep[ref.Name] = true
 		if err := r.patchFreight(ctx, stage.Namespace, ref.Name, func(f *railyard.Freight) {
+			if _, already := f.Status.CurrentlyIn[stage.Name]; !already {
+				observeArrival(stage.Namespace, stage.Name, f.CreationTimestamp.Time, now)
+			}
 			AddCurrentStage(f, stage.Name, now)
 		}); err != nil {
 			return err

@@ -12,7 +12,7 @@ import (
 // artifact per subscription) or is not named by its content. Its value says
 // why. Stages must not accept such Freight. The controller removes it when
 // the Freight fits again (for example after the Warehouse changed).
-const AnnotationRejected = railyard.Prefix + "rejected"
+const AnnotationRejected = railyard.AnnotationRejected
 
 // freightProblems lists why f does not fit w, its origin Warehouse (nil when
 // it does not exist). duplicateExists reports whether a Freight named by f's
