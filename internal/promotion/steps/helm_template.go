@@ -1,0 +1,201 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/railyard-dev/railyard/internal/promotion"
+)
+
+// HelmTemplate is the `helm-template` step: it renders a local chart with
+// `helm template` into a file or a directory.
+type HelmTemplate struct {
+	// HelmCommand is the helm binary; see HelmPath.
+	HelmCommand string
+}
+
+type helmTemplateConfig struct {
+	// Path is the chart directory.
+	Path string `json:"path"`
+	// OutPath is a file when it ends in .yaml or .yml, else a directory.
+	OutPath string `json:"outPath"`
+	// OutLayout of a directory OutPath: "helm" (default; helm's
+	// <chart>/templates/... tree) or "flat" (one file per resource).
+	OutLayout string `json:"outLayout,omitempty"`
+	// ReleaseName is the release name.
+	ReleaseName string `json:"releaseName"`
+	// UseReleaseName puts the "helm" layout under <outPath>/<releaseName>.
+	UseReleaseName bool `json:"useReleaseName,omitempty"`
+	// Namespace of the release; defaults to the project.
+	Namespace string `json:"namespace,omitempty"`
+	// ValuesFiles, in order, relative to the work directory.
+	ValuesFiles []string `json:"valuesFiles,omitempty"`
+	// IgnoreMissingValueFiles skips values files that do not exist.
+	IgnoreMissingValueFiles bool `json:"ignoreMissingValueFiles,omitempty"`
+	// SetValues are applied after the values files.
+	SetValues []struct {
+		Key   string `json:"key"`
+		Value string `json:"value"`
+		// Literal passes the value with --set-literal (no type inference).
+		Literal bool `json:"literal,omitempty"`
+	} `json:"setValues,omitempty"`
+	// BuildDependencies runs `helm dependency build` first.
+	BuildDependencies bool     `json:"buildDependencies,omitempty"`
+	IncludeCRDs       bool     `json:"includeCRDs,omitempty"`
+	DisableHooks      bool     `json:"disableHooks,omitempty"`
+	SkipTests         bool     `json:"skipTests,omitempty"`
+	KubeVersion       string   `json:"kubeVersion,omitempty"`
+	APIVersions       []string `json:"apiVersions,omitempty"`
+}
+
+func (c *helmTemplateConfig) validate() error {
+	for _, f := range []struct{ name, value string }{
+		{"path", c.Path}, {"outPath", c.OutPath}, {"releaseName", c.ReleaseName},
+	} {
+		if err := required(f.name, f.value); err != nil {
+			return err
+		}
+	}
+	switch c.OutLayout {
+	case "", "helm", "flat":
+	default:
+		return fmt.Errorf(`field "outLayout" must be "helm" or "flat", not %q`, c.OutLayout)
+	}
+	// Names become positional helm arguments; a leading '-' would be read
+	// as a flag.
+	if strings.HasPrefix(c.ReleaseName, "-") {
+		return fmt.Errorf(`field "releaseName" must not start with "-"`)
+	}
+	for i, v := range c.SetValues {
+		if err := required(fmt.Sprintf("setValues[%d].key", i), v.Key); err != nil {
+			return err
+		}
+	}
+	for i, f := range c.ValuesFiles {
+		if err := required(fmt.Sprintf("valuesFiles[%d]", i), f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *helmTemplateConfig) outIsFile() bool {
+	ext := filepath.Ext(c.OutPath)
+	return ext == ".yaml" || ext == ".yml"
+}
+
+// Name implements promotion.Step.
+func (HelmTemplate) Name() string { return "helm-template" }
+
+// Run implements promotion.Step.
+func (h HelmTemplate) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Result, error) {
+	var cfg helmTemplateConfig
+	if err := decode(sc.Config, &cfg); err != nil {
+		return failed(err)
+	}
+	chart, err := sc.Path(cfg.Path)
+	if err != nil {
+		return errored(err)
+	}
+	out, err := sc.Path(cfg.OutPath)
+	if err != nil {
+		return errored(err)
+	}
+	args, err := helmTemplateArgs(sc, &cfg, chart, out)
+	if err != nil {
+		return failed(err)
+	}
+	helm, err := HelmPath(h.HelmCommand)
+	if err != nil {
+		return errored(err)
+	}
+	if cfg.BuildDependencies {
+		if _, err := runHelm(ctx, helm, sc.WorkDir, "dependency", "build", chart); err != nil {
+			return errored(fmt.Errorf("building dependencies of %q: %w", cfg.Path, err))
+		}
+	}
+	rendered, err := runHelm(ctx, helm, sc.WorkDir, args...)
+	if err != nil {
+		var he *helmError
+		if errors.As(err, &he) && he.exited() {
+			return failed(fmt.Errorf("rendering %q: %w", cfg.Path, err))
+		}
+		return errored(fmt.Errorf("rendering %q: %w", cfg.Path, err))
+	}
+	switch {
+	case cfg.outIsFile():
+		err = writeFile(out, rendered)
+	case cfg.OutLayout == "flat":
+		err = writeFlat(out, rendered)
+	}
+	if err != nil {
+		return errored(fmt.Errorf("writing %q: %w", cfg.OutPath, err))
+	}
+	return succeeded(nil)
+}
+
+// helmTemplateArgs builds the `helm template` command line. Every path is
+// already resolved inside the work directory.
+func helmTemplateArgs(sc *promotion.StepContext, cfg *helmTemplateConfig, chart, out string) ([]string, error) {
+	ns := cfg.Namespace
+	if ns == "" {
+		ns = sc.Project
+	}
+	args := []string{"template", cfg.ReleaseName, chart}
+	if ns != "" {
+		args = append(args, "--namespace", ns)
+	}
+	for i, f := range cfg.ValuesFiles {
+		p, err := sc.Path(f)
+		if err != nil {
+			return nil, fmt.Errorf("valuesFiles[%d]: %w", i, err)
+		}
+		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+			if cfg.IgnoreMissingValueFiles {
+				continue
+			}
+			return nil, fmt.Errorf("values file %q does not exist", f)
+		}
+		args = append(args, "--values", p)
+	}
+	for _, v := range cfg.SetValues {
+		flag := "--set"
+		if v.Literal {
+			flag = "--set-literal"
+		}
+		args = append(args, flag, v.Key+"="+v.Value)
+	}
+	for _, b := range []struct {
+		on   bool
+		flag string
+	}{{cfg.IncludeCRDs, "--include-crds"}, {cfg.DisableHooks, "--no-hooks"}, {cfg.SkipTests, "--skip-tests"}} {
+		if b.on {
+			args = append(args, b.flag)
+		}
+	}
+	if cfg.KubeVersion != "" {
+		args = append(args, "--kube-version", cfg.KubeVersion)
+	}
+	for _, v := range cfg.APIVersions {
+		args = append(args, "--api-versions", v)
+	}
+	if !cfg.outIsFile() && cfg.OutLayout != "flat" {
+		args = append(args, "--output-dir", out)
+		if cfg.UseReleaseName {
+			args = append(args, "--release-name")
+		}
+	}
+	return args, nil
+}
+
+func writeFile(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
+}
