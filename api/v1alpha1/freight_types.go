@@ -174,5 +174,5 @@ type FreightList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&Freight{}, &FreightList{})
+	register(&Freight{}, &FreightList{})
 }

@@ -73,5 +73,5 @@ type ProjectList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&Project{}, &ProjectList{})
+	register(&Project{}, &ProjectList{})
 }

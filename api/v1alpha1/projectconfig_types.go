@@ -160,5 +160,5 @@ type ProjectConfigList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&ProjectConfig{}, &ProjectConfigList{})
+	register(&ProjectConfig{}, &ProjectConfigList{})
 }

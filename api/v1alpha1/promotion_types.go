@@ -187,5 +187,5 @@ type PromotionList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&Promotion{}, &PromotionList{})
+	register(&Promotion{}, &PromotionList{})
 }

@@ -79,5 +79,5 @@ type ClusterPromotionTaskList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&PromotionTask{}, &PromotionTaskList{}, &ClusterPromotionTask{}, &ClusterPromotionTaskList{})
+	register(&PromotionTask{}, &PromotionTaskList{}, &ClusterPromotionTask{}, &ClusterPromotionTaskList{})
 }

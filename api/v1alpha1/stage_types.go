@@ -388,5 +388,5 @@ type StageList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&Stage{}, &StageList{})
+	register(&Stage{}, &StageList{})
 }

@@ -261,5 +261,5 @@ type WarehouseList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&Warehouse{}, &WarehouseList{})
+	register(&Warehouse{}, &WarehouseList{})
 }

@@ -1,8 +1,9 @@
 package argocd
 
 import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"sigs.k8s.io/controller-runtime/pkg/scheme"
 )
 
 var (
@@ -15,12 +16,14 @@ var (
 	ApplicationListKind = GroupVersion.WithKind("ApplicationList")
 
 	// SchemeBuilder registers our Application types.
-	SchemeBuilder = &scheme.Builder{GroupVersion: GroupVersion}
+	SchemeBuilder = runtime.NewSchemeBuilder(addKnownTypes)
 
 	// AddToScheme adds Application and ApplicationList to a scheme.
 	AddToScheme = SchemeBuilder.AddToScheme
 )
 
-func init() {
-	SchemeBuilder.Register(&Application{}, &ApplicationList{})
+func addKnownTypes(s *runtime.Scheme) error {
+	s.AddKnownTypes(GroupVersion, &Application{}, &ApplicationList{})
+	metav1.AddToGroupVersion(s, GroupVersion)
+	return nil
 }

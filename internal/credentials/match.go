@@ -33,7 +33,7 @@ func Match(secrets []corev1.Secret, kind Kind, repoURL string) (*Credentials, er
 		}
 		ok, err := matches(pattern, isRegex(sec), kind, repoURL, want)
 		if err != nil {
-			skipped = append(skipped, fmt.Errorf("%w: Secret %s/%s: key %q: %v",
+			skipped = append(skipped, fmt.Errorf("%w: Secret %s/%s: key %q: %w",
 				ErrInvalidSecret, sec.Namespace, sec.Name, railyard.CredKeyRepoURL, err))
 			continue
 		}

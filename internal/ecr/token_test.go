@@ -181,7 +181,7 @@ func TestTokenErrors(t *testing.T) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}
 			for _, other := range []error{ErrInvalidConfig, ErrAccessDenied, ErrNotFound, ErrTransient} {
-				if other != tt.want && errors.Is(err, other) {
+				if !errors.Is(other, tt.want) && errors.Is(err, other) {
 					t.Errorf("err = %v is also %v", err, other)
 				}
 			}

@@ -136,7 +136,7 @@ func taskInputs(inputs []railyard.PromotionTaskVar, defined map[string]bool, cal
 		switch {
 		case defined[in.Name]:
 		case in.Value != "":
-			out = append(out, railyard.ExpressionVariable{Name: in.Name, Value: in.Value})
+			out = append(out, railyard.ExpressionVariable(in))
 		case !passed[in.Name]:
 			missing = append(missing, in.Name)
 		}

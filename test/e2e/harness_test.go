@@ -27,6 +27,7 @@ import (
 type runningManager struct {
 	cancel context.CancelFunc
 	done   chan error
+	err    error // what Start returned, once stopped
 }
 
 func startManager(t *testing.T, env *testenv.Env, workDir string) *runningManager {
@@ -56,7 +57,7 @@ func startManager(t *testing.T, env *testenv.Env, workDir string) *runningManage
 func (m *runningManager) stop() {
 	m.cancel()
 	select {
-	case <-m.done:
+	case m.err = <-m.done:
 	case <-time.After(time.Minute):
 	}
 }

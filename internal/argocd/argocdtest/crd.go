@@ -54,7 +54,7 @@ func download() (string, error) {
 		return "", fmt.Errorf("reading the output of go mod download %s: %w", ArgoCDModule, err)
 	}
 	if runErr != nil || info.Error != "" {
-		return "", fmt.Errorf("go mod download %s: %v %s %s", ArgoCDModule, runErr, info.Error, stderr.String())
+		return "", fmt.Errorf("go mod download %s: %w %s %s", ArgoCDModule, runErr, info.Error, stderr.String())
 	}
 	path := filepath.Join(info.Dir, crdFile)
 	if _, err := os.Stat(path); err != nil {

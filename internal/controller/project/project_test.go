@@ -63,7 +63,7 @@ func deleteProject(t *testing.T, name string) {
 		if apierrors.IsNotFound(err) {
 			return nil
 		}
-		return fmt.Errorf("project %s still exists (err %v)", name, err)
+		return fmt.Errorf("project %s still exists (err %w)", name, err)
 	})
 }
 
@@ -202,8 +202,8 @@ func TestKeepNamespace(t *testing.T) {
 
 func TestKeepAnnotationAddedLater(t *testing.T) {
 	ctx := context.Background()
-	p := createProject(t, "keep-later", nil)
-	p = readyReason(t, "keep-later", railyard.ReasonNamespaceReady)
+	createProject(t, "keep-later", nil)
+	p := readyReason(t, "keep-later", railyard.ReasonNamespaceReady)
 	eventually(t, func() error {
 		if !hasOwner(getNamespace(t, "keep-later"), p) {
 			return fmt.Errorf("namespace not owned yet")

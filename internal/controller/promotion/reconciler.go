@@ -79,6 +79,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 }
 
 func (r *Reconciler) reconcile(ctx context.Context, promo *railyard.Promotion) (ctrl.Result, error) {
+	// A Promotion that has not started is aborted here; a running one by
+	// the engine, which marks the step in progress.
+	if reason, ok := abortRequested(promo); ok && promo.Status.Phase != railyard.PromotionPhaseRunning {
+		return ctrl.Result{}, r.fail(ctx, promo, railyard.PromotionPhaseAborted, reason)
+	}
 	stage := &railyard.Stage{}
 	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: promo.Namespace, Name: promo.Spec.Stage}, stage); err != nil {
 		if apierrors.IsNotFound(err) {

@@ -56,11 +56,8 @@ func publishCurrentPromotion(sc *scope) {
 		sc.stage.Status.CurrentPromotion = nil
 		return
 	}
-	ref := &railyard.PromotionReference{Name: next.Name, Freight: next.Status.Freight}
-	if ref.Freight == nil && next.Spec.Freight != "" {
-		ref.Freight = &railyard.FreightReference{Name: next.Spec.Freight}
-	}
-	sc.stage.Status.CurrentPromotion = ref
+	// The Freight is known once the Promotion has resolved it.
+	sc.stage.Status.CurrentPromotion = &railyard.PromotionReference{Name: next.Name, Freight: next.Status.Freight}
 }
 
 // lastFinished returns the terminal Promotion that finished last.

@@ -140,7 +140,7 @@ func TestPromotionName(t *testing.T) {
 	if len(a) != len("test.")+26+len(".0123456") || a[:5] != "test." || a[len(a)-8:] != ".0123456" {
 		t.Fatalf("unexpected Promotion name %q", a)
 	}
-	if !(a < b) {
+	if a >= b {
 		t.Errorf("names do not sort by time: %q !< %q", a, b)
 	}
 }

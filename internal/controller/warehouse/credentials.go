@@ -46,7 +46,7 @@ func (r *Reconciler) ecrCredentials(opts *image.Options, found *credentials.Cred
 	if found != nil {
 		var err error
 		if aws, err = ecr.StaticCredentials(found.AWSAccessKeyID, found.AWSSecretAccessKey, found.AWSRegion); err != nil {
-			return fmt.Errorf("Secret %s: %w", found.SecretName, err)
+			return fmt.Errorf("credentials Secret %s: %w", found.SecretName, err)
 		}
 	}
 	auth, err := r.ecr.Authenticator(opts.RepoURL, aws)

@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -88,7 +89,13 @@ func (c *freightChecker) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 		return ctrl.Result{}, fmt.Errorf("patching Freight %s/%s: %w", f.Namespace, f.Name, err)
 	}
 	if verdict != "" && orig.Annotations[AnnotationRejected] != verdict {
-		c.recorder.Eventf(f, w, corev1.EventTypeWarning, eventFreightRejected, "CheckFreight", "Freight rejected: %s", verdict)
+		// A nil *Warehouse in an interface is not nil: pass no related object
+		// when the Warehouse does not exist.
+		var related runtime.Object
+		if w != nil {
+			related = w
+		}
+		c.recorder.Eventf(f, related, corev1.EventTypeWarning, eventFreightRejected, "CheckFreight", "Freight rejected: %s", verdict)
 	}
 	return ctrl.Result{}, nil
 }

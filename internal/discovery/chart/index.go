@@ -102,7 +102,7 @@ func readYAMLIndexVersions(br *bufio.Reader, name string) ([]string, error) {
 		Version string `yaml:"version"`
 	}
 	if err := yaml.Unmarshal(s.block.Bytes(), &doc); err != nil {
-		return nil, fmt.Errorf("%w: entries of chart %q: %v", ErrMalformedIndex, name, err)
+		return nil, fmt.Errorf("%w: entries of chart %q: %w", ErrMalformedIndex, name, err)
 	}
 	versions := make([]string, 0, len(doc[name]))
 	for _, e := range doc[name] {

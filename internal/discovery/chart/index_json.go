@@ -13,7 +13,7 @@ import (
 func readJSONIndexVersions(r io.Reader, name string) ([]string, error) {
 	dec := json.NewDecoder(r)
 	malformed := func(err error) error {
-		return fmt.Errorf("%w: %v", ErrMalformedIndex, err)
+		return fmt.Errorf("%w: %w", ErrMalformedIndex, err)
 	}
 	if err := expectDelim(dec, '{'); err != nil {
 		return nil, malformed(err)

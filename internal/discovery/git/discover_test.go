@@ -206,7 +206,7 @@ func TestDiscoverErrors(t *testing.T) {
 			if strings.Contains(err.Error(), "tok-") {
 				t.Fatalf("error leaks a token: %v", err)
 			}
-			if tt.want == ErrInvalidSubscription && s.Stats() != (gittest.Stats{}) {
+			if errors.Is(tt.want, ErrInvalidSubscription) && s.Stats() != (gittest.Stats{}) {
 				t.Fatalf("invalid subscription made requests: %+v", s.Stats())
 			}
 		})

@@ -29,7 +29,7 @@ func compileFilter(src string, tags bool) (*exprFilter, error) {
 func (f *exprFilter) match(env map[string]any) (bool, error) {
 	out, err := expr.Run(f.program, env)
 	if err != nil {
-		return false, fmt.Errorf("%w: expressionFilter: %v", ErrInvalidSubscription, err)
+		return false, fmt.Errorf("%w: expressionFilter: %w", ErrInvalidSubscription, err)
 	}
 	ok, _ := out.(bool)
 	return ok, nil

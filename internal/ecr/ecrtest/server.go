@@ -231,9 +231,10 @@ func (s *Server) describeImages(w http.ResponseWriter, body []byte) {
 	}
 	start := 0
 	if in.NextToken != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(in.NextToken)
+		raw, decodeErr := base64.RawURLEncoding.DecodeString(in.NextToken)
 		off, ok := strings.CutPrefix(string(raw), "offset:")
-		if start, err = strconv.Atoi(off); err != nil || !ok || start < 0 || start > len(matching) {
+		var err error
+		if start, err = strconv.Atoi(off); decodeErr != nil || err != nil || !ok || start < 0 || start > len(matching) {
 			writeError(w, Failure{http.StatusBadRequest, "InvalidParameterException", "invalid nextToken"})
 			return
 		}

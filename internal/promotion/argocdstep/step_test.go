@@ -98,6 +98,9 @@ func TestSyncRequestedOnceAndAwaited(t *testing.T) {
 	written := fetchApp(t, key).GetResourceVersion()
 	res, err = runStep(t, promo, config)
 	mustStatus(t, res, err, railyard.StepStatusRunning)
+	if after := fetchApp(t, key).GetResourceVersion(); after != written {
+		t.Error("running the step again wrote the Application (a second sync request)")
+	}
 	argoStarts(t, key)
 	res, err = runStep(t, promo, config)
 	mustStatus(t, res, err, railyard.StepStatusRunning)
