@@ -60,7 +60,9 @@ func publishCurrentPromotion(sc *scope) {
 	sc.stage.Status.CurrentPromotion = &railyard.PromotionReference{Name: next.Name, Freight: next.Status.Freight}
 }
 
-// lastFinished returns the terminal Promotion that finished last.
+// lastFinished returns the terminal Promotion that finished last. Times
+// have a resolution of one second, so ties are broken the way the queue
+// runs Promotions: by creation time, then by name (a ULID, in time order).
 func lastFinished(promotions []railyard.Promotion) *railyard.Promotion {
 	var last *railyard.Promotion
 	for i := range promotions {
@@ -68,10 +70,19 @@ func lastFinished(promotions []railyard.Promotion) *railyard.Promotion {
 		if !p.Status.Phase.IsTerminal() || p.Status.FinishedAt == nil {
 			continue
 		}
-		if last == nil || last.Status.FinishedAt.Before(p.Status.FinishedAt) ||
-			(last.Status.FinishedAt.Equal(p.Status.FinishedAt) && last.Name < p.Name) {
+		if last == nil || finishedBefore(last, p) {
 			last = p
 		}
 	}
 	return last
+}
+
+func finishedBefore(a, b *railyard.Promotion) bool {
+	if !a.Status.FinishedAt.Equal(b.Status.FinishedAt) {
+		return a.Status.FinishedAt.Before(b.Status.FinishedAt)
+	}
+	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+		return a.CreationTimestamp.Before(&b.CreationTimestamp)
+	}
+	return a.Name < b.Name
 }
