@@ -15,12 +15,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/controller/warehouse"
 	"github.com/railyard-dev/railyard/internal/discovery/image"
-	railyardscheme "github.com/railyard-dev/railyard/internal/scheme"
 	"github.com/railyard-dev/railyard/internal/testenv"
 )
 
@@ -28,65 +26,21 @@ import (
 var k client.Client
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
+	var env *testenv.Env
+	os.Exit(testenv.RunWithManager(m, func(mgr ctrl.Manager) error {
+		k = env.Client
+		// Short registry backoff so that "429, then recover" runs quickly;
+		// the work queue's own backoff spaces failed discoveries.
+		opts := warehouse.Options{Image: image.Config{MaxRetries: 1, RetryBaseDelay: 10 * time.Millisecond, MaxRetryDelay: 50 * time.Millisecond}}
+		return warehouse.SetupWithManager(mgr, opts)
+	}, &env))
 }
 
-func run(m *testing.M) int {
-	env, err := testenv.Start(testenv.Options{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer func() { _ = env.Stop() }()
-	k = env.Client
-
-	scheme, err := railyardscheme.New()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
-		Scheme:                 scheme,
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-	})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	// Short registry backoff so that "429, then recover" runs quickly; the
-	// work queue's own backoff spaces failed discoveries.
-	opts := warehouse.Options{Image: image.Config{MaxRetries: 1, RetryBaseDelay: 10 * time.Millisecond, MaxRetryDelay: 50 * time.Millisecond}}
-	if err := warehouse.SetupWithManager(mgr, opts); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	code := m.Run()
-	cancel()
-	if err := <-done; err != nil {
-		fmt.Fprintln(os.Stderr, "manager:", err)
-	}
-	return code
-}
-
-// eventually retries check until it returns nil, failing the test with the
-// last error after a generous bound (a hang guard, not a timing assertion).
+// eventually retries check until it returns nil (a hang guard, not a
+// timing assertion).
 func eventually(t *testing.T, check func() error) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal(err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	testenv.Eventually(t, 60*time.Second, check)
 }
 
 func newNamespace(t *testing.T) string {
