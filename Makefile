@@ -72,9 +72,14 @@ build: ## Build bin/manager and bin/railyard.
 .PHONY: helm
 helm: $(K8S_BIN)/helm ## Build the helm binary kustomize-build's Helm inflation runs.
 
-.PHONY: demo
-demo: build ## Run the pipeline on a local control plane, registry and git server.
-	@echo "make demo: not yet. The demo lands with the CLI issue; see README.md, 'Status'."
+.PHONY: demo demo-ci
+demo: build envtest ## Run the pipeline on a local control plane, registry and git server (Ctrl-C stops it).
+	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/demo ./cmd/demo
+	$(BIN)/demo
+
+demo-ci: build envtest ## Run the demo's whole scenario non-interactively; fails unless every step happened.
+	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/demo ./cmd/demo
+	$(BIN)/demo --non-interactive
 
 ##@ Deployment (onto the cluster of the current kubeconfig)
 

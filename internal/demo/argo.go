@@ -1,0 +1,77 @@
+package demo
+
+import (
+	"context"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/railyard-dev/railyard/internal/argocd"
+)
+
+// argoNamespace holds the demo's Argo CD Applications.
+const argoNamespace = "argocd"
+
+// argoStandIn stands in for Argo CD's application controller, which the
+// demo cannot run: it completes every sync operation that the argocd-update
+// step requests, recording the requested revision as synced and the
+// Application as Synced and Healthy, the way Argo CD reports a finished
+// sync. It deploys nothing.
+type argoStandIn struct {
+	c client.Client
+	// synced is told of each completed sync (Application, revision).
+	synced func(app, revision string)
+}
+
+// run completes sync operations until ctx ends.
+func (a *argoStandIn) run(ctx context.Context) {
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			a.syncAll(ctx)
+		}
+	}
+}
+
+func (a *argoStandIn) syncAll(ctx context.Context) {
+	list := &unstructured.UnstructuredList{}
+	list.SetGroupVersionKind(argocd.ApplicationListKind)
+	if err := a.c.List(ctx, list, client.InNamespace(argoNamespace)); err != nil {
+		return // the next tick tries again
+	}
+	for i := range list.Items {
+		app := &list.Items[i]
+		op, ok := app.Object["operation"].(map[string]any)
+		if !ok {
+			continue
+		}
+		revision, _, _ := unstructured.NestedString(op, "sync", "revision")
+		now := time.Now().UTC()
+		delete(app.Object, "operation")
+		state := map[string]any{
+			"operation":  runtime.DeepCopyJSONValue(op),
+			"phase":      "Succeeded",
+			"message":    "successfully synced (Railyard demo stand-in for Argo CD)",
+			"startedAt":  now.Format(time.RFC3339),
+			"finishedAt": now.Format(time.RFC3339),
+			"syncResult": map[string]any{"revision": revision},
+		}
+		_ = unstructured.SetNestedField(app.Object, state, "status", "operationState")
+		_ = unstructured.SetNestedField(app.Object, map[string]any{"status": "Synced", "revision": revision}, "status", "sync")
+		_ = unstructured.SetNestedField(app.Object, map[string]any{"status": "Healthy"}, "status", "health")
+		// Health is trusted only when reconciled after the operation ended.
+		_ = unstructured.SetNestedField(app.Object, now.Add(time.Second).Format(time.RFC3339), "status", "reconciledAt")
+		if err := a.c.Update(ctx, app); err != nil {
+			continue // a conflict: the next tick sees the fresh object
+		}
+		if a.synced != nil {
+			a.synced(app.GetName(), revision)
+		}
+	}
+}

@@ -1,0 +1,107 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestNonInteractive runs the whole demo as CI does: a control plane, the
+// servers, the manager, v1.0.0 to test by itself, staging and prod from
+// upstream through the railyard CLI, and v1.1.0 pushed through the
+// control endpoint to test. Afterwards nothing may be left in TMPDIR.
+func TestNonInteractive(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	var out bytes.Buffer
+	// The timeout only keeps a broken run from hanging.
+	err := Run(context.Background(), Options{Out: &out, NonInteractive: true, Timeout: 4 * time.Minute, ControlAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatalf("the demo failed: %v\noutput:\n%s", err, out.String())
+	}
+	for _, want := range []string{
+		"The Warehouse created Freight",
+		`on branch kargo/demo/test renders "image: 127.0.0.1:`,
+		"/demo/app:v1.0.0",
+		"| promotion/staging.",
+		`on branch kargo/demo/staging renders "image: `,
+		"| promotion/prod.",
+		`on branch kargo/demo/prod renders "image: `,
+		"[Argo CD stand-in] synced Application argocd/demo-prod",
+		"push-tag: pushed 127.0.0.1:",
+		"/demo/app:v1.1.0",
+		"Every step happened",
+		"temporary files removed",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the output lacks %q:\n%s", want, out.String())
+		}
+	}
+	left, err := os.ReadDir(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range left {
+		t.Errorf("left behind in TMPDIR: %s", e.Name())
+	}
+}
+
+func TestPushTagWithoutDemo(t *testing.T) {
+	// A port that was free a moment ago: nothing listens there.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	_, err = PushTag(context.Background(), addr, "v1.1.0")
+	if !errors.Is(err, ErrNoDemo) {
+		t.Fatalf("PushTag to %s = %v, want ErrNoDemo", addr, err)
+	}
+}
+
+func TestValidTag(t *testing.T) {
+	for _, tc := range []struct {
+		tag  string
+		want bool
+	}{
+		{"v1.1.0", true},
+		{"abc123f", true},
+		{"1.0_rc-1", true},
+		{"", false},
+		{".hidden", false},
+		{"-x", false},
+		{"bad tag", false},
+		{"a/b", false},
+		{strings.Repeat("a", 128), true},
+		{strings.Repeat("a", 129), false},
+	} {
+		if got := validTag(tc.tag); got != tc.want {
+			t.Errorf("validTag(%q) = %v, want %v", tc.tag, got, tc.want)
+		}
+	}
+}
+
+func TestImageLine(t *testing.T) {
+	const ref = "127.0.0.1:5000/demo/app:v1.0.0"
+	for _, tc := range []struct {
+		name, manifests, want string
+	}{
+		{"list item", "    containers:\n      - image: " + ref + "\n        name: demo\n", "image: " + ref},
+		{"plain key", "  image: " + ref + "\n", "image: " + ref},
+		{"other tag", "  - image: 127.0.0.1:5000/demo/app:v0.9.0\n", ""},
+		{"prefix of a longer tag", "  - image: " + ref + "-rc1\n", ""},
+		{"no image", "kind: ConfigMap\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := imageLine(tc.manifests, ref); got != tc.want {
+				t.Errorf("imageLine = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
