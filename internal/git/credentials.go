@@ -133,7 +133,7 @@ func knownHostsCallback(data []byte) (ssh.HostKeyCallback, error) {
 	}
 	cb, err := knownhosts.New(f.Name())
 	if err != nil {
-		return nil, fmt.Errorf("%w: parse known_hosts: %v", ErrAuthentication, err)
+		return nil, fmt.Errorf("%w: parse known_hosts: %w", ErrAuthentication, err)
 	}
 	return cb, nil
 }

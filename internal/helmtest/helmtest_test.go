@@ -54,10 +54,10 @@ func TestRepo(t *testing.T) {
 	repo.AddChart(ChartSpec{Name: "app", Version: "1.10.0"})
 	repo.AddChart(ChartSpec{Name: "app", Version: "1.2.0"})
 
-	if resp := get(t, repo.URL()+"/index.yaml", nil, false); resp.StatusCode != http.StatusUnauthorized { //nolint:bodyclose // get closes bodies in t.Cleanup
+	if resp := get(t, repo.URL()+"/index.yaml", nil, false); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("anonymous request: %d, want 401", resp.StatusCode)
 	}
-	resp := get(t, repo.URL()+"/index.yaml", nil, true) //nolint:bodyclose // get closes bodies in t.Cleanup
+	resp := get(t, repo.URL()+"/index.yaml", nil, true)
 	body, _ := io.ReadAll(resp.Body)
 	var idx indexFile
 	if err := yaml.Unmarshal(body, &idx); err != nil {
@@ -71,7 +71,7 @@ func TestRepo(t *testing.T) {
 		t.Errorf("index versions = %v, want newest first", versions)
 	}
 	top := idx.Entries["app"][0]
-	archive, _ := io.ReadAll(get(t, top.URLs[0], nil, true).Body) //nolint:bodyclose // get closes bodies in t.Cleanup
+	archive, _ := io.ReadAll(get(t, top.URLs[0], nil, true).Body)
 	if Digest(archive) != top.Digest || repo.ChartDigest("app", "1.10.0") != top.Digest {
 		t.Error("index digest does not match the served archive")
 	}

@@ -28,7 +28,7 @@ type selector struct {
 }
 
 func invalid(field string, err error) error {
-	return fmt.Errorf("%w: %s: %v", ErrInvalidSubscription, field, err)
+	return fmt.Errorf("%w: %s: %w", ErrInvalidSubscription, field, err)
 }
 
 // compile validates o and builds its selector.
