@@ -4,7 +4,11 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 )
+
+// The fixture here (the GitOps repository, the project's manifests and the
+// Argo CD Applications) is shared with the end-to-end tests in test/e2e.
 
 // The demo project's names.
 const (
@@ -23,11 +27,11 @@ var semverTag = regexp.MustCompile(`^v?[0-9]+[.][0-9]+[.][0-9]+`)
 
 const semverExpr = `^v?[0-9]+[.][0-9]+[.][0-9]+`
 
-// gitopsFiles is the GitOps repository: one app with a base and an overlay
+// GitOpsFiles is the GitOps repository: one app with a base and an overlay
 // per environment. The base's Deployment takes the image (set by
 // kustomize-set-image); each overlay also renders the demo chart from the
 // Helm repository (its version set by yaml-update).
-func gitopsFiles(image, chartRepo string) map[string]string {
+func GitOpsFiles(image, chartRepo string) map[string]string {
 	files := map[string]string{
 		"README.md": "# GitOps repository of the Railyard demo\n\n" +
 			"Railyard renders apps/demo/overlays/<env> into manifests.yaml on branch kargo/demo/<env>.\n",
@@ -52,7 +56,15 @@ spec:
 `,
 	}
 	for _, env := range stageNames {
-		files["apps/demo/overlays/"+env+"/kustomization.yaml"] = fmt.Sprintf(`# The %[1]s environment of demo.
+		files["apps/demo/overlays/"+env+"/kustomization.yaml"] = Overlay(env, chartRepo, chartVersion)
+	}
+	return files
+}
+
+// Overlay is the kustomization of one environment: the base, a name prefix,
+// and the demo chart at chartVersion from chartRepo.
+func Overlay(env, chartRepo, chartVersion string) string {
+	return fmt.Sprintf(`# The %[1]s environment of demo.
 resources:
 - ../../base
 namePrefix: %[1]s-
@@ -64,21 +76,19 @@ helmCharts:
   valuesInline:
     message: running in %[1]s
 `, env, chartName, chartRepo, chartVersion)
-	}
-	return files
 }
 
-// projectManifest is the Project; its controller creates the namespace.
-const projectManifest = "apiVersion: railyard.dev/v1alpha1\nkind: Project\nmetadata:\n  name: " + projectName + "\n"
+// ProjectManifest is the Project; its controller creates the namespace.
+const ProjectManifest = "apiVersion: railyard.dev/v1alpha1\nkind: Project\nmetadata:\n  name: " + projectName + "\n"
 
-// projectManifests are what a user applies into the project: a ProjectConfig
+// ProjectManifests are what a user applies into the project: a ProjectConfig
 // auto-promoting to test only, a Warehouse following the image, the chart
 // and the app's paths on main, a PromotionTask (render, commit to
 // kargo/demo/<env>, point Argo CD at the commit) and Stages test (fed by the
 // Warehouse), staging (fed by test) and prod (fed by staging).
-func projectManifests(image, chartRepo, gitRepo string) string {
+func ProjectManifests(image, chartRepo, gitRepo string, interval time.Duration) string {
 	return strings.NewReplacer("IMAGE", image, "CHARTREPO", chartRepo, "GITREPO", gitRepo, "CHART", chartName,
-		"SEMVER", semverExpr, "PROJECT", projectName, "WAREHOUSE", warehouseName, "ARGONS", argoNamespace).Replace(`apiVersion: railyard.dev/v1alpha1
+		"SEMVER", semverExpr, "INTERVAL", interval.String(), "PROJECT", projectName, "WAREHOUSE", warehouseName, "ARGONS", argoNamespace).Replace(`apiVersion: railyard.dev/v1alpha1
 kind: ProjectConfig
 metadata:
   name: PROJECT
@@ -95,7 +105,7 @@ metadata:
   name: WAREHOUSE
   namespace: PROJECT
 spec:
-  interval: 10s
+  interval: INTERVAL
   freightCreationCriteria:
     expression: imageFrom('IMAGE').Tag matches 'SEMVER'
   subscriptions:
@@ -209,9 +219,9 @@ spec:
 	return b.String()
 }
 
-// applications are the Argo CD Applications of the three environments,
+// Applications are the Argo CD Applications of the three environments,
 // each authorizing its Stage to update it.
-func applications(gitRepo string) string {
+func Applications(gitRepo string) string {
 	var b strings.Builder
 	for _, env := range stageNames {
 		fmt.Fprintf(&b, `---

@@ -89,7 +89,7 @@ func (w *world) start(ctx context.Context, opts Options) error {
 	}
 	w.stops = append(w.stops, w.git.close)
 	w.image, w.gitURL, w.chartRe = w.reg.repo(imageRepo), w.git.repoURL(gitopsRepo), w.helm.url
-	if err := w.git.createRepo(gitopsRepo, gitopsFiles(w.image, w.chartRe)); err != nil {
+	if err := w.git.createRepo(gitopsRepo, GitOpsFiles(w.image, w.chartRe)); err != nil {
 		return fmt.Errorf("creating the GitOps repository: %w", err)
 	}
 	say.detail("registry    %s (image %s)", w.reg.host, w.image)
@@ -114,7 +114,7 @@ func (w *world) start(ctx context.Context, opts Options) error {
 	say.detail("a stand-in for Argo CD's application controller completes the syncs Railyard requests (it deploys nothing)")
 
 	say.step("Applying the demo project: Project, ProjectConfig, Warehouse, PromotionTask, Stages test → staging → prod")
-	if err := w.apply(ctx, projectManifest); err != nil {
+	if err := w.apply(ctx, ProjectManifest); err != nil {
 		return err
 	}
 	if err := poll(ctx, "the Project to create namespace "+projectName, func() (bool, string) {
@@ -123,7 +123,7 @@ func (w *world) start(ctx context.Context, opts Options) error {
 	}); err != nil {
 		return err
 	}
-	if err := w.apply(ctx, projectManifests(w.image, w.chartRe, w.gitURL)+applications(w.gitURL)); err != nil {
+	if err := w.apply(ctx, ProjectManifests(w.image, w.chartRe, w.gitURL, 10*time.Second)+Applications(w.gitURL)); err != nil {
 		return err
 	}
 	say.detail("ProjectConfig auto-promotes new Freight to test; staging and prod wait for a person")

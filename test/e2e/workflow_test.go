@@ -22,6 +22,7 @@ import (
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/argocd/argocdtest"
+	"github.com/railyard-dev/railyard/internal/demo"
 	"github.com/railyard-dev/railyard/internal/freight"
 	"github.com/railyard-dev/railyard/internal/git/gittest"
 	"github.com/railyard-dev/railyard/internal/helmtest"
@@ -65,7 +66,7 @@ func TestUserWorkflow(t *testing.T) {
 	helm.AddChart(helmtest.ChartSpec{Name: "demo-chart", Version: "0.1.0"})
 	git := gittest.NewServer(t, gittest.WithPush())
 	w.charts = helm.URL()
-	w.repo = git.CreateRepo("gitops", gitopsFiles(w.image, w.charts))
+	w.repo = git.CreateRepo("gitops", demo.GitOpsFiles(w.image, w.charts))
 
 	// The admission policy (who may promote), the Argo CD namespace and
 	// Applications, the Project and the manager.
@@ -77,13 +78,13 @@ func TestUserWorkflow(t *testing.T) {
 	w.create(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "argocd"}})
 	w.startManager()
 	w.argo = startArgoStandIn(t, env.Client)
-	w.apply("apiVersion: railyard.dev/v1alpha1\nkind: Project\nmetadata:\n  name: demo\n")
+	w.apply(demo.ProjectManifest)
 	eventually(t, "the Project to create its namespace", func() (bool, string) {
 		err := env.Client.Get(w.ctx, client.ObjectKey{Name: ns}, &corev1.Namespace{})
 		return err == nil, fmt.Sprint(err)
 	})
-	w.apply(projectManifests(w.image, helm.URL(), w.repo.URL))
-	w.apply(applications(w.repo.URL))
+	w.apply(demo.ProjectManifests(w.image, helm.URL(), w.repo.URL, 2*time.Second))
+	w.apply(demo.Applications(w.repo.URL))
 
 	steps := []struct {
 		name string
@@ -164,7 +165,7 @@ func promoteFromUpstream(w *world) {
 // creates Freight that goes to test.
 func configChangeGoesToTest(w *world) {
 	before := w.current("test")
-	files := gitopsFiles(w.image, "")
+	files := demo.GitOpsFiles(w.image, w.charts)
 	deployment := strings.Replace(files["apps/demo/base/deployment.yaml"], "replicas: 1", "replicas: 3", 1)
 	id := w.repo.Commit("main", "scale demo to 3 replicas", map[string]string{"apps/demo/base/deployment.yaml": deployment})
 	f := w.waitFreight(func(f *railyard.Freight) bool { return len(f.Commits) == 1 && f.Commits[0].ID == id })
@@ -217,7 +218,7 @@ func devTagNeedsAPerson(w *world) {
 // a loop; the next good Freight still goes through.
 func failingPromotion(w *world) {
 	before := w.current("test")
-	broken := overlay("test", w.charts, "0.1.0") + "patches:\n- path: does-not-exist.yaml\n"
+	broken := demo.Overlay("test", w.charts, "0.1.0") + "patches:\n- path: does-not-exist.yaml\n"
 	brokenID := w.repo.Commit("main", "break the test overlay", map[string]string{"apps/demo/overlays/test/kustomization.yaml": broken})
 	bad := w.pushImage("v1.2.4", func(f *railyard.Freight) bool { return f.Commits[0].ID == brokenID })
 	p := w.waitPromotionOf("test", bad.Name)
@@ -237,7 +238,7 @@ func failingPromotion(w *world) {
 		w.t.Fatalf("auto-promotion retried the failed Freight: %d Promotions", n)
 	}
 
-	fixedID := w.repo.Commit("main", "fix the test overlay", map[string]string{"apps/demo/overlays/test/kustomization.yaml": overlay("test", w.charts, "0.1.0")})
+	fixedID := w.repo.Commit("main", "fix the test overlay", map[string]string{"apps/demo/overlays/test/kustomization.yaml": demo.Overlay("test", w.charts, "0.1.0")})
 	good := w.waitFreight(func(f *railyard.Freight) bool { return f.Commits[0].ID == fixedID })
 	w.waitCurrent("test", good.Name)
 }
@@ -254,7 +255,7 @@ func killedManager(w *world) {
 	eventually(w.t, "the promotion to push and wait in argocd-update", func() (bool, string) {
 		cur := w.promotion(p.Name)
 		n := len(cur.Status.StepExecutionMetadata)
-		return n > 0 && strings.HasSuffix(cur.Status.StepExecutionMetadata[n-1].Alias, "step-8") &&
+		return n > 0 && strings.HasSuffix(cur.Status.StepExecutionMetadata[n-1].Alias, "::argocd-update") &&
 			cur.Status.StepExecutionMetadata[n-1].Status == railyard.StepStatusRunning, fmt.Sprintf("%+v", cur.Status.StepExecutionMetadata)
 	})
 	if got := w.repo.CommitCount("kargo/demo/test"); got != commitsBefore+1 {
