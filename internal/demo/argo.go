@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -14,19 +15,22 @@ import (
 // argoNamespace holds the demo's Argo CD Applications.
 const argoNamespace = "argocd"
 
-// argoStandIn stands in for Argo CD's application controller, which the
-// demo cannot run: it completes every sync operation that the argocd-update
-// step requests, recording the requested revision as synced and the
-// Application as Synced and Healthy, the way Argo CD reports a finished
-// sync. It deploys nothing.
-type argoStandIn struct {
-	c client.Client
-	// synced is told of each completed sync (Application, revision).
-	synced func(app, revision string)
+// ArgoStandIn stands in for Argo CD's application controller, which cannot
+// run here (the demo and the end-to-end tests use it): it completes every
+// sync operation that the argocd-update step requests, recording the
+// requested revision as synced and the Application as Synced and Healthy,
+// the way Argo CD reports a finished sync. It deploys nothing.
+type ArgoStandIn struct {
+	// Client reads and updates Applications in the argocd namespace.
+	Client client.Client
+	// OnSync, if set, is told of each completed sync.
+	OnSync func(app, revision string)
+	// Paused leaves requested operations waiting while true.
+	Paused atomic.Bool
 }
 
-// run completes sync operations until ctx ends.
-func (a *argoStandIn) run(ctx context.Context) {
+// Run completes sync operations until ctx ends.
+func (a *ArgoStandIn) Run(ctx context.Context) {
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -34,15 +38,17 @@ func (a *argoStandIn) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			a.syncAll(ctx)
+			if !a.Paused.Load() {
+				a.syncAll(ctx)
+			}
 		}
 	}
 }
 
-func (a *argoStandIn) syncAll(ctx context.Context) {
+func (a *ArgoStandIn) syncAll(ctx context.Context) {
 	list := &unstructured.UnstructuredList{}
 	list.SetGroupVersionKind(argocd.ApplicationListKind)
-	if err := a.c.List(ctx, list, client.InNamespace(argoNamespace)); err != nil {
+	if err := a.Client.List(ctx, list, client.InNamespace(argoNamespace)); err != nil {
 		return // the next tick tries again
 	}
 	for i := range list.Items {
@@ -67,11 +73,11 @@ func (a *argoStandIn) syncAll(ctx context.Context) {
 		_ = unstructured.SetNestedField(app.Object, map[string]any{"status": "Healthy"}, "status", "health")
 		// Health is trusted only when reconciled after the operation ended.
 		_ = unstructured.SetNestedField(app.Object, now.Add(time.Second).Format(time.RFC3339), "status", "reconciledAt")
-		if err := a.c.Update(ctx, app); err != nil {
+		if err := a.Client.Update(ctx, app); err != nil {
 			continue // a conflict: the next tick sees the fresh object
 		}
-		if a.synced != nil {
-			a.synced(app.GetName(), revision)
+		if a.OnSync != nil {
+			a.OnSync(app.GetName(), revision)
 		}
 	}
 }

@@ -179,12 +179,12 @@ func (w *world) startManager(opts Options) error {
 }
 
 func (w *world) startArgoStandIn() {
-	a := &argoStandIn{c: w.env.Client, synced: func(app, rev string) {
+	a := &ArgoStandIn{Client: w.env.Client, OnSync: func(app, rev string) {
 		w.say.detail("[Argo CD stand-in] synced Application %s/%s to %s", argoNamespace, app, short(rev))
 	}}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); a.run(ctx) }()
+	go func() { defer close(done); a.Run(ctx) }()
 	w.stops = append(w.stops, func() { cancel(); <-done })
 }
 

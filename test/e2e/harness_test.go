@@ -6,18 +6,15 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/go-logr/logr"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
-	"github.com/railyard-dev/railyard/internal/argocd"
+	"github.com/railyard-dev/railyard/internal/demo"
 	"github.com/railyard-dev/railyard/internal/manager"
 	"github.com/railyard-dev/railyard/internal/testenv"
 )
@@ -62,75 +59,30 @@ func (m *runningManager) stop() {
 	}
 }
 
-// argoStandIn stands in for Argo CD's application controller, which cannot
-// run here: it picks up each sync operation that argocd-update requests,
-// "syncs" the requested revision, and reports the Application Synced and
-// Healthy, the way Argo CD records a finished operation. Pause it to keep a
-// Promotion waiting in argocd-update.
+// argoStandIn wraps the demo's stand-in for Argo CD's application
+// controller, which cannot run here: it completes each sync operation that
+// argocd-update requests and reports the Application Synced and Healthy.
+// The test records what it synced and pauses it to keep a Promotion waiting
+// in argocd-update.
 type argoStandIn struct {
-	c      client.Client
-	paused atomic.Bool
+	demo.ArgoStandIn
 	mu     sync.Mutex
 	synced map[string][]string // Application -> revisions synced, in order
 }
 
 func startArgoStandIn(t *testing.T, c client.Client) *argoStandIn {
-	a := &argoStandIn{c: c, synced: map[string][]string{}}
+	a := &argoStandIn{synced: map[string][]string{}}
+	a.Client = c
+	a.OnSync = func(app, revision string) {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		a.synced[app] = append(a.synced[app], revision)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				if !a.paused.Load() {
-					a.syncAll(ctx)
-				}
-			}
-		}
-	}()
+	go func() { defer close(done); a.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 	return a
-}
-
-func (a *argoStandIn) syncAll(ctx context.Context) {
-	list := &unstructured.UnstructuredList{}
-	list.SetGroupVersionKind(argocd.ApplicationListKind)
-	if err := a.c.List(ctx, list, client.InNamespace("argocd")); err != nil {
-		return
-	}
-	for i := range list.Items {
-		app := &list.Items[i]
-		op, ok := app.Object["operation"].(map[string]any)
-		if !ok {
-			continue
-		}
-		revision, _, _ := unstructured.NestedString(op, "sync", "revision")
-		now := time.Now().UTC()
-		delete(app.Object, "operation")
-		opState := map[string]any{
-			"operation":  runtime.DeepCopyJSONValue(op),
-			"phase":      "Succeeded",
-			"message":    "successfully synced (stand-in)",
-			"startedAt":  now.Format(time.RFC3339),
-			"finishedAt": now.Format(time.RFC3339),
-			"syncResult": map[string]any{"revision": revision},
-		}
-		_ = unstructured.SetNestedField(app.Object, opState, "status", "operationState")
-		_ = unstructured.SetNestedField(app.Object, map[string]any{"status": "Synced", "revision": revision}, "status", "sync")
-		_ = unstructured.SetNestedField(app.Object, map[string]any{"status": "Healthy"}, "status", "health")
-		_ = unstructured.SetNestedField(app.Object, now.Add(time.Second).Format(time.RFC3339), "status", "reconciledAt")
-		if err := a.c.Update(ctx, app); err != nil {
-			continue
-		}
-		a.mu.Lock()
-		a.synced[app.GetName()] = append(a.synced[app.GetName()], revision)
-		a.mu.Unlock()
-	}
 }
 
 func (a *argoStandIn) syncedRevisions(app string) []string {

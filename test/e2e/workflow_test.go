@@ -248,7 +248,7 @@ func failingPromotion(w *world) {
 // work directory is gone after the restart, so the steps run again from the
 // first one and must not commit or push twice.
 func killedManager(w *world) {
-	w.argo.paused.Store(true) // argocd-update will wait
+	w.argo.Paused.Store(true) // argocd-update will wait
 	commitsBefore := w.repo.CommitCount("kargo/demo/test")
 	f := w.pushImage("v1.2.5")
 	p := w.waitPromotionOf("test", f.Name)
@@ -271,7 +271,7 @@ func killedManager(w *world) {
 		w.t.Fatal("no work directory to lose: the promotion was not in progress")
 	}
 	w.startManager()
-	w.argo.paused.Store(false)
+	w.argo.Paused.Store(false)
 	w.waitPromotion(p.Name, railyard.PromotionPhaseSucceeded)
 	w.waitCurrent("test", f.Name)
 	if got := w.repo.CommitCount("kargo/demo/test"); got != commitsBefore+1 {
