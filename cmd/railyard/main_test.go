@@ -42,7 +42,7 @@ func TestBinary(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.cmd[0] == kubectl && kerr != nil {
-				t.Skip(kerr)
+				t.Fatalf("the kubectl plugin check needs bin/k8s/kubectl: %v", kerr)
 			}
 			cmd := exec.Command(tt.cmd[0], tt.cmd[1:]...)
 			cmd.Env = append(os.Environ(), "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"))
