@@ -7,17 +7,21 @@ import (
 	"sort"
 	"strings"
 
+	gogit "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 )
 
-// entry is one file of a flattened tree.
-type entry struct {
-	mode filemode.FileMode
-	hash plumbing.Hash
+// FileEntry is one file of a flattened tree: its mode and blob.
+type FileEntry struct {
+	Mode filemode.FileMode
+	Hash plumbing.Hash
 }
+
+// entry is the package's short name for FileEntry.
+type entry = FileEntry
 
 // localCommits returns the commits after base on HEAD's first-parent chain,
 // oldest first.
@@ -77,7 +81,7 @@ func (w *WorkTree) replay(commits []*object.Commit, onto plumbing.Hash) (plumbin
 				continue
 			}
 			changed = true
-			if mine.hash.IsZero() {
+			if mine.Hash.IsZero() {
 				delete(curFiles, p)
 			} else {
 				curFiles[p] = mine
@@ -128,11 +132,18 @@ func unionKeys(a, b map[string]entry) []string {
 // flattenCommit maps every file path of a commit's tree to its entry; the
 // zero hash yields an empty map.
 func (w *WorkTree) flattenCommit(h plumbing.Hash) (map[string]entry, error) {
-	files := map[string]entry{}
+	return FlattenCommit(w.repo, h)
+}
+
+// FlattenCommit maps every file path of commit h's tree in repo to its
+// entry (directories are walked, not listed); the zero hash yields an empty
+// map.
+func FlattenCommit(repo *gogit.Repository, h plumbing.Hash) (map[string]FileEntry, error) {
+	files := map[string]FileEntry{}
 	if h.IsZero() {
 		return files, nil
 	}
-	c, err := w.repo.CommitObject(h)
+	c, err := repo.CommitObject(h)
 	if err != nil {
 		return nil, fmt.Errorf("read commit %s: %w", h, err)
 	}
@@ -151,7 +162,7 @@ func (w *WorkTree) flattenCommit(h plumbing.Hash) (map[string]entry, error) {
 			return nil, fmt.Errorf("walk tree of %s: %w", h, err)
 		}
 		if e.Mode != filemode.Dir {
-			files[name] = entry{mode: e.Mode, hash: e.Hash}
+			files[name] = FileEntry{Mode: e.Mode, Hash: e.Hash}
 		}
 	}
 }
@@ -169,7 +180,7 @@ func (w *WorkTree) writeTree(files map[string]entry, prefix string) (plumbing.Ha
 			subdirs[dir] = true
 			continue
 		}
-		entries = append(entries, object.TreeEntry{Name: rest, Mode: e.mode, Hash: e.hash})
+		entries = append(entries, object.TreeEntry{Name: rest, Mode: e.Mode, Hash: e.Hash})
 	}
 	for dir := range subdirs {
 		h, err := w.writeTree(files, prefix+dir+"/")

@@ -19,39 +19,21 @@ import (
 )
 
 // entry is one file of a flattened tree.
-type entry struct {
-	mode filemode.FileMode
-	hash plumbing.Hash
-}
+type entry = git.FileEntry
 
 // flatten maps every file of commit h to its entry; zero gives no files.
+// Submodules are left out: the steps never write them.
 func flatten(repo *gogit.Repository, h plumbing.Hash) (map[string]entry, error) {
-	files := map[string]entry{}
-	if h.IsZero() {
-		return files, nil
-	}
-	c, err := repo.CommitObject(h)
+	files, err := git.FlattenCommit(repo, h)
 	if err != nil {
-		return nil, fmt.Errorf("read commit %s: %w", h, err)
+		return nil, err
 	}
-	tree, err := c.Tree()
-	if err != nil {
-		return nil, fmt.Errorf("read tree of %s: %w", h, err)
-	}
-	walker := object.NewTreeWalker(tree, true, nil)
-	defer walker.Close()
-	for {
-		name, e, err := walker.Next()
-		if errors.Is(err, io.EOF) {
-			return files, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("walk tree of %s: %w", h, err)
-		}
-		if e.Mode != filemode.Dir && e.Mode != filemode.Submodule {
-			files[name] = entry{mode: e.Mode, hash: e.Hash}
+	for p, e := range files {
+		if e.Mode == filemode.Submodule {
+			delete(files, p)
 		}
 	}
+	return files, nil
 }
 
 // transplant writes the changes from before to after (commits of src) into
@@ -105,10 +87,10 @@ func writeEntry(repo *gogit.Repository, dir, p string, e entry) error {
 	if err := os.RemoveAll(full); err != nil {
 		return fmt.Errorf("replace %s: %w", p, err)
 	}
-	if e.hash.IsZero() {
+	if e.Hash.IsZero() {
 		return nil
 	}
-	blob, err := repo.BlobObject(e.hash)
+	blob, err := repo.BlobObject(e.Hash)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", p, err)
 	}
@@ -120,7 +102,7 @@ func writeEntry(repo *gogit.Repository, dir, p string, e entry) error {
 	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 		return fmt.Errorf("write %s: %w", p, err)
 	}
-	if e.mode == filemode.Symlink {
+	if e.Mode == filemode.Symlink {
 		target, err := io.ReadAll(r)
 		if err != nil {
 			return fmt.Errorf("read %s: %w", p, err)
@@ -128,7 +110,7 @@ func writeEntry(repo *gogit.Repository, dir, p string, e entry) error {
 		return os.Symlink(string(target), full)
 	}
 	perm := os.FileMode(0o644)
-	if e.mode == filemode.Executable {
+	if e.Mode == filemode.Executable {
 		perm = 0o755
 	}
 	f, err := os.OpenFile(full, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
