@@ -13,6 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	stagectrl "github.com/railyard-dev/railyard/internal/controller/stage"
@@ -38,6 +39,40 @@ func TestStageSemantics(t *testing.T) {
 	t.Run("a queued Promotion can be aborted", s.abortQueued)
 	t.Run("a rollback holds auto-promotion until the newest is promoted by hand", s.rollbackHolds)
 	t.Run("deleting a Stage cleans it out of Freight status", s.deleteCleansFreight)
+	t.Run("promotion metrics are exported", promotionMetrics)
+}
+
+// promotionMetrics checks, after the promotions above, the Prometheus
+// metrics the manager serves: Promotions by Stage and phase, promotion
+// duration and the time from Freight creation to arrival in a Stage.
+func promotionMetrics(t *testing.T) {
+	families, err := metrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]float64{}
+	for _, mf := range families {
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			switch mf.GetName() {
+			case "railyard_promotions_total":
+				count[mf.GetName()+"/"+labels["phase"]] += m.GetCounter().GetValue()
+			case "railyard_promotion_duration_seconds", "railyard_freight_lead_time_seconds":
+				count[mf.GetName()] += float64(m.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+	for _, want := range []string{
+		"railyard_promotions_total/Succeeded", "railyard_promotions_total/Failed", "railyard_promotions_total/Aborted",
+		"railyard_promotion_duration_seconds", "railyard_freight_lead_time_seconds",
+	} {
+		if count[want] == 0 {
+			t.Errorf("no samples of %s; have %v", want, count)
+		}
+	}
 }
 
 type semantics struct {
