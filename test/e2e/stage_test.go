@@ -9,6 +9,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -40,6 +41,23 @@ func TestStageSemantics(t *testing.T) {
 	t.Run("a rollback holds auto-promotion until the newest is promoted by hand", s.rollbackHolds)
 	t.Run("deleting a Stage cleans it out of Freight status", s.deleteCleansFreight)
 	t.Run("promotion metrics are exported", promotionMetrics)
+	t.Run("Stages emit Events on promotion created, succeeded and failed", s.promotionEvents)
+}
+
+func (s *semantics) promotionEvents(t *testing.T) {
+	eventually(t, "Stage Events", func() (bool, string) {
+		var list eventsv1.EventList
+		if err := s.c.List(s.ctx, &list); err != nil {
+			return false, err.Error()
+		}
+		seen := map[string]bool{}
+		for _, e := range list.Items {
+			if e.Regarding.Kind == "Stage" {
+				seen[e.Reason] = true
+			}
+		}
+		return seen["PromotionCreated"] && seen["PromotionSucceeded"] && seen["PromotionFailed"], fmt.Sprint(seen)
+	})
 }
 
 // promotionMetrics checks, after the promotions above, the Prometheus
