@@ -95,6 +95,26 @@ const (
 	ReasonVerificationPending = "VerificationPending"
 )
 
+// Stage and Promotion reasons for problems a person must look at.
+const (
+	// ReasonAutoPromotionFailed (Stage Stalled): auto-promotion could not
+	// create a Promotion; the message says why.
+	ReasonAutoPromotionFailed = "AutoPromotionFailed"
+	// ReasonStageNotFound (Promotion Stalled): the Promotion names a Stage
+	// that does not exist; it waits for it.
+	ReasonStageNotFound = "StageNotFound"
+	// ReasonStageDeleted: the Stage a Promotion was created for was deleted
+	// (or replaced by a new Stage of the same name); the Promotion is
+	// aborted and never resumes.
+	ReasonStageDeleted = "StageDeleted"
+	// ReasonStepsNotFromStage: a Promotion's steps or vars are not the ones
+	// the controller copied from its Stage; it is refused before any step.
+	ReasonStepsNotFromStage = "StepsNotFromStage"
+	// ReasonInvalidSteps: the Stage's steps name an unknown step or hold an
+	// expression that does not compile; found before any step runs.
+	ReasonInvalidSteps = "InvalidSteps"
+)
+
 // Project and ProjectConfig reasons.
 const (
 	// ReasonNamespaceReady (Ready): the project namespace exists and is owned.

@@ -46,11 +46,13 @@ type PromotionSpec struct {
 	// directly, the newest Freight available.
 	// +optional
 	Origin *FreightOrigin `json:"origin,omitempty"`
-	// Vars are visible to every step; copied from the Stage when empty.
+	// Vars are visible to every step. The controller copies them from the
+	// Stage; a creator may not set them (see docs/security.md).
 	// +optional
 	// +listType=atomic
 	Vars []ExpressionVariable `json:"vars,omitempty"`
-	// Steps to run; copied from the Stage's template when empty.
+	// Steps to run. The controller copies them from the Stage's template,
+	// with PromotionTasks inlined; a creator may not set them.
 	// +optional
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=200
@@ -150,6 +152,18 @@ type PromotionStatus struct {
 	// +kubebuilder:validation:Schemaless
 	// +kubebuilder:validation:Type=object
 	State *apiextensionsv1.JSON `json:"state,omitempty"`
+	// StepsDigest is the SHA-256 of the steps and vars the controller
+	// copied into the spec. The controller runs a Promotion only when its
+	// spec matches it, so steps written by anyone but the controller never
+	// run, even where the admission policy is not installed.
+	// +optional
+	StepsDigest string `json:"stepsDigest,omitempty"`
+	// Conditions: Stalled while the Promotion cannot proceed without a
+	// person (its Stage does not exist).
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
 }
 
 // Promotion moves one Freight into one Stage by running steps.

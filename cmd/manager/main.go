@@ -34,7 +34,8 @@ func run(ctx context.Context, args []string, cfg *rest.Config) error {
 	fs.BoolVar(&opts.LeaderElection, "leader-elect", false, "elect a leader so that only one replica reconciles at a time")
 	fs.StringVar(&opts.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader election lease (defaults to the pod's)")
 	fs.StringVar(&opts.Shard, "shard", "", "reconcile only objects of this shard (empty: objects without a shard)")
-	fs.StringVar(&opts.WorkDir, "work-dir", "", "directory for Promotions' work directories (defaults to $TMPDIR)")
+	fs.StringVar(&opts.WorkDir, "work-dir", "", "directory for Promotions' work directories, cleaned of stale ones at start (defaults to $TMPDIR/railyard-work)")
+	fs.IntVar(&opts.PromotionConcurrency, "promotion-concurrency", 0, "how many Promotions of different Stages run at once (0: 4)")
 	fs.StringVar(&opts.HelmCommand, "helm", "", "helm binary for Helm chart inflation (defaults to $RAILYARD_HELM, then helm on PATH)")
 	zapOpts := zap.Options{Development: false}
 	zapOpts.BindFlags(fs)

@@ -7,13 +7,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oklog/ulid/v2"
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/naming"
 )
 
 // promoteRequest is what promote was asked for.
@@ -91,10 +90,8 @@ func promote(ctx context.Context, opts *Options, req promoteRequest) error {
 		what = "freight " + freightLabel(f)
 	}
 	promo.Namespace = ns
-	promo.Name = promotionName(stage.Name, promo.Spec.Freight, opts.Now())
-	if len(validation.IsValidLabelValue(stage.Name)) == 0 {
-		promo.Labels = map[string]string{railyard.LabelStage: stage.Name}
-	}
+	promo.Name = naming.PromotionName(stage.Name, promo.Spec.Freight, opts.Now())
+	promo.Labels = map[string]string{railyard.LabelStage: naming.LabelValue(stage.Name)}
 	if err := c.Create(ctx, promo); err != nil {
 		if apierrors.IsForbidden(err) {
 			return fmt.Errorf("%w\nyou may not promote to stage %s: you need the verb promote on stages/%s and create on promotions in namespace %s; ask a project admin for a RoleBinding to the promoter role",
@@ -107,21 +104,6 @@ func promote(ctx context.Context, opts *Options, req promoteRequest) error {
 		return nil
 	}
 	return followPromotion(ctx, opts, c, client.ObjectKeyFromObject(promo), req.timeout)
-}
-
-// promotionName is "<stage>.<ulid>.<freight[:7]>", sortable by creation
-// time; the freight part is left out when the controller picks the Freight.
-func promotionName(stage, freightName string, now time.Time) string {
-	id := strings.ToLower(ulid.MustNew(ulid.Timestamp(now), ulid.DefaultEntropy()).String())
-	suffix := "." + id
-	if freightName != "" {
-		suffix += "." + short(freightName, 7)
-	}
-	const maxName = 253
-	if len(stage)+len(suffix) > maxName {
-		stage = strings.TrimRight(stage[:maxName-len(suffix)], ".-")
-	}
-	return stage + suffix
 }
 
 // upstreamOrigin picks the origin a --from-upstream Promotion asks for.

@@ -31,8 +31,13 @@ type Options struct {
 	LeaderElectionNamespace string
 	// Shard restricts reconcilers to objects of one shard.
 	Shard string
-	// WorkDir holds Promotions' work directories; empty means os.TempDir().
+	// WorkDir holds Promotions' work directories; empty means
+	// DefaultWorkDir. At start the manager removes the work directories of
+	// Promotions that no longer need one.
 	WorkDir string
+	// PromotionConcurrency is how many Promotions (of different Stages) run
+	// at once; zero means the Promotion controller's default.
+	PromotionConcurrency int
 	// HelmCommand is the helm binary kustomize-build and helm-template run;
 	// empty means $RAILYARD_HELM, bin/k8s/helm or helm on PATH.
 	HelmCommand string

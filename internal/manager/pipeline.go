@@ -41,13 +41,18 @@ func setupPipeline(mgr ctrl.Manager, opts Options) error {
 		Client:      mgr.GetClient(),
 		Reader:      mgr.GetAPIReader(),
 		Credentials: promotionCredentials{store: store},
-		WorkRoot:    opts.WorkDir,
+		WorkRoot:    workDir(opts),
+	}
+	if err := mgr.Add(&workDirSweeper{Reader: mgr.GetAPIReader(), Engine: eng}); err != nil {
+		return fmt.Errorf("adding the work directory sweeper: %w", err)
 	}
 	if err := (&promotionctrl.Reconciler{
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
 		Engine:    eng,
 		Recorder:  mgr.GetEventRecorder("promotion-controller"),
+
+		MaxConcurrentReconciles: opts.PromotionConcurrency,
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the Promotion reconciler: %w", err)
 	}

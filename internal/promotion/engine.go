@@ -77,6 +77,9 @@ func (e *Engine) pollInterval() time.Duration {
 	return DefaultPollInterval
 }
 
+// WorkDirPrefix starts the name of every Promotion work directory.
+const WorkDirPrefix = "promotion-"
+
 // WorkDir is the Promotion's work directory.
 func (e *Engine) WorkDir(promo *railyard.Promotion) string {
 	root := e.WorkRoot
@@ -87,7 +90,7 @@ func (e *Engine) WorkDir(promo *railyard.Promotion) string {
 	if id == "" {
 		id = promo.Namespace + "-" + promo.Name
 	}
-	return filepath.Join(root, "promotion-"+id)
+	return filepath.Join(root, WorkDirPrefix+id)
 }
 
 // Cleanup removes the Promotion's work directory; call it when a Promotion

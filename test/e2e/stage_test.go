@@ -17,8 +17,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
-	stagectrl "github.com/railyard-dev/railyard/internal/controller/stage"
 	"github.com/railyard-dev/railyard/internal/freight"
+	"github.com/railyard-dev/railyard/internal/naming"
 	"github.com/railyard-dev/railyard/internal/testenv"
 )
 
@@ -196,7 +196,7 @@ func (s *semantics) promote(t *testing.T, ns, stage, freightName string) string 
 	t.Helper()
 	p := &railyard.Promotion{
 		// Named as the CLI names them, so names sort by time.
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: stagectrl.PromotionName(stage, freightName, time.Now())},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: naming.PromotionName(stage, freightName, time.Now())},
 		Spec:       railyard.PromotionSpec{Stage: stage, Freight: freightName},
 	}
 	mustCreate(t, s.c, p)

@@ -8,11 +8,11 @@ import (
 	"context"
 	"fmt"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -34,7 +34,15 @@ type Reconciler struct {
 	Recorder events.EventRecorder
 	// Clock defaults to the real clock.
 	Clock clock.PassiveClock
+	// MaxConcurrentReconciles is how many Promotions run at once, each of
+	// a different Stage (the Stage lets one of its Promotions run at a
+	// time), so a slow server holds only the Stages that use it. Defaults
+	// to DefaultConcurrency.
+	MaxConcurrentReconciles int
 }
+
+// DefaultConcurrency is how many Promotions run at once by default.
+const DefaultConcurrency = 4
 
 // SetupWithManager registers the reconciler. Promotions are reconciled when
 // they change and when their Stage changes (it publishes whose turn it is).
@@ -42,8 +50,12 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Clock == nil {
 		r.Clock = clock.RealClock{}
 	}
+	if r.MaxConcurrentReconciles <= 0 {
+		r.MaxConcurrentReconciles = DefaultConcurrency
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&railyard.Promotion{}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
 		Watches(&railyard.Stage{}, handler.EnqueueRequestsFromMapFunc(r.promotionsOfStage)).
 		Named("promotion").
 		Complete(r)
@@ -72,8 +84,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !promo.DeletionTimestamp.IsZero() || promo.Status.Phase.IsTerminal() {
-		// The work directory of a finished or deleted Promotion is removed.
-		return ctrl.Result{}, r.Engine.Cleanup(promo)
+		// The work directory of a finished or deleted Promotion is removed,
+		// then the finalizer that guards it.
+		return ctrl.Result{}, r.release(ctx, promo)
 	}
 	return r.reconcile(ctx, promo)
 }
@@ -82,19 +95,25 @@ func (r *Reconciler) reconcile(ctx context.Context, promo *railyard.Promotion) (
 	// A Promotion that has not started is aborted here; a running one by
 	// the engine, which marks the step in progress.
 	if reason, ok := abortRequested(promo); ok && promo.Status.Phase != railyard.PromotionPhaseRunning {
-		return ctrl.Result{}, r.fail(ctx, promo, railyard.PromotionPhaseAborted, reason)
+		return ctrl.Result{}, r.fail(ctx, promo, railyard.PromotionPhaseAborted, "", reason)
 	}
-	stage := &railyard.Stage{}
-	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: promo.Namespace, Name: promo.Spec.Stage}, stage); err != nil {
-		if apierrors.IsNotFound(err) {
-			// The Stage watch brings us back when it is created.
-			return ctrl.Result{}, r.setPending(ctx, promo, fmt.Sprintf("Stage %q does not exist in project %q", promo.Spec.Stage, promo.Namespace))
-		}
+	stage, err := r.stageOf(ctx, promo)
+	if err != nil {
 		return ctrl.Result{}, err
+	}
+	if stage == nil {
+		return ctrl.Result{}, nil
 	}
 
 	if len(promo.Spec.Steps) == 0 {
-		return r.snapshotSteps(ctx, promo, stage)
+		return r.snapshot(ctx, promo, stage)
+	}
+	if ok, err := verifySteps(promo); err != nil || !ok {
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		return ctrl.Result{}, r.fail(ctx, promo, railyard.PromotionPhaseErrored, railyard.ReasonStepsNotFromStage,
+			"spec.steps or spec.vars differ from what Railyard copied from Stage "+stage.Name+"; steps a creator writes never run")
 	}
 	if promo.Status.Freight == nil {
 		return ctrl.Result{}, r.resolve(ctx, promo, stage)
@@ -184,8 +203,9 @@ func (r *Reconciler) setPending(ctx context.Context, promo *railyard.Promotion, 
 	return r.Client.Status().Patch(ctx, promo, client.MergeFrom(base))
 }
 
-// fail ends a Promotion that cannot run, before any step started.
-func (r *Reconciler) fail(ctx context.Context, promo *railyard.Promotion, phase railyard.PromotionPhase, msg string) error {
+// fail ends a Promotion that cannot run, before any step started. reason
+// is the Event's reason when it is more specific than the phase.
+func (r *Reconciler) fail(ctx context.Context, promo *railyard.Promotion, phase railyard.PromotionPhase, reason, msg string) error {
 	base := promo.DeepCopy()
 	now := r.now()
 	promo.Status.Phase = phase
@@ -195,7 +215,10 @@ func (r *Reconciler) fail(ctx context.Context, promo *railyard.Promotion, phase 
 		return err
 	}
 	observeFinished(promo)
-	r.event(promo, "Warning", "Promotion"+string(phase), msg)
+	if reason == "" || reason == string(phase) {
+		reason = "Promotion" + string(phase)
+	}
+	r.event(promo, "Warning", reason, msg)
 	return nil
 }
 

@@ -22,7 +22,7 @@ var errUnavailable = errors.New("not available")
 func (r *Reconciler) resolve(ctx context.Context, promo *railyard.Promotion, stage *railyard.Stage) error {
 	target, err := r.targetFreight(ctx, promo, stage)
 	if errors.Is(err, errUnavailable) {
-		return r.fail(ctx, promo, railyard.PromotionPhaseFailed, err.Error())
+		return r.fail(ctx, promo, railyard.PromotionPhaseFailed, "", err.Error())
 	}
 	if err != nil {
 		return err

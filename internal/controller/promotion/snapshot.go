@@ -2,36 +2,112 @@ package promotion
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	engine "github.com/railyard-dev/railyard/internal/promotion"
 )
 
-// snapshotSteps copies the Stage's variables and steps, with tasks inlined,
-// into a Promotion created without them, so that editing the Stage or a task
-// later does not change a Promotion already queued. The API lets empty steps
-// and vars be filled in exactly once.
-func (r *Reconciler) snapshotSteps(ctx context.Context, promo *railyard.Promotion, stage *railyard.Stage) (ctrl.Result, error) {
+// A Promotion runs the steps and vars of its Stage, copied by this
+// controller, and nothing else: whoever may promote to a Stage chooses the
+// Freight, never the steps. Two guards keep it so. The admission policy
+// (config/admission) refuses spec.steps and spec.vars from anyone who may
+// not write Promotion status. And this controller records a digest of what
+// it copied in status.stepsDigest before writing the spec (status is a
+// subresource promoters cannot write), then runs a Promotion only when its
+// spec matches the digest, so steps a creator wrote are refused even on a
+// cluster without the policy.
+
+// snapshot copies the Stage's variables and steps, with tasks inlined, into
+// the Promotion, so that editing the Stage or a task later does not change a
+// Promotion already queued. It also takes the Promotion's finalizer and an
+// owner reference to the Stage, whose UID later tells a recreated Stage of
+// the same name from the one the Promotion was made for.
+func (r *Reconciler) snapshot(ctx context.Context, promo *railyard.Promotion, stage *railyard.Stage) (ctrl.Result, error) {
+	if promo.Status.StepsDigest == "" && (len(promo.Spec.Steps) > 0 || len(promo.Spec.Vars) > 0) {
+		return ctrl.Result{}, r.fail(ctx, promo, railyard.PromotionPhaseErrored, railyard.ReasonStepsNotFromStage,
+			"spec.steps and spec.vars are copied from Stage "+stage.Name+" by Railyard and may not be set by the creator of a Promotion; create it with only stage and freight (or origin)")
+	}
 	vars, steps := StageSteps(stage)
 	if len(steps) == 0 {
-		return ctrl.Result{}, r.fail(ctx, promo, railyard.PromotionPhaseErrored,
+		return ctrl.Result{}, r.fail(ctx, promo, railyard.PromotionPhaseErrored, railyard.ReasonInvalidSteps,
 			fmt.Sprintf("Stage %q has no promotion steps (spec.promotionTemplate.spec.steps)", stage.Name))
 	}
 	inflated, err := engine.InflateSteps(ctx, r.APIReader, promo.Namespace, vars, steps)
+	if err == nil {
+		err = r.Engine.Registry.Check(vars, inflated)
+	}
 	if err != nil {
 		if engine.IsTerminal(err) {
-			return ctrl.Result{}, r.fail(ctx, promo, railyard.PromotionPhaseErrored, err.Error())
+			return ctrl.Result{}, r.fail(ctx, promo, railyard.PromotionPhaseErrored, railyard.ReasonInvalidSteps, err.Error())
 		}
 		return ctrl.Result{}, fmt.Errorf("inlining the tasks of Stage %s: %w", stage.Name, err)
 	}
+	digest, err := StepsDigest(vars, inflated)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	// The digest goes first: a crash between the two writes leaves a digest
+	// and empty steps, which the next reconcile simply snapshots again.
+	if promo.Status.StepsDigest != digest {
+		base := promo.DeepCopy()
+		promo.Status.StepsDigest = digest
+		if err := r.Client.Status().Patch(ctx, promo, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
+			return ctrl.Result{}, fmt.Errorf("recording the steps digest: %w", err)
+		}
+	}
 	promo.Spec.Vars = vars
 	promo.Spec.Steps = inflated
-	// The update event brings the Promotion back for its next phase.
+	controllerutil.AddFinalizer(promo, railyard.FinalizerName)
+	if err := controllerutil.SetOwnerReference(stage, promo, r.Client.Scheme()); err != nil {
+		return ctrl.Result{}, fmt.Errorf("setting the owner reference: %w", err)
+	}
+	// The update event brings the Promotion back for its next phase; the
+	// resource version in promo makes a concurrent writer fail this update.
 	return ctrl.Result{}, r.Client.Update(ctx, promo)
+}
+
+// StepsDigest is the SHA-256 of vars and steps in a canonical JSON form
+// (configurations decoded and encoded again), so the digest computed before
+// writing equals the one computed from what the API server returns.
+func StepsDigest(vars []railyard.ExpressionVariable, steps []railyard.PromotionStep) (string, error) {
+	raw, err := json.Marshal(struct {
+		Vars  []railyard.ExpressionVariable `json:"vars"`
+		Steps []railyard.PromotionStep      `json:"steps"`
+	}{vars, steps})
+	if err != nil {
+		return "", fmt.Errorf("encoding steps: %w", err)
+	}
+	var canonical any
+	if err := json.Unmarshal(raw, &canonical); err != nil {
+		return "", fmt.Errorf("decoding steps: %w", err)
+	}
+	if raw, err = json.Marshal(canonical); err != nil {
+		return "", fmt.Errorf("encoding steps: %w", err)
+	}
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// verifySteps reports whether the Promotion's spec holds exactly what the
+// controller copied.
+func verifySteps(promo *railyard.Promotion) (bool, error) {
+	if promo.Status.StepsDigest == "" {
+		return false, nil
+	}
+	digest, err := StepsDigest(promo.Spec.Vars, promo.Spec.Steps)
+	if err != nil {
+		return false, err
+	}
+	return digest == promo.Status.StepsDigest, nil
 }
 
 // StageSteps returns the variables (Stage vars, then template vars) and the

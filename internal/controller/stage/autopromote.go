@@ -2,11 +2,12 @@ package stage
 
 import (
 	"context"
-	"crypto/rand"
-	"fmt"
-	"strings"
 
-	"github.com/oklog/ulid/v2"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -14,6 +15,7 @@ import (
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/controller/index"
 	"github.com/railyard-dev/railyard/internal/freight"
+	"github.com/railyard-dev/railyard/internal/naming"
 	"github.com/railyard-dev/railyard/internal/policy"
 )
 
@@ -47,10 +49,27 @@ func (r *Reconciler) autoPromote(ctx context.Context, sc *scope) error {
 			continue
 		}
 		if err := r.createPromotion(ctx, sc, candidate); err != nil {
-			return err
+			return r.autoPromotionFailed(sc, candidate, err)
 		}
 	}
 	return nil
+}
+
+// autoPromotionFailed records a Promotion the Stage could not create as its
+// Stalled condition and, the first time, an Event, so the failure is never
+// silent. Refusals that retrying cannot change (invalid, forbidden) are not
+// returned, to avoid a retry storm; the next change of the Stage or its
+// Freight tries again.
+func (r *Reconciler) autoPromotionFailed(sc *scope, f *railyard.Freight, err error) error {
+	msg := fmt.Sprintf("auto-promotion of Freight %s could not create a Promotion: %v", f.Name, err)
+	sc.autoPromotionError = msg
+	if c := meta.FindStatusCondition(sc.stage.Status.Conditions, railyard.ConditionStalled); c == nil || c.Message != msg {
+		r.event(sc.stage, "Warning", railyard.ReasonAutoPromotionFailed, msg)
+	}
+	if apierrors.IsInvalid(err) || apierrors.IsForbidden(err) || apierrors.IsBadRequest(err) {
+		return nil
+	}
+	return err
 }
 
 func promotionSteps(st *railyard.Stage) []railyard.PromotionStep {
@@ -145,10 +164,10 @@ func shouldAutoPromote(sc *scope, freightName string) bool {
 func (r *Reconciler) createPromotion(ctx context.Context, sc *scope, f *railyard.Freight) error {
 	p := &railyard.Promotion{
 		ObjectMeta: metav1.ObjectMeta{
-			Name:        PromotionName(sc.stage.Name, f.Name, sc.now),
+			Name:        naming.PromotionName(sc.stage.Name, f.Name, sc.now),
 			Namespace:   sc.stage.Namespace,
 			Annotations: map[string]string{railyard.AnnotationCreateActor: AutoPromotionActor},
-			Labels:      map[string]string{railyard.LabelStage: truncateLabel(sc.stage.Name)},
+			Labels:      map[string]string{railyard.LabelStage: naming.LabelValue(sc.stage.Name)},
 		},
 		Spec: railyard.PromotionSpec{Stage: sc.stage.Name, Freight: f.Name},
 	}
@@ -158,26 +177,4 @@ func (r *Reconciler) createPromotion(ctx context.Context, sc *scope, f *railyard
 	sc.promotions = append(sc.promotions, *p)
 	r.event(sc.stage, "Normal", "PromotionCreated", fmt.Sprintf("auto-promotion of Freight %s (%s) created Promotion %s", f.Name, f.Alias, p.Name))
 	return nil
-}
-
-// PromotionName is "<stage>.<ulid>.<freight[:7]>": unique, and sorted by
-// creation time within a Stage.
-func PromotionName(stage, freightName string, now interface{ UnixMilli() int64 }) string {
-	short := freightName
-	if len(short) > 7 {
-		short = short[:7]
-	}
-	id := ulid.MustNew(uint64(now.UnixMilli()), rand.Reader) //nolint:gosec // UnixMilli is never negative here
-	name := fmt.Sprintf("%s.%s.%s", stage, strings.ToLower(id.String()), short)
-	if len(name) > 253 {
-		name = name[len(name)-253:]
-	}
-	return name
-}
-
-func truncateLabel(v string) string {
-	if len(v) > 63 {
-		return v[:63]
-	}
-	return v
 }

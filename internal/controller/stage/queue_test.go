@@ -130,17 +130,3 @@ func TestShouldAutoPromote(t *testing.T) {
 		})
 	}
 }
-
-func TestPromotionName(t *testing.T) {
-	a := PromotionName("test", "0123456789abcdef", t0)
-	b := PromotionName("test", "0123456789abcdef", t0.Add(time.Millisecond))
-	if a == b {
-		t.Fatal("two Promotion names are equal")
-	}
-	if len(a) != len("test.")+26+len(".0123456") || a[:5] != "test." || a[len(a)-8:] != ".0123456" {
-		t.Fatalf("unexpected Promotion name %q", a)
-	}
-	if a >= b {
-		t.Errorf("names do not sort by time: %q !< %q", a, b)
-	}
-}

@@ -51,6 +51,9 @@ type scope struct {
 	now        time.Time
 	// requeue is the soonest a phase asked to look again.
 	requeue time.Duration
+	// autoPromotionError says why auto-promotion could not create a
+	// Promotion in this reconcile; it becomes the Stalled condition.
+	autoPromotionError string
 }
 
 func (s *scope) requeueAfter(d time.Duration) {

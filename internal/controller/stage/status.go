@@ -69,6 +69,12 @@ func setConditions(sc *scope) {
 		set(railyard.ConditionVerified, metav1.ConditionFalse, railyard.ReasonVerificationPending, "waiting for the Stage to be healthy after its promotion")
 	}
 
+	if sc.autoPromotionError != "" {
+		set(railyard.ConditionStalled, metav1.ConditionTrue, railyard.ReasonAutoPromotionFailed, sc.autoPromotionError)
+	} else {
+		meta.RemoveStatusCondition(&st.Status.Conditions, railyard.ConditionStalled)
+	}
+
 	last := st.Status.LastPromotion
 	switch {
 	case last != nil && last.Status != nil && last.Status.Phase != railyard.PromotionPhaseSucceeded && st.Status.CurrentPromotion == nil:

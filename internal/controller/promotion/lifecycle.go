@@ -1,0 +1,110 @@
+package promotion
+
+import (
+	"context"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+)
+
+// stageOf returns the Promotion's Stage, or nil when the Promotion cannot
+// go on: its Stage does not exist yet (the Promotion waits, Stalled, and the
+// Stage watch brings it back), or the Stage it was made for was deleted or
+// replaced by a new Stage of the same name (the Promotion is aborted, so it
+// never resumes against a Stage it was not checked for).
+func (r *Reconciler) stageOf(ctx context.Context, promo *railyard.Promotion) (*railyard.Stage, error) {
+	stage := &railyard.Stage{}
+	err := r.Client.Get(ctx, client.ObjectKey{Namespace: promo.Namespace, Name: promo.Spec.Stage}, stage)
+	if err != nil && !apierrors.IsNotFound(err) {
+		return nil, err
+	}
+	owner := stageOwner(promo)
+	switch {
+	case err != nil && owner == "":
+		return nil, r.waitForStage(ctx, promo)
+	case err != nil, owner != "" && owner != stage.UID, !stage.DeletionTimestamp.IsZero():
+		return nil, r.abortForDeletedStage(ctx, promo)
+	}
+	if meta.FindStatusCondition(promo.Status.Conditions, railyard.ConditionStalled) != nil {
+		base := promo.DeepCopy()
+		meta.RemoveStatusCondition(&promo.Status.Conditions, railyard.ConditionStalled)
+		if err := r.Client.Status().Patch(ctx, promo, client.MergeFrom(base)); err != nil {
+			return nil, fmt.Errorf("clearing the Stalled condition: %w", err)
+		}
+	}
+	return stage, nil
+}
+
+// stageOwner is the UID of the Stage the Promotion was snapshotted for.
+func stageOwner(promo *railyard.Promotion) types.UID {
+	for _, ref := range promo.OwnerReferences {
+		if ref.Kind == "Stage" && ref.Name == promo.Spec.Stage {
+			return ref.UID
+		}
+	}
+	return ""
+}
+
+// waitForStage marks a Promotion whose Stage does not exist Pending and
+// Stalled, with an Event the first time.
+func (r *Reconciler) waitForStage(ctx context.Context, promo *railyard.Promotion) error {
+	msg := fmt.Sprintf("Stage %q does not exist in project %q; the Promotion waits for it", promo.Spec.Stage, promo.Namespace)
+	if c := meta.FindStatusCondition(promo.Status.Conditions, railyard.ConditionStalled); c != nil && c.Message == msg {
+		return nil
+	}
+	base := promo.DeepCopy()
+	promo.Status.Phase = railyard.PromotionPhasePending
+	promo.Status.Message = msg
+	meta.SetStatusCondition(&promo.Status.Conditions, metav1.Condition{
+		Type: railyard.ConditionStalled, Status: metav1.ConditionTrue, Reason: railyard.ReasonStageNotFound,
+		Message: msg, ObservedGeneration: promo.Generation,
+	})
+	if err := r.Client.Status().Patch(ctx, promo, client.MergeFrom(base)); err != nil {
+		return fmt.Errorf("marking Promotion %s Stalled: %w", promo.Name, err)
+	}
+	r.event(promo, "Warning", railyard.ReasonStageNotFound, msg)
+	return nil
+}
+
+// abortForDeletedStage ends a Promotion whose Stage is gone: a running one
+// through the engine, which marks the step in progress, any other directly.
+func (r *Reconciler) abortForDeletedStage(ctx context.Context, promo *railyard.Promotion) error {
+	msg := fmt.Sprintf("Stage %q was deleted", promo.Spec.Stage)
+	if promo.Status.Phase != railyard.PromotionPhaseRunning {
+		return r.fail(ctx, promo, railyard.PromotionPhaseAborted, railyard.ReasonStageDeleted, msg)
+	}
+	latest := &railyard.Promotion{}
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(promo), latest); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	if err := r.Engine.Abort(ctx, latest, msg, r.persister(latest)); err != nil {
+		return err
+	}
+	observeFinished(latest)
+	r.event(latest, "Warning", railyard.ReasonStageDeleted, msg)
+	return nil
+}
+
+// release removes the work directory of a finished or deleted Promotion,
+// then its finalizer.
+func (r *Reconciler) release(ctx context.Context, promo *railyard.Promotion) error {
+	if err := r.Engine.Cleanup(promo); err != nil {
+		return err
+	}
+	if !controllerutil.ContainsFinalizer(promo, railyard.FinalizerName) {
+		return nil
+	}
+	base := promo.DeepCopy()
+	controllerutil.RemoveFinalizer(promo, railyard.FinalizerName)
+	if err := r.Client.Patch(ctx, promo, client.MergeFrom(base)); err != nil {
+		return client.IgnoreNotFound(fmt.Errorf("removing the finalizer of Promotion %s: %w", promo.Name, err))
+	}
+	return nil
+}
