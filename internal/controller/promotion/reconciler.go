@@ -105,15 +105,14 @@ func (r *Reconciler) reconcile(ctx context.Context, promo *railyard.Promotion) (
 		return ctrl.Result{}, nil
 	}
 
-	if len(promo.Spec.Steps) == 0 {
+	if len(promo.Spec.Steps) == 0 && len(promo.Spec.Vars) == 0 {
 		return r.snapshot(ctx, promo, stage)
 	}
-	if ok, err := verifySteps(promo); err != nil || !ok {
+	if msg, err := foreignSteps(promo); msg != "" || err != nil {
 		if err != nil {
 			return ctrl.Result{}, err
 		}
-		return ctrl.Result{}, r.fail(ctx, promo, railyard.PromotionPhaseErrored, railyard.ReasonStepsNotFromStage,
-			"spec.steps or spec.vars differ from what Railyard copied from Stage "+stage.Name+"; steps a creator writes never run")
+		return ctrl.Result{}, r.fail(ctx, promo, railyard.PromotionPhaseErrored, railyard.ReasonStepsNotFromStage, msg)
 	}
 	if promo.Status.Freight == nil {
 		return ctrl.Result{}, r.resolve(ctx, promo, stage)

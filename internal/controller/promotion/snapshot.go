@@ -32,10 +32,6 @@ import (
 // owner reference to the Stage, whose UID later tells a recreated Stage of
 // the same name from the one the Promotion was made for.
 func (r *Reconciler) snapshot(ctx context.Context, promo *railyard.Promotion, stage *railyard.Stage) (ctrl.Result, error) {
-	if promo.Status.StepsDigest == "" && (len(promo.Spec.Steps) > 0 || len(promo.Spec.Vars) > 0) {
-		return ctrl.Result{}, r.fail(ctx, promo, railyard.PromotionPhaseErrored, railyard.ReasonStepsNotFromStage,
-			"spec.steps and spec.vars are copied from Stage "+stage.Name+" by Railyard and may not be set by the creator of a Promotion; create it with only stage and freight (or origin)")
-	}
 	vars, steps := StageSteps(stage)
 	if len(steps) == 0 {
 		return ctrl.Result{}, r.fail(ctx, promo, railyard.PromotionPhaseErrored, railyard.ReasonInvalidSteps,
@@ -97,17 +93,21 @@ func StepsDigest(vars []railyard.ExpressionVariable, steps []railyard.PromotionS
 	return hex.EncodeToString(sum[:]), nil
 }
 
-// verifySteps reports whether the Promotion's spec holds exactly what the
-// controller copied.
-func verifySteps(promo *railyard.Promotion) (bool, error) {
+// foreignSteps explains why the Promotion's steps and vars are not the ones
+// the controller copied, or returns "" when they are.
+func foreignSteps(promo *railyard.Promotion) (string, error) {
 	if promo.Status.StepsDigest == "" {
-		return false, nil
+		return "spec.steps and spec.vars are copied from Stage " + promo.Spec.Stage +
+			" by Railyard and may not be set by the creator of a Promotion; create it with only stage and freight (or origin)", nil
 	}
 	digest, err := StepsDigest(promo.Spec.Vars, promo.Spec.Steps)
 	if err != nil {
-		return false, err
+		return "", err
 	}
-	return digest == promo.Status.StepsDigest, nil
+	if digest != promo.Status.StepsDigest {
+		return "spec.steps or spec.vars differ from what Railyard copied from Stage " + promo.Spec.Stage + "; steps a creator writes never run", nil
+	}
+	return "", nil
 }
 
 // StageSteps returns the variables (Stage vars, then template vars) and the

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/controller/index"
 )
 
 // moveFreight records that the Freight of next is now in the Stage and that
@@ -107,6 +108,9 @@ func (r *Reconciler) patchFreight(ctx context.Context, namespace, name string, c
 // finalize cleans the Stage out of the status of every Freight of its
 // origins, then lets it go.
 func (r *Reconciler) finalize(ctx context.Context, stage *railyard.Stage) error {
+	if err := r.abortPromotions(ctx, stage); err != nil {
+		return err
+	}
 	var list railyard.FreightList
 	if err := r.Client.List(ctx, &list, client.InNamespace(stage.Namespace)); err != nil {
 		return fmt.Errorf("listing Freight: %w", err)
@@ -126,4 +130,30 @@ func (r *Reconciler) finalize(ctx context.Context, stage *railyard.Stage) error 
 	base := stage.DeepCopy()
 	controllerutil.RemoveFinalizer(stage, railyard.FinalizerName)
 	return client.IgnoreNotFound(r.Client.Patch(ctx, stage, client.MergeFrom(base)))
+}
+
+// abortPromotions asks every Promotion of a deleted Stage that has not
+// finished to abort, so none resumes against a new Stage of the same name.
+// (The Promotion controller also refuses to run a Promotion whose Stage UID
+// changed, for Promotions this misses.)
+func (r *Reconciler) abortPromotions(ctx context.Context, stage *railyard.Stage) error {
+	var list railyard.PromotionList
+	if err := r.Client.List(ctx, &list, client.InNamespace(stage.Namespace), client.MatchingFields{index.PromotionsByStage: stage.Name}); err != nil {
+		return fmt.Errorf("listing Promotions: %w", err)
+	}
+	for i := range list.Items {
+		p := &list.Items[i]
+		if p.Status.Phase.IsTerminal() || p.Annotations[railyard.AnnotationAbort] != "" {
+			continue
+		}
+		base := p.DeepCopy()
+		if p.Annotations == nil {
+			p.Annotations = map[string]string{}
+		}
+		p.Annotations[railyard.AnnotationAbort] = fmt.Sprintf("Stage %q was deleted", stage.Name)
+		if err := r.Client.Patch(ctx, p, client.MergeFrom(base)); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("aborting Promotion %s: %w", p.Name, err)
+		}
+	}
+	return nil
 }
