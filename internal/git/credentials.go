@@ -1,6 +1,7 @@
 package git
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
@@ -29,6 +30,8 @@ type Credentials struct {
 	InsecureIgnoreHostKey bool
 	// InsecureSkipTLSVerify disables TLS verification for HTTPS.
 	InsecureSkipTLSVerify bool
+	// Timeouts bound the network operations made with these credentials.
+	Timeouts Timeouts
 }
 
 // String never prints secrets.
@@ -83,6 +86,15 @@ func newRemote(rawURL string, c Credentials) (*remote, error) {
 		return nil, fmt.Errorf("%w: unsupported scheme %q in %q", ErrInvalidURL, u.Scheme, RedactURL(rawURL))
 	}
 	return r, nil
+}
+
+// begin bounds one network operation on r. It returns the operation's
+// context, the go-git ProxyOptions that route SSH through the bounded dialer
+// (see sshdial.go), and a func to call once the operation is over.
+func (r *remote) begin(ctx context.Context) (context.Context, transport.ProxyOptions, func()) {
+	ctx, cancel := operationContext(ctx, r.creds.Timeouts)
+	po, release := sshProxyOptions(ctx, r.url)
+	return ctx, po, func() { release(); cancel() }
 }
 
 func sshAuth(u *url.URL, c Credentials) (transport.AuthMethod, error) {
