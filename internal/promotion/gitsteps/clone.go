@@ -45,7 +45,10 @@ var commitID = regexp.MustCompile(`^[0-9a-f]{40}$`)
 
 // Clone is the git-clone step: one or more checkouts of a repository, each
 // in its own directory. Output: commits {<as or path>: <HEAD commit>}.
-type Clone struct{ opts Options }
+type Clone struct {
+	networkDefaults
+	opts Options
+}
 
 // Name implements promotion.Step.
 func (*Clone) Name() string { return "git-clone" }

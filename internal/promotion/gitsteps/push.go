@@ -41,7 +41,10 @@ type pushConfig struct {
 // The changes are transplanted onto a fresh clone of the target branch in a
 // scratch directory, because the git layer can push only from a work tree
 // it cloned itself; the checkout is then moved to the pushed commit.
-type Push struct{ opts Options }
+type Push struct {
+	networkDefaults
+	opts Options
+}
 
 // Name implements promotion.Step.
 func (*Push) Name() string { return "git-push" }
