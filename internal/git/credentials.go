@@ -12,6 +12,8 @@ import (
 	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/railyard-dev/railyard/internal/git/redact"
 )
 
 // Credentials authenticate against a remote. The zero value means anonymous.
@@ -60,7 +62,10 @@ func newRemote(rawURL string, c Credentials) (*remote, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: invalid repository URL %q", ErrInvalidURL, RedactURL(rawURL))
 	}
-	if _, ok := u.User.Password(); ok {
+	// url.Parse misses a password holding '/' ("https://u:1/2@host/r"
+	// parses with host "u:1"), which go-git still sends; redact's text rule
+	// does not.
+	if _, ok := u.User.Password(); ok || redact.URL(rawURL) != rawURL {
 		return nil, fmt.Errorf("%w: repository URL %q must not embed a password; use credentials",
 			ErrInvalidURL, RedactURL(rawURL))
 	}

@@ -1,6 +1,9 @@
 package git
 
-import "testing"
+import (
+	"errors"
+	"testing"
+)
 
 func TestNormalizeURL(t *testing.T) {
 	tests := []struct{ in, want string }{
@@ -69,12 +72,14 @@ func TestRedactIn(t *testing.T) {
 }
 
 func TestNewRemoteRejectsEmbeddedPassword(t *testing.T) {
-	_, err := newRemote("https://u:hunter22@host/repo.git", Credentials{})
-	if err == nil {
-		t.Fatal("want error")
-	}
-	if got := err.Error(); contains(got, "hunter22") {
-		t.Fatalf("error leaks the password: %s", got)
+	for _, raw := range []string{"https://u:hunter22@host/repo.git", "https://u:31337/hunter22@host/repo.git",
+		"ssh://u:hunter22@host/repo.git", "u:hunter22@host:repo.git"} {
+		_, err := newRemote(raw, Credentials{})
+		if !errors.Is(err, ErrInvalidURL) {
+			t.Errorf("%s: err = %v, want ErrInvalidURL", raw, err)
+		} else if contains(err.Error(), "hunter22") {
+			t.Errorf("%s: error leaks the password: %s", raw, err)
+		}
 	}
 }
 
