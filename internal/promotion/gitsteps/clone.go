@@ -59,6 +59,11 @@ func (s *Clone) Run(ctx context.Context, sc *promotion.StepContext) (promotion.R
 	if err := promotion.DecodeConfig(sc.Config, &cfg); err != nil {
 		return failed(err)
 	}
+	res, err := s.run(ctx, sc, cfg)
+	return scrubbed(res, err, cfg.RepoURL)
+}
+
+func (s *Clone) run(ctx context.Context, sc *promotion.StepContext, cfg cloneConfig) (promotion.Result, error) {
 	dirs, err := validateClone(sc, &cfg)
 	if err != nil {
 		return failed(err)

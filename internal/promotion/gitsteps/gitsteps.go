@@ -128,3 +128,34 @@ func errored(err error) (promotion.Result, error) {
 	}
 	return promotion.Result{Status: railyard.StepStatusErrored, Message: err.Error()}, err
 }
+
+// scrubbed removes the credentials embedded in repoURL from a step's
+// message and error. The git package redacts its own errors; this covers
+// the rest, such as a credentials lookup or a parser quoting the URL.
+func scrubbed(res promotion.Result, err error, repoURL string) (promotion.Result, error) {
+	if err == nil {
+		return res, nil
+	}
+	res.Message = git.RedactIn(res.Message, repoURL)
+	return res, scrubErr(err, repoURL)
+}
+
+// scrubErr is err with the credentials of repoURL removed from its message;
+// err stays in the chain for errors.Is and promotion.IsTerminal.
+func scrubErr(err error, repoURL string) error {
+	if err == nil {
+		return nil
+	}
+	if msg := git.RedactIn(err.Error(), repoURL); msg != err.Error() {
+		return &scrubbedError{err: err, msg: msg}
+	}
+	return err
+}
+
+type scrubbedError struct {
+	err error
+	msg string
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }

@@ -121,11 +121,12 @@ func validatePush(cfg pushConfig) error {
 // that holds them. sameBranch says the checkout is on target, so its
 // branch follows the pushed commit.
 func (s *Push) push(ctx context.Context, sc *promotion.StepContext, c *checkout, head plumbing.Hash,
-	target string, sameBranch bool, attempts int) (plumbing.Hash, error) {
+	target string, sameBranch bool, attempts int) (_ plumbing.Hash, err error) {
 	repoURL, err := c.originURL()
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
+	defer func() { err = scrubErr(err, repoURL) }()
 	insecure, _, err := c.settings()
 	if err != nil {
 		return plumbing.ZeroHash, err
