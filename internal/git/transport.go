@@ -20,10 +20,11 @@ const (
 	DefaultOperationTimeout = 3 * time.Minute
 	// DefaultIdleTimeout ends a connection on which nothing moved in either
 	// direction for this long (the TLS handshake, a response header, the
-	// SSH handshake and a stalled transfer alike). Busy servers answer or
-	// send progress well within it; it is what turns a frozen server into
-	// an error in seconds rather than minutes.
-	DefaultIdleTimeout = 20 * time.Second
+	// SSH handshake and a stalled transfer alike). It is what turns a
+	// frozen server into an error in seconds rather than minutes. go-git
+	// asks for no progress messages, so a server packing a large
+	// repository is silent for a while; 30s leaves room for that.
+	DefaultIdleTimeout = 30 * time.Second
 	// DefaultDialTimeout bounds the TCP connect; a host that drops SYNs
 	// otherwise takes the kernel's ~2 minutes to give up.
 	DefaultDialTimeout = 10 * time.Second
