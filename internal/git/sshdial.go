@@ -71,7 +71,12 @@ func (d sshDialer) DialContext(ctx context.Context, network, addr string) (net.C
 	stop := context.AfterFunc(d.ctx, cancel)
 	defer stop()
 	nd := &net.Dialer{Timeout: DefaultDialTimeout, KeepAlive: 30 * time.Second}
-	c, err := nd.DialContext(ctx, network, addr)
+	// ALL_PROXY is honoured, as go-git's own dial does.
+	var dialer proxy.ContextDialer = nd
+	if pd, ok := proxy.FromEnvironmentUsing(nd).(proxy.ContextDialer); ok {
+		dialer = pd
+	}
+	c, err := dialer.DialContext(ctx, network, addr)
 	if err != nil {
 		if d.ctx.Err() != nil {
 			return nil, d.ctx.Err()
