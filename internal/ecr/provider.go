@@ -2,9 +2,9 @@ package ecr
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/railyard-dev/railyard/internal/git/redact"
 )
 
 // Defaults for Options.
@@ -22,6 +24,16 @@ const (
 	DefaultMaxAttempts    = 3
 	DefaultMaxImages      = 100_000
 	DefaultRequestTimeout = 30 * time.Second
+)
+
+// Network timeouts of the default API client. The SDK's buildable client
+// bounds dialing and the TLS handshake but waits forever for a response;
+// an endpoint that hangs would hold a Warehouse discovery until its
+// deadline (token requests are bounded by RequestTimeout anyway).
+const (
+	DefaultDialTimeout           = 10 * time.Second
+	DefaultTLSHandshakeTimeout   = 10 * time.Second
+	DefaultResponseHeaderTimeout = 15 * time.Second
 )
 
 // Options configures a TokenProvider. The zero value is usable.
@@ -72,7 +84,7 @@ func New(opts Options) (*TokenProvider, error) {
 	if opts.Endpoint != "" {
 		u, err := url.Parse(opts.Endpoint)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
-			return nil, invalidf("endpoint %q must be an http(s) base URL without credentials", redactURL(opts.Endpoint))
+			return nil, invalidf("endpoint %q must be an http(s) base URL without credentials", redact.URL(opts.Endpoint))
 		}
 	}
 	if opts.RefreshMargin <= 0 {
@@ -98,7 +110,12 @@ func New(opts Options) (*TokenProvider, error) {
 	if opts.HTTPClient != nil {
 		p.httpClient = opts.HTTPClient
 	} else {
-		p.httpClient = awshttp.NewBuildableClient()
+		p.httpClient = awshttp.NewBuildableClient().
+			WithDialerOptions(func(d *net.Dialer) { d.Timeout = DefaultDialTimeout }).
+			WithTransportOptions(func(t *http.Transport) {
+				t.TLSHandshakeTimeout = DefaultTLSHandshakeTimeout
+				t.ResponseHeaderTimeout = DefaultResponseHeaderTimeout
+			})
 	}
 	return p, nil
 }
@@ -176,20 +193,4 @@ func (m markedProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		return c, &credentialsError{err: err}
 	}
 	return c, nil
-}
-
-// redactURL drops user info from something that looks like a URL, for
-// messages about input we could not parse.
-func redactURL(s string) string {
-	raw := s
-	if !strings.Contains(raw, "://") {
-		raw = "https://" + raw
-	}
-	if u, err := url.Parse(raw); err == nil && u.User != nil {
-		return u.Redacted()
-	}
-	if i := strings.LastIndex(s, "@"); i >= 0 && !strings.Contains(s[:i], "/") {
-		return "[redacted]@" + s[i+1:]
-	}
-	return s
 }

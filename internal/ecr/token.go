@@ -9,6 +9,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/google/go-containerregistry/pkg/authn"
+
+	"github.com/railyard-dev/railyard/internal/git/redact"
 )
 
 // fallbackTokenTTL is assumed when ECR returns no expiry (it documents 12h);
@@ -150,5 +152,5 @@ func (a *authenticator) AuthorizationContext(ctx context.Context) (*authn.AuthCo
 }
 
 func notECR(repoURL string) error {
-	return invalidf("%q is not a private ECR repository (want <account>.dkr.ecr.<region>.amazonaws.com/<repository>)", redactURL(repoURL))
+	return invalidf("%q is not a private ECR repository (want <account>.dkr.ecr.<region>.amazonaws.com/<repository>)", redact.URL(repoURL))
 }

@@ -1,6 +1,7 @@
 package git
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
@@ -11,6 +12,8 @@ import (
 	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/railyard-dev/railyard/internal/git/redact"
 )
 
 // Credentials authenticate against a remote. The zero value means anonymous.
@@ -29,6 +32,8 @@ type Credentials struct {
 	InsecureIgnoreHostKey bool
 	// InsecureSkipTLSVerify disables TLS verification for HTTPS.
 	InsecureSkipTLSVerify bool
+	// Timeouts bound the network operations made with these credentials.
+	Timeouts Timeouts
 }
 
 // String never prints secrets.
@@ -57,7 +62,10 @@ func newRemote(rawURL string, c Credentials) (*remote, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: invalid repository URL %q", ErrInvalidURL, RedactURL(rawURL))
 	}
-	if _, ok := u.User.Password(); ok {
+	// url.Parse misses a password holding '/' ("https://u:1/2@host/r"
+	// parses with host "u:1"), which go-git still sends; redact's text rule
+	// does not.
+	if _, ok := u.User.Password(); ok || redact.URL(rawURL) != rawURL {
 		return nil, fmt.Errorf("%w: repository URL %q must not embed a password; use credentials",
 			ErrInvalidURL, RedactURL(rawURL))
 	}
@@ -83,6 +91,15 @@ func newRemote(rawURL string, c Credentials) (*remote, error) {
 		return nil, fmt.Errorf("%w: unsupported scheme %q in %q", ErrInvalidURL, u.Scheme, RedactURL(rawURL))
 	}
 	return r, nil
+}
+
+// begin bounds one network operation on r. It returns the operation's
+// context, the go-git ProxyOptions that route SSH through the bounded dialer
+// (see sshdial.go), and a func to call once the operation is over.
+func (r *remote) begin(ctx context.Context) (context.Context, transport.ProxyOptions, func()) {
+	ctx, cancel := operationContext(ctx, r.creds.Timeouts)
+	po, release := sshProxyOptions(ctx, r.url)
+	return ctx, po, func() { release(); cancel() }
 }
 
 func sshAuth(u *url.URL, c Credentials) (transport.AuthMethod, error) {

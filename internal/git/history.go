@@ -86,7 +86,10 @@ func (h *History) Resolve(name plumbing.ReferenceName) (plumbing.Hash, error) {
 }
 
 func (h *History) fetch(ctx context.Context) error {
+	ctx, proxy, end := h.rem.begin(ctx)
+	defer end()
 	err := h.repo.FetchContext(ctx, &gogit.FetchOptions{
+		ProxyOptions:    proxy,
 		RemoteName:      "origin",
 		RefSpecs:        h.specs,
 		Depth:           h.depth,
@@ -102,6 +105,6 @@ func (h *History) fetch(ctx context.Context) error {
 	case errors.As(err, &noMatch):
 		return fmt.Errorf("fetch %s: %w: %s", RedactURL(h.rem.url), ErrRefNotFound, noMatch.Error())
 	default:
-		return wrapErr("fetch", h.rem, err)
+		return wrapErr(ctx, "fetch", h.rem, err)
 	}
 }

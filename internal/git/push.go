@@ -51,12 +51,7 @@ func (w *WorkTree) Push(ctx context.Context, opts PushOptions) (PushResult, erro
 	var lastErr error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		res := PushResult{Commit: head, Attempts: attempt}
-		err := w.repo.PushContext(ctx, &gogit.PushOptions{
-			RemoteName:      "origin",
-			RefSpecs:        []config.RefSpec{config.RefSpec(ref + ":" + ref)},
-			Auth:            w.rem.auth,
-			InsecureSkipTLS: w.rem.insecure,
-		})
+		err := w.pushOnce(ctx, ref)
 		switch {
 		case err == nil:
 			w.base = plumbing.NewHash(head)
@@ -67,9 +62,11 @@ func (w *WorkTree) Push(ctx context.Context, opts PushOptions) (PushResult, erro
 			res.Pushed = attempt > 1
 			return res, nil
 		}
-		lastErr = wrapErr("push to", w.rem, err)
-		if errors.Is(lastErr, ErrAuthentication) || errors.Is(lastErr, ErrRepositoryNotFound) || ctx.Err() != nil {
-			return res, lastErr
+		lastErr = err
+		if errors.Is(err, ErrAuthentication) || errors.Is(err, ErrRepositoryNotFound) ||
+			errors.Is(err, ErrTimeout) || errors.Is(err, ErrUnreachable) || ctx.Err() != nil {
+			// Not a race with another pusher: the caller decides on retries.
+			return res, err
 		}
 		remoteHead, err := w.fetchBranch(ctx)
 		if err != nil {
@@ -98,11 +95,32 @@ func (w *WorkTree) Push(ctx context.Context, opts PushOptions) (PushResult, erro
 		fmt.Errorf("%w: gave up after %d attempts: %w", ErrPushConflict, maxAttempts, lastErr)
 }
 
+// pushOnce makes one bounded push attempt; go-git's "already up to date"
+// comes back as is, other errors classified.
+func (w *WorkTree) pushOnce(ctx context.Context, ref plumbing.ReferenceName) error {
+	ctx, proxy, end := w.rem.begin(ctx)
+	defer end()
+	err := w.repo.PushContext(ctx, &gogit.PushOptions{
+		RemoteName:      "origin",
+		RefSpecs:        []config.RefSpec{config.RefSpec(ref + ":" + ref)},
+		Auth:            w.rem.auth,
+		InsecureSkipTLS: w.rem.insecure,
+		ProxyOptions:    proxy,
+	})
+	if err == nil || errors.Is(err, gogit.NoErrAlreadyUpToDate) {
+		return err
+	}
+	return wrapErr(ctx, "push to", w.rem, err)
+}
+
 // fetchBranch fetches the remote head of our branch and returns it (zero
 // if the branch does not exist remotely).
 func (w *WorkTree) fetchBranch(ctx context.Context) (plumbing.Hash, error) {
 	tracking := plumbing.NewRemoteReferenceName("origin", w.branch)
+	ctx, proxy, end := w.rem.begin(ctx)
+	defer end()
 	err := w.repo.FetchContext(ctx, &gogit.FetchOptions{
+		ProxyOptions:    proxy,
 		RemoteName:      "origin",
 		RefSpecs:        []config.RefSpec{config.RefSpec(fmt.Sprintf("+refs/heads/%s:%s", w.branch, tracking))},
 		Depth:           w.depth,
@@ -116,7 +134,7 @@ func (w *WorkTree) fetchBranch(ctx context.Context) (plumbing.Hash, error) {
 	case errors.As(err, &noMatch):
 		return plumbing.ZeroHash, nil
 	case err != nil && !errors.Is(err, gogit.NoErrAlreadyUpToDate):
-		return plumbing.ZeroHash, wrapErr("fetch", w.rem, err)
+		return plumbing.ZeroHash, wrapErr(ctx, "fetch", w.rem, err)
 	}
 	r, err := w.repo.Reference(tracking, true)
 	if err != nil {

@@ -77,14 +77,17 @@ func ListRefs(ctx context.Context, repoURL string, creds Credentials) (*Refs, er
 	if err != nil {
 		return nil, err
 	}
+	ctx, proxy, end := rem.begin(ctx)
+	defer end()
 	gr := gogit.NewRemote(memory.NewStorage(), &config.RemoteConfig{Name: "origin", URLs: []string{rem.url}})
 	list, err := gr.ListContext(ctx, &gogit.ListOptions{
 		Auth:            rem.auth,
 		InsecureSkipTLS: rem.insecure,
 		PeelingOption:   gogit.AppendPeeled,
+		ProxyOptions:    proxy,
 	})
 	if err != nil {
-		return nil, wrapErr("list refs of", rem, err)
+		return nil, wrapErr(ctx, "list refs of", rem, err)
 	}
 	return refsFrom(list), nil
 }

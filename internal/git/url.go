@@ -5,9 +5,10 @@ package git
 
 import (
 	"fmt"
-	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/railyard-dev/railyard/internal/git/redact"
 )
 
 // scpLike matches "user@host:path" (but not "scheme://...").
@@ -36,22 +37,13 @@ func isSSH(normalized string) bool {
 	return strings.HasPrefix(normalized, "ssh://") || strings.HasPrefix(normalized, "git+ssh://")
 }
 
-// RedactURL removes any password or token from a URL so it can appear in
-// errors and logs. A bare user name (e.g. "git" in ssh URLs) is kept.
-func RedactURL(raw string) string {
-	u, err := url.Parse(NormalizeURL(raw))
-	if err != nil || u.User == nil {
-		if i := strings.Index(raw, "@"); i >= 0 && strings.Contains(raw[:i], "://") {
-			// Unparseable URL with userinfo: drop everything before '@'.
-			return raw[:strings.Index(raw, "://")+3] + "redacted@" + raw[i+1:]
-		}
-		return raw
-	}
-	if _, hasPassword := u.User.Password(); hasPassword {
-		u.User = url.User("redacted")
-	}
-	return u.String()
-}
+// RedactURL removes the password or token of a URL so it can appear in
+// status, errors, Events and logs; see redact.URL.
+func RedactURL(raw string) string { return redact.URL(raw) }
+
+// RedactIn removes from text the credentials embedded in any of rawURLs;
+// see redact.In.
+func RedactIn(text string, rawURLs ...string) string { return redact.In(text, rawURLs...) }
 
 // redactIn replaces every occurrence of the secrets in s.
 func redactIn(s string, secrets ...string) string {

@@ -52,7 +52,10 @@ func Clone(ctx context.Context, repoURL string, creds Credentials, opts CloneOpt
 		return nil, errors.New("clone: no target directory")
 	}
 	w := &WorkTree{rem: rem, dir: opts.Dir, branch: opts.Branch, depth: opts.Depth}
+	ctx, proxy, end := rem.begin(ctx)
+	defer end()
 	co := &gogit.CloneOptions{
+		ProxyOptions:    proxy,
 		URL:             rem.url,
 		Auth:            rem.auth,
 		InsecureSkipTLS: rem.insecure,
@@ -78,7 +81,7 @@ func Clone(ctx context.Context, repoURL string, creds Credentials, opts CloneOpt
 	case errors.As(err, &noMatch), errors.Is(err, plumbing.ErrReferenceNotFound):
 		return nil, fmt.Errorf("clone %s: %w: %s", RedactURL(rem.url), ErrRefNotFound, refLabel(opts))
 	default:
-		return nil, wrapErr("clone", rem, err)
+		return nil, wrapErr(ctx, "clone", rem, err)
 	}
 	if w.wt, err = w.repo.Worktree(); err != nil {
 		return nil, fmt.Errorf("open worktree: %w", err)

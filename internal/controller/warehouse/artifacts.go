@@ -12,14 +12,14 @@ func identify(sub *railyard.RepoSubscription) railyard.SubscriptionStatus {
 	st := railyard.SubscriptionStatus{Name: sub.Name}
 	switch {
 	case sub.Image != nil:
-		st.Kind, st.RepoURL = kindImage, sub.Image.RepoURL
+		st.Kind, st.RepoURL = kindImage, displayURL(sub.Image.RepoURL)
 	case sub.Chart != nil:
-		st.Kind, st.RepoURL = kindChart, sub.Chart.RepoURL
+		st.Kind, st.RepoURL = kindChart, displayURL(sub.Chart.RepoURL)
 		if st.Name == "" {
 			st.Name = sub.Chart.Name
 		}
 	case sub.Git != nil:
-		st.Kind, st.RepoURL = kindGit, sub.Git.RepoURL
+		st.Kind, st.RepoURL = kindGit, displayURL(sub.Git.RepoURL)
 	}
 	return st
 }
@@ -37,7 +37,7 @@ func previousStatus(w *railyard.Warehouse, id railyard.SubscriptionStatus) *rail
 func previousImage(w *railyard.Warehouse, sub *railyard.RepoSubscription) *railyard.ImageDiscoveryResult {
 	if a := w.Status.DiscoveredArtifacts; a != nil {
 		for i := range a.Images {
-			if p := &a.Images[i]; p.RepoURL == sub.Image.RepoURL && p.SubscriptionName == sub.Name {
+			if p := &a.Images[i]; p.RepoURL == displayURL(sub.Image.RepoURL) && p.SubscriptionName == sub.Name {
 				return p.DeepCopy()
 			}
 		}
@@ -48,7 +48,7 @@ func previousImage(w *railyard.Warehouse, sub *railyard.RepoSubscription) *raily
 func previousChart(w *railyard.Warehouse, sub *railyard.RepoSubscription) *railyard.ChartDiscoveryResult {
 	if a := w.Status.DiscoveredArtifacts; a != nil {
 		for i := range a.Charts {
-			if p := &a.Charts[i]; p.RepoURL == sub.Chart.RepoURL && p.Name == sub.Chart.Name && p.SubscriptionName == sub.Name {
+			if p := &a.Charts[i]; p.RepoURL == displayURL(sub.Chart.RepoURL) && p.Name == sub.Chart.Name && p.SubscriptionName == sub.Name {
 				return p.DeepCopy()
 			}
 		}
@@ -59,7 +59,7 @@ func previousChart(w *railyard.Warehouse, sub *railyard.RepoSubscription) *raily
 func previousGit(w *railyard.Warehouse, sub *railyard.RepoSubscription) *railyard.GitDiscoveryResult {
 	if a := w.Status.DiscoveredArtifacts; a != nil {
 		for i := range a.Git {
-			if p := &a.Git[i]; p.RepoURL == sub.Git.RepoURL && p.SubscriptionName == sub.Name {
+			if p := &a.Git[i]; p.RepoURL == displayURL(sub.Git.RepoURL) && p.SubscriptionName == sub.Name {
 				return p.DeepCopy()
 			}
 		}
@@ -73,16 +73,16 @@ func carryOver(w *railyard.Warehouse, sub *railyard.RepoSubscription, o *outcome
 	switch {
 	case sub.Image != nil:
 		if o.image = previousImage(w, sub); o.image == nil {
-			o.image = &railyard.ImageDiscoveryResult{RepoURL: sub.Image.RepoURL, Platform: sub.Image.Platform, SubscriptionName: sub.Name}
+			o.image = &railyard.ImageDiscoveryResult{RepoURL: displayURL(sub.Image.RepoURL), Platform: sub.Image.Platform, SubscriptionName: sub.Name}
 		}
 	case sub.Chart != nil:
 		if o.chart = previousChart(w, sub); o.chart == nil {
-			o.chart = &railyard.ChartDiscoveryResult{RepoURL: sub.Chart.RepoURL, Name: sub.Chart.Name,
+			o.chart = &railyard.ChartDiscoveryResult{RepoURL: displayURL(sub.Chart.RepoURL), Name: sub.Chart.Name,
 				SemverConstraint: sub.Chart.SemverConstraint, SubscriptionName: sub.Name}
 		}
 	case sub.Git != nil:
 		if o.git = previousGit(w, sub); o.git == nil {
-			o.git = &railyard.GitDiscoveryResult{RepoURL: sub.Git.RepoURL, SubscriptionName: sub.Name}
+			o.git = &railyard.GitDiscoveryResult{RepoURL: displayURL(sub.Git.RepoURL), SubscriptionName: sub.Name}
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -60,41 +61,63 @@ func (o *outcome) describe() string {
 	return d
 }
 
-// discoverAll discovers every subscription in order. A failing subscription
-// keeps its previous artifacts and does not stop the others.
+// discoverAll discovers every subscription, up to maxParallelDiscoveries
+// at a time, each within the discovery timeout, so that servers that stop
+// answering show on the Warehouse within that timeout of the poll
+// starting. A failing subscription keeps its previous artifacts and does
+// not stop the others; outcomes are in spec order.
 func (r *Reconciler) discoverAll(ctx context.Context, w *railyard.Warehouse, now time.Time) []outcome {
 	out := make([]outcome, len(w.Spec.Subscriptions))
+	sem := make(chan struct{}, maxParallelDiscoveries)
+	var wg sync.WaitGroup
 	for i := range w.Spec.Subscriptions {
-		sub := &w.Spec.Subscriptions[i]
-		o := &out[i]
-		o.status = identify(sub)
-		if prev := previousStatus(w, o.status); prev != nil {
-			o.status.LastDiscoveredAt = prev.LastDiscoveredAt
-			o.status.Fingerprint = prev.Fingerprint
-		}
-		start := time.Now()
-		switch {
-		case sub.Image != nil:
-			o.err = r.discoverImage(ctx, w, sub, o)
-		case sub.Chart != nil:
-			o.err = r.discoverChart(ctx, w, sub, o)
-		case sub.Git != nil:
-			o.err = r.discoverGit(ctx, w, sub, o)
-		default:
-			o.err = fmt.Errorf("%w: subscription %d sets none of image, chart or git", errInvalidSpec, i)
-		}
-		if o.status.Kind != "" {
-			observeDiscovery(o.status.Kind, start, o.err)
-		}
-		if o.err != nil {
-			o.status.LastError = o.err.Error()
-			carryOver(w, sub, o)
-			continue
-		}
-		o.status.LastError = ""
-		o.status.LastDiscoveredAt = &metav1.Time{Time: now}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			r.discoverOne(ctx, w, i, &out[i], now)
+		}()
 	}
+	wg.Wait()
 	return out
+}
+
+// discoverOne discovers subscription i into o.
+func (r *Reconciler) discoverOne(ctx context.Context, w *railyard.Warehouse, i int, o *outcome, now time.Time) {
+	sub := &w.Spec.Subscriptions[i]
+	o.status = identify(sub)
+	if prev := previousStatus(w, o.status); prev != nil {
+		o.status.LastDiscoveredAt = prev.LastDiscoveredAt
+		o.status.Fingerprint = prev.Fingerprint
+	}
+	timeout := r.discoveryTimeout()
+	sctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	start := time.Now()
+	switch {
+	case sub.Image != nil:
+		o.err = r.discoverImage(sctx, w, sub, o)
+	case sub.Chart != nil:
+		o.err = r.discoverChart(sctx, w, sub, o)
+	case sub.Git != nil:
+		o.err = r.discoverGit(sctx, w, sub, o)
+	default:
+		o.err = fmt.Errorf("%w: subscription %d sets none of image, chart or git", errInvalidSpec, i)
+	}
+	if o.err != nil && ctx.Err() == nil && errors.Is(sctx.Err(), context.DeadlineExceeded) {
+		o.err = fmt.Errorf("no answer within %s: %w", timeout, o.err)
+	}
+	o.err = redactErr(o.err, subscriptionURL(sub))
+	if o.status.Kind != "" {
+		observeDiscovery(o.status.Kind, start, o.err)
+	}
+	if o.err != nil {
+		o.status.LastError = o.err.Error()
+		carryOver(w, sub, o)
+		return
+	}
+	o.status.LastError = ""
+	o.status.LastDiscoveredAt = &metav1.Time{Time: now}
 }
 
 func (r *Reconciler) discoverImage(ctx context.Context, w *railyard.Warehouse, sub *railyard.RepoSubscription, o *outcome) error {
@@ -107,7 +130,7 @@ func (r *Reconciler) discoverImage(ctx context.Context, w *railyard.Warehouse, s
 		return err
 	}
 	o.truncated = res.Truncated
-	o.image = &railyard.ImageDiscoveryResult{RepoURL: sub.Image.RepoURL, Platform: sub.Image.Platform, SubscriptionName: sub.Name}
+	o.image = &railyard.ImageDiscoveryResult{RepoURL: displayURL(sub.Image.RepoURL), Platform: sub.Image.Platform, SubscriptionName: sub.Name}
 	for _, ref := range res.References {
 		d := railyard.DiscoveredImageReference{Tag: ref.Tag, Digest: ref.Digest, Annotations: ref.Annotations}
 		if ref.CreatedAt != nil {
@@ -131,7 +154,7 @@ func (r *Reconciler) discoverChart(ctx context.Context, w *railyard.Warehouse, s
 	if err != nil {
 		return err
 	}
-	o.chart = &railyard.ChartDiscoveryResult{RepoURL: sub.Chart.RepoURL, Name: sub.Chart.Name,
+	o.chart = &railyard.ChartDiscoveryResult{RepoURL: displayURL(sub.Chart.RepoURL), Name: sub.Chart.Name,
 		SemverConstraint: sub.Chart.SemverConstraint, SubscriptionName: sub.Name, Versions: versions}
 	return nil
 }
@@ -169,7 +192,7 @@ func (r *Reconciler) discoverGit(ctx context.Context, w *railyard.Warehouse, sub
 	}
 	gitRequests.WithLabelValues(host, "fetched").Inc()
 	o.status.Fingerprint = res.Fingerprint
-	o.git = &railyard.GitDiscoveryResult{RepoURL: sub.Git.RepoURL, SubscriptionName: sub.Name}
+	o.git = &railyard.GitDiscoveryResult{RepoURL: displayURL(sub.Git.RepoURL), SubscriptionName: sub.Name}
 	for _, c := range res.Commits {
 		d := railyard.DiscoveredCommit{ID: c.ID, Branch: c.Branch, Tag: c.Tag, Subject: c.Subject,
 			Author: c.Author, Committer: c.Committer}

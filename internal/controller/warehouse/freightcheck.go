@@ -55,18 +55,18 @@ func freightProblems(f *railyard.Freight, w *railyard.Warehouse, duplicateExists
 	}
 	for j, ok := range used.images {
 		if !ok {
-			problems = append(problems, fmt.Sprintf("image %s:%s matches no subscription of Warehouse %s", f.Images[j].RepoURL, f.Images[j].Tag, w.Name))
+			problems = append(problems, fmt.Sprintf("image %s:%s matches no subscription of Warehouse %s", displayURL(f.Images[j].RepoURL), f.Images[j].Tag, w.Name))
 		}
 	}
 	for j, ok := range used.charts {
 		if !ok {
 			problems = append(problems, fmt.Sprintf("chart %s %s matches no subscription of Warehouse %s",
-				strings.TrimSuffix(f.Charts[j].RepoURL+"/"+f.Charts[j].Name, "/"), f.Charts[j].Version, w.Name))
+				strings.TrimSuffix(displayURL(f.Charts[j].RepoURL)+"/"+f.Charts[j].Name, "/"), f.Charts[j].Version, w.Name))
 		}
 	}
 	for j, ok := range used.commits {
 		if !ok {
-			problems = append(problems, fmt.Sprintf("commit %s of %s matches no subscription of Warehouse %s", f.Commits[j].ID, f.Commits[j].RepoURL, w.Name))
+			problems = append(problems, fmt.Sprintf("commit %s of %s matches no subscription of Warehouse %s", f.Commits[j].ID, displayURL(f.Commits[j].RepoURL), w.Name))
 		}
 	}
 	return problems

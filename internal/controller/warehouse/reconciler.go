@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -54,6 +55,30 @@ type Options struct {
 	Shard string
 	// MaxConcurrentReconciles defaults to 4.
 	MaxConcurrentReconciles int
+	// DiscoveryTimeout bounds the discovery of one subscription;
+	// DefaultDiscoveryTimeout when zero.
+	DiscoveryTimeout time.Duration
+}
+
+const (
+	// DefaultDiscoveryTimeout bounds the discovery of one subscription, so
+	// that a registry, chart repository or git server that stops answering
+	// shows as failing on the Warehouse (condition, lastError, Event)
+	// within 30s of the poll starting. Healthy discoveries take seconds:
+	// registries are rate limited to 20 requests/s per host and listings
+	// are cached by digest.
+	DefaultDiscoveryTimeout = 25 * time.Second
+	// maxParallelDiscoveries is how many subscriptions of one Warehouse
+	// are discovered at once, so that several stuck servers still fail
+	// within one DefaultDiscoveryTimeout.
+	maxParallelDiscoveries = 4
+)
+
+func (r *Reconciler) discoveryTimeout() time.Duration {
+	if r.opts.DiscoveryTimeout > 0 {
+		return r.opts.DiscoveryTimeout
+	}
+	return DefaultDiscoveryTimeout
 }
 
 // Reconciler reconciles Warehouses. Its discoverers are created once and

@@ -22,6 +22,11 @@ import (
 	"github.com/railyard-dev/railyard/internal/testenv"
 )
 
+// testDiscoveryTimeout bounds each subscription's discovery in these tests:
+// long enough for the local servers on a loaded machine, short enough for
+// the frozen-server tests to be quick.
+const testDiscoveryTimeout = 5 * time.Second
+
 // k is an uncached client of the envtest API server shared by the tests.
 var k client.Client
 
@@ -31,7 +36,12 @@ func TestMain(m *testing.M) {
 		k = env.Client
 		// Short registry backoff so that "429, then recover" runs quickly;
 		// the work queue's own backoff spaces failed discoveries.
-		opts := warehouse.Options{Image: image.Config{MaxRetries: 1, RetryBaseDelay: 10 * time.Millisecond, MaxRetryDelay: 50 * time.Millisecond}}
+		// A short discovery timeout so that frozen servers fail quickly; the
+		// default is checked against the 30s promise on its own.
+		opts := warehouse.Options{
+			Image:            image.Config{MaxRetries: 1, RetryBaseDelay: 10 * time.Millisecond, MaxRetryDelay: 50 * time.Millisecond},
+			DiscoveryTimeout: testDiscoveryTimeout,
+		}
 		return warehouse.SetupWithManager(mgr, opts)
 	}, &env))
 }

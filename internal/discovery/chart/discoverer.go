@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"net"
 	"net/http"
 	"time"
 )
@@ -14,6 +15,18 @@ const (
 	DefaultMaxRetryWait  = 30 * time.Second
 	DefaultCacheSize     = 1024
 	DefaultMaxIndexBytes = 512 << 20
+)
+
+// Network timeouts of one request attempt, for classic index downloads and
+// OCI tag listings alike. http.DefaultTransport has no response timeout,
+// so a repository that accepted the connection and then hung held the
+// discovery until the caller's deadline; these make each attempt fail on
+// its own, well within the Warehouse's 25s per subscription. The index
+// body itself is bounded by the caller's context, since a large index on a
+// slow link legitimately takes a while.
+const (
+	DefaultDialTimeout     = 10 * time.Second
+	DefaultResponseTimeout = 10 * time.Second
 )
 
 // Discoverer discovers chart versions. It is safe for concurrent use and
@@ -33,6 +46,7 @@ type config struct {
 	backoff       time.Duration
 	cacheSize     int
 	maxIndexBytes int64
+	respTimeout   time.Duration
 	sleep         func(context.Context, time.Duration) error
 	now           func() time.Time
 }
@@ -57,6 +71,10 @@ func WithRetry(maxAttempts int, maxWait time.Duration) Option {
 // are remembered for conditional requests; 0 disables the cache.
 func WithCacheSize(n int) Option { return func(c *config) { c.cacheSize = n } }
 
+// WithResponseTimeout bounds the TLS handshake and the wait for response
+// headers of each attempt (DefaultResponseTimeout by default).
+func WithResponseTimeout(d time.Duration) Option { return func(c *config) { c.respTimeout = d } }
+
 // WithMaxIndexBytes bounds how much of an index is read.
 func WithMaxIndexBytes(n int64) Option { return func(c *config) { c.maxIndexBytes = n } }
 
@@ -68,6 +86,7 @@ func New(opts ...Option) *Discoverer {
 		backoff:       500 * time.Millisecond,
 		cacheSize:     DefaultCacheSize,
 		maxIndexBytes: DefaultMaxIndexBytes,
+		respTimeout:   DefaultResponseTimeout,
 		sleep:         sleepContext,
 		now:           time.Now,
 	}
@@ -79,6 +98,9 @@ func New(opts ...Option) *Discoverer {
 	}
 	build := func(insecure bool) http.RoundTripper {
 		base := http.DefaultTransport.(*http.Transport).Clone()
+		base.DialContext = (&net.Dialer{Timeout: DefaultDialTimeout, KeepAlive: 30 * time.Second}).DialContext
+		base.TLSHandshakeTimeout = c.respTimeout
+		base.ResponseHeaderTimeout = c.respTimeout
 		if insecure {
 			base.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // explicit per subscription
 		}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -28,6 +29,17 @@ const (
 	DefaultMaxRetryDelay     = 30 * time.Second
 	tagPageSize              = 1000
 	maxPullers               = 1024
+)
+
+// Network timeouts of one registry request attempt. A registry that
+// accepts connections and then says nothing used to hold a discovery for
+// minutes (30s per attempt, times the retries); an attempt now gives up
+// after these, so the caller's deadline (the Warehouse gives a subscription
+// 25s) sees the failure while a healthy registry, which answers in well
+// under a second, is never cut off.
+const (
+	DefaultDialTimeout     = 10 * time.Second
+	DefaultResponseTimeout = 10 * time.Second
 )
 
 // Config tunes a Discoverer. Zero values take the defaults above.
@@ -52,6 +64,9 @@ type Config struct {
 	Concurrency int
 	// UserAgent sent to registries.
 	UserAgent string
+	// ResponseTimeout bounds the TLS handshake and the wait for response
+	// headers of each attempt; DefaultResponseTimeout when zero.
+	ResponseTimeout time.Duration
 	// OnRequest, if set, observes every registry HTTP attempt with an
 	// outcome of "2xx", "3xx", "4xx", "429", "5xx" or "error" (for metrics).
 	OnRequest func(host, outcome string)
@@ -135,6 +150,9 @@ func New(cfg Config) *Discoverer {
 	}
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = DefaultConcurrency
+	}
+	if cfg.ResponseTimeout <= 0 {
+		cfg.ResponseTimeout = DefaultResponseTimeout
 	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "railyard"
@@ -287,7 +305,9 @@ func (d *Discoverer) transport(k transportKey) *hostTransport {
 		d.limiters[k.host] = lim
 	}
 	base := remote.DefaultTransport.(*http.Transport).Clone()
-	base.ResponseHeaderTimeout = 30 * time.Second
+	base.DialContext = (&net.Dialer{Timeout: DefaultDialTimeout, KeepAlive: 30 * time.Second}).DialContext
+	base.TLSHandshakeTimeout = d.cfg.ResponseTimeout
+	base.ResponseHeaderTimeout = d.cfg.ResponseTimeout
 	if k.insecure {
 		base.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // user opted in per subscription
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"syscall"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
@@ -37,7 +38,7 @@ func classify(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	var terr *transport.Error
@@ -50,19 +51,33 @@ func classify(op string, err error) error {
 		}
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	if isNetworkError(err) {
+	// A deadline, the caller's or net/http's, means the registry did not
+	// answer in time: as transient as a refused connection.
+	if isNetworkError(err) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("%s: %w: %w", op, ErrTransient, err)
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }
 
 // isNetworkError: connection-level failures (refused, reset, timeouts, DNS).
+// ggcr's ping joins the errors of its https and http attempts as text, so
+// the timeouts of net/http are also recognized by their wording.
 func isNetworkError(err error) bool {
 	var nerr net.Error
 	var operr *net.OpError
-	return errors.As(err, &nerr) || errors.As(err, &operr) ||
+	if errors.As(err, &nerr) || errors.As(err, &operr) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
-		errors.Is(err, io.ErrUnexpectedEOF)
+		errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	msg := err.Error()
+	for _, s := range []string{"timeout awaiting response headers", "TLS handshake timeout", "i/o timeout",
+		"connection refused", "connection reset"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // isNotFound reports a 404 for a manifest or repository.

@@ -16,6 +16,8 @@ import (
 	"github.com/Masterminds/semver/v3"
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/railyard-dev/railyard/internal/git/redact"
 )
 
 // Strategy is how tags are ordered and selected.
@@ -76,7 +78,7 @@ type Options struct {
 // String omits credentials so Options may be logged safely.
 func (o Options) String() string {
 	return fmt.Sprintf("image{repoURL=%s strategy=%s constraint=%q platform=%q limit=%d}",
-		o.RepoURL, o.strategy(), o.Constraint, o.Platform, o.limit())
+		redact.URL(o.RepoURL), o.strategy(), o.Constraint, o.Platform, o.limit())
 }
 
 // GoString keeps %#v from printing credentials too.
@@ -130,7 +132,9 @@ func compile(o Options) (*compiled, error) {
 	}
 	repo, err := name.NewRepository(o.RepoURL, nameOpts...)
 	if err != nil {
-		return nil, invalid("repoURL", "%q is not a repository reference (no tag or digest): %v", o.RepoURL, err)
+		// The parser quotes its input, which may hold a password.
+		return nil, invalid("repoURL", "%q is not a repository reference (no tag or digest): %s",
+			redact.URL(o.RepoURL), redact.In(err.Error(), o.RepoURL))
 	}
 	c.repo = repo
 	if c.limit < 1 {

@@ -1,7 +1,9 @@
 package gitsteps
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -77,12 +79,35 @@ func TestSSHKeyAuth(t *testing.T) {
 }
 
 func TestURLWithPasswordRefused(t *testing.T) {
-	e := newEnv(t, Options{}, nil)
+	for _, url := range []string{
+		"https://user:s3cretPassw0rd@example.invalid/app.git",
+		"ssh://user:s3cretPassw0rd@example.invalid/app.git",
+		"https://user:31337/s3cretPassw0rd@example.invalid/app.git",
+		"user:s3cretPassw0rd@example.invalid:app.git",
+	} {
+		e := newEnv(t, Options{}, nil)
+		res, err := e.run("git-clone", map[string]any{"repoURL": url, "checkout": []any{map[string]any{"path": "out"}}})
+		if !promotion.IsTerminal(err) || strings.Contains(res.Message, "s3cretPassw0rd") || strings.Contains(err.Error(), "s3cretPassw0rd") {
+			t.Errorf("%s: err = %v, message %q", url, err, res.Message)
+		}
+	}
+}
+
+// quotingCreds fails its lookups with a message quoting the URL, as a
+// careless provider would.
+type quotingCreds struct{}
+
+func (quotingCreds) Get(_ context.Context, _, _, repoURL string) (*promotion.Credentials, error) {
+	return nil, fmt.Errorf("no Secret matches %s", repoURL)
+}
+
+func TestCredentialLookupErrorsAreRedacted(t *testing.T) {
+	e := newEnv(t, Options{}, quotingCreds{})
 	res, err := e.run("git-clone", map[string]any{
-		"repoURL":  "https://user:s3cretPassw0rd@example.invalid/app.git",
+		"repoURL":  "https://user:31337/s3cretPassw0rd@example.invalid/app.git",
 		"checkout": []any{map[string]any{"path": "out"}},
 	})
-	if !promotion.IsTerminal(err) || strings.Contains(res.Message, "s3cretPassw0rd") {
+	if err == nil || strings.Contains(err.Error(), "s3cretPassw0rd") || strings.Contains(res.Message, "s3cretPassw0rd") {
 		t.Fatalf("err = %v, message %q", err, res.Message)
 	}
 }

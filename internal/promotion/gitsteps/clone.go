@@ -45,7 +45,10 @@ var commitID = regexp.MustCompile(`^[0-9a-f]{40}$`)
 
 // Clone is the git-clone step: one or more checkouts of a repository, each
 // in its own directory. Output: commits {<as or path>: <HEAD commit>}.
-type Clone struct{ opts Options }
+type Clone struct {
+	networkDefaults
+	opts Options
+}
 
 // Name implements promotion.Step.
 func (*Clone) Name() string { return "git-clone" }
@@ -56,6 +59,11 @@ func (s *Clone) Run(ctx context.Context, sc *promotion.StepContext) (promotion.R
 	if err := promotion.DecodeConfig(sc.Config, &cfg); err != nil {
 		return failed(err)
 	}
+	res, err := s.run(ctx, sc, cfg)
+	return scrubbed(res, err, cfg.RepoURL)
+}
+
+func (s *Clone) run(ctx context.Context, sc *promotion.StepContext, cfg cloneConfig) (promotion.Result, error) {
 	dirs, err := validateClone(sc, &cfg)
 	if err != nil {
 		return failed(err)

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/git"
@@ -23,6 +24,20 @@ import (
 // CredentialType is the credential type the steps ask the provider for.
 const CredentialType = "git"
 
+// Retry defaults of the steps that talk to a git server (git-clone,
+// git-push), which the engine uses unless a step sets retry: a server
+// that refuses connections or times out for a moment should not fail the
+// Promotion, so such errors are retried, as Kargo's git steps do.
+const (
+	// DefaultErrorThreshold is how many consecutive errors end the step.
+	DefaultErrorThreshold uint32 = 5
+	// DefaultTimeout bounds the step across retries. Each git operation is
+	// itself bounded by git.DefaultOperationTimeout (3m), so this leaves
+	// room for a few slow attempts without letting a dead server hold the
+	// Promotion for long.
+	DefaultTimeout = 10 * time.Minute
+)
+
 // Options configures the git steps.
 type Options struct {
 	// SSHKnownHosts holds known_hosts lines used to verify SSH servers.
@@ -31,7 +46,25 @@ type Options struct {
 	// InsecureIgnoreHostKey skips SSH host key verification. Only for
 	// development.
 	InsecureIgnoreHostKey bool
+	// Timeouts bound each git network operation; zero means the git
+	// package's defaults. Tests shorten them.
+	Timeouts git.Timeouts
 }
+
+// networkDefaults gives the steps that reach a git server their retry
+// defaults (promotion.Defaults).
+type networkDefaults struct{}
+
+// DefaultTimeout implements promotion.Defaults.
+func (networkDefaults) DefaultTimeout() time.Duration { return DefaultTimeout }
+
+// DefaultErrorThreshold implements promotion.Defaults.
+func (networkDefaults) DefaultErrorThreshold() uint32 { return DefaultErrorThreshold }
+
+var (
+	_ promotion.Defaults = (*Clone)(nil)
+	_ promotion.Defaults = (*Push)(nil)
+)
 
 // Steps returns git-clone, git-clear, git-commit and git-push, ready to be
 // registered.
@@ -52,6 +85,7 @@ func credentials(ctx context.Context, sc *promotion.StepContext, opts Options, r
 		SSHKnownHosts:         opts.SSHKnownHosts,
 		InsecureIgnoreHostKey: opts.InsecureIgnoreHostKey,
 		InsecureSkipTLSVerify: insecureTLS,
+		Timeouts:              opts.Timeouts,
 	}
 	if sc.Credentials == nil {
 		return c, nil
@@ -94,3 +128,34 @@ func errored(err error) (promotion.Result, error) {
 	}
 	return promotion.Result{Status: railyard.StepStatusErrored, Message: err.Error()}, err
 }
+
+// scrubbed removes the credentials embedded in repoURL from a step's
+// message and error. The git package redacts its own errors; this covers
+// the rest, such as a credentials lookup or a parser quoting the URL.
+func scrubbed(res promotion.Result, err error, repoURL string) (promotion.Result, error) {
+	if err == nil {
+		return res, nil
+	}
+	res.Message = git.RedactIn(res.Message, repoURL)
+	return res, scrubErr(err, repoURL)
+}
+
+// scrubErr is err with the credentials of repoURL removed from its message;
+// err stays in the chain for errors.Is and promotion.IsTerminal.
+func scrubErr(err error, repoURL string) error {
+	if err == nil {
+		return nil
+	}
+	if msg := git.RedactIn(err.Error(), repoURL); msg != err.Error() {
+		return &scrubbedError{err: err, msg: msg}
+	}
+	return err
+}
+
+type scrubbedError struct {
+	err error
+	msg string
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }

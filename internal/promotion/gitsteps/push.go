@@ -41,7 +41,10 @@ type pushConfig struct {
 // The changes are transplanted onto a fresh clone of the target branch in a
 // scratch directory, because the git layer can push only from a work tree
 // it cloned itself; the checkout is then moved to the pushed commit.
-type Push struct{ opts Options }
+type Push struct {
+	networkDefaults
+	opts Options
+}
 
 // Name implements promotion.Step.
 func (*Push) Name() string { return "git-push" }
@@ -118,11 +121,12 @@ func validatePush(cfg pushConfig) error {
 // that holds them. sameBranch says the checkout is on target, so its
 // branch follows the pushed commit.
 func (s *Push) push(ctx context.Context, sc *promotion.StepContext, c *checkout, head plumbing.Hash,
-	target string, sameBranch bool, attempts int) (plumbing.Hash, error) {
+	target string, sameBranch bool, attempts int) (_ plumbing.Hash, err error) {
 	repoURL, err := c.originURL()
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
+	defer func() { err = scrubErr(err, repoURL) }()
 	insecure, _, err := c.settings()
 	if err != nil {
 		return plumbing.ZeroHash, err
