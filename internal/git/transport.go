@@ -112,7 +112,7 @@ func newIdleConn(c net.Conn, idle time.Duration) *idleConn {
 	return ic
 }
 
-func (c *idleConn) touch() { _ = c.Conn.SetDeadline(time.Now().Add(c.idle)) }
+func (c *idleConn) touch() { _ = c.SetDeadline(time.Now().Add(c.idle)) }
 
 func (c *idleConn) Read(p []byte) (int, error) {
 	c.touch()

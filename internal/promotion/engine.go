@@ -21,6 +21,11 @@ import (
 // step that failed with a retryable error, is run again.
 const DefaultPollInterval = 10 * time.Second
 
+// DefaultStepRunTimeout bounds one run of a step, whatever the step does,
+// so a Promotion never waits forever on a server; steps that talk to
+// servers also bound each call more tightly themselves.
+const DefaultStepRunTimeout = 10 * time.Minute
+
 // Engine runs the steps of Promotions. It keeps no state between calls: all
 // progress lives in the Promotion's status, so any replica can resume.
 type Engine struct {
@@ -39,6 +44,9 @@ type Engine struct {
 	Clock clock.PassiveClock
 	// PollInterval defaults to DefaultPollInterval.
 	PollInterval time.Duration
+	// StepRunTimeout bounds one run of a step; defaults to
+	// DefaultStepRunTimeout.
+	StepRunTimeout time.Duration
 }
 
 // PersistFunc saves the Promotion's status; the engine calls it after every

@@ -3,6 +3,7 @@ package promotion
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"strings"
@@ -106,8 +107,37 @@ func (r *run) step(ctx context.Context, i int) (time.Duration, error) {
 		Client:        r.e.Client,
 		Credentials:   r.e.Credentials,
 	}
-	res, err := safeRun(ctx, runner, sc)
+	bound := r.runBound(step, runner, md)
+	runCtx, cancel := context.WithTimeout(ctx, bound)
+	defer cancel()
+	res, err := safeRun(runCtx, runner, sc)
+	if errors.Is(runCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+		// A step stuck on a server that never answers ends here and counts
+		// as an error, retried under the step's retry policy.
+		cause := "it was still running"
+		if err != nil {
+			cause = err.Error()
+		}
+		res, err = Result{}, fmt.Errorf("step did not finish within %s: %s", bound.Round(time.Second), cause)
+	}
 	return r.handle(ctx, step, runner, md, res, err), nil
+}
+
+// runBound is how long one run of a step (an attempt, or a poll of a
+// Running step) may take: the engine's StepRunTimeout, or less when the
+// step's retry timeout ends sooner.
+func (r *run) runBound(step railyard.PromotionStep, runner Step, md *railyard.StepExecutionMetadata) time.Duration {
+	bound := r.e.StepRunTimeout
+	if bound <= 0 {
+		bound = DefaultStepRunTimeout
+	}
+	if _, timeout := retryPolicy(step, runner); timeout > 0 && md.StartedAt != nil {
+		left := timeout - r.e.clock().Since(md.StartedAt.Time)
+		if left > 0 && left < bound {
+			bound = left
+		}
+	}
+	return bound
 }
 
 // skipAfterFailure applies the default of `if`: once an earlier step failed,
