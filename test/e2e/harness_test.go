@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -18,6 +19,26 @@ import (
 	"github.com/railyard-dev/railyard/internal/manager"
 	"github.com/railyard-dev/railyard/internal/testenv"
 )
+
+// managerLog holds everything the managers of this test binary logged.
+var managerLog syncBuffer
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
 
 // runningManager is a Railyard manager started by a test; stop ends it and
 // waits, as killing the process would.
@@ -29,12 +50,13 @@ type runningManager struct {
 
 func startManager(t *testing.T, env *testenv.Env, workDir string) *runningManager {
 	t.Helper()
-	// The manager's logs go to stderr with RAILYARD_TEST_LOG=1, else nowhere.
+	// The manager's logs are kept for tests that scan them (managerLogs),
+	// and also go to stderr with RAILYARD_TEST_LOG=1.
+	var out io.Writer = &managerLog
 	if os.Getenv("RAILYARD_TEST_LOG") != "" {
-		ctrl.SetLogger(zap.New(zap.UseDevMode(true)))
-	} else {
-		ctrl.SetLogger(logr.Discard())
+		out = io.MultiWriter(&managerLog, os.Stderr)
 	}
+	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(out)))
 	mgr, err := manager.New(env.Config, manager.Options{
 		MetricsAddr:                  "0",
 		ProbeAddr:                    "0",

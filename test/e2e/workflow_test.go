@@ -60,11 +60,11 @@ func TestUserWorkflow(t *testing.T) {
 	t.Cleanup(func() { _ = env.Stop() })
 
 	w := &world{t: t, top: t, ctx: context.Background(), env: env, workDir: t.TempDir(), built: ptrTime(time.Now().Add(-time.Hour)), managers: &[]*runningManager{}}
-	w.reg = registrytest.New(t)
+	w.reg = registrytest.New(t, registrytest.WithBasicAuth(registryUser, registryPassword))
 	w.image = w.reg.Repo("demo/app")
 	helm := helmtest.NewRepo(t)
 	helm.AddChart(helmtest.ChartSpec{Name: "demo-chart", Version: "0.1.0"})
-	git := gittest.NewServer(t, gittest.WithPush())
+	git := gittest.NewServer(t, gittest.WithPush(), gittest.WithBasicAuth(gitUser, gitPassword))
 	w.charts = helm.URL()
 	w.repo = git.CreateRepo("gitops", demo.GitOpsFiles(w.image, w.charts))
 
@@ -83,6 +83,7 @@ func TestUserWorkflow(t *testing.T) {
 		err := env.Client.Get(w.ctx, client.ObjectKey{Name: ns}, &corev1.Namespace{})
 		return err == nil, fmt.Sprint(err)
 	})
+	w.apply(credentialSecrets(w.repo.URL, w.image))
 	w.apply(demo.ProjectManifests(w.image, helm.URL(), w.repo.URL, 2*time.Second))
 	w.apply(demo.Applications(w.repo.URL))
 
@@ -97,6 +98,7 @@ func TestUserWorkflow(t *testing.T) {
 		{"a failing promotion is not retried in a loop", failingPromotion},
 		{"a manager killed mid-promotion finishes it with one commit", killedManager},
 		{"only users with the promote verb may promote to prod", promoteNeedsTheVerb},
+		{"no credential appears in logs, Events or any object", noSecretsShown},
 	}
 	for _, s := range steps {
 		if !t.Run(s.name, func(t *testing.T) { s.run(w.on(t)) }) {
