@@ -91,14 +91,25 @@ func (r *Root) Stat(name string) (fs.FileInfo, error) {
 	return fi, r.wrap(name, err)
 }
 
-// Lstat does not follow a final link.
+// Lstat does not follow a final link; links in parent components must
+// stay inside.
 func (r *Root) Lstat(name string) (fs.FileInfo, error) {
-	n, err := r.local(name)
+	n, err := r.parentLocal(name)
 	if err != nil {
 		return nil, err
 	}
 	fi, err := r.os.Lstat(n)
 	return fi, r.wrap(name, err)
+}
+
+// parentLocal is local for a name whose final component is not followed.
+func (r *Root) parentLocal(name string) (string, error) {
+	clean := filepath.Clean(name)
+	dir, err := r.local(filepath.Dir(clean))
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, filepath.Base(clean)), nil
 }
 
 // Open opens a file for reading.
@@ -153,11 +164,14 @@ func (r *Root) Create(name string, perm fs.FileMode) (*os.File, error) {
 // RemoveAll removes name and anything below it. A final link is removed,
 // not followed; links in parent components must stay inside.
 func (r *Root) RemoveAll(name string) error {
-	n, err := r.local(filepath.Dir(filepath.Clean(name)))
+	if c := filepath.Clean(name); c == "." || filepath.Base(c) == ".." {
+		return Terminal(fmt.Errorf("refusing to remove %q", name))
+	}
+	n, err := r.parentLocal(name)
 	if err != nil {
 		return err
 	}
-	return r.wrap(name, r.os.RemoveAll(filepath.Join(n, filepath.Base(name))))
+	return r.wrap(name, r.os.RemoveAll(n))
 }
 
 // FS is the work directory as an fs.FS confined like the other methods.
