@@ -35,6 +35,9 @@ func SecureJoin(root, rel string) (string, error) {
 	if filepath.IsAbs(rel) {
 		return "", Terminal(fmt.Errorf("%w: %q is absolute; paths are relative to the work directory", ErrPathEscapes, rel))
 	}
+	if strings.ContainsRune(rel, 0) {
+		return "", Terminalf("invalid path %q", rel)
+	}
 	clean := filepath.Clean(rel)
 	if clean != "." && !filepath.IsLocal(clean) {
 		return "", Terminal(fmt.Errorf("%w: %q", ErrPathEscapes, rel))
@@ -48,7 +51,7 @@ func SecureJoin(root, rel string) (string, error) {
 		if errors.Is(err, ErrPathEscapes) {
 			return "", Terminal(fmt.Errorf("%w: %q resolves outside it through a symbolic link", ErrPathEscapes, rel))
 		}
-		return "", fmt.Errorf("resolving %q: %w", rel, err)
+		return "", fmt.Errorf("resolving %q: %w", rel, RelError(err, rootAbs))
 	}
 	return full, nil
 }
