@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -143,7 +144,7 @@ func guardMain(dir string, args []string) int {
 	runErr := cmd.Run()
 	// Whatever helm unpacked must not hold a link out, even on failure.
 	for _, d := range inv.unpacked {
-		if err := root.CheckTree(d); err != nil {
+		if err := root.CheckTree(d); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return refuse(fmt.Errorf("after helm %s: %w", args[0], err))
 		}
 	}
