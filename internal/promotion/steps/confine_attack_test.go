@@ -33,6 +33,8 @@ type attack struct {
 	// wantIn must be in some file of the work directory when kept inside
 	// and succeeding (a link inside the work directory was followed).
 	wantIn string
+	// notIn must not be in any file of the work directory afterwards.
+	notIn string
 }
 
 // outsideFiles is the outside directory: a file to steal, a chart to
@@ -104,6 +106,9 @@ func runAttacks(t *testing.T, attacks []attack, repo string) {
 			}
 			if after := snapshot(t, out); !equalMaps(before, after) {
 				t.Errorf("outside directory changed:\nbefore %v\nafter  %v", before, after)
+			}
+			if tc.notIn != "" && treeContains(t, work, tc.notIn) {
+				t.Errorf("%q was read into the work directory", tc.notIn)
 			}
 			if treeContains(t, work, sentinel) {
 				t.Errorf("a file from outside was read into the work directory")

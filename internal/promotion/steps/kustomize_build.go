@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -58,6 +59,10 @@ func (c *kustomizeBuildConfig) validate() error {
 	return nil
 }
 
+// kustomizeHelmEnv is the environment kustomize puts in helm errors: paths
+// of its temporary directory, not for users.
+var kustomizeHelmEnv = regexp.MustCompile(` with env=\[[^\]]*\]`)
+
 // kustomizeMu serialises builds: kustomize keeps process-wide state (the
 // OpenAPI schema in use) that concurrent builds would race on.
 var kustomizeMu sync.Mutex
@@ -104,8 +109,10 @@ func (k KustomizeBuild) Run(_ context.Context, sc *promotion.StepContext) (promo
 		// kustomize's message says what is wrong with the kustomization;
 		// the absolute work directory in it means nothing to users.
 		msg := strings.ReplaceAll(err.Error(), fsys.root+string(filepath.Separator), "")
-		if errors.Is(err, promotion.ErrPathEscapes) {
-			return failed(fmt.Errorf("building %q: %w", cfg.Path, errors.New(msg)))
+		msg = strings.ReplaceAll(kustomizeHelmEnv.ReplaceAllString(msg, ""), guard.Command(), "helm")
+		// Our filesystem's refusals reach us as text through kustomize.
+		if errors.Is(err, promotion.ErrPathEscapes) || strings.Contains(msg, promotion.ErrPathEscapes.Error()) {
+			return failed(fmt.Errorf("building %q: %w", cfg.Path, escapeMessage(msg)))
 		}
 		return failed(fmt.Errorf("building %q: %s", cfg.Path, msg))
 	}
@@ -211,3 +218,10 @@ func safeFileName(name string) error {
 	}
 	return nil
 }
+
+// escapeMessage is a message of ours that kustomize turned into text: it is
+// still an ErrPathEscapes.
+type escapeMessage string
+
+func (e escapeMessage) Error() string { return string(e) }
+func (escapeMessage) Unwrap() error   { return promotion.ErrPathEscapes }
