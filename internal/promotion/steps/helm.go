@@ -93,15 +93,15 @@ type helmError struct {
 func (e *helmError) Error() string { return fmt.Sprintf("helm %s: %s", e.args, e.msg) }
 
 func (e *helmError) Unwrap() error {
-	var exitErr *exec.ExitError
-	if errors.As(e.err, &exitErr) {
+	if e.exited() {
 		return e.err
 	}
 	return errors.Join(ErrHelmNotFound, e.err)
 }
 
-// exited reports whether helm ran and exited with an error.
+// exited reports whether helm ran and exited with an error; the guard
+// reports a helm it could not start with guardNoHelm.
 func (e *helmError) exited() bool {
 	var exitErr *exec.ExitError
-	return errors.As(e.err, &exitErr)
+	return errors.As(e.err, &exitErr) && exitErr.ExitCode() != guardNoHelm
 }

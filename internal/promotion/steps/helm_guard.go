@@ -31,6 +31,9 @@ const guardName = "railyard-helm-guard"
 const (
 	guardConfigFile  = "guard.json"
 	guardRefusalFile = "refused"
+	// guardNoHelm is the guard's exit status when helm cannot be started,
+	// as a shell's for a command not found.
+	guardNoHelm = 127
 )
 
 func init() {
@@ -154,7 +157,7 @@ func guardMain(dir string, args []string) int {
 		return exitErr.ExitCode()
 	case runErr != nil:
 		fmt.Fprintf(os.Stderr, "helm guard: %v\n", runErr)
-		return 127
+		return guardNoHelm
 	}
 	return 0
 }

@@ -52,7 +52,7 @@ func checkHelmArgs(root *promotion.Root, args []string) (helmInvocation, error) 
 	case "template", "pull":
 	case "dependency", "dep", "dependencies":
 		if len(rest) == 0 || rest[0] != "build" {
-			return inv, fmt.Errorf("helm %s %s is not allowed", cmd, strings.Join(rest, " "))
+			return inv, fmt.Errorf("helm %s other than build is not allowed", cmd)
 		}
 		rest = rest[1:]
 	default:
