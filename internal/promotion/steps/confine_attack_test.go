@@ -35,6 +35,9 @@ type attack struct {
 	wantIn string
 	// notIn must not be in any file of the work directory afterwards.
 	notIn string
+	// setup runs before the step with the directory holding the work
+	// and outside directories.
+	setup func(t *testing.T, base string)
 }
 
 // outsideFiles is the outside directory: a file to steal, a chart to
@@ -75,6 +78,9 @@ func runAttacks(t *testing.T, attacks []attack, repo string) {
 			writeTree(t, work, tc.files, expand)
 			for link, target := range tc.links {
 				symlink(t, work, link, expand(target))
+			}
+			if tc.setup != nil {
+				tc.setup(t, base)
 			}
 			before := snapshot(t, out)
 			res, err := tc.step.Run(context.Background(), stepContext(work, expandConfig(tc.config, expand).(map[string]any)))

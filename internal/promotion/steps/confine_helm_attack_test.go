@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/railyard-dev/railyard/internal/helmtest"
@@ -78,6 +80,17 @@ func TestConfinementKustomizeBuild(t *testing.T) {
 			name:    "chart name climbs out of chartHome",
 			files:   kustomization("helmCharts:\n- name: {REL:app/charts}/charts/demo\n  releaseName: rel\n  valuesInline:\n    a: b\n"),
 			refused: []string{"app"},
+		},
+		{
+			// Kustomize itself would write <TMPDIR>/kustomize-helm-*/<name>-
+			// kustomize-values.yaml, here ../../outside/x-kustomize-values.yaml.
+			name: "chart name with a path for kustomize's values copy",
+			files: merge(
+				kustomization("helmCharts:\n- name: ../../outside/x\n  releaseName: rel\n  valuesFile: values.yaml\n"),
+				map[string]string{"app/values.yaml": "a: b\n"}, demoChart("outside/x"),
+			),
+			setup:   func(t *testing.T, base string) { t.Setenv("TMPDIR", mkdir(t, base, "tmp")) },
+			refused: []string{"app", "../../outside/x", "plain name"},
 		},
 		{
 			name:    "chart file symlinked out",
@@ -215,6 +228,15 @@ func TestConfinementHelmTemplate(t *testing.T) {
 }
 
 type attacks []attack
+
+func mkdir(t *testing.T, base, name string) string {
+	t.Helper()
+	p := filepath.Join(base, name)
+	if err := os.MkdirAll(p, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
 
 // with fills in the step and a default config.
 func (as attacks) with(step promotion.Step, config map[string]any) []attack {

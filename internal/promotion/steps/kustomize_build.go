@@ -102,7 +102,7 @@ func (k KustomizeBuild) Run(_ context.Context, sc *promotion.StepContext) (promo
 		return errored(fmt.Errorf("opening work directory: %w", err))
 	}
 	rm, err := kustomizeRun(fsys, dir, guard.Command(), cfg)
-	if refusal := guard.Refusal(); refusal != nil {
+	if refusal := errors.Join(fsys.Refused(), guard.Refusal()); refusal != nil {
 		return failed(fmt.Errorf("building %q: %w", cfg.Path, refusal))
 	}
 	if err != nil {

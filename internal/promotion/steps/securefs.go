@@ -17,6 +17,9 @@ import (
 type rootedFS struct {
 	root string
 	disk filesys.FileSystem
+	// refused keeps the first content refusal: kustomize replaces the
+	// error of a kustomization it cannot read with its own message.
+	refused *error
 }
 
 var _ filesys.FileSystem = rootedFS{}
@@ -29,7 +32,7 @@ func newRootedFS(root string) (rootedFS, error) {
 	if resolved, err := filepath.EvalSymlinks(abs); err == nil {
 		abs = resolved
 	}
-	return rootedFS{root: abs, disk: filesys.MakeFsOnDisk()}, nil
+	return rootedFS{root: abs, disk: filesys.MakeFsOnDisk(), refused: new(error)}, nil
 }
 
 // resolve maps p (absolute, or relative to root) to a path inside root.
@@ -44,6 +47,9 @@ func (f rootedFS) resolve(p string) (string, error) {
 	}
 	return promotion.SecureJoin(f.root, rel)
 }
+
+// Refused is the first file kustomize was refused for its content, or nil.
+func (f rootedFS) Refused() error { return *f.refused }
 
 // display shows a path relative to the work directory, so errors do not
 // expose where the work directory lives.
@@ -143,7 +149,18 @@ func (f rootedFS) ReadFile(p string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return f.disk.ReadFile(r)
+	b, err := f.disk.ReadFile(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkHelmChartNames(b); err != nil {
+		err = fmt.Errorf("%s: %w", f.display(r), err)
+		if *f.refused == nil {
+			*f.refused = err
+		}
+		return nil, err
+	}
+	return b, nil
 }
 
 func (f rootedFS) WriteFile(p string, data []byte) error {
