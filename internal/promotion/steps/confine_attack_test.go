@@ -85,10 +85,10 @@ func runAttacks(t *testing.T, attacks []attack, repo string) {
 			before := snapshot(t, out)
 			res, err := tc.step.Run(context.Background(), stepContext(work, expandConfig(tc.config, expand).(map[string]any)))
 			switch {
+			case tc.refused != nil && err == nil:
+				// Not Fatal: what leaked or changed outside is worth seeing.
+				t.Errorf("%s: want a refusal, got %s", tc.step.Name(), res.Status)
 			case tc.refused != nil:
-				if err == nil {
-					t.Fatalf("%s: want a refusal, got %s", tc.step.Name(), res.Status)
-				}
 				if !promotion.IsTerminal(err) || !isPathEscape(err) || res.Status != railyard.StepStatusFailed {
 					t.Errorf("%s: want a terminal path escape, got %s: %v", tc.step.Name(), res.Status, err)
 				}
@@ -294,7 +294,7 @@ func TestConfinementFileSteps(t *testing.T) {
 			name: "helm-update-chart through a symlinked chart", step: HelmUpdateChart{}, files: src,
 			links:   map[string]string{"chart": "{REL:.}/charts/demo"},
 			config:  map[string]any{"path": "chart", "charts": []any{map[string]any{"repository": "r", "name": "n", "version": "1"}}},
-			refused: []string{"Chart.yaml"},
+			refused: []string{"chart"},
 		},
 		{
 			name: "kustomize-set-image through a symlinked directory", step: KustomizeSetImage{}, files: src,
