@@ -37,6 +37,16 @@ var helmValueFlags = map[string]bool{
 	"--password": true, "--description": true, "--show-only": true, "-s": true,
 }
 
+// helmBoolFlags are the flags without a value that the steps and kustomize
+// pass. Any other flag is refused: some read files (--set-file, --verify
+// with the default keyring) or run programs (--post-renderer).
+var helmBoolFlags = map[string]bool{
+	"--untar": true, "--devel": true, "--include-crds": true, "--skip-tests": true,
+	"--no-hooks": true, "--debug": true, "--generate-name": true, "--release-name": true,
+	"--short": true, "--plain-http": true, "--insecure-skip-tls-verify": true,
+	"--pass-credentials": true, "--skip-refresh": true, "--skip-crds": true,
+}
+
 // checkHelmArgs refuses helm commands other than the ones the steps and
 // kustomize run, and paths outside the work directory in them. Charts helm
 // will load are checked for links leading out.
@@ -74,11 +84,11 @@ func checkHelmArgs(root *promotion.Root, args []string) (helmInvocation, error) 
 		if !hasValue && len(name) > 2 && name[1] != '-' {
 			name, value, hasValue = name[:2], name[2:], true // -fvalues.yaml
 		}
-		if strings.HasPrefix(name, "--post-renderer") {
-			return inv, fmt.Errorf("helm flag %s is not allowed", name)
+		if helmBoolFlags[name] && !hasValue {
+			continue
 		}
 		if !helmPathFlags[name] && !helmValueFlags[name] {
-			continue // a boolean flag
+			return inv, fmt.Errorf("helm flag %s is not allowed", name)
 		}
 		if !hasValue {
 			if i+1 == len(rest) {
@@ -131,8 +141,11 @@ func checkHelmArgs(root *promotion.Root, args []string) (helmInvocation, error) 
 		inv.unpacked = append(inv.unpacked, rel)
 	}
 	for _, p := range positional {
-		if strings.Contains(p, "://") || !looksLikePath(p) {
-			continue // a release name, a chart name or a URL
+		if strings.Contains(p, "://") {
+			continue // a chart URL
+		}
+		if _, err := os.Lstat(absFrom(cwd, p)); err != nil && !looksLikePath(p) {
+			continue // a release or chart name; helm takes an existing path as a chart
 		}
 		rel, err := insideRoot(root, absFrom(cwd, p), p)
 		if err != nil {

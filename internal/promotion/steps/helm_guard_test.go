@@ -59,6 +59,9 @@ func TestCheckHelmArgs(t *testing.T) {
 		{name: "untardir climbs", args: []string{"pull", "--untar", "--untardir", "../x", "x"}, wantErr: `"../x"`},
 		{name: "output-dir through link", args: []string{"template", "rel", chart, "--output-dir", "up/out"}, wantErr: `"up/out"`},
 		{name: "repository config outside", args: []string{"pull", "x", "--repository-config", "/etc/helm.yaml"}, wantErr: "absolute path"},
+		{name: "set-file", args: []string{"template", "rel", chart, "--set-file", "k=/etc/passwd"}, wantErr: "--set-file"},
+		{name: "verify", args: []string{"pull", "--verify", "x"}, wantErr: "--verify"},
+		{name: "bare chart name that is a linked directory", args: []string{"template", "rel", "up"}, wantErr: `"up"`},
 		{name: "flag without value", args: []string{"template", "rel", chart, "--values"}, wantErr: "needs a value"},
 	}
 	for _, tc := range tests {
