@@ -103,7 +103,8 @@ func resolveIn(root, rel string) (string, error) {
 			continue
 		}
 		if links++; links > maxSymlinks {
-			return "", fmt.Errorf("too many levels of symbolic links at %q", relTo(root, next))
+			// A loop in a checkout: no retry will fix it.
+			return "", Terminalf("too many levels of symbolic links at %q", relTo(root, next))
 		}
 		target, err := os.Readlink(next)
 		if err != nil {

@@ -89,6 +89,7 @@ func runAttacks(t *testing.T, attacks []attack, repo string) {
 				// Not Fatal: what leaked or changed outside is worth seeing.
 				t.Errorf("%s: want a refusal, got %s", tc.step.Name(), res.Status)
 			case tc.refused != nil:
+				t.Logf("refused: %v", err)
 				if !promotion.IsTerminal(err) || !isPathEscape(err) || res.Status != railyard.StepStatusFailed {
 					t.Errorf("%s: want a terminal path escape, got %s: %v", tc.step.Name(), res.Status, err)
 				}
