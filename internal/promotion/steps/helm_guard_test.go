@@ -96,3 +96,54 @@ func TestHelmMissing(t *testing.T) {
 		t.Fatalf("got %s %v, want Errored with ErrHelmNotFound", res.Status, err)
 	}
 }
+
+// fakeHelm is a helm whose pull unpacks a chart holding a link out (real
+// helm does not, but an archive format or helm version might) and which
+// records its environment.
+const fakeHelm = `#!/bin/sh
+env | grep '^HELM_' > "$FAKE_HELM_ENV"
+case "$1" in
+version) echo v3.22.0 ;;
+pull)
+  while [ $# -gt 0 ]; do [ "$1" = "--untardir" ] && d="$2"; shift; done
+  mkdir -p "$d/evil/files"
+  printf 'apiVersion: v2\nname: evil\nversion: 1.0.0\n' > "$d/evil/Chart.yaml"
+  : > "$d/evil/values.yaml"
+  ln -s "$FAKE_HELM_TARGET" "$d/evil/files/passwd" ;;
+*) cat "$FAKE_HELM_TARGET" ;;
+esac
+`
+
+// TestHelmGuardAfterPull: what helm pull unpacked is checked before helm
+// template may load it, and helm's homes are inside the work directory
+// whatever kustomize's configHome says.
+func TestHelmGuardAfterPull(t *testing.T) {
+	helm := filepath.Join(t.TempDir(), "helm")
+	if err := os.WriteFile(helm, []byte(fakeHelm), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	envFile := filepath.Join(t.TempDir(), "env")
+	t.Setenv("FAKE_HELM_ENV", envFile)
+	t.Setenv("FAKE_HELM_TARGET", outsideFile(t))
+	dir := workDir(t, map[string]string{
+		"app/kustomization.yaml": "helmGlobals:\n  configHome: /tmp/elsewhere\nhelmCharts:\n- name: evil\n  repo: http://127.0.0.1:1\n  version: 1.0.0\n  releaseName: rel\n",
+	})
+	err := wantFailure(t, KustomizeBuild{HelmCommand: helm}, stepContext(dir, map[string]any{"path": "app", "outPath": "out.yaml"}),
+		"after helm pull", "app/charts/evil-1.0.0/evil/files/passwd")
+	if !isPathEscape(err) {
+		t.Errorf("not a path escape: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out.yaml")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("output written: %v", err)
+	}
+	env := strings.Fields(string(readFile(t, envFile)))
+	if len(env) < 3 {
+		t.Fatalf("helm saw HELM_ environment %v", env)
+	}
+	real, _ := filepath.EvalSymlinks(dir)
+	for _, kv := range env {
+		if _, v, _ := strings.Cut(kv, "="); !strings.HasPrefix(v, real+string(filepath.Separator)) {
+			t.Errorf("%s is not inside the work directory", kv)
+		}
+	}
+}
