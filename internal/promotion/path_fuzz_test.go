@@ -29,24 +29,30 @@ func FuzzSecureJoin(f *testing.F) {
 	} {
 		f.Add(seed[0], seed[1], seed[2], seed[3])
 	}
+	// One layout for all inputs, only its links change: a fresh directory
+	// per input would make the fuzzer mostly create directories.
+	base := f.TempDir()
+	root := filepath.Join(base, "work")
+	for _, d := range []string{"work/a/b", "outside"} {
+		if err := os.MkdirAll(filepath.Join(base, d), 0o755); err != nil {
+			f.Fatal(err)
+		}
+	}
+	for _, name := range []string{"work/a/f", "outside/secret"} {
+		if err := os.WriteFile(filepath.Join(base, name), []byte("x"), 0o644); err != nil {
+			f.Fatal(err)
+		}
+	}
 	f.Fuzz(func(t *testing.T, rel, link1, link2, link3 string) {
-		base := t.TempDir()
-		root := filepath.Join(base, "work")
-		for _, d := range []string{"work/a/b", "outside"} {
-			if err := os.MkdirAll(filepath.Join(base, d), 0o755); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for _, name := range []string{"work/a/f", "outside/secret"} {
-			if err := os.WriteFile(filepath.Join(base, name), []byte("x"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
 		for link, target := range map[string]string{"l1": link1, "a/l2": link2, "a/b/l3": link3} {
+			p := filepath.Join(root, link)
+			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				t.Fatal(err)
+			}
 			if target == "" || strings.ContainsRune(target, 0) {
 				continue
 			}
-			_ = os.Symlink(target, filepath.Join(root, link)) // some targets are invalid
+			_ = os.Symlink(target, p) // some targets are invalid
 		}
 		resolvedRoot, err := filepath.EvalSymlinks(root)
 		if err != nil {
