@@ -117,6 +117,17 @@ func TestConfinementKustomizeBuild(t *testing.T) {
 			wantIn: "INSIDE-OK",
 		},
 		{
+			name:    "resource through a link chain",
+			files:   kustomization("resources:\n- l1\n"),
+			links:   map[string]string{"app/l1": "l2", "app/l2": "{REL:app}/secret.yaml"},
+			refused: []string{"app/l1"},
+		},
+		{
+			name:    "kustomization symlinked out",
+			links:   map[string]string{"app/kustomization.yaml": "{REL:app}/secret.yaml"},
+			refused: []string{"app/kustomization.yaml"},
+		},
+		{
 			name:    "output file link in output directory",
 			files:   merge(kustomization("resources:\n- cm.yaml\n"), cm),
 			links:   map[string]string{"out/configmap-cm.yaml": "{REL:out}/created.yaml"},

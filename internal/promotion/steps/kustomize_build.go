@@ -102,10 +102,14 @@ func (k KustomizeBuild) Run(_ context.Context, sc *promotion.StepContext) (promo
 		return errored(fmt.Errorf("opening work directory: %w", err))
 	}
 	rm, err := kustomizeRun(fsys, dir, guard.Command(), cfg)
-	if refusal := errors.Join(fsys.Refused(), guard.Refusal()); refusal != nil {
-		return failed(fmt.Errorf("building %q: %w", cfg.Path, refusal))
-	}
 	if err != nil {
+		refusal := guard.Refusal()
+		if refusal == nil {
+			refusal = fsys.Refused()
+		}
+		if refusal != nil {
+			return failed(fmt.Errorf("building %q: %w", cfg.Path, refusal))
+		}
 		// kustomize's message says what is wrong with the kustomization;
 		// the absolute work directory in it means nothing to users.
 		msg := strings.ReplaceAll(err.Error(), fsys.root+string(filepath.Separator), "")

@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -43,12 +44,27 @@ func (f rootedFS) resolve(p string) (string, error) {
 	p = filepath.Clean(p)
 	rel, err := filepath.Rel(f.root, p)
 	if err != nil || rel == ".." || len(rel) > 2 && rel[:3] == ".."+string(filepath.Separator) {
-		return "", fmt.Errorf("%w: %q", promotion.ErrPathEscapes, f.display(p))
+		return "", f.refuse(fmt.Errorf("%w: %q", promotion.ErrPathEscapes, f.display(p)))
 	}
-	return promotion.SecureJoin(f.root, rel)
+	r, err := promotion.SecureJoin(f.root, rel)
+	if errors.Is(err, promotion.ErrPathEscapes) {
+		f.refuse(err)
+	}
+	return r, err
 }
 
-// Refused is the first file kustomize was refused for its content, or nil.
+// refuse records the first refusal and returns err.
+func (f rootedFS) refuse(err error) error {
+	if *f.refused == nil {
+		*f.refused = err
+	}
+	return err
+}
+
+// Refused is the first path or file kustomize was refused, or nil. Kustomize
+// replaces some errors of ours with its own message (a kustomization that
+// cannot be read is "unable to find"), and probes paths that a build may
+// not need: a failed build reports this instead of kustomize's message.
 func (f rootedFS) Refused() error { return *f.refused }
 
 // display shows a path relative to the work directory, so errors do not
@@ -154,11 +170,7 @@ func (f rootedFS) ReadFile(p string) ([]byte, error) {
 		return nil, err
 	}
 	if err := checkHelmChartNames(b); err != nil {
-		err = fmt.Errorf("%s: %w", f.display(r), err)
-		if *f.refused == nil {
-			*f.refused = err
-		}
-		return nil, err
+		return nil, f.refuse(fmt.Errorf("%s: %w", f.display(r), err))
 	}
 	return b, nil
 }
