@@ -127,14 +127,15 @@ func guardMain(dir string, args []string) int {
 		return 126
 	}
 	refuse := func(err error) int {
-		msg := strings.TrimPrefix(err.Error(), promotion.ErrPathEscapes.Error()+": ")
+		msg := strings.ReplaceAll(err.Error(), promotion.ErrPathEscapes.Error()+": ", "")
 		_ = os.WriteFile(filepath.Join(dir, guardRefusalFile), []byte(msg+"\n"), 0o600)
 		fmt.Fprintf(os.Stderr, "helm guard: %v\n", err)
 		return 126
 	}
 	root, err := promotion.OpenRoot(cfg.Root)
 	if err != nil {
-		return refuse(err)
+		fmt.Fprintf(os.Stderr, "helm guard: %v\n", err)
+		return 126
 	}
 	defer func() { _ = root.Close() }()
 	inv, err := checkHelmArgs(root, args)
@@ -144,6 +145,7 @@ func guardMain(dir string, args []string) int {
 	cmd := exec.Command(cfg.Helm, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.Env = helmEnv(os.Environ(), cfg.Home)
+	cmd.SysProcAttr = helmSysProcAttr()
 	runErr := cmd.Run()
 	// Whatever helm unpacked must not hold a link out, even on failure.
 	for _, d := range inv.unpacked {
