@@ -140,6 +140,11 @@ func checkHelmArgs(root *promotion.Root, args []string) (helmInvocation, error) 
 		}
 		inv.unpacked = append(inv.unpacked, rel)
 	}
+	if cmd == "template" && !hasFlag(rest, "--generate-name") && len(positional) > 1 {
+		// The release name, which helm validates as a DNS name: never a
+		// path, though a directory of that name may exist.
+		positional = positional[1:]
+	}
 	for _, p := range positional {
 		if strings.Contains(p, "://") {
 			continue // a chart URL

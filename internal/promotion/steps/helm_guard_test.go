@@ -62,6 +62,8 @@ func TestCheckHelmArgs(t *testing.T) {
 		{name: "set-file", args: []string{"template", "rel", chart, "--set-file", "k=/etc/passwd"}, wantErr: "--set-file"},
 		{name: "verify", args: []string{"pull", "--verify", "x"}, wantErr: "--verify"},
 		{name: "bare chart name that is a linked directory", args: []string{"template", "rel", "up"}, wantErr: `"up"`},
+		{name: "release name of a linked directory", args: []string{"template", "up", chart}},
+		{name: "generated name", args: []string{"template", "--generate-name", "up"}, wantErr: `"up"`},
 		{name: "flag without value", args: []string{"template", "rel", chart, "--values"}, wantErr: "needs a value"},
 	}
 	for _, tc := range tests {
