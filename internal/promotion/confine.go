@@ -63,12 +63,15 @@ func (r *Root) Rel(abs string) (string, error) {
 }
 
 // local validates a name from configuration before os.Root sees it, so that
-// the error is ours and names the path as the user wrote it.
+// the error is ours and names the path as the user wrote it, and returns it
+// resolved: os.Root refuses absolute link targets, even inside the work
+// directory, which SecureJoin follows. os.Root still guards the access.
 func (r *Root) local(name string) (string, error) {
-	if _, err := SecureJoin(r.dir, name); err != nil {
+	p, err := SecureJoin(r.dir, name)
+	if err != nil {
 		return "", err
 	}
-	return filepath.Clean(name), nil
+	return r.Rel(p)
 }
 
 // ReadFile reads a file; links are followed only inside the work directory.

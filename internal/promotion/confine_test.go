@@ -20,6 +20,7 @@ func TestRoot(t *testing.T) {
 	for link, target := range map[string]string{
 		"work/out/app":         "../../outside",
 		"work/out/inside":      "../shared",
+		"work/out/absinside":   filepath.Join(base, "work/shared"),
 		"work/out/file.yaml":   "../../outside/created.yaml",
 		"work/chart/files/ok":  "../../shared",
 		"work/chart2/files/pw": "../../../outside/pw",
@@ -47,6 +48,9 @@ func TestRoot(t *testing.T) {
 		t.Errorf("writing through a link inside: %v", err)
 	} else if _, err := os.Stat(filepath.Join(work, "shared/new/deploy.yaml")); err != nil {
 		t.Errorf("link inside not followed: %v", err)
+	}
+	if err := r.WriteFile("out/absinside/abs.yaml", []byte("x"), 0o644); err != nil {
+		t.Errorf("writing through an absolute link inside: %v", err)
 	}
 	if err := r.RemoveAll("out/app"); err != nil {
 		t.Errorf("RemoveAll of a link out: %v", err)
