@@ -48,7 +48,7 @@ func (f rootedFS) resolve(p string) (string, error) {
 	}
 	r, err := promotion.SecureJoin(f.root, rel)
 	if errors.Is(err, promotion.ErrPathEscapes) {
-		f.refuse(err)
+		return "", f.refuse(err)
 	}
 	return r, err
 }
