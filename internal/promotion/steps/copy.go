@@ -42,11 +42,16 @@ func (Copy) Run(_ context.Context, sc *promotion.StepContext) (promotion.Result,
 	if err := decode(sc.Config, &cfg); err != nil {
 		return failed(err)
 	}
-	in, err := sc.Path(cfg.InPath)
+	root, err := sc.OpenRoot()
 	if err != nil {
 		return errored(err)
 	}
-	out, err := sc.Path(cfg.OutPath)
+	defer func() { _ = root.Close() }()
+	in, err := root.Resolve(cfg.InPath)
+	if err != nil {
+		return errored(err)
+	}
+	out, err := root.Resolve(cfg.OutPath)
 	if err != nil {
 		return errored(err)
 	}
@@ -55,17 +60,21 @@ func (Copy) Run(_ context.Context, sc *promotion.StepContext) (promotion.Result,
 		return failed(fmt.Errorf("inPath %q does not exist", cfg.InPath))
 	}
 	if err != nil {
-		return errored(fmt.Errorf("reading %q: %w", cfg.InPath, err))
+		return errored(fmt.Errorf("reading %q: %w", cfg.InPath, promotion.RelError(err, root.Dir())))
 	}
+	// Both are resolved: from here on, names relative to the work
+	// directory go through root, which refuses links leading out.
+	inRel, _ := root.Rel(in)
+	outRel, _ := root.Rel(out)
 	if !fi.IsDir() {
-		err = copyFile(in, out, fi.Mode())
+		err = copyFile(root, inRel, outRel, fi.Mode())
 	} else if within(in, out) {
 		return failed(fmt.Errorf("outPath %q is inside inPath %q", cfg.OutPath, cfg.InPath))
 	} else {
-		err = copyTree(in, out, ignoreMatcher(cfg.Ignore))
+		err = copyTree(root, inRel, outRel, ignoreMatcher(cfg.Ignore))
 	}
 	if err != nil {
-		return errored(fmt.Errorf("copying %q to %q: %w", cfg.InPath, cfg.OutPath, relErr(err, sc.WorkDir)))
+		return errored(fmt.Errorf("copying %q to %q: %w", cfg.InPath, cfg.OutPath, err))
 	}
 	return succeeded(nil)
 }
@@ -82,13 +91,14 @@ func ignoreMatcher(ignore string) gitignore.Matcher {
 	return gitignore.NewMatcher(patterns)
 }
 
-// copyTree copies the regular files and directories below in to out.
-func copyTree(in, out string, ignore gitignore.Matcher) error {
-	return filepath.WalkDir(in, func(p string, d fs.DirEntry, err error) error {
+// copyTree copies the regular files and directories below in to out, both
+// relative to root. It walks root's fs.FS, which does not follow links.
+func copyTree(root *promotion.Root, in, out string, ignore gitignore.Matcher) error {
+	return fs.WalkDir(root.FS(), filepath.ToSlash(in), func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, err := filepath.Rel(in, p)
+		rel, err := filepath.Rel(in, filepath.FromSlash(p))
 		if err != nil {
 			return err
 		}
@@ -105,9 +115,9 @@ func copyTree(in, out string, ignore gitignore.Matcher) error {
 		dst := filepath.Join(out, rel)
 		switch {
 		case d.IsDir():
-			return os.MkdirAll(dst, info.Mode().Perm()|0o700)
+			return root.MkdirAll(dst, info.Mode().Perm()|0o700)
 		case info.Mode().IsRegular():
-			return copyFile(p, dst, info.Mode())
+			return copyFile(root, filepath.FromSlash(p), dst, info.Mode())
 		default:
 			// Symbolic links could point outside the work directory.
 			return nil
@@ -115,16 +125,14 @@ func copyTree(in, out string, ignore gitignore.Matcher) error {
 	})
 }
 
-func copyFile(src, dst string, mode fs.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	r, err := os.Open(src)
+// copyFile copies src to dst, both relative to root.
+func copyFile(root *promotion.Root, src, dst string, mode fs.FileMode) error {
+	r, err := root.Open(src)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = r.Close() }()
-	w, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode.Perm())
+	w, err := root.Create(dst, mode.Perm())
 	if err != nil {
 		return err
 	}
@@ -137,15 +145,4 @@ func copyFile(src, dst string, mode fs.FileMode) error {
 
 func within(root, p string) bool {
 	return p == root || strings.HasPrefix(p, root+string(filepath.Separator))
-}
-
-// relErr strips the work directory from path errors.
-func relErr(err error, workDir string) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		if rel, rerr := filepath.Rel(workDir, pe.Path); rerr == nil && !strings.HasPrefix(rel, "..") {
-			return &fs.PathError{Op: pe.Op, Path: rel, Err: pe.Err}
-		}
-	}
-	return err
 }

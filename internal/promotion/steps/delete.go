@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -60,10 +59,17 @@ func (Delete) Run(_ context.Context, sc *promotion.StepContext) (promotion.Resul
 	if err := decode(sc.Config, &cfg); err != nil {
 		return failed(err)
 	}
+	root, err := sc.OpenRoot()
+	if err != nil {
+		return errored(err)
+	}
+	defer func() { _ = root.Close() }()
 	for _, p := range cfg.all() {
 		targets := []string{p}
 		if cfg.PathsAreGlobs {
-			matches, err := doublestar.Glob(os.DirFS(sc.WorkDir), filepath.ToSlash(filepath.Clean(p)))
+			// root.FS refuses links leading out, so a pattern cannot list
+			// (or match) anything outside the work directory.
+			matches, err := doublestar.Glob(root.FS(), filepath.ToSlash(filepath.Clean(p)))
 			if err != nil {
 				return failed(fmt.Errorf("pattern %q: %w", p, err))
 			}
@@ -73,7 +79,7 @@ func (Delete) Run(_ context.Context, sc *promotion.StepContext) (promotion.Resul
 			return failed(fmt.Errorf("pattern %q matches nothing", p))
 		}
 		for _, t := range targets {
-			if err := deletePath(sc, t, cfg.Strict); err != nil {
+			if err := deletePath(root, t, cfg.Strict); err != nil {
 				return errored(err)
 			}
 		}
@@ -82,8 +88,8 @@ func (Delete) Run(_ context.Context, sc *promotion.StepContext) (promotion.Resul
 }
 
 // deletePath removes rel itself: a symbolic link is removed, not followed,
-// so only the parent directory is resolved.
-func deletePath(sc *promotion.StepContext, rel string, strict bool) error {
+// and links in its parent directories must stay inside the work directory.
+func deletePath(root *promotion.Root, rel string, strict bool) error {
 	clean := filepath.Clean(rel)
 	switch {
 	case clean == ".":
@@ -91,19 +97,16 @@ func deletePath(sc *promotion.StepContext, rel string, strict bool) error {
 	case filepath.Base(clean) == "..":
 		return promotion.Terminal(fmt.Errorf("%w: %q", promotion.ErrPathEscapes, rel))
 	}
-	parent, err := sc.Path(filepath.Dir(clean))
-	if err != nil {
-		return err
-	}
-	target := filepath.Join(parent, filepath.Base(clean))
-	if _, err := os.Lstat(target); errors.Is(err, fs.ErrNotExist) {
+	if _, err := root.Lstat(clean); errors.Is(err, fs.ErrNotExist) {
 		if strict {
 			return promotion.Terminalf("path %q does not exist", rel)
 		}
 		return nil
+	} else if promotion.IsTerminal(err) {
+		return err
 	}
-	if err := os.RemoveAll(target); err != nil {
-		return fmt.Errorf("deleting %q: %w", rel, relErr(err, sc.WorkDir))
+	if err := root.RemoveAll(clean); err != nil {
+		return fmt.Errorf("deleting %q: %w", rel, err)
 	}
 	return nil
 }

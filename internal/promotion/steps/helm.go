@@ -59,30 +59,24 @@ func moduleRoot() (string, bool) {
 	}
 }
 
-// runHelm runs helm with args in a private HELM_CONFIG/CACHE/DATA home, so
-// the user's repositories and plugins neither leak in nor get modified, and
-// returns stdout. Errors carry helm's stderr, which is what users act on.
-func runHelm(ctx context.Context, helm, dir string, args ...string) ([]byte, error) {
-	home, err := os.MkdirTemp("", "railyard-helm-")
-	if err != nil {
-		return nil, fmt.Errorf("creating helm home: %w", err)
-	}
-	defer func() { _ = os.RemoveAll(home) }()
-	cmd := exec.CommandContext(ctx, helm, args...)
+// runHelm runs helm through guard (see helm_guard.go), which keeps helm's
+// homes and every path it touches in the work directory, and returns
+// stdout. Errors carry helm's stderr, which is what users act on; a refusal
+// of the guard is a terminal ErrPathEscapes.
+func runHelm(ctx context.Context, guard *helmGuard, dir string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, guard.Command(), args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
-		"HELM_CONFIG_HOME="+filepath.Join(home, "config"),
-		"HELM_CACHE_HOME="+filepath.Join(home, "cache"),
-		"HELM_DATA_HOME="+filepath.Join(home, "data"),
-	)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
+		if refusal := guard.Refusal(); refusal != nil {
+			return nil, refusal
+		}
 		msg := strings.TrimSpace(stderr.String())
 		if msg == "" {
 			msg = err.Error()
 		}
-		return nil, &helmError{args: args[0], msg: msg, err: err}
+		return nil, &helmError{args: args[0], msg: strings.ReplaceAll(msg, dir+string(filepath.Separator), ""), err: err}
 	}
 	return stdout.Bytes(), nil
 }
@@ -99,15 +93,15 @@ type helmError struct {
 func (e *helmError) Error() string { return fmt.Sprintf("helm %s: %s", e.args, e.msg) }
 
 func (e *helmError) Unwrap() error {
-	var exitErr *exec.ExitError
-	if errors.As(e.err, &exitErr) {
+	if e.exited() {
 		return e.err
 	}
 	return errors.Join(ErrHelmNotFound, e.err)
 }
 
-// exited reports whether helm ran and exited with an error.
+// exited reports whether helm ran and exited with an error; the guard
+// reports a helm it could not start with guardNoHelm.
 func (e *helmError) exited() bool {
 	var exitErr *exec.ExitError
-	return errors.As(e.err, &exitErr)
+	return errors.As(e.err, &exitErr) && exitErr.ExitCode() != guardNoHelm
 }

@@ -6,18 +6,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
+
+	"github.com/railyard-dev/railyard/internal/promotion"
 )
 
 // writeFlat writes each document of a rendered manifest to its own file in
-// dir, named [group-]kind[-namespace]-name.yaml as Kargo's "flat" layout.
-func writeFlat(dir string, manifest []byte) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// dir (relative to root), named [group-]kind[-namespace]-name.yaml as
+// Kargo's "flat" layout.
+func writeFlat(root *promotion.Root, dir string, manifest []byte) error {
+	if err := root.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(manifest)))
@@ -40,7 +42,7 @@ func writeFlat(dir string, manifest []byte) error {
 		if err := safeFileName(name); err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(dir, name), append(doc, '\n'), 0o644); err != nil {
+		if err := root.WriteFile(filepath.Join(dir, name), append(doc, '\n'), 0o644); err != nil {
 			return err
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -98,28 +97,41 @@ func (h HelmTemplate) Run(ctx context.Context, sc *promotion.StepContext) (promo
 	if err := decode(sc.Config, &cfg); err != nil {
 		return failed(err)
 	}
-	chart, err := sc.Path(cfg.Path)
+	root, err := sc.OpenRoot()
 	if err != nil {
 		return errored(err)
 	}
-	out, err := sc.Path(cfg.OutPath)
+	defer func() { _ = root.Close() }()
+	chart, err := root.Resolve(cfg.Path)
 	if err != nil {
 		return errored(err)
 	}
-	args, err := helmTemplateArgs(sc, &cfg, chart, out)
-	if err != nil {
-		return failed(err)
+	// Checked here for the message; the guard checks again.
+	if _, err := root.Resolve(cfg.OutPath); err != nil {
+		return errored(err)
 	}
 	helm, err := HelmPath(h.HelmCommand)
 	if err != nil {
 		return errored(err)
 	}
+	guard, err := newHelmGuard(root, helm)
+	if err != nil {
+		return errored(err)
+	}
+	defer guard.Close()
+	// helm writes the "helm" layout itself and would follow links committed
+	// in outPath: it renders into a fresh directory, copied through root.
+	render := filepath.Join(guard.home, "render")
+	args, err := helmTemplateArgs(sc, root, &cfg, chart, render)
+	if err != nil {
+		return failed(err)
+	}
 	if cfg.BuildDependencies {
-		if _, err := runHelm(ctx, helm, sc.WorkDir, "dependency", "build", chart); err != nil {
+		if _, err := runHelm(ctx, guard, root.Dir(), "dependency", "build", chart); err != nil {
 			return errored(fmt.Errorf("building dependencies of %q: %w", cfg.Path, err))
 		}
 	}
-	rendered, err := runHelm(ctx, helm, sc.WorkDir, args...)
+	rendered, err := runHelm(ctx, guard, root.Dir(), args...)
 	if err != nil {
 		var he *helmError
 		if errors.As(err, &he) && he.exited() {
@@ -129,9 +141,14 @@ func (h HelmTemplate) Run(ctx context.Context, sc *promotion.StepContext) (promo
 	}
 	switch {
 	case cfg.outIsFile():
-		err = writeFile(out, rendered)
+		err = root.WriteFile(cfg.OutPath, rendered, 0o644)
 	case cfg.OutLayout == "flat":
-		err = writeFlat(out, rendered)
+		err = writeFlat(root, cfg.OutPath, rendered)
+	default:
+		var renderRel string
+		if renderRel, err = root.Rel(render); err == nil {
+			err = copyRendered(root, renderRel, cfg.OutPath)
+		}
 	}
 	if err != nil {
 		return errored(fmt.Errorf("writing %q: %w", cfg.OutPath, err))
@@ -139,9 +156,26 @@ func (h HelmTemplate) Run(ctx context.Context, sc *promotion.StepContext) (promo
 	return succeeded(nil)
 }
 
+// copyRendered copies the regular files helm wrote below from into to.
+func copyRendered(root *promotion.Root, from, to string) error {
+	return fs.WalkDir(root.FS(), filepath.ToSlash(from), func(p string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) && p == filepath.ToSlash(from) {
+			return nil // nothing rendered
+		}
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		rel, err := filepath.Rel(from, filepath.FromSlash(p))
+		if err != nil {
+			return err
+		}
+		return copyFile(root, filepath.FromSlash(p), filepath.Join(to, rel), 0o644)
+	})
+}
+
 // helmTemplateArgs builds the `helm template` command line. Every path is
 // already resolved inside the work directory.
-func helmTemplateArgs(sc *promotion.StepContext, cfg *helmTemplateConfig, chart, out string) ([]string, error) {
+func helmTemplateArgs(sc *promotion.StepContext, root *promotion.Root, cfg *helmTemplateConfig, chart, out string) ([]string, error) {
 	ns := cfg.Namespace
 	if ns == "" {
 		ns = sc.Project
@@ -151,11 +185,11 @@ func helmTemplateArgs(sc *promotion.StepContext, cfg *helmTemplateConfig, chart,
 		args = append(args, "--namespace", ns)
 	}
 	for i, f := range cfg.ValuesFiles {
-		p, err := sc.Path(f)
+		p, err := root.Resolve(f)
 		if err != nil {
 			return nil, fmt.Errorf("valuesFiles[%d]: %w", i, err)
 		}
-		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+		if _, err := root.Stat(f); errors.Is(err, fs.ErrNotExist) {
 			if cfg.IgnoreMissingValueFiles {
 				continue
 			}
@@ -191,11 +225,4 @@ func helmTemplateArgs(sc *promotion.StepContext, cfg *helmTemplateConfig, chart,
 		}
 	}
 	return args, nil
-}
-
-func writeFile(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(path, data, 0o644)
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -57,12 +56,13 @@ func (HelmUpdateChart) Run(_ context.Context, sc *promotion.StepContext) (promot
 	if err := decode(sc.Config, &cfg); err != nil {
 		return failed(err)
 	}
-	dir, err := sc.Path(cfg.Path)
+	root, err := sc.OpenRoot()
 	if err != nil {
 		return errored(err)
 	}
-	file := filepath.Join(dir, "Chart.yaml")
-	src, err := os.ReadFile(file)
+	defer func() { _ = root.Close() }()
+	file := filepath.Join(cfg.Path, "Chart.yaml")
+	src, err := root.ReadFile(file)
 	if errors.Is(err, fs.ErrNotExist) {
 		return failed(fmt.Errorf("no Chart.yaml in %q", cfg.Path))
 	}
@@ -84,7 +84,7 @@ func (HelmUpdateChart) Run(_ context.Context, sc *promotion.StepContext) (promot
 	if err != nil {
 		return errored(err)
 	}
-	if err := writeFileKeepMode(file, out); err != nil {
+	if err := writeFileKeepMode(root, file, out); err != nil {
 		return errored(fmt.Errorf("writing Chart.yaml in %q: %w", cfg.Path, err))
 	}
 	var b strings.Builder

@@ -2,9 +2,10 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -58,6 +59,10 @@ func (c *kustomizeBuildConfig) validate() error {
 	return nil
 }
 
+// kustomizeHelmEnv is the environment kustomize puts in helm errors: paths
+// of its temporary directory, not for users.
+var kustomizeHelmEnv = regexp.MustCompile(` with env=\[[^\]]*\]`)
+
 // kustomizeMu serialises builds: kustomize keeps process-wide state (the
 // OpenAPI schema in use) that concurrent builds would race on.
 var kustomizeMu sync.Mutex
@@ -71,30 +76,51 @@ func (k KustomizeBuild) Run(_ context.Context, sc *promotion.StepContext) (promo
 	if err := decode(sc.Config, &cfg); err != nil {
 		return failed(err)
 	}
-	dir, err := sc.Path(cfg.Path)
+	root, err := sc.OpenRoot()
 	if err != nil {
 		return errored(err)
 	}
-	out, err := sc.Path(cfg.OutPath)
+	defer func() { _ = root.Close() }()
+	dir, err := root.Resolve(cfg.Path)
 	if err != nil {
+		return errored(err)
+	}
+	if _, err := root.Resolve(cfg.OutPath); err != nil {
 		return errored(err)
 	}
 	helm, err := HelmPath(k.HelmCommand)
 	if err != nil {
 		return errored(err)
 	}
-	fsys, err := newRootedFS(sc.WorkDir)
+	guard, err := newHelmGuard(root, helm)
+	if err != nil {
+		return errored(err)
+	}
+	defer guard.Close()
+	fsys, err := newRootedFS(root.Dir())
 	if err != nil {
 		return errored(fmt.Errorf("opening work directory: %w", err))
 	}
-	rm, err := kustomizeRun(fsys, dir, helm, cfg)
+	rm, err := kustomizeRun(fsys, dir, guard.Command(), cfg)
 	if err != nil {
+		refusal := guard.Refusal()
+		if refusal == nil {
+			refusal = fsys.Refused()
+		}
+		if refusal != nil {
+			return failed(fmt.Errorf("building %q: %w", cfg.Path, refusal))
+		}
 		// kustomize's message says what is wrong with the kustomization;
 		// the absolute work directory in it means nothing to users.
 		msg := strings.ReplaceAll(err.Error(), fsys.root+string(filepath.Separator), "")
+		msg = strings.ReplaceAll(kustomizeHelmEnv.ReplaceAllString(msg, ""), guard.Command(), "helm")
+		// Our filesystem's refusals reach us as text through kustomize.
+		if errors.Is(err, promotion.ErrPathEscapes) || strings.Contains(msg, promotion.ErrPathEscapes.Error()) {
+			return failed(fmt.Errorf("building %q: %w", cfg.Path, escapeMessage(msg)))
+		}
 		return failed(fmt.Errorf("building %q: %s", cfg.Path, msg))
 	}
-	if err := writeResMap(rm, out, cfg.OutputFormat); err != nil {
+	if err := writeResMap(root, rm, cfg.OutPath, cfg.OutputFormat); err != nil {
 		return errored(fmt.Errorf("writing %q: %w", cfg.OutPath, err))
 	}
 	return succeeded(nil)
@@ -127,19 +153,16 @@ func kustomizeRun(fsys rootedFS, dir, helm string, cfg kustomizeBuildConfig) (rm
 }
 
 // writeResMap writes all resources to one file, or one file per resource
-// into a directory.
-func writeResMap(rm resmap.ResMap, out, format string) error {
+// into a directory; out is relative to root.
+func writeResMap(root *promotion.Root, rm resmap.ResMap, out, format string) error {
 	if ext := filepath.Ext(out); ext == ".yaml" || ext == ".yml" {
 		b, err := rm.AsYaml()
 		if err != nil {
 			return err
 		}
-		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-			return err
-		}
-		return os.WriteFile(out, b, 0o644)
+		return root.WriteFile(out, b, 0o644)
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	if err := root.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
 	byNS := rm.GroupedByCurrentNamespace()
@@ -165,7 +188,7 @@ func writeResMap(rm resmap.ResMap, out, format string) error {
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(out, name), b, 0o644); err != nil {
+		if err := root.WriteFile(filepath.Join(out, name), b, 0o644); err != nil {
 			return err
 		}
 	}
@@ -199,3 +222,10 @@ func safeFileName(name string) error {
 	}
 	return nil
 }
+
+// escapeMessage is a message of ours that kustomize turned into text: it is
+// still an ErrPathEscapes.
+type escapeMessage string
+
+func (e escapeMessage) Error() string { return string(e) }
+func (escapeMessage) Unwrap() error   { return promotion.ErrPathEscapes }

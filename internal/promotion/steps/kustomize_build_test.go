@@ -159,6 +159,7 @@ func TestKustomizeBuildBadInput(t *testing.T) {
 			config:  map[string]any{"path": "sneaky", "outPath": "out"},
 			files:   map[string]string{"sneaky/kustomization.yaml": "resources:\n- ../../../../../../../../.." + outside + "\n"},
 			wantMsg: []string{"sneaky", "escapes the work directory"},
+			escape:  true,
 		},
 		{
 			name:    "resource through a symlink",
@@ -166,6 +167,7 @@ func TestKustomizeBuildBadInput(t *testing.T) {
 			files:   map[string]string{"sneaky/kustomization.yaml": "resources:\n- link/secret.yaml\n"},
 			setup:   func(t *testing.T, dir string) { symlink(t, dir, "sneaky/link", filepath.Dir(outside)) },
 			wantMsg: []string{"sneaky", "escapes the work directory"},
+			escape:  true,
 		},
 		{
 			name:    "missing local chart",

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -71,11 +70,12 @@ func (KustomizeSetImage) Run(_ context.Context, sc *promotion.StepContext) (prom
 	if err := decode(sc.Config, &cfg); err != nil {
 		return failed(err)
 	}
-	dir, err := sc.Path(cfg.Path)
+	root, err := sc.OpenRoot()
 	if err != nil {
 		return errored(err)
 	}
-	file, err := findKustomization(dir, cfg.Path)
+	defer func() { _ = root.Close() }()
+	file, err := findKustomization(root, cfg.Path)
 	if err != nil {
 		return failed(err)
 	}
@@ -88,7 +88,7 @@ func (KustomizeSetImage) Run(_ context.Context, sc *promotion.StepContext) (prom
 	if len(targets) == 0 {
 		return succeeded(nil)
 	}
-	src, err := os.ReadFile(file)
+	src, err := root.ReadFile(file)
 	if err != nil {
 		return errored(fmt.Errorf("reading kustomization in %q: %w", cfg.Path, err))
 	}
@@ -103,29 +103,34 @@ func (KustomizeSetImage) Run(_ context.Context, sc *promotion.StepContext) (prom
 	if err != nil {
 		return errored(err)
 	}
-	if err := writeFileKeepMode(file, out); err != nil {
+	if err := writeFileKeepMode(root, file, out); err != nil {
 		return errored(fmt.Errorf("writing kustomization in %q: %w", cfg.Path, err))
 	}
 	return succeeded(map[string]any{"commitMessage": setImageMessage(cfg.Path, targets)})
 }
 
-// findKustomization returns the one kustomization file in dir.
-func findKustomization(dir, rel string) (string, error) {
+// findKustomization returns the one kustomization file in dir, relative to
+// root. Links are not taken for a kustomization file.
+func findKustomization(root *promotion.Root, dir string) (string, error) {
 	var found []string
 	for _, name := range konfig.RecognizedKustomizationFileNames() {
 		p := filepath.Join(dir, name)
-		if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
+		fi, err := root.Lstat(p)
+		if promotion.IsTerminal(err) {
+			return "", err
+		}
+		if err == nil && fi.Mode().IsRegular() {
 			found = append(found, p)
 		}
 	}
 	switch len(found) {
 	case 0:
 		return "", fmt.Errorf("no kustomization file (%s) in %q",
-			strings.Join(konfig.RecognizedKustomizationFileNames(), ", "), rel)
+			strings.Join(konfig.RecognizedKustomizationFileNames(), ", "), dir)
 	case 1:
 		return found[0], nil
 	default:
-		return "", fmt.Errorf("%q holds more than one kustomization file", rel)
+		return "", fmt.Errorf("%q holds more than one kustomization file", dir)
 	}
 }
 

@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,6 +18,9 @@ import (
 type rootedFS struct {
 	root string
 	disk filesys.FileSystem
+	// refused keeps the first content refusal: kustomize replaces the
+	// error of a kustomization it cannot read with its own message.
+	refused *error
 }
 
 var _ filesys.FileSystem = rootedFS{}
@@ -29,7 +33,7 @@ func newRootedFS(root string) (rootedFS, error) {
 	if resolved, err := filepath.EvalSymlinks(abs); err == nil {
 		abs = resolved
 	}
-	return rootedFS{root: abs, disk: filesys.MakeFsOnDisk()}, nil
+	return rootedFS{root: abs, disk: filesys.MakeFsOnDisk(), refused: new(error)}, nil
 }
 
 // resolve maps p (absolute, or relative to root) to a path inside root.
@@ -40,10 +44,28 @@ func (f rootedFS) resolve(p string) (string, error) {
 	p = filepath.Clean(p)
 	rel, err := filepath.Rel(f.root, p)
 	if err != nil || rel == ".." || len(rel) > 2 && rel[:3] == ".."+string(filepath.Separator) {
-		return "", fmt.Errorf("%w: %q", promotion.ErrPathEscapes, f.display(p))
+		return "", f.refuse(fmt.Errorf("%w: %q", promotion.ErrPathEscapes, f.display(p)))
 	}
-	return promotion.SecureJoin(f.root, rel)
+	r, err := promotion.SecureJoin(f.root, rel)
+	if errors.Is(err, promotion.ErrPathEscapes) {
+		return "", f.refuse(err)
+	}
+	return r, err
 }
+
+// refuse records the first refusal and returns err.
+func (f rootedFS) refuse(err error) error {
+	if *f.refused == nil {
+		*f.refused = err
+	}
+	return err
+}
+
+// Refused is the first path or file kustomize was refused, or nil. Kustomize
+// replaces some errors of ours with its own message (a kustomization that
+// cannot be read is "unable to find"), and probes paths that a build may
+// not need: a failed build reports this instead of kustomize's message.
+func (f rootedFS) Refused() error { return *f.refused }
 
 // display shows a path relative to the work directory, so errors do not
 // expose where the work directory lives.
@@ -143,7 +165,14 @@ func (f rootedFS) ReadFile(p string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return f.disk.ReadFile(r)
+	b, err := f.disk.ReadFile(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkHelmChartNames(b); err != nil {
+		return nil, f.refuse(fmt.Errorf("%s: %w", f.display(r), err))
+	}
+	return b, nil
 }
 
 func (f rootedFS) WriteFile(p string, data []byte) error {

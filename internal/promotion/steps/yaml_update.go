@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"strconv"
 	"strings"
 
@@ -70,11 +69,12 @@ func (YAMLUpdate) Run(_ context.Context, sc *promotion.StepContext) (promotion.R
 	if err := decode(sc.Config, &cfg); err != nil {
 		return failed(err)
 	}
-	file, err := sc.Path(cfg.Path)
+	root, err := sc.OpenRoot()
 	if err != nil {
 		return errored(err)
 	}
-	src, err := os.ReadFile(file)
+	defer func() { _ = root.Close() }()
+	src, err := root.ReadFile(cfg.Path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return failed(fmt.Errorf("file %q does not exist", cfg.Path))
 	}
@@ -94,7 +94,7 @@ func (YAMLUpdate) Run(_ context.Context, sc *promotion.StepContext) (promotion.R
 	if err != nil {
 		return errored(fmt.Errorf("writing %q: %w", cfg.Path, err))
 	}
-	if err := writeFileKeepMode(file, out); err != nil {
+	if err := writeFileKeepMode(root, cfg.Path, out); err != nil {
 		return errored(fmt.Errorf("writing %q: %w", cfg.Path, err))
 	}
 	return succeeded(map[string]any{"commitMessage": yamlUpdateMessage(cfg)})
@@ -133,10 +133,11 @@ func quoteIfNecessary(v any) string {
 }
 
 // writeFileKeepMode replaces a file's content, keeping its permissions.
-func writeFileKeepMode(path string, data []byte) error {
+// name is relative to root; links leading out of it fail the write.
+func writeFileKeepMode(root *promotion.Root, name string, data []byte) error {
 	mode := fs.FileMode(0o644)
-	if fi, err := os.Stat(path); err == nil {
+	if fi, err := root.Stat(name); err == nil {
 		mode = fi.Mode().Perm()
 	}
-	return os.WriteFile(path, data, mode)
+	return root.WriteFile(name, data, mode)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -26,6 +27,10 @@ type keyPart struct {
 func splitKey(key string) ([]keyPart, error) {
 	if strings.TrimSpace(key) == "" {
 		return nil, errors.New("empty key")
+	}
+	if !utf8.ValidString(key) {
+		// YAML cannot hold it, so the update could never be written.
+		return nil, fmt.Errorf("key %q is not valid UTF-8", key)
 	}
 	var (
 		parts   []keyPart
@@ -161,12 +166,26 @@ func mappingValue(mapping *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-func joinParts(parts []keyPart) string {
-	names := make([]string, len(parts))
+func joinParts(parts []keyPart) string { return formatKey(parts) }
+
+// formatKey is the inverse of splitKey: splitKey(formatKey(p)) == p.
+func formatKey(parts []keyPart) string {
+	var b strings.Builder
 	for i, p := range parts {
-		names[i] = strings.ReplaceAll(p.name, ".", `\.`)
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		if p.forceKey {
+			b.WriteByte(':')
+		}
+		for j := 0; j < len(p.name); j++ {
+			if c := p.name[j]; c == '.' || c == ':' || c == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(p.name[j])
+		}
 	}
-	return strings.Join(names, ".")
+	return b.String()
 }
 
 // Short names for yaml.v3 node kinds (kyaml exposes them as variables).
