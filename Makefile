@@ -57,6 +57,10 @@ envtest: $(K8S_BIN)/kube-apiserver $(K8S_BIN)/etcd $(K8S_BIN)/kubectl $(K8S_BIN)
 test: envtest ## Run all tests (envtest, real git server, registries, kubectl).
 	go test $(TEST_FLAGS) ./...
 
+.PHONY: fuzz
+fuzz: ## Run every fuzz target for FUZZTIME each (default 10s); the seed corpora also run in `make test`.
+	FUZZTIME=$(or $(FUZZTIME),10s) hack/fuzz.sh
+
 .PHONY: bench
 bench: envtest ## Run the benchmarks reported in docs/benchmarks.md.
 	go test -run '^$$' -bench . -benchmem ./internal/discovery/...
