@@ -266,7 +266,7 @@ func (r *run) save(ctx context.Context) error {
 func (r *run) finish(ctx context.Context, phase railyard.PromotionPhase, msg string) (Outcome, error) {
 	now := metav1.NewTime(r.e.clock().Now())
 	r.status.Phase = phase
-	r.status.Message = msg
+	r.status.Message = r.relative(msg)
 	r.status.FinishedAt = &now
 	if r.state == nil {
 		r.state = outputs{}

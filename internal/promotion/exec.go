@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -194,7 +195,7 @@ func (r *run) handle(ctx context.Context, step railyard.PromotionStep, runner St
 				r.end(md, railyard.StepStatusErrored, fmt.Sprintf("not finished after %s; last error: %s", timeout, err))
 			default:
 				md.Status = railyard.StepStatusRunning
-				md.Message = fmt.Sprintf("error %d of %d, will retry: %s", md.ErrorCount, threshold, err)
+				md.Message = r.relative(fmt.Sprintf("error %d of %d, will retry: %s", md.ErrorCount, threshold, err))
 				return r.e.pollInterval()
 			}
 		}
@@ -209,7 +210,7 @@ func (r *run) handle(ctx context.Context, step railyard.PromotionStep, runner St
 			return 0
 		}
 		md.Status = railyard.StepStatusRunning
-		md.Message = res.Message
+		md.Message = r.relative(res.Message)
 		if res.RetryAfter > 0 {
 			return res.RetryAfter
 		}
@@ -258,8 +259,26 @@ func (r *run) end(md *railyard.StepExecutionMetadata, status railyard.StepStatus
 		md.StartedAt = &now
 	}
 	md.Status = status
-	md.Message = msg
+	md.Message = r.relative(msg)
 	md.FinishedAt = &now
+}
+
+// relative rewrites the work directory's absolute path in a message as a
+// relative one: messages land in status, and where the manager keeps its
+// files is no business of a Promotion's readers.
+func (r *run) relative(msg string) string {
+	if r.workDir == "" {
+		return msg
+	}
+	dirs := []string{r.workDir}
+	if resolved, err := filepath.EvalSymlinks(r.workDir); err == nil && resolved != r.workDir {
+		dirs = append(dirs, resolved)
+	}
+	for _, d := range dirs {
+		msg = strings.ReplaceAll(msg, d+string(filepath.Separator), "")
+		msg = strings.ReplaceAll(msg, d, ".")
+	}
+	return msg
 }
 
 // addHealthCheck keeps criteria a step left, once even if the step ran

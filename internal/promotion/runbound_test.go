@@ -52,3 +52,22 @@ func TestStepRunIsBounded(t *testing.T) {
 		})
 	}
 }
+
+// A step's message never shows where the work directory is.
+func TestMessagesHideTheWorkDirectory(t *testing.T) {
+	var dir string
+	h := newHarness(t, &fakeStep{name: "leaky", fn: func(_ int, sc *StepContext) (Result, error) {
+		dir = sc.WorkDir
+		return Result{}, Terminalf("open %s/out/app.yaml: permission denied", sc.WorkDir)
+	}})
+	p := promotion(railyard.PromotionStep{Uses: "leaky", As: "leaky"})
+	if out := h.run(p); out.Phase != railyard.PromotionPhaseErrored {
+		t.Fatalf("phase %s, want Errored", out.Phase)
+	}
+	md := p.Status.StepExecutionMetadata[0]
+	for _, msg := range []string{md.Message, p.Status.Message} {
+		if dir == "" || strings.Contains(msg, dir) || !strings.Contains(msg, "open out/app.yaml") {
+			t.Errorf("message %q shows the work directory %q (or lost the relative path)", msg, dir)
+		}
+	}
+}
