@@ -13,6 +13,7 @@ package steps
 // runs helm, and checks what `helm pull` unpacked.
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/railyard-dev/railyard/internal/promotion"
 )
@@ -52,7 +54,19 @@ type guardConfig struct {
 	Helm string `json:"helm"`
 	// Home is the private helm home inside Root.
 	Home string `json:"home"`
+	// Deadline is when helm is killed: a Helm repository that never
+	// answers must not hold the step (and kustomize's lock) forever.
+	Deadline time.Time `json:"deadline"`
 }
+
+// HelmTimeout bounds one run of helm (a pull, a template); charts render in
+// seconds, so only a server that stopped answering reaches it. A step's own
+// deadline, when sooner, wins.
+const HelmTimeout = 2 * time.Minute
+
+// guardTimedOut is the guard's exit status when it killed helm at the
+// deadline, as timeout(1)'s.
+const guardTimedOut = 124
 
 // helmGuard is a guard set up for one step run.
 type helmGuard struct {
@@ -60,8 +74,9 @@ type helmGuard struct {
 	home string // inside the work directory: HELM_*_HOME
 }
 
-// newHelmGuard prepares a guard that runs helm inside root.
-func newHelmGuard(root *promotion.Root, helm string) (*helmGuard, error) {
+// newHelmGuard prepares a guard that runs helm inside root until ctx's
+// deadline or HelmTimeout, whichever comes first.
+func newHelmGuard(ctx context.Context, root *promotion.Root, helm string) (*helmGuard, error) {
 	if p, err := exec.LookPath(helm); err == nil {
 		helm = p
 	}
@@ -79,7 +94,11 @@ func newHelmGuard(root *promotion.Root, helm string) (*helmGuard, error) {
 		g.Close()
 		return nil, fmt.Errorf("creating helm home: %w", promotion.RelError(err, root.Dir()))
 	}
-	cfg, err := json.Marshal(guardConfig{Root: root.Dir(), Helm: helm, Home: g.home})
+	deadline := time.Now().Add(HelmTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	cfg, err := json.Marshal(guardConfig{Root: root.Dir(), Helm: helm, Home: g.home, Deadline: deadline})
 	if err == nil {
 		err = os.WriteFile(filepath.Join(g.dir, guardConfigFile), cfg, 0o600)
 	}
@@ -142,11 +161,20 @@ func guardMain(dir string, args []string) int {
 	if err != nil {
 		return refuse(err)
 	}
-	cmd := exec.Command(cfg.Helm, args...)
+	ctx, cancel := context.WithDeadline(context.Background(), cfg.Deadline)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, cfg.Helm, args...)
+	// Helm's own children must not keep the guard waiting on its output
+	// once helm is killed.
+	cmd.WaitDelay = 5 * time.Second
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.Env = helmEnv(os.Environ(), cfg.Home)
 	cmd.SysProcAttr = helmSysProcAttr()
 	runErr := cmd.Run()
+	if ctx.Err() != nil {
+		fmt.Fprintf(os.Stderr, "helm guard: helm %s did not finish in time (a repository or registry that does not answer?); stopped\n", args[0])
+		return guardTimedOut
+	}
 	// Whatever helm unpacked must not hold a link out, even on failure.
 	for _, d := range inv.unpacked {
 		if err := root.CheckTree(d); err != nil && !errors.Is(err, fs.ErrNotExist) {

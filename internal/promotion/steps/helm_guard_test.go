@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/promotion"
@@ -147,5 +148,41 @@ func TestHelmGuardAfterPull(t *testing.T) {
 		if _, v, _ := strings.Cut(kv, "="); !strings.HasPrefix(v, real+string(filepath.Separator)) {
 			t.Errorf("%s is not inside the work directory", kv)
 		}
+	}
+}
+
+// hangingHelm answers `version` and then hangs, as helm does when the Helm
+// repository accepts the connection and never answers.
+const hangingHelm = `#!/bin/sh
+case "$1" in
+version) echo v3.22.0 ;;
+*) exec sleep 600 ;;
+esac
+`
+
+// A Helm repository that never answers ends the step at its deadline
+// instead of holding it, and kustomize's lock, forever.
+func TestHelmIsStoppedAtTheDeadline(t *testing.T) {
+	helm := filepath.Join(t.TempDir(), "helm")
+	if err := os.WriteFile(helm, []byte(hangingHelm), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir := workDir(t, map[string]string{
+		"app/kustomization.yaml": "helmCharts:\n- name: slow\n  repo: http://127.0.0.1:1\n  version: 1.0.0\n  releaseName: rel\n",
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := KustomizeBuild{HelmCommand: helm}.Run(ctx, stepContext(dir, map[string]any{"path": "app", "outPath": "out.yaml"}))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "did not finish in time") {
+			t.Fatalf("kustomize-build with a hanging helm: %v, want an error saying helm did not finish in time", err)
+		}
+	case <-time.After(time.Minute): // a guard against a hang, not a timing assertion
+		t.Fatal("kustomize-build waited on a hanging helm")
 	}
 }

@@ -71,7 +71,7 @@ var kustomizeMu sync.Mutex
 func (KustomizeBuild) Name() string { return "kustomize-build" }
 
 // Run implements promotion.Step.
-func (k KustomizeBuild) Run(_ context.Context, sc *promotion.StepContext) (promotion.Result, error) {
+func (k KustomizeBuild) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Result, error) {
 	var cfg kustomizeBuildConfig
 	if err := decode(sc.Config, &cfg); err != nil {
 		return failed(err)
@@ -92,7 +92,7 @@ func (k KustomizeBuild) Run(_ context.Context, sc *promotion.StepContext) (promo
 	if err != nil {
 		return errored(err)
 	}
-	guard, err := newHelmGuard(root, helm)
+	guard, err := newHelmGuard(ctx, root, helm)
 	if err != nil {
 		return errored(err)
 	}
