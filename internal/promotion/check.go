@@ -3,6 +3,7 @@ package promotion
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
@@ -31,6 +32,9 @@ func (r *Registry) Check(vars []railyard.ExpressionVariable, steps []railyard.Pr
 		if err := checkStep(s, alias); err != nil {
 			return Terminalf("%w: %w", ErrInvalidSteps, err)
 		}
+		if err := r.checkConfig(s, alias); err != nil {
+			return Terminalf("%w: %w", ErrInvalidSteps, err)
+		}
 	}
 	return nil
 }
@@ -53,4 +57,21 @@ func checkStep(s railyard.PromotionStep, alias string) error {
 		return fmt.Errorf("%s config: %w", prefix, err)
 	}
 	return expr.Check(cfg, prefix+" config")
+}
+
+// checkConfig refuses configuration fields the step does not know.
+func (r *Registry) checkConfig(s railyard.PromotionStep, alias string) error {
+	step, _ := r.Lookup(s.Uses)
+	schema, ok := step.(ConfigSchema)
+	if !ok || s.Config == nil || len(s.Config.Raw) == 0 {
+		return nil
+	}
+	var cfg any
+	if err := json.Unmarshal(s.Config.Raw, &cfg); err != nil {
+		return fmt.Errorf("step %s config: %w", alias, err)
+	}
+	if err := checkFields(cfg, reflect.TypeOf(schema.ConfigType()), ""); err != nil {
+		return fmt.Errorf("step %s (%s) config: %w", alias, s.Uses, err)
+	}
+	return nil
 }

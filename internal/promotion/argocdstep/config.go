@@ -133,3 +133,7 @@ func (s SourceUpdate) validate() error {
 	}
 	return nil
 }
+
+// ConfigType implements promotion.ConfigSchema: unknown fields are refused
+// when a Promotion is snapshotted.
+func (Step) ConfigType() any { return Config{} }
