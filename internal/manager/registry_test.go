@@ -2,6 +2,7 @@ package manager_test
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -48,7 +49,7 @@ func TestBuiltinStepsAcceptRealManifests(t *testing.T) {
 					} `json:"promotionTemplate"`
 				} `json:"spec"`
 			}
-			if err := dec.Decode(&obj); err == io.EOF {
+			if err := dec.Decode(&obj); errors.Is(err, io.EOF) {
 				break
 			} else if err != nil {
 				t.Fatal(err)
