@@ -78,6 +78,14 @@ func createFreight(ctx context.Context, opts *Options, req freightRequest, forma
 	case !apierrors.IsNotFound(err):
 		return explain(err, "get", "freights", f.Name, ns)
 	}
+	// Freight applied by hand under another name may hold the content.
+	same, err := freight.WithContent(ctx, c, ns, f.Name)
+	if err != nil {
+		return explain(err, "list", "freights", "", ns)
+	}
+	if len(same) > 0 {
+		return printFreight(opts.Out, format, same[0], "already exists")
+	}
 	alias, err := chooseAlias(ctx, c, ns, f.Name, req.alias)
 	if err != nil {
 		return err

@@ -99,3 +99,29 @@ func TestCreateFreightRefusals(t *testing.T) {
 		})
 	}
 }
+
+// Freight applied by hand under a name of its own (as Kargo users do) holds
+// its content: creating the same Freight again finds it instead of making a
+// second one.
+func TestCreateFreightFindsFreightNamedByHand(t *testing.T) {
+	ns := newNamespace(t)
+	seedWarehouse(t, ns, "titiler")
+	byHand := &railyard.Freight{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "release-1-2-0"},
+		Alias:      "by-hand",
+		Origin:     railyard.FreightOrigin{Kind: railyard.FreightOriginKindWarehouse, Name: "titiler"},
+		Images:     []railyard.Image{{RepoURL: imageRepo, Tag: "v1.2.0", Digest: digestOf("v1.2.0")}},
+		Charts:     []railyard.Chart{{RepoURL: chartRepo, Name: chartName, Version: "1.4.0"}},
+		Commits:    []railyard.GitCommit{{RepoURL: gitRepo, ID: commitNew}},
+	}
+	must(t, k8s.Create(testCtx, byHand))
+	r := railyardCLI(ns, "create", "freight", "--warehouse", "titiler").mustSucceed(t)
+	if !strings.Contains(r.stdout, "freight/release-1-2-0 already exists") {
+		t.Fatalf("stdout = %q, want the Freight named by hand", r.stdout)
+	}
+	var list railyard.FreightList
+	must(t, k8s.List(testCtx, &list, client.InNamespace(ns)))
+	if len(list.Items) != 1 {
+		t.Fatalf("%d Freight, want only the one named by hand", len(list.Items))
+	}
+}

@@ -117,8 +117,9 @@ func criteriaHold(ctx context.Context, w *railyard.Warehouse, f *railyard.Freigh
 	return expr.EvalBool(ctx, c.Expression, env)
 }
 
-// createFreight creates f with a free alias. false means it existed:
-// the name is its content, so that is the normal outcome of a repeat.
+// createFreight creates f with a free alias. false means Freight with f's
+// content existed (named by its content, or by hand): the normal outcome of
+// a repeat; f then takes that Freight's name and alias.
 func (r *Reconciler) createFreight(ctx context.Context, f *railyard.Freight) (bool, error) {
 	var existing railyard.Freight
 	err := r.client.Get(ctx, client.ObjectKeyFromObject(f), &existing)
@@ -128,6 +129,14 @@ func (r *Reconciler) createFreight(ctx context.Context, f *railyard.Freight) (bo
 	}
 	if !apierrors.IsNotFound(err) {
 		return false, err
+	}
+	same, err := freight.WithContent(ctx, r.client, f.Namespace, f.Name)
+	if err != nil {
+		return false, err
+	}
+	if len(same) > 0 {
+		f.Name, f.Alias = same[0].Name, same[0].Alias
+		return false, nil
 	}
 	alias, err := r.freeAlias(ctx, f)
 	if err != nil {

@@ -9,22 +9,24 @@ import (
 )
 
 // AnnotationRejected is set on Freight that does not fit its Warehouse (an
-// artifact per subscription) or is not named by its content. Its value says
-// why. Stages must not accept such Freight. The controller removes it when
-// the Freight fits again (for example after the Warehouse changed).
+// artifact per subscription) or holds the same artifacts as an older
+// Freight. Its value says why. Stages must not accept such Freight. The
+// controller removes it when the Freight fits again (for example after the
+// Warehouse changed).
 const AnnotationRejected = railyard.AnnotationRejected
 
 // freightProblems lists why f does not fit w, its origin Warehouse (nil when
-// it does not exist). duplicateExists reports whether a Freight named by f's
-// content address exists besides f.
-func freightProblems(f *railyard.Freight, w *railyard.Warehouse, duplicateExists bool) []string {
+// it does not exist). same is an older Freight with f's content, if any.
+//
+// Freight is identified by its content (freight.IDOf), not by its name:
+// Kargo users apply Freight under names of their own, which Kargo's webhook
+// replaces by the content hash. Railyard keeps the name and looks Freight up
+// by content, so such Freight is accepted when it fits and is the only one
+// with its content.
+func freightProblems(f *railyard.Freight, w *railyard.Warehouse, same *railyard.Freight) []string {
 	var problems []string
-	if id := freight.IDOf(f); f.Name != id {
-		p := fmt.Sprintf("named %s, but Freight is named by its content: %s", f.Name, id)
-		if duplicateExists {
-			p += fmt.Sprintf(" (Freight %s already holds the same content)", id)
-		}
-		problems = append(problems, p)
+	if same != nil {
+		problems = append(problems, fmt.Sprintf("holds the same artifacts as Freight %s, created before it", same.Name))
 	}
 	if f.Origin.Kind != railyard.FreightOriginKindWarehouse {
 		return append(problems, fmt.Sprintf("origin kind %q is not Warehouse", f.Origin.Kind))

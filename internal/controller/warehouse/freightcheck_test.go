@@ -31,7 +31,7 @@ func TestFreightProblems(t *testing.T) {
 		name string
 		f    *railyard.Freight
 		w    *railyard.Warehouse
-		dup  bool
+		same *railyard.Freight
 		want []string // substrings, one per problem; none means accepted
 	}{
 		{name: "hand-made dev tag fits", f: newFreight([]railyard.Image{img}, []railyard.GitCommit{commit}, ""), w: w},
@@ -41,14 +41,16 @@ func TestFreightProblems(t *testing.T) {
 			want: []string{"has 2 artifacts for the subscription to image ghcr.io/org/app"}},
 		{name: "foreign image", f: newFreight([]railyard.Image{img, {RepoURL: "ghcr.io/org/other", Tag: "v1"}}, []railyard.GitCommit{commit}, ""), w: w,
 			want: []string{"image ghcr.io/org/other:v1 matches no subscription"}},
-		{name: "not named by content", f: newFreight([]railyard.Image{img}, []railyard.GitCommit{commit}, "my-freight"), w: w, dup: true,
-			want: []string{"named my-freight, but Freight is named by its content", "already holds the same content"}},
+		{name: "named by hand, as Kargo users do", f: newFreight([]railyard.Image{img}, []railyard.GitCommit{commit}, "my-freight"), w: w},
+		{name: "named by hand, content already held", f: newFreight([]railyard.Image{img}, []railyard.GitCommit{commit}, "my-freight"), w: w,
+			same: newFreight([]railyard.Image{img}, []railyard.GitCommit{commit}, ""),
+			want: []string{"holds the same artifacts as Freight " + newFreight([]railyard.Image{img}, []railyard.GitCommit{commit}, "").Name}},
 		{name: "no warehouse", f: newFreight([]railyard.Image{img}, nil, ""),
 			want: []string{"origin Warehouse app does not exist in namespace demo"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := freightProblems(tt.f, tt.w, tt.dup)
+			got := freightProblems(tt.f, tt.w, tt.same)
 			joined := strings.Join(got, "; ")
 			if len(tt.want) == 0 && len(got) > 0 {
 				t.Fatalf("rejected: %s", joined)

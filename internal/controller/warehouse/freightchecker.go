@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/freight"
 )
 
 const eventFreightRejected = "FreightRejected"
@@ -24,8 +25,8 @@ const eventFreightRejected = "FreightRejected"
 // freightChecker completes and checks every Freight, which matters for
 // Freight made by hand: it assigns a unique alias (and its label) and
 // discoveredAt when missing, and marks Freight that does not fit its
-// Warehouse or is not named by its content with AnnotationRejected and a
-// Warning Event.
+// Warehouse or repeats an older Freight's content with AnnotationRejected
+// and a Warning Event.
 type freightChecker struct {
 	client   client.Client
 	recorder events.EventRecorder
@@ -56,12 +57,12 @@ func (c *freightChecker) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	dup, err := c.duplicateExists(ctx, f)
+	same, err := olderWithContent(ctx, c.client, f)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	orig := f.DeepCopy()
-	problems := freightProblems(f, w, dup)
+	problems := freightProblems(f, w, same)
 	aliasProblem, err := c.completeAlias(ctx, f)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -115,20 +116,22 @@ func (c *freightChecker) origin(ctx context.Context, f *railyard.Freight) (*rail
 	return w, nil
 }
 
-// duplicateExists reports whether another Freight is named by f's content.
-func (c *freightChecker) duplicateExists(ctx context.Context, f *railyard.Freight) (bool, error) {
-	id := freightID(f)
-	if id == f.Name {
-		return false, nil
+// olderWithContent returns the oldest Freight of f's namespace, other than
+// f and created before it, that holds f's content; nil if there is none.
+// Creation time, then name, orders Freight, so of two with one content
+// exactly one is rejected.
+func olderWithContent(ctx context.Context, c client.Reader, f *railyard.Freight) (*railyard.Freight, error) {
+	all, err := freight.WithContent(ctx, c, f.Namespace, freightID(f))
+	if err != nil {
+		return nil, err
 	}
-	err := c.client.Get(ctx, client.ObjectKey{Namespace: f.Namespace, Name: id}, &railyard.Freight{})
-	switch {
-	case apierrors.IsNotFound(err):
-		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("getting Freight %s/%s: %w", f.Namespace, id, err)
+	for _, o := range all {
+		if o.Name == f.Name {
+			break // all is oldest first: nothing older holds the content
+		}
+		return o, nil
 	}
-	return true, nil
+	return nil, nil
 }
 
 // completeAlias gives f an alias when it has none (Kargo's alias label is

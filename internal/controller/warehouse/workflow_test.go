@@ -124,8 +124,8 @@ func TestUserWorkflow(t *testing.T) {
 		t.Fatalf("hand-made dev-tag Freight rejected: %s", v)
 	}
 
-	// Freight that does not fit the subscriptions, named other than its
-	// content, is rejected with the reasons.
+	// Freight that does not fit the subscriptions is rejected with the
+	// reasons (its own name is fine, as in Kargo).
 	bogus := &railyard.Freight{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "handmade"},
 		Origin:     railyard.FreightOrigin{Kind: railyard.FreightOriginKindWarehouse, Name: "app"},
@@ -137,7 +137,7 @@ func TestUserWorkflow(t *testing.T) {
 			return err
 		}
 		v := bogus.Annotations[warehouse.AnnotationRejected]
-		for _, want := range []string{"named handmade, but Freight is named by its content", "has 0 artifacts for the subscription to git " + gitURL} {
+		for _, want := range []string{"has 0 artifacts for the subscription to git " + gitURL} {
 			if !strings.Contains(v, want) {
 				return fmt.Errorf("rejection %q lacks %q", v, want)
 			}
@@ -147,6 +147,54 @@ func TestUserWorkflow(t *testing.T) {
 	eventually(t, func() error {
 		if !hasEvent(t, ns, "handmade", "FreightRejected") {
 			return fmt.Errorf("no FreightRejected Event")
+		}
+		return nil
+	})
+
+	// Kargo users apply Freight under names of their own. Such Freight is
+	// accepted, and discovering the same artifacts later creates no second
+	// Freight: the Warehouse finds it by content.
+	digest := reg.PushImage(t, "app", "v2.0.0", registrytest.NewImage(t, registrytest.ImageSpec{Created: base.Add(2 * time.Hour), Labels: map[string]string{"tag": "v2.0.0"}}))
+	byHand := &railyard.Freight{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "release-2-0-0"},
+		Origin:     railyard.FreightOrigin{Kind: railyard.FreightOriginKindWarehouse, Name: "app"},
+		Images:     []railyard.Image{{RepoURL: imageRepo, Tag: "v2.0.0", Digest: digest.String()}},
+		Commits:    []railyard.GitCommit{{RepoURL: gitURL, ID: inside}},
+	}
+	create(t, byHand)
+	eventually(t, func() error {
+		if err := k.Get(ctx, client.ObjectKeyFromObject(byHand), byHand); err != nil {
+			return err
+		}
+		if byHand.Alias == "" {
+			return fmt.Errorf("Freight %s not checked yet", byHand.Name)
+		}
+		return nil
+	})
+	if v, rejected := byHand.Annotations[warehouse.AnnotationRejected]; rejected {
+		t.Fatalf("Freight named by hand rejected: %s", v)
+	}
+	before := len(freights(t, ns))
+	w = refresh(t, ns, "app")
+	if w.Status.LastFreightID != byHand.Name || condition(w, railyard.ConditionFreightCreated).Reason != railyard.ReasonFreightExists {
+		t.Fatalf("discovery of the same artifacts: lastFreightID %s, FreightCreated %+v; want %s, %s", w.Status.LastFreightID,
+			condition(w, railyard.ConditionFreightCreated), byHand.Name, railyard.ReasonFreightExists)
+	}
+	if n := len(freights(t, ns)); n != before {
+		t.Fatalf("%d Freight after discovery, want %d: a second Freight with the same content was created", n, before)
+	}
+
+	// A second Freight with content already held is rejected.
+	again := byHand.DeepCopy()
+	again.ObjectMeta = metav1.ObjectMeta{Namespace: ns, Name: "release-2-0-0-again"}
+	again.Alias, again.DiscoveredAt = "", nil
+	create(t, again)
+	eventually(t, func() error {
+		if err := k.Get(ctx, client.ObjectKeyFromObject(again), again); err != nil {
+			return err
+		}
+		if v := again.Annotations[warehouse.AnnotationRejected]; !strings.Contains(v, "holds the same artifacts as Freight release-2-0-0") {
+			return fmt.Errorf("rejection %q does not name release-2-0-0", v)
 		}
 		return nil
 	})
