@@ -16,6 +16,7 @@ import (
 	"github.com/railyard-dev/railyard/internal/promotion"
 	"github.com/railyard-dev/railyard/internal/promotion/argocdstep"
 	"github.com/railyard-dev/railyard/internal/promotion/gitsteps"
+	"github.com/railyard-dev/railyard/internal/promotion/metasteps"
 	"github.com/railyard-dev/railyard/internal/promotion/steps"
 )
 
@@ -26,6 +27,9 @@ func NewStepRegistry(opts Options) *promotion.Registry {
 		r.Register(s)
 	}
 	r.Register(argocdstep.Step{})
+	for _, s := range metasteps.Steps() {
+		r.Register(s)
+	}
 	return r
 }
 
