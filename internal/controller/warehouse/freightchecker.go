@@ -125,11 +125,9 @@ func olderWithContent(ctx context.Context, c client.Reader, f *railyard.Freight)
 	if err != nil {
 		return nil, err
 	}
-	for _, o := range all {
-		if o.Name == f.Name {
-			break // all is oldest first: nothing older holds the content
-		}
-		return o, nil
+	// all is oldest first: unless f leads it, its first holds the content.
+	if len(all) > 0 && all[0].Name != f.Name {
+		return all[0], nil
 	}
 	return nil, nil
 }
