@@ -13,12 +13,19 @@ import (
 // baseEnv is the environment shared by every evaluation of one promotion:
 // ctx, the promotion-level vars, Freight and data lookups.
 func (r *run) baseEnv(ctx context.Context) error {
+	alias, err := r.freightAlias(ctx)
+	if err != nil {
+		return err
+	}
 	r.ctxVar = expr.PromotionContext{
+		UIBaseURL:     r.exprSettings().UIBaseURL,
 		Project:       r.promo.Namespace,
 		Stage:         r.promo.Spec.Stage,
 		Promotion:     r.promo.Name,
 		TargetFreight: r.target,
+		FreightAlias:  alias,
 		Actor:         r.promo.Annotations[railyard.AnnotationCreateActor],
+		Rollback:      isRollback(r.promo),
 	}
 	// Promotion-level vars (Stage vars then template vars, as the Promotion
 	// carries them) cannot see outputs: they are fixed for the whole run.
@@ -35,6 +42,7 @@ func (r *run) env(variables map[string]any, steps *expr.StepState) *expr.Env {
 	env := &expr.Env{Variables: variables, Freight: r.freight, Steps: steps}
 	if r.e.reader() != nil {
 		env.Data = expr.ClientLookup{Reader: r.e.reader(), Namespace: r.promo.Namespace}
+		env.SharedData = expr.ClientLookup{Reader: r.e.reader(), Namespace: r.exprSettings().SharedResourcesNamespace, GenericOnly: true}
 	}
 	return env
 }
@@ -64,6 +72,7 @@ func (r *run) stepEnv(ctx context.Context, i int) (*expr.Env, error) {
 		statuses[md.Alias] = md.Status
 	}
 	env := r.env(variables, &expr.StepState{
+		Current:  step.As,
 		Failed:   failedSoFar(r.status.StepExecutionMetadata, i),
 		Statuses: statuses,
 	})
