@@ -180,6 +180,8 @@ func TestStatusInsideTask(t *testing.T) {
 // mixed text stays a string. Task inputs are strings, so a task's step sees
 // the number too. evaluator.go BuildCtxMap: ctx.targetFreight.alias,
 // ctx.meta.promotion.rollback (the rollback annotation) and ctx.uiBaseUrl.
+// evaluator.go Vars: promotion vars are evaluated for each step, with that
+// step's ctx.meta.step.alias.
 func TestConfigValuesAreTypedAsInKargo(t *testing.T) {
 	var log []string
 	e := echo(&log)
@@ -194,7 +196,7 @@ func TestConfigValuesAreTypedAsInKargo(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Namespace: "demo", Name: "scale"},
 		Spec: railyard.PromotionTaskSpec{
 			Vars:  []railyard.PromotionTaskVar{{Name: "count", Value: "2"}},
-			Steps: []railyard.PromotionStep{{Uses: "echo", Config: cfg(map[string]any{"replicas": "${{ vars.count }}"})}},
+			Steps: []railyard.PromotionStep{{Uses: "echo", Config: cfg(map[string]any{"replicas": "${{ vars.count }}", "me": "${{ vars.me }}"})}},
 		},
 	}); err != nil {
 		t.Fatal(err)
@@ -213,6 +215,7 @@ func TestConfigValuesAreTypedAsInKargo(t *testing.T) {
 			"alias":    "${{ ctx.targetFreight.alias }}",
 			"rollback": "${{ ctx.meta.promotion.rollback }}",
 			"ui":       "${{ ctx.uiBaseUrl }}",
+			"me":       "${{ vars.me }}",
 		})},
 		railyard.PromotionStep{Task: &railyard.PromotionTaskReference{Name: "scale"}, As: "scale"},
 	)
@@ -220,6 +223,7 @@ func TestConfigValuesAreTypedAsInKargo(t *testing.T) {
 	p.Spec.Vars = []railyard.ExpressionVariable{
 		{Name: "replicas", Value: "3"}, {Name: "ratio", Value: "3.5"}, {Name: "flag", Value: "true"},
 		{Name: "labels", Value: `{"a":1}`}, {Name: "list", Value: "[1,2]"}, {Name: "name", Value: "hello"},
+		{Name: "me", Value: "${{ ctx.meta.step.alias }}"},
 	}
 	out := h.run(p)
 	if out.Phase != railyard.PromotionPhaseSucceeded {
@@ -229,9 +233,9 @@ func TestConfigValuesAreTypedAsInKargo(t *testing.T) {
 		{
 			"replicas": int64(3), "ratio": 3.5, "enabled": true, "labels": map[string]any{"a": int64(1)},
 			"list": []any{int64(1), int64(2)}, "name": "hello", "tag": "3", "mixed": "v3",
-			"alias": "wonky-wombat", "rollback": true, "ui": "",
+			"alias": "wonky-wombat", "rollback": true, "ui": "", "me": "typed",
 		},
-		{"replicas": int64(2)},
+		{"replicas": int64(2), "me": "scale::step-1"},
 	}
 	if !reflect.DeepEqual(e.configs, want) {
 		t.Errorf("configs:\n got %#v\nwant %#v", e.configs, want)

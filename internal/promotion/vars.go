@@ -49,14 +49,16 @@ func (r *run) env(variables map[string]any, steps *expr.StepState) *expr.Env {
 
 // stepEnv builds the environment of step i: ctx, vars (the promotion's,
 // then the step's own, which may read outputs), outputs, task.outputs for a
-// task's steps, and the status functions.
+// task's steps, and the status functions. As in Kargo, the promotion's vars
+// are evaluated again for each step, so they see the step's
+// ctx.meta.step.alias.
 func (r *run) stepEnv(ctx context.Context, i int) (*expr.Env, error) {
 	step := r.steps[i]
 	c := r.ctxVar
 	c.StepAlias = step.As
 	vars := make(map[string]any, len(r.vars)+len(step.Vars))
-	for k, v := range r.vars {
-		vars[k] = v
+	if err := evalVars(ctx, r.promo.Spec.Vars, vars, r.env(map[string]any{"ctx": c.Map(), "vars": vars}, nil)); err != nil {
+		return nil, err
 	}
 	variables := map[string]any{
 		"ctx":     c.Map(),
