@@ -3,6 +3,7 @@ package expr
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
@@ -127,7 +128,7 @@ func (ev *evaluator) run(src string) (out any, err error) {
 		}
 	}()
 	var program *vm.Program
-	program, err = expr.Compile(src, append(ev.options, strictMembers()...)...)
+	program, err = expr.Compile(src, slices.Concat(ev.options, strictMembers())...)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %q does not compile: %w", ErrExpression, src, err)
 	}
