@@ -7,7 +7,14 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 )
+
+// DefaultSharedNamespace is where sharedSecret() and sharedConfigMap() read
+// unless the manager is configured otherwise: Railyard's counterpart of
+// Kargo's "kargo-shared-resources".
+const DefaultSharedNamespace = "railyard-shared-resources"
 
 // ClientLookup reads Secrets and ConfigMaps of one namespace through a
 // Kubernetes client. Use an uncached reader (the manager's APIReader) so the
@@ -15,6 +22,11 @@ import (
 type ClientLookup struct {
 	Reader    client.Reader
 	Namespace string
+	// GenericOnly hides Secrets not labelled as generic credentials
+	// (railyard.dev/cred-type or kargo.akuity.io/cred-type "generic"):
+	// sharedSecret() must not hand repository credentials shared by all
+	// projects to expressions, as in Kargo.
+	GenericOnly bool
 }
 
 var _ DataLookup = ClientLookup{}
@@ -27,6 +39,10 @@ func (l ClientLookup) Secret(ctx context.Context, name string) (map[string]strin
 			return nil, nil
 		}
 		return nil, fmt.Errorf("reading Secret %s/%s: %w", l.Namespace, name, err)
+	}
+	if l.GenericOnly && s.Labels[railyard.LabelCredType] != railyard.CredTypeGeneric &&
+		s.Labels[railyard.LabelKargoCredType] != railyard.CredTypeGeneric {
+		return nil, nil
 	}
 	out := make(map[string]string, len(s.Data)+len(s.StringData))
 	for k, v := range s.Data {

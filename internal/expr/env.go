@@ -3,6 +3,7 @@ package expr
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
@@ -21,6 +22,11 @@ type Env struct {
 	Freight railyard.FreightCollection
 	// Data backs secret() and configMap(); nil makes them fail.
 	Data DataLookup
+	// SharedData backs sharedSecret() and sharedConfigMap(): it reads the
+	// shared resources namespace (DefaultSharedNamespace unless the manager
+	// is told otherwise) and must return only Secrets labelled as generic
+	// credentials, as Kargo does. Nil makes them fail.
+	SharedData DataLookup
 	// Steps backs success(), failure(), always() and status(); nil (outside
 	// a promotion step) makes them fail.
 	Steps *StepState
@@ -28,10 +34,13 @@ type Env struct {
 
 // StepState is what the status functions know of the running promotion.
 type StepState struct {
+	// Current is the alias of the step being evaluated. Inside a task
+	// ("<task>::<step>"), status() resolves aliases within that task.
+	Current string
 	// Failed is true once an earlier step, not marked continueOnError,
 	// ended Failed or Errored.
 	Failed bool
-	// Statuses maps aliases of steps seen so far to their status.
+	// Statuses maps full aliases of steps seen so far to their status.
 	Statuses map[string]railyard.StepStatus
 }
 
@@ -47,12 +56,18 @@ type DataLookup interface {
 
 // PromotionContext is the value of `ctx` in promotion expressions.
 type PromotionContext struct {
+	// UIBaseURL is the base URL of the user interface, if any.
+	UIBaseURL     string
 	Project       string
 	Stage         string
 	Promotion     string
 	TargetFreight railyard.FreightReference
+	// FreightAlias is the human-friendly alias of the target Freight.
+	FreightAlias string
 	// Actor is who asked for the promotion.
 	Actor string
+	// Rollback is true when the Promotion is marked as a rollback.
+	Rollback bool
 	// StepAlias is the alias of the step being evaluated, if any.
 	StepAlias string
 }
@@ -60,18 +75,20 @@ type PromotionContext struct {
 // Map renders c with the keys Kargo expressions use.
 func (c PromotionContext) Map() map[string]any {
 	m := map[string]any{
+		"uiBaseUrl": c.UIBaseURL,
 		"project":   c.Project,
 		"stage":     c.Stage,
 		"promotion": c.Promotion,
 		"targetFreight": map[string]any{
-			"name": c.TargetFreight.Name,
+			"name":  c.TargetFreight.Name,
+			"alias": c.FreightAlias,
 			"origin": map[string]any{
 				"kind": string(c.TargetFreight.Origin.Kind),
 				"name": c.TargetFreight.Origin.Name,
 			},
 		},
 		"meta": map[string]any{
-			"promotion": map[string]any{"actor": c.Actor},
+			"promotion": map[string]any{"actor": c.Actor, "rollback": c.Rollback},
 			"step":      map[string]any{"alias": c.StepAlias},
 		},
 	}
@@ -111,7 +128,7 @@ func (ev *evaluator) run(src string) (out any, err error) {
 		}
 	}()
 	var program *vm.Program
-	program, err = expr.Compile(src, ev.options...)
+	program, err = expr.Compile(src, slices.Concat(ev.options, strictMembers())...)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %q does not compile: %w", ErrExpression, src, err)
 	}

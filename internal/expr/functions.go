@@ -16,8 +16,11 @@ func (ev *evaluator) functions() []expr.Option {
 		expr.Function("imageFrom", ev.imageFrom),
 		expr.Function("chartFrom", ev.chartFrom),
 		expr.Function("commitFrom", ev.commitFrom),
+		expr.Function("artifactFrom", artifactFrom),
 		expr.Function("secret", ev.lookup("secret")),
 		expr.Function("configMap", ev.lookup("configMap")),
+		expr.Function("sharedSecret", ev.lookup("sharedSecret")),
+		expr.Function("sharedConfigMap", ev.lookup("sharedConfigMap")),
 		expr.Function("success", ev.success),
 		expr.Function("failure", ev.failure),
 		expr.Function("always", ev.always),
@@ -25,6 +28,7 @@ func (ev *evaluator) functions() []expr.Option {
 		expr.Function("semverParse", semverParse),
 		expr.Function("semverDiff", semverDiff),
 		expr.Function("quote", quote),
+		expr.Function("unsafeQuote", unsafeQuote),
 		expr.Function("asJSON", asJSON),
 		expr.Function("asYAML", asYAML),
 	}
@@ -202,8 +206,9 @@ func repoAndOrigin(fn string, args []any) (string, *railyard.FreightOrigin, erro
 	return repoURL, &o, nil
 }
 
-// lookup returns secret() or configMap() as map[string]any, so a missing
-// object or key reads as nil and `secret("x").token ?? "default"` works.
+// lookup returns secret(), configMap(), sharedSecret() or sharedConfigMap()
+// as map[string]any. As in Kargo, a missing object is an empty map; reading
+// a key it lacks is then an error unless written with ?? or ?. .
 func (ev *evaluator) lookup(fn string) func(args ...any) (any, error) {
 	return func(args ...any) (any, error) {
 		if len(args) != 1 {
@@ -213,7 +218,11 @@ func (ev *evaluator) lookup(fn string) func(args ...any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if ev.env.Data == nil {
+		source := ev.env.Data
+		if strings.HasPrefix(fn, "shared") {
+			source = ev.env.SharedData
+		}
+		if source == nil {
 			return nil, fmt.Errorf("%s(%q): not available here", fn, name)
 		}
 		key := fn + "/" + name
@@ -221,10 +230,10 @@ func (ev *evaluator) lookup(fn string) func(args ...any) (any, error) {
 			return data, nil
 		}
 		var data map[string]string
-		if fn == "secret" {
-			data, err = ev.env.Data.Secret(ev.ctx, name)
+		if strings.HasSuffix(fn, "ecret") {
+			data, err = source.Secret(ev.ctx, name)
 		} else {
-			data, err = ev.env.Data.ConfigMap(ev.ctx, name)
+			data, err = source.ConfigMap(ev.ctx, name)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%s(%q): %w", fn, name, err)
@@ -236,6 +245,27 @@ func (ev *evaluator) lookup(fn string) func(args ...any) (any, error) {
 		ev.cache[key] = out
 		return out, nil
 	}
+}
+
+// artifactFrom(subscriptionName[, origin]) is Kargo's lookup of an artifact
+// from a generic subscription. Railyard Warehouses have no generic
+// subscriptions and Freight carries no such artifacts, so the function can
+// never find one; it says so rather than yield nil, which would let a
+// migrated manifest write "null" where a version belongs.
+func artifactFrom(args ...any) (any, error) {
+	if len(args) < 1 || len(args) > 2 {
+		return nil, fmt.Errorf("artifactFrom(subscriptionName[, origin]) takes one or two arguments, got %d", len(args))
+	}
+	name, err := stringArg("artifactFrom", args, 0, "subscriptionName")
+	if err != nil {
+		return nil, err
+	}
+	if len(args) == 2 {
+		if _, err := toOrigin("artifactFrom", args[1]); err != nil {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("artifactFrom(%q): Railyard Warehouses have no generic subscriptions, so Freight holds no such artifact; use imageFrom, commitFrom or chartFrom", name)
 }
 
 func (ev *evaluator) steps(fn string) (*StepState, error) {
@@ -268,6 +298,10 @@ func (ev *evaluator) always(args ...any) (any, error) {
 	return true, nil
 }
 
+// status returns the status of an earlier step, or "" if there is none.
+// As in Kargo, aliases are resolved among the steps of the caller's own
+// task: inside task "deploy", status('push') is the status of
+// "deploy::push"; outside any task it is the top-level step "push".
 func (ev *evaluator) status(args ...any) (any, error) {
 	s, err := ev.steps("status")
 	if err != nil {
@@ -280,5 +314,27 @@ func (ev *evaluator) status(args ...any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return string(s.Statuses[alias]), nil
+	if alias == "" {
+		return nil, fmt.Errorf("status(alias): alias must not be empty")
+	}
+	scope, _ := splitAlias(s.Current)
+	for full, status := range s.Statuses {
+		if ns, short := splitAlias(full); ns == scope && short == alias {
+			return string(status), nil
+		}
+	}
+	return "", nil
+}
+
+// taskSeparator joins a task's alias and the alias of one of its steps.
+const taskSeparator = "::"
+
+// splitAlias splits "<task>::<step>" into its parts; any other alias has
+// no task part.
+func splitAlias(alias string) (task, step string) {
+	parts := strings.Split(alias, taskSeparator)
+	if len(parts) != 2 {
+		return "", alias
+	}
+	return parts[0], parts[1]
 }

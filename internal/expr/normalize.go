@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // normalize turns an expression result into a JSON-like value: nil, bool,
@@ -89,6 +90,8 @@ func fromNumbers(v any) any {
 		}
 		f, _ := t.Float64()
 		return f
+	case float64:
+		return number(t)
 	case map[string]any:
 		for k, item := range t {
 			t[k] = fromNumbers(item)
@@ -101,32 +104,64 @@ func fromNumbers(v any) any {
 	return v
 }
 
-// toText renders a value inside a string that mixes text and expressions.
+// maxExactInt is the largest integer a float64 holds exactly.
+const maxExactInt = 1 << 53
+
+// number returns an integral float as int64, so that 3 stays 3 when a step
+// decodes it into an int field; Kargo's JSON round trip writes it as 3 too.
+func number(f float64) any {
+	if f == math.Trunc(f) && math.Abs(f) < maxExactInt {
+		return int64(f)
+	}
+	return f
+}
+
+// toText renders one expression's result inside a template, as Kargo does:
+// a string as it is, anything else (nil included) as JSON.
 func toText(v any) (string, error) {
+	if s, ok := v.(string); ok {
+		return s, nil
+	}
 	n, err := normalize(v)
 	if err != nil {
 		return "", err
 	}
-	switch t := n.(type) {
-	case nil:
-		return "", nil
-	case string:
-		return t, nil
-	case bool:
-		return strconv.FormatBool(t), nil
-	case int64:
-		return strconv.FormatInt(t, 10), nil
-	case float64:
-		if t == math.Trunc(t) && math.Abs(t) < 1e15 {
-			return strconv.FormatInt(int64(t), 10), nil
-		}
-		return strconv.FormatFloat(t, 'f', -1, 64), nil
-	}
 	raw, err := json.Marshal(n)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%w: result of type %T cannot be represented as JSON: %w", ErrExpression, v, err)
 	}
 	return string(raw), nil
+}
+
+// reparse gives the text a template evaluated to its type, in Kargo's order:
+// text wrapped in double quotes (what quote() produces) is a string without
+// them; otherwise a number, then a bool (strconv's spellings: "t", "True",
+// ...), then any JSON value (object, array, null); else the text itself. A
+// trailing newline, which YAML block scalars leave, is ignored for the
+// parsing and kept on a string.
+func reparse(s string) (any, error) {
+	text, newline := strings.CutSuffix(s, "\n")
+	if len(text) > 1 && strings.HasPrefix(text, `"`) && strings.HasSuffix(text, `"`) {
+		text = text[1 : len(text)-1]
+		if newline {
+			text += "\n"
+		}
+		return text, nil
+	}
+	if f, err := strconv.ParseFloat(text, 64); err == nil {
+		if math.IsInf(f, 0) || math.IsNaN(f) {
+			return nil, fmt.Errorf("%w: %q reads as a number JSON cannot hold; wrap the expression in quote() to keep it a string", ErrExpression, text)
+		}
+		return number(f), nil
+	}
+	if b, err := strconv.ParseBool(text); err == nil {
+		return b, nil
+	}
+	var v any
+	if err := json.Unmarshal([]byte(text), &v); err == nil {
+		return fromNumbers(v), nil
+	}
+	return s, nil
 }
 
 func sortedCopy(s []string) []string {

@@ -3,13 +3,19 @@
 // functions Kargo users already write (imageFrom, commitFrom, secret, ...).
 //
 // Only string values are evaluated, recursively through maps and lists; keys
-// never are. A string that is exactly one expression keeps the type of the
-// expression's result (number, bool, map, list, or string); a string that
-// mixes text and expressions becomes a string. quote() forces a string.
+// never are, and a string without an expression is left as it is ("42" stays
+// a string). A template is evaluated as Kargo v1.11 does it: every expression
+// becomes text (a string as it is, anything else as JSON), the text is joined
+// with the literal parts, and the whole is parsed back: wrapped in double
+// quotes it is a string without them (what quote() produces); else a number,
+// then a bool, then any JSON value; else it stays a string. So
+// ${{ vars.replicas }} with replicas "3" is the number 3, "true" is a bool,
+// quote(3) is the string "3", and "v${{ 1 }}" is the string "v1". The parse
+// applies to the joined text, so "${{ 1 }}.5" is the number 1.5, as in Kargo.
 //
-// Unlike Kargo, a sole expression whose result is a string is not re-parsed
-// as YAML: ${{ vars.replicas }} with replicas "3" stays the string "3". Use
-// int() or float() to get a number.
+// One deliberate difference: reading a key that a map does not have, such as
+// ${{ vars.typo }}, is an error where Kargo yields null. Optional chaining
+// (a?.b), the left side of ?? and comparisons with nil keep Kargo's nil.
 package expr
 
 import (
@@ -86,23 +92,18 @@ func EvaluateString(ctx context.Context, s string, env *Env) (any, error) {
 	return newEvaluator(ctx, env).str(s)
 }
 
-// EvaluateBool evaluates a template string that must be a single expression
-// yielding a bool, such as a step's `if`.
+// EvaluateBool evaluates a template that must yield a bool, such as a
+// step's `if`. As in Kargo the template's text is parsed back first, so a
+// var holding "true" is true; text without an expression is not evaluated
+// and is refused.
 func EvaluateBool(ctx context.Context, s string, env *Env) (bool, error) {
-	segs, found, err := parseTemplate(s)
-	if err != nil {
-		return false, err
-	}
-	if !found || len(segs) != 1 {
-		return false, fmt.Errorf("%w: %q must be a single ${{ }} expression yielding true or false", ErrExpression, s)
-	}
-	out, err := newEvaluator(ctx, env).run(segs[0].text)
+	out, err := newEvaluator(ctx, env).str(s)
 	if err != nil {
 		return false, err
 	}
 	b, ok := out.(bool)
 	if !ok {
-		return false, fmt.Errorf("%w: %q yields %T, not a bool", ErrExpression, s, out)
+		return false, fmt.Errorf("%w: %q yields %T, not a bool; write it as ${{ expression }}", ErrExpression, s, out)
 	}
 	return b, nil
 }
@@ -161,23 +162,12 @@ func joinPath(path, key string) string {
 	return path + "." + key
 }
 
-// str evaluates one template string.
+// str evaluates one template string: each expression becomes text, and the
+// joined text is parsed back into a value (see the package documentation).
 func (ev *evaluator) str(s string) (any, error) {
 	segs, found, err := parseTemplate(s)
 	if err != nil || !found {
 		return s, err
-	}
-	if len(segs) == 1 || (len(segs) <= 3 && soleExpression(segs)) {
-		for _, seg := range segs {
-			if !seg.isExpr {
-				continue
-			}
-			out, err := ev.run(seg.text)
-			if err != nil {
-				return nil, err
-			}
-			return normalize(out)
-		}
 	}
 	var b strings.Builder
 	for _, seg := range segs {
@@ -195,19 +185,5 @@ func (ev *evaluator) str(s string) (any, error) {
 		}
 		b.WriteString(text)
 	}
-	return b.String(), nil
-}
-
-// soleExpression reports whether segs is one expression surrounded only by
-// whitespace, as YAML block scalars leave a trailing newline.
-func soleExpression(segs []segment) bool {
-	exprs := 0
-	for _, seg := range segs {
-		if seg.isExpr {
-			exprs++
-		} else if strings.TrimSpace(seg.text) != "" {
-			return false
-		}
-	}
-	return exprs == 1
+	return reparse(b.String())
 }

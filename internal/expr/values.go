@@ -3,9 +3,10 @@ package expr
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/Masterminds/semver/v3"
-	"sigs.k8s.io/yaml"
+	"go.yaml.in/yaml/v3"
 )
 
 // semverParse returns a *semver.Version; expressions call its methods:
@@ -56,32 +57,49 @@ func semverDiff(args ...any) (any, error) {
 	return "None", nil
 }
 
-// quote renders any value as a string; as the whole of a template string it
-// keeps 42 from becoming a number.
+// The four functions below return text wrapped in double quotes, as
+// Kargo's do: when the quotes enclose a whole template they mark its result
+// as a string and are removed (see reparse); anywhere else they stay.
+
+// quote renders a value as a string: a string as Go quotes it (so escapes
+// such as \n stay visible, as in Kargo), anything else as JSON.
 func quote(args ...any) (any, error) {
 	if len(args) != 1 {
 		return nil, fmt.Errorf("quote(value) takes one argument, got %d", len(args))
 	}
-	return toText(args[0])
+	if s, ok := args[0].(string); ok {
+		return strconv.Quote(s), nil
+	}
+	return unsafeQuote(args...)
 }
 
-// asJSON renders a value as JSON text.
+// unsafeQuote renders any value as JSON, strings included: unsafeQuote("a")
+// is the string "\"a\"" with its quotes.
+func unsafeQuote(args ...any) (any, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("unsafeQuote(value) takes one argument, got %d", len(args))
+	}
+	text, err := jsonText(args[0], "unsafeQuote", false)
+	if err != nil {
+		return nil, err
+	}
+	return `"` + text + `"`, nil
+}
+
+// asJSON renders a value as JSON indented by two spaces, with a final
+// newline.
 func asJSON(args ...any) (any, error) {
 	if len(args) != 1 {
 		return nil, fmt.Errorf("asJSON(value) takes one argument, got %d", len(args))
 	}
-	v, err := normalize(args[0])
+	text, err := jsonText(args[0], "asJSON", true)
 	if err != nil {
 		return nil, err
 	}
-	out, err := json.Marshal(v)
-	if err != nil {
-		return nil, fmt.Errorf("asJSON: %w", err)
-	}
-	return string(out), nil
+	return `"` + text + "\n\"", nil
 }
 
-// asYAML renders a value as YAML text.
+// asYAML renders a value as YAML, indented as Kargo's YAML library does.
 func asYAML(args ...any) (any, error) {
 	if len(args) != 1 {
 		return nil, fmt.Errorf("asYAML(value) takes one argument, got %d", len(args))
@@ -93,6 +111,23 @@ func asYAML(args ...any) (any, error) {
 	out, err := yaml.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("asYAML: %w", err)
+	}
+	return `"` + string(out) + `"`, nil
+}
+
+func jsonText(v any, fn string, indent bool) (string, error) {
+	n, err := normalize(v)
+	if err != nil {
+		return "", err
+	}
+	var out []byte
+	if indent {
+		out, err = json.MarshalIndent(n, "", "  ")
+	} else {
+		out, err = json.Marshal(n)
+	}
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", fn, err)
 	}
 	return string(out), nil
 }

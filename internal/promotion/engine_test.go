@@ -225,7 +225,7 @@ func TestIfAndContinueOnError(t *testing.T) {
 		want      string
 	}{
 		{
-			name: "failure skips later steps unless they opt in",
+			name: "failure skips later steps without if; steps with if are evaluated",
 			steps: []railyard.PromotionStep{
 				{Uses: "ok", As: "a"},
 				{Uses: "fail", As: "b"},
@@ -238,7 +238,7 @@ func TestIfAndContinueOnError(t *testing.T) {
 				{Uses: "ok", As: "i", If: "${{ always() }}", Vars: []railyard.ExpressionVariable{{Name: "x", Value: "${{ outputs.b.missing }}"}}},
 			},
 			wantPhase: railyard.PromotionPhaseErrored,
-			want:      "a=Succeeded b=Failed c=Skipped d=Succeeded e=Succeeded f=Skipped g=Skipped h=Skipped i=Errored",
+			want:      "a=Succeeded b=Failed c=Skipped d=Succeeded e=Succeeded f=Skipped g=Succeeded h=Skipped i=Errored",
 		},
 		{
 			name: "if without failure",

@@ -46,27 +46,21 @@ func (r *run) step(ctx context.Context, i int) (time.Duration, error) {
 	}
 	now := metav1.NewTime(r.e.clock().Now())
 	first := md.StartedAt == nil
-	// After a failure, a step without always() or failure() in its `if` is
-	// skipped before its vars are evaluated: they may read outputs the
-	// failed step never produced.
-	if first {
-		skip, err := r.skipAfterFailure(step, i)
-		if err != nil {
-			r.end(md, railyard.StepStatusErrored, fmt.Sprintf("if: %v", err))
-			return 0, nil
-		}
-		if skip {
-			r.end(md, railyard.StepStatusSkipped, "skipped because an earlier step failed")
-			return 0, nil
-		}
+	// As in Kargo, once an earlier step failed (not continueOnError), a
+	// step without `if` is skipped before its vars are evaluated: they may
+	// read outputs the failed step never produced. A step with `if` is
+	// always evaluated, so `if: ${{ status('x') == 'Errored' }}` can react.
+	// `if` is decided once, before the step first starts; retries and polls
+	// of a Running step do not revisit it.
+	if first && step.If == "" && failedSoFar(r.status.StepExecutionMetadata, i) {
+		r.end(md, railyard.StepStatusSkipped, "skipped because an earlier step failed")
+		return 0, nil
 	}
 	env, err := r.stepEnv(ctx, i)
 	if err != nil {
 		r.end(md, railyard.StepStatusErrored, err.Error())
 		return 0, nil
 	}
-	// `if` is decided once, before the step first starts; retries and polls
-	// of a Running step do not revisit it.
 	if first {
 		if step.If != "" {
 			ok, err := expr.EvaluateBool(ctx, step.If, env)
@@ -139,22 +133,6 @@ func (r *run) runBound(step railyard.PromotionStep, runner Step, md *railyard.St
 		}
 	}
 	return bound
-}
-
-// skipAfterFailure applies the default of `if`: once an earlier step failed,
-// a step runs only if its `if` calls always() or failure().
-func (r *run) skipAfterFailure(step railyard.PromotionStep, i int) (bool, error) {
-	if !failedSoFar(r.status.StepExecutionMetadata, i) {
-		return false, nil
-	}
-	if step.If == "" {
-		return true, nil
-	}
-	optsIn, err := expr.UsesFunction(step.If, "always", "failure")
-	if err != nil {
-		return false, err
-	}
-	return !optsIn, nil
 }
 
 // safeRun runs a step, turning a panic into a terminal error so that it

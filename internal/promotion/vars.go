@@ -13,12 +13,19 @@ import (
 // baseEnv is the environment shared by every evaluation of one promotion:
 // ctx, the promotion-level vars, Freight and data lookups.
 func (r *run) baseEnv(ctx context.Context) error {
+	alias, err := r.freightAlias(ctx)
+	if err != nil {
+		return err
+	}
 	r.ctxVar = expr.PromotionContext{
+		UIBaseURL:     r.exprSettings().UIBaseURL,
 		Project:       r.promo.Namespace,
 		Stage:         r.promo.Spec.Stage,
 		Promotion:     r.promo.Name,
 		TargetFreight: r.target,
+		FreightAlias:  alias,
 		Actor:         r.promo.Annotations[railyard.AnnotationCreateActor],
+		Rollback:      isRollback(r.promo),
 	}
 	// Promotion-level vars (Stage vars then template vars, as the Promotion
 	// carries them) cannot see outputs: they are fixed for the whole run.
@@ -35,20 +42,23 @@ func (r *run) env(variables map[string]any, steps *expr.StepState) *expr.Env {
 	env := &expr.Env{Variables: variables, Freight: r.freight, Steps: steps}
 	if r.e.reader() != nil {
 		env.Data = expr.ClientLookup{Reader: r.e.reader(), Namespace: r.promo.Namespace}
+		env.SharedData = expr.ClientLookup{Reader: r.e.reader(), Namespace: r.exprSettings().SharedResourcesNamespace, GenericOnly: true}
 	}
 	return env
 }
 
 // stepEnv builds the environment of step i: ctx, vars (the promotion's,
 // then the step's own, which may read outputs), outputs, task.outputs for a
-// task's steps, and the status functions.
+// task's steps, and the status functions. As in Kargo, the promotion's vars
+// are evaluated again for each step, so they see the step's
+// ctx.meta.step.alias.
 func (r *run) stepEnv(ctx context.Context, i int) (*expr.Env, error) {
 	step := r.steps[i]
 	c := r.ctxVar
 	c.StepAlias = step.As
 	vars := make(map[string]any, len(r.vars)+len(step.Vars))
-	for k, v := range r.vars {
-		vars[k] = v
+	if err := evalVars(ctx, r.promo.Spec.Vars, vars, r.env(map[string]any{"ctx": c.Map(), "vars": vars}, nil)); err != nil {
+		return nil, err
 	}
 	variables := map[string]any{
 		"ctx":     c.Map(),
@@ -64,6 +74,7 @@ func (r *run) stepEnv(ctx context.Context, i int) (*expr.Env, error) {
 		statuses[md.Alias] = md.Status
 	}
 	env := r.env(variables, &expr.StepState{
+		Current:  step.As,
 		Failed:   failedSoFar(r.status.StepExecutionMetadata, i),
 		Statuses: statuses,
 	})

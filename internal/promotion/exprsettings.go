@@ -1,0 +1,65 @@
+package promotion
+
+import (
+	"context"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/railyard-dev/railyard/internal/expr"
+
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+)
+
+// Annotations marking a Promotion as a rollback, the source of
+// ctx.meta.promotion.rollback; Kargo's is honoured as well.
+const (
+	AnnotationRollback      = railyard.Prefix + "rollback"
+	AnnotationKargoRollback = railyard.KargoPrefix + "rollback"
+)
+
+// ExpressionSettings are the manager-wide values expressions can see.
+type ExpressionSettings struct {
+	// UIBaseURL is ctx.uiBaseUrl; empty when there is no user interface.
+	UIBaseURL string
+	// SharedResourcesNamespace is where sharedSecret() and
+	// sharedConfigMap() read; defaults to expr.DefaultSharedNamespace.
+	SharedResourcesNamespace string
+}
+
+// exprSettings returns the engine's expression settings with defaults
+// filled in. The Engine has no field for them yet (engine.go is owned
+// elsewhere): until one is added, uiBaseUrl is empty and the shared
+// namespace is the default.
+func (r *run) exprSettings() ExpressionSettings {
+	s := ExpressionSettings{}
+	if s.SharedResourcesNamespace == "" {
+		s.SharedResourcesNamespace = expr.DefaultSharedNamespace
+	}
+	return s
+}
+
+// isRollback reads the rollback annotation, as Kargo does ("true" only).
+func isRollback(promo *railyard.Promotion) bool {
+	return promo.Annotations[AnnotationRollback] == "true" || promo.Annotations[AnnotationKargoRollback] == "true"
+}
+
+// freightAlias reads the alias of the target Freight, which the Freight
+// reference in the Promotion's status does not carry. A Freight that is
+// gone has no alias; other errors are returned.
+func (r *run) freightAlias(ctx context.Context) (string, error) {
+	reader := r.e.reader()
+	if reader == nil || r.target.Name == "" {
+		return "", nil
+	}
+	var f railyard.Freight
+	err := reader.Get(ctx, client.ObjectKey{Namespace: r.promo.Namespace, Name: r.target.Name}, &f)
+	switch {
+	case apierrors.IsNotFound(err):
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("reading Freight %q for ctx.targetFreight.alias: %w", r.target.Name, err)
+	}
+	return f.Alias, nil
+}
