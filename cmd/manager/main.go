@@ -12,6 +12,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/railyard-dev/railyard/internal/expr"
 	"github.com/railyard-dev/railyard/internal/manager"
 	"github.com/railyard-dev/railyard/internal/version"
 )
@@ -35,6 +36,8 @@ func run(ctx context.Context, args []string, cfg *rest.Config) error {
 	fs.StringVar(&opts.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader election lease (defaults to the pod's)")
 	fs.StringVar(&opts.Shard, "shard", "", "reconcile only objects of this shard (empty: objects without a shard)")
 	fs.StringVar(&opts.WorkDir, "work-dir", "", "directory for Promotions' work directories, cleaned of stale ones at start (defaults to $TMPDIR/railyard-work)")
+	fs.StringVar(&opts.UIBaseURL, "ui-base-url", "", "base URL of the web UI, which expressions see as ctx.uiBaseUrl")
+	fs.StringVar(&opts.SharedResourcesNamespace, "shared-resources-namespace", expr.DefaultSharedNamespace, "namespace whose generic-credential Secrets and ConfigMaps sharedSecret() and sharedConfigMap() read")
 	fs.IntVar(&opts.PromotionConcurrency, "promotion-concurrency", 0, "how many Promotions of different Stages run at once (0: 4)")
 	fs.StringVar(&opts.HelmCommand, "helm", "", "helm binary for Helm chart inflation (defaults to $RAILYARD_HELM, then helm on PATH)")
 	zapOpts := zap.Options{Development: false}

@@ -35,6 +35,11 @@ type Options struct {
 	// DefaultWorkDir. At start the manager removes the work directories of
 	// Promotions that no longer need one.
 	WorkDir string
+	// UIBaseURL is what expressions see as ctx.uiBaseUrl.
+	UIBaseURL string
+	// SharedResourcesNamespace is where sharedSecret() and
+	// sharedConfigMap() read; empty means expr.DefaultSharedNamespace.
+	SharedResourcesNamespace string
 	// PromotionConcurrency is how many Promotions (of different Stages) run
 	// at once; zero means the Promotion controller's default.
 	PromotionConcurrency int

@@ -46,6 +46,7 @@ func setupPipeline(mgr ctrl.Manager, opts Options) error {
 		Reader:      mgr.GetAPIReader(),
 		Credentials: promotionCredentials{store: store},
 		WorkRoot:    workDir(opts),
+		Expressions: promotion.ExpressionSettings{UIBaseURL: opts.UIBaseURL, SharedResourcesNamespace: opts.SharedResourcesNamespace},
 	}
 	if err := mgr.Add(&workDirSweeper{Reader: mgr.GetAPIReader(), Engine: eng}); err != nil {
 		return fmt.Errorf("adding the work directory sweeper: %w", err)

@@ -45,8 +45,9 @@
 // Creators that want a snapshot immune to later task edits call InflateSteps
 // when they create the Promotion.
 //
-// Each step runs in order. `if` defaults to "no earlier step failed"; an `if`
-// calling always() or failure() also runs after a failure. A step's
+// Each step runs in order, as in Kargo: a step without `if` is skipped once
+// an earlier step failed (continueOnError aside); a step with `if` is always
+// evaluated and runs when it yields true. A step's
 // continueOnError keeps its failure from failing the Promotion. Retryable
 // errors count toward retry.errorThreshold (default one, or the step's
 // Defaults); TerminalErrors never retry; retry.timeout counts from the

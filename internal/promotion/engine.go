@@ -47,6 +47,9 @@ type Engine struct {
 	// StepRunTimeout bounds one run of a step; defaults to
 	// DefaultStepRunTimeout.
 	StepRunTimeout time.Duration
+	// Expressions are the manager-wide values expressions see
+	// (ctx.uiBaseUrl, the namespace of sharedSecret()).
+	Expressions ExpressionSettings
 }
 
 // PersistFunc saves the Promotion's status; the engine calls it after every

@@ -29,11 +29,9 @@ type ExpressionSettings struct {
 }
 
 // exprSettings returns the engine's expression settings with defaults
-// filled in. The Engine has no field for them yet (engine.go is owned
-// elsewhere): until one is added, uiBaseUrl is empty and the shared
-// namespace is the default.
+// filled in.
 func (r *run) exprSettings() ExpressionSettings {
-	s := ExpressionSettings{}
+	s := r.e.Expressions
 	if s.SharedResourcesNamespace == "" {
 		s.SharedResourcesNamespace = expr.DefaultSharedNamespace
 	}
