@@ -27,6 +27,9 @@ type Env struct {
 	// is told otherwise) and must return only Secrets labelled as generic
 	// credentials, as Kargo does. Nil makes them fail.
 	SharedData DataLookup
+	// Objects backs freightMetadata(), freightStatus() and stageMetadata();
+	// nil makes them fail.
+	Objects ObjectLookup
 	// Steps backs success(), failure(), always() and status(); nil (outside
 	// a promotion step) makes them fail.
 	Steps *StepState

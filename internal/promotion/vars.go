@@ -43,6 +43,7 @@ func (r *run) env(variables map[string]any, steps *expr.StepState) *expr.Env {
 	if r.e.reader() != nil {
 		env.Data = expr.ClientLookup{Reader: r.e.reader(), Namespace: r.promo.Namespace}
 		env.SharedData = expr.ClientLookup{Reader: r.e.reader(), Namespace: r.exprSettings().SharedResourcesNamespace, GenericOnly: true}
+		env.Objects = expr.ClientObjects{Reader: r.e.reader(), Namespace: r.promo.Namespace}
 	}
 	return env
 }
