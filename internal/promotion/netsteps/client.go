@@ -23,7 +23,8 @@ type nameValue struct {
 	Value string `json:"value"`
 }
 
-// request is what http and http-download share of their config.
+// request is what http and http-download share of their config; the
+// configs spell the fields out so that decode errors name them plainly.
 type request struct {
 	URL                   string      `json:"url"`
 	Headers               []nameValue `json:"headers,omitempty"`

@@ -9,7 +9,11 @@ import (
 )
 
 type downloadConfig struct {
-	request
+	URL                   string      `json:"url"`
+	Headers               []nameValue `json:"headers,omitempty"`
+	QueryParams           []nameValue `json:"queryParams,omitempty"`
+	InsecureSkipTLSVerify bool        `json:"insecureSkipTLSVerify,omitempty"`
+	Timeout               string      `json:"timeout,omitempty"`
 	OutPath        string `json:"outPath"`
 	AllowOverwrite bool   `json:"allowOverwrite,omitempty"`
 }
@@ -29,11 +33,11 @@ func (s *HTTPDownload) Run(ctx context.Context, sc *promotion.StepContext) (prom
 	if err := promotion.DecodeConfig(sc.Config, &cfg); err != nil {
 		return failed(err)
 	}
-	u, err := cfg.parsedURL()
+	u, err := cfg.request().parsedURL()
 	if err != nil {
 		return failed(err)
 	}
-	timeout, err := cfg.timeout(DefaultDownloadTimeout)
+	timeout, err := cfg.request().timeout(DefaultDownloadTimeout)
 	if err != nil {
 		return failed(err)
 	}
@@ -53,7 +57,7 @@ func (s *HTTPDownload) Run(ctx context.Context, sc *promotion.StepContext) (prom
 	if err != nil {
 		return failed(fmt.Errorf("invalid config: %w", requestError(u, err)))
 	}
-	cfg.setHeaders(req)
+	cfg.request().setHeaders(req)
 	client := &http.Client{Transport: newTransport(cfg.InsecureSkipTLSVerify, s.opts.AllowLinkLocal)}
 	resp, err := client.Do(req) //nolint:gosec // the URL is the step's purpose; link-local addresses are refused
 	if err != nil {
@@ -73,4 +77,10 @@ func (s *HTTPDownload) Run(ctx context.Context, sc *promotion.StepContext) (prom
 		return errored(err)
 	}
 	return succeeded(nil)
+}
+
+// request is the part of the config shared with http.
+func (c *downloadConfig) request() *request {
+	return &request{URL: c.URL, Headers: c.Headers, QueryParams: c.QueryParams,
+		InsecureSkipTLSVerify: c.InsecureSkipTLSVerify, Timeout: c.Timeout}
 }

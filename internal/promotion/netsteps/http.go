@@ -18,7 +18,11 @@ type httpOutput struct {
 }
 
 type httpConfig struct {
-	request
+	URL                   string      `json:"url"`
+	Headers               []nameValue `json:"headers,omitempty"`
+	QueryParams           []nameValue `json:"queryParams,omitempty"`
+	InsecureSkipTLSVerify bool        `json:"insecureSkipTLSVerify,omitempty"`
+	Timeout               string      `json:"timeout,omitempty"`
 	Method              string       `json:"method,omitempty"`
 	Body                string       `json:"body,omitempty"`
 	Proxy               string       `json:"proxy,omitempty"`
@@ -56,7 +60,7 @@ func (s *HTTP) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Re
 	if err != nil {
 		return failed(fmt.Errorf("invalid config: %w", requestError(prepared.url, err)))
 	}
-	cfg.setHeaders(req)
+	cfg.request().setHeaders(req)
 	resp, err := client.Do(req) //nolint:gosec // the URL is the step's purpose; link-local addresses are refused
 	if err != nil {
 		return errored(requestError(prepared.url, err))
@@ -84,7 +88,7 @@ type preparedHTTP struct {
 }
 
 func (c *httpConfig) prepare() (*preparedHTTP, error) {
-	u, err := c.parsedURL()
+	u, err := c.request().parsedURL()
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +96,7 @@ func (c *httpConfig) prepare() (*preparedHTTP, error) {
 	if c.Method != "" {
 		p.method = strings.ToUpper(c.Method)
 	}
-	if p.timeout, err = c.timeout(DefaultRequestTimeout); err != nil {
+	if p.timeout, err = c.request().timeout(DefaultRequestTimeout); err != nil {
 		return nil, err
 	}
 	p.poll = DefaultPollInterval
@@ -195,4 +199,10 @@ func (p *preparedHTTP) output(env map[string]any) (promotion.Result, error) {
 		out[p.cfg.Outputs[i].Name] = v
 	}
 	return succeeded(out)
+}
+
+// request is the part of the config shared with http-download.
+func (c *httpConfig) request() *request {
+	return &request{URL: c.URL, Headers: c.Headers, QueryParams: c.QueryParams,
+		InsecureSkipTLSVerify: c.InsecureSkipTLSVerify, Timeout: c.Timeout}
 }
