@@ -1,6 +1,7 @@
 package netsteps
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -44,7 +45,11 @@ func (r *request) parsedURL() (*url.URL, error) {
 		return nil, promotion.Terminalf("invalid config: field %q: not a valid URL", "url")
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return nil, promotion.Terminalf("invalid config: field %q: %q is not an http or https URL", "url", u.Redacted())
+		shown := r.URL
+		if u.User != nil {
+			shown = u.Redacted()
+		}
+		return nil, promotion.Terminalf("invalid config: field %q: %q is not an http or https URL", "url", shown)
 	}
 	for i, h := range r.Headers {
 		if h.Name == "" {
@@ -122,15 +127,25 @@ func refuseLinkLocal(_, address string, _ syscall.RawConn) error {
 }
 
 // requestError describes a failed request without the URL's user
-// information or query, which may hold secrets.
-func requestError(u *url.URL, err error) error {
+// information or query, which may hold secrets; timeout is the step's, named
+// when the request ran out of it.
+func requestError(u *url.URL, err error, timeout time.Duration) error {
 	msg := err.Error()
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		msg = ue.Err.Error()
 	}
+	if timeout > 0 && (errors.Is(err, context.DeadlineExceeded) || ue != nil && ue.Timeout()) {
+		msg = fmt.Sprintf("timed out after %s: %s", timeout, msg)
+	}
 	safe := *u
 	safe.User = nil
 	safe.RawQuery = ""
 	return fmt.Errorf("%s %s: %s", "request to", safe.String(), strings.TrimSpace(msg))
+}
+
+// isTimeout reports an error of a request or body read that ran out of time.
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
 }

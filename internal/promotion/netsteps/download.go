@@ -14,8 +14,8 @@ type downloadConfig struct {
 	QueryParams           []nameValue `json:"queryParams,omitempty"`
 	InsecureSkipTLSVerify bool        `json:"insecureSkipTLSVerify,omitempty"`
 	Timeout               string      `json:"timeout,omitempty"`
-	OutPath        string `json:"outPath"`
-	AllowOverwrite bool   `json:"allowOverwrite,omitempty"`
+	OutPath               string      `json:"outPath"`
+	AllowOverwrite        bool        `json:"allowOverwrite,omitempty"`
 }
 
 // HTTPDownload is the `http-download` step: it GETs url into outPath in the
@@ -55,13 +55,13 @@ func (s *HTTPDownload) Run(ctx context.Context, sc *promotion.StepContext) (prom
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return failed(fmt.Errorf("invalid config: %w", requestError(u, err)))
+		return failed(fmt.Errorf("invalid config: %w", requestError(u, err, 0)))
 	}
 	cfg.request().setHeaders(req)
 	client := &http.Client{Transport: newTransport(cfg.InsecureSkipTLSVerify, s.opts.AllowLinkLocal)}
 	resp, err := client.Do(req) //nolint:gosec // the URL is the step's purpose; link-local addresses are refused
 	if err != nil {
-		return errored(requestError(u, err))
+		return errored(requestError(u, err, timeout))
 	}
 	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
@@ -72,7 +72,7 @@ func (s *HTTPDownload) Run(ctx context.Context, sc *promotion.StepContext) (prom
 	}
 	if _, err := out.write(resp.Body, MaxDownloadBytes); err != nil {
 		if ctx.Err() != nil {
-			err = requestError(u, fmt.Errorf("reading body: %w", ctx.Err()))
+			err = requestError(u, fmt.Errorf("reading body: %w", ctx.Err()), timeout)
 		}
 		return errored(err)
 	}

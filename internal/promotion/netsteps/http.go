@@ -18,20 +18,20 @@ type httpOutput struct {
 }
 
 type httpConfig struct {
-	URL                   string      `json:"url"`
-	Headers               []nameValue `json:"headers,omitempty"`
-	QueryParams           []nameValue `json:"queryParams,omitempty"`
-	InsecureSkipTLSVerify bool        `json:"insecureSkipTLSVerify,omitempty"`
-	Timeout               string      `json:"timeout,omitempty"`
-	Method              string       `json:"method,omitempty"`
-	Body                string       `json:"body,omitempty"`
-	Proxy               string       `json:"proxy,omitempty"`
-	PollInterval        string       `json:"pollInterval,omitempty"`
-	ResponseContentType string       `json:"responseContentType,omitempty"`
-	SuccessExpression   string       `json:"successExpression,omitempty"`
-	FailureExpression   string       `json:"failureExpression,omitempty"`
-	ErrorExpression     string       `json:"errorExpression,omitempty"`
-	Outputs             []httpOutput `json:"outputs,omitempty"`
+	URL                   string       `json:"url"`
+	Headers               []nameValue  `json:"headers,omitempty"`
+	QueryParams           []nameValue  `json:"queryParams,omitempty"`
+	InsecureSkipTLSVerify bool         `json:"insecureSkipTLSVerify,omitempty"`
+	Timeout               string       `json:"timeout,omitempty"`
+	Method                string       `json:"method,omitempty"`
+	Body                  string       `json:"body,omitempty"`
+	Proxy                 string       `json:"proxy,omitempty"`
+	PollInterval          string       `json:"pollInterval,omitempty"`
+	ResponseContentType   string       `json:"responseContentType,omitempty"`
+	SuccessExpression     string       `json:"successExpression,omitempty"`
+	FailureExpression     string       `json:"failureExpression,omitempty"`
+	ErrorExpression       string       `json:"errorExpression,omitempty"`
+	Outputs               []httpOutput `json:"outputs,omitempty"`
 }
 
 // HTTP is the `http` step: it sends one request and judges the response with
@@ -58,16 +58,19 @@ func (s *HTTP) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Re
 	client := &http.Client{Transport: prepared.transport(s.opts.AllowLinkLocal), Timeout: prepared.timeout}
 	req, err := http.NewRequestWithContext(ctx, prepared.method, prepared.url.String(), strings.NewReader(cfg.Body))
 	if err != nil {
-		return failed(fmt.Errorf("invalid config: %w", requestError(prepared.url, err)))
+		return failed(fmt.Errorf("invalid config: %w", requestError(prepared.url, err, 0)))
 	}
 	cfg.request().setHeaders(req)
 	resp, err := client.Do(req) //nolint:gosec // the URL is the step's purpose; link-local addresses are refused
 	if err != nil {
-		return errored(requestError(prepared.url, err))
+		return errored(requestError(prepared.url, err, prepared.timeout))
 	}
 	defer func() { _ = resp.Body.Close() }()
 	env, err := responseEnv(resp, cfg.ResponseContentType)
 	if err != nil {
+		if isTimeout(err) {
+			err = fmt.Errorf("timed out after %s: %w", prepared.timeout, err)
+		}
 		return errored(fmt.Errorf("HTTP (%d) response: %w", resp.StatusCode, err))
 	}
 	return prepared.judge(resp.StatusCode, env)

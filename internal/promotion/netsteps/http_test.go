@@ -1,7 +1,9 @@
 package netsteps
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/promotion"
 )
 
 // apiServer is a real HTTP server with the behaviours the steps must cope
@@ -320,5 +323,28 @@ func assertOutput(t *testing.T, got, want map[string]any) {
 				}
 			}
 		}
+	}
+}
+
+// TestNetworkStepsHonourCancellation: cancelling the engine's context ends
+// a request the server never answers, whatever the step's own timeout.
+func TestNetworkStepsHonourCancellation(t *testing.T) {
+	srv := newAPIServer(t)
+	for _, s := range []promotion.Step{&HTTP{}, &HTTPDownload{}} {
+		t.Run(s.Name(), func(t *testing.T) {
+			sc := stepContext(t, map[string]any{"url": srv.URL + "/slow", "timeout": "10m"})
+			if s.Name() == "http-download" {
+				sc.Config["outPath"] = "out"
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			time.AfterFunc(50*time.Millisecond, cancel)
+			guarded, stop := context.WithTimeout(ctx, guard)
+			defer stop()
+			res, err := s.Run(guarded, sc)
+			if errors.Is(guarded.Err(), context.DeadlineExceeded) {
+				t.Fatal("still running at the test guard")
+			}
+			erroredWith("context canceled").check(t, res, err)
+		})
 	}
 }

@@ -2,9 +2,9 @@ package netsteps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
-	"errors"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -84,4 +84,3 @@ func ociError(what string, err error) error {
 	}
 	return err
 }
-
