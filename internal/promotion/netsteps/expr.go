@@ -75,11 +75,11 @@ func (p *program) message(env map[string]any) string {
 // float64, bools), which is what step outputs hold; values JSON cannot
 // represent, such as the header function, are an error.
 func plain(v any) (any, error) {
-	switch v.(type) {
+	switch x := v.(type) {
 	case nil, string, bool, int64, float64:
 		return v, nil
 	case int:
-		return int64(v.(int)), nil
+		return int64(x), nil
 	}
 	raw, err := json.Marshal(v)
 	if err != nil {
