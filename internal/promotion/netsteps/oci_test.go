@@ -2,6 +2,7 @@ package netsteps
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"strings"
 	"sync"
@@ -399,4 +400,40 @@ func remoteIndex(t *testing.T, ref string) v1.ImageIndex {
 		t.Fatal(err)
 	}
 	return idx
+}
+
+// rawManifest is a manifest pushed as written, to declare sizes the
+// registry does not check.
+type rawManifest struct{ m *v1.Manifest }
+
+func (r rawManifest) RawManifest() ([]byte, error)        { return json.Marshal(r.m) }
+func (r rawManifest) MediaType() (types.MediaType, error) { return r.m.MediaType, nil }
+
+// TestOCIDownloadDeclaredSizeOverLimit: a layer whose manifest declares
+// more than MaxDownloadBytes is refused before a byte of it is read.
+func TestOCIDownloadDeclaredSizeOverLimit(t *testing.T) {
+	reg := registrytest.New(t)
+	img := artifact(t, [2]string{chartMediaType, "small"})
+	reg.PushImage(t, "huge", "real", img)
+	m, err := img.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = m.DeepCopy()
+	m.Layers[0].Size = MaxDownloadBytes + 1
+	ref, err := name.ParseReference(reg.Repo("huge") + ":v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Put(ref, rawManifest{m}); err != nil {
+		t.Fatal(err)
+	}
+	reg.ResetCounts()
+	sc := stepContext(t, map[string]any{"imageRef": reg.Repo("huge") + ":v1", "outPath": "chart.tgz"})
+	res, err := runStep(t, &OCIDownload{}, sc)
+	failedWith("exceeds the size limit of 104857600 bytes").check(t, res, err)
+	checkFiles(t, sc.WorkDir, map[string]string{"chart.tgz": ""})
+	if c := reg.Counts(); c.BlobGet != 0 {
+		t.Errorf("layer fetched (%+v), want only the manifest read", c)
+	}
 }
