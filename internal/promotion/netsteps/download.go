@@ -20,8 +20,9 @@ type downloadConfig struct {
 
 // HTTPDownload is the `http-download` step: it GETs url into outPath in the
 // work directory. The download is bounded by timeout (default 5m) and by
-// MaxDownloadBytes; an existing file is replaced only with allowOverwrite.
-// It has no outputs.
+// MaxDownloadBytes; an existing file is replaced only with allowOverwrite,
+// except that one already holding the download counts as done, so running
+// the step again (a resumed Promotion) succeeds. It has no outputs.
 type HTTPDownload struct{ opts Options }
 
 // Name implements promotion.Step.

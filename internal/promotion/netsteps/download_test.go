@@ -37,6 +37,12 @@ func TestHTTPDownload(t *testing.T) {
 		want:     failedWith(`file already exists at "out.txt"`, "allowOverwrite"),
 		files:    map[string]string{"out.txt": "old"},
 	}, {
+		name:     "existing identical file: the step ran before",
+		cfg:      map[string]any{"url": srv.URL + "/typed/text", "outPath": "out.txt"},
+		existing: map[string]string{"out.txt": "plain words"},
+		want:     ok,
+		files:    map[string]string{"out.txt": "plain words"},
+	}, {
 		name:     "existing file with allowOverwrite",
 		cfg:      map[string]any{"url": srv.URL + "/typed/text", "outPath": "out.txt", "allowOverwrite": true},
 		existing: map[string]string{"out.txt": "old"},

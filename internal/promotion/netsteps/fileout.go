@@ -1,7 +1,9 @@
 package netsteps
 
 import (
+	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -20,10 +22,15 @@ type outFile struct {
 	root *promotion.Root
 	rel  string // outPath relative to the work directory, links resolved
 	name string // outPath as configured, for messages
+	// keep is set when outPath exists and may not be overwritten. The
+	// download still happens: if it is what the file holds, the step ran
+	// before (a resumed Promotion) and succeeds; otherwise it fails as in
+	// Kargo.
+	keep bool
 }
 
-// prepareOut checks outPath: inside the work directory, not a directory,
-// and absent unless allowOverwrite. Its parent directories are created.
+// prepareOut checks outPath: inside the work directory and not a
+// directory. Its parent directories are created.
 func prepareOut(root *promotion.Root, outPath string, allowOverwrite bool) (*outFile, error) {
 	if outPath == "" {
 		return nil, promotion.Terminalf("invalid config: field %q is required", "outPath")
@@ -43,8 +50,6 @@ func prepareOut(root *promotion.Root, outPath string, allowOverwrite bool) (*out
 	switch {
 	case err == nil && fi.IsDir():
 		return nil, promotion.Terminalf("outPath %q is a directory", outPath)
-	case err == nil && !allowOverwrite:
-		return nil, promotion.Terminalf("file already exists at %q and allowOverwrite is false", outPath)
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("checking outPath %q: %w", outPath, err)
 	}
@@ -53,7 +58,7 @@ func prepareOut(root *promotion.Root, outPath string, allowOverwrite bool) (*out
 			return nil, err
 		}
 	}
-	return &outFile{root: root, rel: rel, name: outPath}, nil
+	return &outFile{root: root, rel: rel, name: outPath, keep: err == nil && !allowOverwrite}, nil
 }
 
 // write copies at most limit bytes of r to the destination; more is a
@@ -67,7 +72,8 @@ func (o *outFile) write(r io.Reader, limit int64) (int64, error) {
 		return 0, err
 	}
 	defer func() { _ = o.root.RemoveAll(tmp) }()
-	n, err := io.Copy(f, io.LimitReader(r, limit+1))
+	sum := sha256.New()
+	n, err := io.Copy(io.MultiWriter(f, sum), io.LimitReader(r, limit+1))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -76,6 +82,9 @@ func (o *outFile) write(r io.Reader, limit int64) (int64, error) {
 	}
 	if n > limit {
 		return n, promotion.Terminalf("download to %q: %w of %d bytes", o.name, errTooLarge, limit)
+	}
+	if o.keep {
+		return n, o.same(sum.Sum(nil))
 	}
 	// os.Root confines the rename like every other access.
 	r2, err := os.OpenRoot(o.root.Dir())
@@ -87,4 +96,22 @@ func (o *outFile) write(r io.Reader, limit int64) (int64, error) {
 		return n, fmt.Errorf("moving download into %q: %w", o.name, promotion.RelError(err, o.root.Dir()))
 	}
 	return n, nil
+}
+
+// same succeeds when the existing file holds exactly the downloaded
+// content, and is Kargo's terminal refusal otherwise.
+func (o *outFile) same(downloaded []byte) error {
+	f, err := o.root.Open(o.rel)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = f.Close() }()
+	sum := sha256.New()
+	if _, err := io.Copy(sum, f); err != nil {
+		return fmt.Errorf("reading %q: %w", o.name, promotion.RelError(err, o.root.Dir()))
+	}
+	if !bytes.Equal(sum.Sum(nil), downloaded) {
+		return promotion.Terminalf("file already exists at %q and allowOverwrite is false", o.name)
+	}
+	return nil
 }

@@ -21,7 +21,8 @@ type ociDownloadConfig struct {
 // OCIDownload is the `oci-download` step: it writes one layer of an OCI
 // artifact, as stored (not decompressed), to outPath: the first layer of
 // mediaType, or the first layer. Layers over MaxDownloadBytes are refused.
-// It has no outputs.
+// outPath is handled as by http-download (allowOverwrite). It has no
+// outputs.
 type OCIDownload struct{ opts Options }
 
 // Name implements promotion.Step.

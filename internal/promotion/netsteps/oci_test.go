@@ -102,6 +102,12 @@ func TestOCIDownload(t *testing.T) {
 		want:     failedWith(`file already exists at "f.txt"`),
 		files:    map[string]string{"f.txt": "old"},
 	}, {
+		name:     "existing identical file: the step ran before",
+		cfg:      map[string]any{"imageRef": reg.Repo("files") + ":v1", "outPath": "f.txt"},
+		existing: map[string]string{"f.txt": "by digest"},
+		want:     ok,
+		files:    map[string]string{"f.txt": "by digest"},
+	}, {
 		name:     "existing file with allowOverwrite",
 		cfg:      map[string]any{"imageRef": reg.Repo("files") + ":v1", "outPath": "f.txt", "allowOverwrite": true},
 		existing: map[string]string{"f.txt": "old"},
