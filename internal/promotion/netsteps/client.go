@@ -89,8 +89,10 @@ func (r *request) setHeaders(req *http.Request) {
 	}
 }
 
-// newTransport is a transport without the environment's proxy settings
-// taken for granted, refusing link-local addresses unless allowed.
+// newTransport is a fresh transport (no connections shared with other
+// steps) honouring HTTP(S)_PROXY and refusing link-local addresses unless
+// allowed. Dialing and the TLS handshake are bounded on their own; the
+// request as a whole is bounded by the step.
 func newTransport(insecure, allowLinkLocal bool) *http.Transport {
 	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 	if !allowLinkLocal {
@@ -103,7 +105,6 @@ func newTransport(insecure, allowLinkLocal bool) *http.Transport {
 		MaxIdleConns:          10,
 		IdleConnTimeout:       30 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: 0,
 		ExpectContinueTimeout: time.Second,
 	}
 	if insecure {

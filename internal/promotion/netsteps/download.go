@@ -60,6 +60,7 @@ func (s *HTTPDownload) Run(ctx context.Context, sc *promotion.StepContext) (prom
 	}
 	cfg.request().setHeaders(req)
 	client := &http.Client{Transport: newTransport(cfg.InsecureSkipTLSVerify, s.opts.AllowLinkLocal)}
+	defer client.CloseIdleConnections()
 	resp, err := client.Do(req) //nolint:gosec // the URL is the step's purpose; link-local addresses are refused
 	if err != nil {
 		return errored(requestError(u, err, timeout))

@@ -56,6 +56,7 @@ func (s *HTTP) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Re
 		return failed(err)
 	}
 	client := &http.Client{Transport: prepared.transport(s.opts.AllowLinkLocal), Timeout: prepared.timeout}
+	defer client.CloseIdleConnections()
 	req, err := http.NewRequestWithContext(ctx, prepared.method, prepared.url.String(), strings.NewReader(cfg.Body))
 	if err != nil {
 		return failed(fmt.Errorf("invalid config: %w", requestError(prepared.url, err, 0)))
