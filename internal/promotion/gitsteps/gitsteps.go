@@ -1,5 +1,5 @@
 // Package gitsteps holds the promotion steps that work with git: git-clone,
-// git-clear, git-commit and git-push. Config field names follow Kargo so
+// git-clear, git-commit, git-tag and git-push. Config field names follow Kargo so
 // Kargo step configurations work unchanged.
 //
 // Every step works from what is on disk in the work directory, so a
@@ -66,13 +66,14 @@ var (
 	_ promotion.Defaults = (*Push)(nil)
 )
 
-// Steps returns git-clone, git-clear, git-commit and git-push, ready to be
-// registered.
+// Steps returns git-clone, git-clear, git-commit, git-tag and git-push,
+// ready to be registered.
 func Steps(opts Options) []promotion.Step {
 	return []promotion.Step{
 		&Clone{opts: opts},
 		Clear{},
 		Commit{},
+		Tag{},
 		&Push{opts: opts},
 	}
 }
