@@ -17,6 +17,7 @@ import (
 	"github.com/railyard-dev/railyard/internal/promotion/argocdstep"
 	"github.com/railyard-dev/railyard/internal/promotion/gitsteps"
 	"github.com/railyard-dev/railyard/internal/promotion/metasteps"
+	"github.com/railyard-dev/railyard/internal/promotion/netsteps"
 	"github.com/railyard-dev/railyard/internal/promotion/steps"
 )
 
@@ -27,6 +28,11 @@ func NewStepRegistry(opts Options) *promotion.Registry {
 		r.Register(s)
 	}
 	r.Register(argocdstep.Step{})
+	// argocd-wait remembers the health it saw last, so it is registered once.
+	r.Register(&argocdstep.Wait{})
+	for _, s := range netsteps.Steps(netsteps.Options{}) {
+		r.Register(s)
+	}
 	for _, s := range metasteps.Steps() {
 		r.Register(s)
 	}
