@@ -2,6 +2,7 @@ package expr
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/expr-lang/expr"
@@ -11,30 +12,57 @@ import (
 
 // functions returns the built-in functions, bound to this evaluation.
 func (ev *evaluator) functions() []expr.Option {
-	return []expr.Option{
-		expr.Function("warehouse", ev.warehouse),
-		expr.Function("imageFrom", ev.imageFrom),
-		expr.Function("chartFrom", ev.chartFrom),
-		expr.Function("commitFrom", ev.commitFrom),
-		expr.Function("artifactFrom", artifactFrom),
-		expr.Function("secret", ev.lookup("secret")),
-		expr.Function("configMap", ev.lookup("configMap")),
-		expr.Function("sharedSecret", ev.lookup("sharedSecret")),
-		expr.Function("sharedConfigMap", ev.lookup("sharedConfigMap")),
-		expr.Function("freightMetadata", ev.objectStatus("freightMetadata")),
-		expr.Function("freightStatus", ev.objectStatus("freightStatus")),
-		expr.Function("stageMetadata", ev.objectStatus("stageMetadata")),
-		expr.Function("success", ev.success),
-		expr.Function("failure", ev.failure),
-		expr.Function("always", ev.always),
-		expr.Function("status", ev.status),
-		expr.Function("semverParse", semverParse),
-		expr.Function("semverDiff", semverDiff),
-		expr.Function("quote", quote),
-		expr.Function("unsafeQuote", unsafeQuote),
-		expr.Function("asJSON", asJSON),
-		expr.Function("asYAML", asYAML),
+	table := ev.functionTable()
+	opts := make([]expr.Option, 0, len(table))
+	for _, name := range sortedNames(table) {
+		opts = append(opts, expr.Function(name, table[name]))
 	}
+	return opts
+}
+
+type function = func(args ...any) (any, error)
+
+// functionTable maps each function's name to its implementation.
+func (ev *evaluator) functionTable() map[string]function {
+	return map[string]function{
+		"warehouse":       ev.warehouse,
+		"imageFrom":       ev.imageFrom,
+		"chartFrom":       ev.chartFrom,
+		"commitFrom":      ev.commitFrom,
+		"artifactFrom":    artifactFrom,
+		"secret":          ev.lookup("secret"),
+		"configMap":       ev.lookup("configMap"),
+		"sharedSecret":    ev.lookup("sharedSecret"),
+		"sharedConfigMap": ev.lookup("sharedConfigMap"),
+		"freightMetadata": ev.objectStatus("freightMetadata"),
+		"freightStatus":   ev.objectStatus("freightStatus"),
+		"stageMetadata":   ev.objectStatus("stageMetadata"),
+		"success":         ev.success,
+		"failure":         ev.failure,
+		"always":          ev.always,
+		"status":          ev.status,
+		"semverParse":     semverParse,
+		"semverDiff":      semverDiff,
+		"quote":           quote,
+		"unsafeQuote":     unsafeQuote,
+		"asJSON":          asJSON,
+		"asYAML":          asYAML,
+	}
+}
+
+// FunctionNames lists the functions expressions may call, sorted; the
+// Kargo compatibility table is checked against it.
+func FunctionNames() []string {
+	return sortedNames((&evaluator{}).functionTable())
+}
+
+func sortedNames(table map[string]function) []string {
+	names := make([]string, 0, len(table))
+	for n := range table {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }
 
 func stringArg(fn string, args []any, i int, what string) (string, error) {

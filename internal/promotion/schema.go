@@ -110,3 +110,38 @@ func sortedKeys(m map[string]any) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// HasConfigField reports whether the step's configuration type has the
+// field at path, written as Kargo's documentation writes it:
+// "checkout[].path", "author.signingKey".
+func HasConfigField(schema ConfigSchema, path string) bool {
+	t := reflect.TypeOf(schema.ConfigType())
+	for _, part := range strings.Split(path, ".") {
+		name, list := strings.CutSuffix(part, "[]")
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t.Kind() == reflect.Map {
+			t = t.Elem() // free-form keys
+			continue
+		}
+		if t.Kind() != reflect.Struct {
+			return false
+		}
+		ft, ok := fieldType(t, name)
+		if !ok {
+			return false
+		}
+		t = ft
+		if list {
+			for t.Kind() == reflect.Pointer {
+				t = t.Elem()
+			}
+			if t.Kind() != reflect.Slice && t.Kind() != reflect.Array {
+				return false
+			}
+			t = t.Elem()
+		}
+	}
+	return true
+}

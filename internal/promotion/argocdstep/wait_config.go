@@ -58,3 +58,6 @@ func decodeWaitConfig(raw map[string]any) (waitConfig, error) {
 	}
 	return cfg, nil
 }
+
+// ConfigType implements promotion.ConfigSchema.
+func (*Wait) ConfigType() any { return waitConfig{} }
