@@ -100,6 +100,10 @@ func (JSONUpdate) Run(_ context.Context, sc *promotion.StepContext) (promotion.R
 	if err := checkJSON(src); err != nil {
 		return failed(fmt.Errorf("parsing JSON file %q: %w", cfg.Path, err))
 	}
+	if t := bytes.TrimSpace(src); t[0] != '{' && t[0] != '[' {
+		// sjson would replace the whole document with a new object.
+		return failed(fmt.Errorf("JSON file %q must hold an object or array", cfg.Path))
+	}
 	out := src
 	for i, u := range cfg.Updates {
 		if out, err = setJSON(out, u); err != nil {
