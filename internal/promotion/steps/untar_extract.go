@@ -61,8 +61,8 @@ func (x *extraction) extract(ctx context.Context, r io.Reader) error {
 		stream = gz
 	}
 	// Bounds what is decompressed, entries skipped or ignored included:
-	// twice the extraction limit leaves room for headers and padding.
-	limited := &capReader{r: stream, left: 2*x.limits.bytes + 1<<20}
+	// twice the extraction limit, plus room for the headers.
+	limited := &capReader{r: stream, left: 2*x.limits.bytes + int64(x.limits.entries)*1024}
 	tr := tar.NewReader(limited)
 	for n := 0; ; n++ {
 		if err := ctx.Err(); err != nil {
@@ -123,11 +123,11 @@ func checkArchiveName(name string) error {
 	case strings.ContainsRune(name, 0):
 		return errArchive("entry %q: invalid name", name)
 	case path.IsAbs(slashed) || filepath.IsAbs(name) || filepath.VolumeName(name) != "":
-		return errArchive("entry %q: %v: absolute names are refused", name, promotion.ErrPathEscapes)
+		return errArchive("entry %q: %w: absolute names are refused", name, promotion.ErrPathEscapes)
 	}
 	for _, part := range strings.Split(slashed, "/") {
 		if part == ".." {
-			return errArchive("entry %q: %v: names with \"..\" are refused", name, promotion.ErrPathEscapes)
+			return errArchive("entry %q: %w: names with \"..\" are refused", name, promotion.ErrPathEscapes)
 		}
 	}
 	return nil
@@ -208,11 +208,11 @@ func (x *extraction) addSymlink(name, target string) error {
 		return errArchive("symbolic link %q has no target", name)
 	}
 	if path.IsAbs(target) || filepath.IsAbs(target) || strings.HasPrefix(target, `\`) {
-		return errArchive("symbolic link %q -> %q: %v: absolute targets are refused", name, target, promotion.ErrPathEscapes)
+		return errArchive("symbolic link %q -> %q: %w: absolute targets are refused", name, target, promotion.ErrPathEscapes)
 	}
 	final := filepath.Join(x.outRel, filepath.FromSlash(path.Dir(name)), filepath.FromSlash(target))
 	if !filepath.IsLocal(final) {
-		return errArchive("symbolic link %q -> %q: %v", name, target, promotion.ErrPathEscapes)
+		return errArchive("symbolic link %q -> %q: %w", name, target, promotion.ErrPathEscapes)
 	}
 	x.symlinks = append(x.symlinks, archiveLink{name: name, target: target})
 	return nil
