@@ -12,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 
@@ -203,8 +204,11 @@ func (a *archiver) add(tw *tar.Writer, name, entry string, fi fs.FileInfo) error
 	if fi.IsDir() {
 		hdr.Name += "/"
 	}
-	// Owner names and ids of the controller are of no use to anyone.
+	// Owner names and ids of the controller are of no use to anyone, and
+	// without times the same tree gives the same archive: committing it
+	// again changes nothing.
 	hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname = 0, 0, "", ""
+	hdr.ModTime, hdr.AccessTime, hdr.ChangeTime = time.Unix(0, 0), time.Time{}, time.Time{}
 	if err := tw.WriteHeader(hdr); err != nil {
 		return err
 	}
