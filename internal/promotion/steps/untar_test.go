@@ -14,7 +14,6 @@ import (
 type entry struct {
 	name, body, link string
 	typ              byte
-	size             int64 // overrides len(body) in the header when set
 }
 
 func file(name, body string) entry       { return entry{name: name, body: body, typ: tar.TypeReg} }
@@ -27,11 +26,10 @@ func hardlinkEntry(name, to string) entry {
 func makeTar(t *testing.T, gz bool, entries ...entry) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	var w = &buf
 	var gzw *gzip.Writer
-	tw := tar.NewWriter(w)
+	tw := tar.NewWriter(&buf)
 	if gz {
-		gzw = gzip.NewWriter(w)
+		gzw = gzip.NewWriter(&buf)
 		tw = tar.NewWriter(gzw)
 	}
 	for _, e := range entries {
