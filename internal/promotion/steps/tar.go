@@ -82,6 +82,9 @@ func (t Tar) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Resu
 	if fi.IsDir() && (in == "." || within(in, out)) || in == out {
 		return failed(fmt.Errorf("outPath %q is inside inPath %q", cfg.OutPath, cfg.InPath))
 	}
+	if ofi, err := root.Lstat(out); err == nil && ofi.IsDir() {
+		return failed(fmt.Errorf("outPath %q is a directory", cfg.OutPath))
+	}
 
 	// Written aside and moved in place, so a failure leaves no half
 	// archive (nor a truncated old one).

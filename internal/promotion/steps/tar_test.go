@@ -120,6 +120,7 @@ func TestTarBadInput(t *testing.T) {
 		{name: "gzip not a bool", config: map[string]any{"inPath": "src", "outPath": "o.tar", "gzip": "yes"}, wantMsg: []string{"gzip"}},
 		{name: "missing inPath file", config: map[string]any{"inPath": "nope", "outPath": "o.tar"}, wantMsg: []string{"nope", "does not exist"}},
 		{name: "outPath inside inPath", config: map[string]any{"inPath": "src", "outPath": "src/o.tar"}, wantMsg: []string{"inside inPath"}},
+		{name: "outPath is a directory", config: map[string]any{"inPath": "single.yaml", "outPath": "src"}, wantMsg: []string{"is a directory"}},
 		{name: "work directory into itself", config: map[string]any{"inPath": ".", "outPath": "o.tar"}, wantMsg: []string{"inside inPath"}},
 		{name: "total size", step: Tar{MaxBytes: 20}, config: map[string]any{"inPath": "src", "outPath": "o.tar"}, wantMsg: []string{"more than 20 bytes"}},
 		{name: "file size", step: Tar{MaxFileBytes: 5}, config: map[string]any{"inPath": "src", "outPath": "o.tar"}, wantMsg: []string{"limit of 5"}},

@@ -168,6 +168,9 @@ func untarTarget(root *promotion.Root, outPath string) (string, error) {
 	case isGitPath(rel):
 		return "", fmt.Errorf("outPath %q: extracting into .git is forbidden", outPath)
 	}
+	if fi, err := root.Lstat(rel); err == nil && !fi.IsDir() {
+		return "", fmt.Errorf("outPath %q exists and is not a directory", outPath)
+	}
 	return rel, nil
 }
 

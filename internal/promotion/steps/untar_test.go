@@ -176,6 +176,7 @@ func TestUntarBadInput(t *testing.T) {
 		{name: "missing archive", config: map[string]any{"inPath": "nope.tgz", "outPath": "o"}, wantMsg: []string{"nope.tgz", "does not exist"}},
 		{name: "archive is a directory", config: map[string]any{"inPath": "existing", "outPath": "o"}, wantMsg: []string{"not a file"}},
 		{name: "outPath is the work directory", config: map[string]any{"inPath": "a.tgz", "outPath": "."}, wantMsg: []string{"work directory"}},
+		{name: "outPath is a file", config: map[string]any{"inPath": "a.tgz", "outPath": "a.tgz"}, wantMsg: []string{"not a directory"}},
 		{name: "outPath in .git", config: map[string]any{"inPath": "a.tgz", "outPath": ".git/x"}, wantMsg: []string{".git"}},
 		{name: "not an archive", archive: []byte("hello, this is not a tar file at all, but it is long enough to be read as a header block........................................................................................................................................................................................................................................................................................................................................................................................................................................................................................"), config: ok, wantMsg: []string{"not a valid tar archive"}},
 		{name: "broken gzip", archive: []byte{0x1f, 0x8b, 1, 2, 3}, config: ok, wantMsg: []string{"gzip"}},
