@@ -121,14 +121,7 @@ func (u Untar) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Re
 	}
 	defer func() { _ = tmpRoot.Close() }()
 
-	x := &extraction{
-		root:     tmpRoot,
-		outRel:   out,
-		limits:   u.limits(),
-		ignore:   ignoreMatcher(cfg.Ignore),
-		archive:  cfg.InPath,
-		stripped: 0,
-	}
+	x := &extraction{root: tmpRoot, outRel: out, limits: u.limits(), ignore: ignoreMatcher(cfg.Ignore)}
 	if cfg.StripComponents != nil {
 		x.stripped = int(*cfg.StripComponents)
 	}

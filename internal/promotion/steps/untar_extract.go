@@ -31,8 +31,7 @@ type extraction struct {
 	outRel   string // where the tree will live, relative to the work directory
 	limits   untarLimits
 	ignore   gitignore.Matcher
-	archive  string
-	stripped int
+	stripped int // leading components to drop
 
 	total     int64
 	symlinks  []archiveLink
