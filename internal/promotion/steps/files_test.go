@@ -160,8 +160,9 @@ func TestComposeOutput(t *testing.T) {
 }
 
 func TestBuiltins(t *testing.T) {
-	want := []string{"compose-output", "copy", "delete", "fail", "helm-template", "helm-update-chart",
-		"kustomize-build", "kustomize-set-image", "yaml-update"}
+	want := []string{"compose-output", "copy", "delete", "fail", "file-write", "helm-template", "helm-update-chart",
+		"json-parse", "json-update", "kustomize-build", "kustomize-set-image", "tar", "toml-parse", "toml-update",
+		"untar", "yaml-merge", "yaml-parse", "yaml-update"}
 	reg := promotion.NewRegistry(Builtins(Options{})...)
 	if got := reg.Names(); !reflect.DeepEqual(got, want) {
 		t.Errorf("names = %v, want %v", got, want)

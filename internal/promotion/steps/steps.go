@@ -1,7 +1,8 @@
 // Package steps holds the built-in promotion steps that rewrite and render
 // files in a Promotion's work directory: kustomize-set-image, yaml-update,
 // helm-update-chart, kustomize-build, helm-template, copy, delete,
-// compose-output and fail. Config field names follow Kargo so that Kargo step
+// file-write, yaml-parse, json-parse, toml-parse, yaml-merge, json-update,
+// toml-update, tar, untar, compose-output and fail. Config field names follow Kargo so that Kargo step
 // configurations work unchanged.
 package steps
 
@@ -31,6 +32,15 @@ func Builtins(opts Options) []promotion.Step {
 		HelmTemplate{HelmCommand: opts.HelmCommand},
 		Copy{},
 		Delete{},
+		FileWrite{},
+		YAMLParse{},
+		JSONParse{},
+		TOMLParse{},
+		YAMLMerge{},
+		JSONUpdate{},
+		TOMLUpdate{},
+		Tar{},
+		Untar{},
 		ComposeOutput{},
 		Fail{},
 	}
