@@ -1,0 +1,226 @@
+package steps
+
+// helm-update-chart and helm-template (buildDependencies) fetch a chart's
+// dependencies with helm's own machinery, `helm dependency update|build`,
+// run through the guard. The project's Helm credentials reach helm through
+// the repositories.yaml and registry config.json of the guard's helm home
+// (inside the work directory, removed when the step ends), never through
+// the command line or a message.
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/railyard-dev/railyard/internal/promotion"
+)
+
+const credTypeHelm = "helm"
+
+// chartDep is a dependency as Chart.yaml and Chart.lock list it.
+type chartDep struct {
+	Name       string `json:"name"`
+	Version    string `json:"version"`
+	Repository string `json:"repository"`
+}
+
+// parseChartDeps reads the dependencies of a Chart.yaml or Chart.lock.
+func parseChartDeps(b []byte) ([]chartDep, error) {
+	var meta struct {
+		Dependencies []chartDep `json:"dependencies"`
+	}
+	if err := yaml.Unmarshal(b, &meta); err != nil {
+		return nil, err
+	}
+	return meta.Dependencies, nil
+}
+
+// helmDeps runs `helm dependency` for one chart with the project's Helm
+// credentials.
+type helmDeps struct {
+	root  *promotion.Root
+	guard *helmGuard
+	chart string // relative to root
+	// secrets are redacted from every message.
+	secrets []string
+	// plainHTTP: every OCI registry of the chart speaks plain HTTP (helm
+	// applies one scheme to all of them, as in Kargo).
+	plainHTTP bool
+}
+
+// repoEntry is an entry of helm's repositories.yaml.
+type repoEntry struct {
+	Name     string `json:"name"`
+	URL      string `json:"url"`
+	Username string `json:"username,omitempty"`
+	Password string `json:"password,omitempty"`
+}
+
+// newHelmDeps writes the repository and registry configuration for deps
+// into the guard's helm home.
+func newHelmDeps(ctx context.Context, sc *promotion.StepContext, root *promotion.Root, guard *helmGuard, chart string, deps []chartDep) (*helmDeps, error) {
+	h := &helmDeps{root: root, guard: guard, chart: chart}
+	repos := []repoEntry{}
+	auths := map[string]map[string]string{}
+	ociHosts := map[string]bool{}
+	for _, d := range deps {
+		repoURL := d.Repository
+		switch {
+		case strings.HasPrefix(repoURL, "https://"), strings.HasPrefix(repoURL, "http://"):
+			e := repoEntry{Name: fmt.Sprintf("railyard-%d", len(repos)), URL: repoURL}
+			// As in Kargo, credentials only travel over TLS.
+			if strings.HasPrefix(repoURL, "https://") {
+				c, err := h.credentials(ctx, sc, repoURL)
+				if err != nil {
+					return nil, err
+				}
+				if c != nil {
+					e.Username, e.Password = c.Username, c.Password
+				}
+			}
+			repos = append(repos, e)
+		case strings.HasPrefix(repoURL, "oci://"):
+			host, _, _ := strings.Cut(strings.TrimPrefix(repoURL, "oci://"), "/")
+			if host == "" {
+				return nil, promotion.Terminalf("dependency %q: repository %q names no registry", d.Name, repoURL)
+			}
+			if _, seen := ociHosts[host]; !seen {
+				ociHosts[host] = ociPlainHTTP(ctx, host)
+			}
+			if _, done := auths[host]; done {
+				continue
+			}
+			c, err := h.credentials(ctx, sc, strings.TrimSuffix(repoURL, "/")+"/"+d.Name)
+			if err != nil {
+				return nil, err
+			}
+			if c != nil {
+				auth := base64.StdEncoding.EncodeToString([]byte(c.Username + ":" + c.Password))
+				h.secrets = append(h.secrets, auth)
+				auths[host] = map[string]string{"auth": auth}
+			}
+		}
+	}
+	h.plainHTTP = len(ociHosts) > 0
+	for _, plain := range ociHosts {
+		h.plainHTTP = h.plainHTTP && plain
+	}
+	return h, h.writeConfig(repos, auths)
+}
+
+// credentials looks up the project's Helm credentials for repoURL.
+func (h *helmDeps) credentials(ctx context.Context, sc *promotion.StepContext, repoURL string) (*promotion.Credentials, error) {
+	if sc.Credentials == nil {
+		return nil, nil
+	}
+	c, err := sc.Credentials.Get(ctx, sc.Project, credTypeHelm, repoURL)
+	if err != nil {
+		return nil, fmt.Errorf("looking up Helm credentials for %s: %w", repoURL, err)
+	}
+	if c == nil || c.Username == "" && c.Password == "" {
+		return nil, nil
+	}
+	if c.Password != "" {
+		h.secrets = append(h.secrets, c.Password)
+	}
+	return c, nil
+}
+
+// writeConfig writes the files HELM_REPOSITORY_CONFIG and
+// HELM_REGISTRY_CONFIG name (see helmEnv), readable by the owner only.
+func (h *helmDeps) writeConfig(repos []repoEntry, auths map[string]map[string]string) error {
+	home, err := h.root.Rel(h.guard.home)
+	if err != nil {
+		return err
+	}
+	config := filepath.Join(home, "config")
+	if err := h.root.MkdirAll(filepath.Join(config, "registry"), 0o700); err != nil {
+		return fmt.Errorf("creating helm configuration: %w", err)
+	}
+	b, err := yaml.Marshal(map[string]any{"apiVersion": "", "repositories": repos})
+	if err == nil {
+		err = h.root.WriteFile(filepath.Join(config, "repositories.yaml"), b, 0o600)
+	}
+	if err == nil && len(auths) > 0 {
+		if b, err = json.Marshal(map[string]any{"auths": auths}); err == nil {
+			err = h.root.WriteFile(filepath.Join(config, "registry", "config.json"), b, 0o600)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("writing helm configuration: %w", err)
+	}
+	return nil
+}
+
+// run runs `helm dependency <verb>` on the chart, then checks the archives
+// helm left in its charts/ directory. A repository that refuses access or
+// lacks the chart ends in a terminal error.
+func (h *helmDeps) run(ctx context.Context, verb string) error {
+	args := []string{"dependency", verb, filepath.Join(h.root.Dir(), h.chart)}
+	if h.plainHTTP {
+		args = append(args, "--plain-http")
+	}
+	_, err := runHelm(ctx, h.guard, h.root.Dir(), args...)
+	if archErr := checkDependencyArchives(h.root, h.chart); archErr != nil {
+		return archErr
+	}
+	if err == nil {
+		return nil
+	}
+	var he *helmError
+	if !errors.As(err, &he) {
+		return err // the guard's refusal
+	}
+	redacted := *he
+	for _, s := range h.secrets {
+		redacted.msg = strings.ReplaceAll(redacted.msg, s, "***")
+	}
+	if redacted.exited() && permanentDepsFailure(redacted.msg) {
+		return promotion.Terminal(&redacted)
+	}
+	return &redacted
+}
+
+// permanentDepsFailure tells, from helm's message, failures no retry fixes:
+// refused credentials, a missing repository, chart or version, a bad chart.
+func permanentDepsFailure(msg string) bool {
+	msg = strings.ToLower(msg)
+	for _, s := range []string{
+		"401", "403", "404", "unauthorized", "forbidden", "not found", "no chart version",
+		"can't get a valid version", "no repository definition", "chart.yaml", "chart.lock",
+		"invalid", "unmarshal", "yaml:", "not in chart",
+	} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// buildDependencies runs `helm dependency build` on the chart at path (which
+// resolves Chart.yaml when there is no Chart.lock); a chart without
+// dependencies is left alone.
+func buildDependencies(ctx context.Context, sc *promotion.StepContext, root *promotion.Root, guard *helmGuard, path string) error {
+	b, err := root.ReadFile(filepath.Join(path, "Chart.yaml"))
+	if err != nil {
+		return nil // helm template reports a missing chart
+	}
+	deps, err := parseChartDeps(b)
+	if err != nil {
+		return promotion.Terminal(fmt.Errorf("parsing Chart.yaml in %q: %w", path, err))
+	}
+	if len(deps) == 0 {
+		return nil
+	}
+	d, err := newHelmDeps(ctx, sc, root, guard, path, deps)
+	if err != nil {
+		return err
+	}
+	return d.run(ctx, "build")
+}
