@@ -18,6 +18,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/railyard-dev/railyard/internal/git/redact"
 	"github.com/railyard-dev/railyard/internal/promotion"
 )
 
@@ -33,12 +34,38 @@ type chartDep struct {
 // parseChartDeps reads the dependencies of a Chart.yaml or Chart.lock.
 func parseChartDeps(b []byte) ([]chartDep, error) {
 	var meta struct {
-		Dependencies []chartDep `json:"dependencies"`
+		Dependencies any `json:"dependencies"`
 	}
 	if err := yaml.Unmarshal(b, &meta); err != nil {
 		return nil, err
 	}
-	return meta.Dependencies, nil
+	if meta.Dependencies == nil {
+		return nil, nil
+	}
+	list, ok := meta.Dependencies.([]any)
+	if !ok {
+		return nil, errors.New(`"dependencies" is not a list`)
+	}
+	deps := make([]chartDep, len(list))
+	for i, item := range list {
+		m, ok := item.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("dependencies[%d] is not a map", i)
+		}
+		for _, f := range []struct {
+			key string
+			to  *string
+		}{{"name", &deps[i].Name}, {"version", &deps[i].Version}, {"repository", &deps[i].Repository}} {
+			switch v := m[f.key].(type) {
+			case nil:
+			case string:
+				*f.to = v
+			default:
+				return nil, fmt.Errorf("dependencies[%d].%s is not a string", i, f.key)
+			}
+		}
+	}
+	return deps, nil
 }
 
 // helmDeps runs `helm dependency` for one chart with the project's Helm
@@ -49,6 +76,8 @@ type helmDeps struct {
 	chart string // relative to root
 	// secrets are redacted from every message.
 	secrets []string
+	// repositories of the dependencies, whose userinfo is redacted too.
+	repositories []string
 	// plainHTTP: every OCI registry of the chart speaks plain HTTP (helm
 	// applies one scheme to all of them, as in Kargo).
 	plainHTTP bool
@@ -71,6 +100,7 @@ func newHelmDeps(ctx context.Context, sc *promotion.StepContext, root *promotion
 	ociHosts := map[string]bool{}
 	for _, d := range deps {
 		repoURL := d.Repository
+		h.repositories = append(h.repositories, repoURL)
 		switch {
 		case strings.HasPrefix(repoURL, "https://"), strings.HasPrefix(repoURL, "http://"):
 			e := repoEntry{Name: fmt.Sprintf("railyard-%d", len(repos)), URL: repoURL}
@@ -166,7 +196,7 @@ func (h *helmDeps) run(ctx context.Context, verb string) error {
 	if h.plainHTTP {
 		args = append(args, "--plain-http")
 	}
-	_, err := runHelm(ctx, h.guard, h.root.Dir(), args...)
+	stdout, err := runHelmOutput(ctx, h.guard, h.root.Dir(), args...)
 	if archErr := checkDependencyArchives(h.root, h.chart); archErr != nil {
 		return archErr
 	}
@@ -178,8 +208,13 @@ func (h *helmDeps) run(ctx context.Context, verb string) error {
 		return err // the guard's refusal
 	}
 	redacted := *he
+	redacted.msg = strings.TrimPrefix(redacted.msg, "Error: ")
+	if unread := unreadRepositories(stdout); unread != "" {
+		redacted.msg = unread
+	}
+	redacted.msg = redact.In(redacted.msg, h.repositories...)
 	for _, s := range h.secrets {
-		redacted.msg = strings.ReplaceAll(redacted.msg, s, "***")
+		redacted.msg = strings.ReplaceAll(redacted.msg, s, "[redacted]")
 	}
 	if redacted.exited() && permanentDepsFailure(redacted.msg) {
 		return promotion.Terminal(&redacted)
@@ -223,4 +258,29 @@ func buildDependencies(ctx context.Context, sc *promotion.StepContext, root *pro
 		return err
 	}
 	return d.run(ctx, "build")
+}
+
+// unreadRepositories is what `helm dependency update|build` printed about
+// the repositories it could not read ("repository <url>: <cause>"), or "".
+// helm only warns about them, then fails with "no cached repository".
+func unreadRepositories(stdout []byte) string {
+	const marker = "Unable to get an update from the "
+	lines := strings.Split(string(stdout), "\n")
+	var out []string
+	for i, l := range lines {
+		_, rest, ok := strings.Cut(l, marker)
+		if !ok {
+			continue
+		}
+		repo := rest
+		if open, end := strings.Index(rest, "("), strings.LastIndex(rest, ")"); open >= 0 && end > open {
+			repo = rest[open+1 : end]
+		}
+		cause := "unreadable"
+		if i+1 < len(lines) && strings.TrimSpace(lines[i+1]) != "" {
+			cause = strings.TrimSpace(lines[i+1])
+		}
+		out = append(out, fmt.Sprintf("repository %s: %s", repo, cause))
+	}
+	return strings.Join(out, "; ")
 }
