@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"strings"
 
@@ -257,7 +258,15 @@ func buildDependencies(ctx context.Context, sc *promotion.StepContext, root *pro
 	if err != nil {
 		return err
 	}
-	return d.run(ctx, "build")
+	// Without a Chart.lock helm resolves Chart.yaml and writes one, which
+	// a failed build must not leave behind.
+	lock := filepath.Join(path, "Chart.lock")
+	_, statErr := root.Lstat(lock)
+	err = d.run(ctx, "build")
+	if err != nil && errors.Is(statErr, fs.ErrNotExist) {
+		_ = root.RemoveAll(lock)
+	}
+	return err
 }
 
 // unreadRepositories is what `helm dependency update|build` printed about

@@ -186,6 +186,25 @@ func TestHelmDependenciesCredentials(t *testing.T) {
 	}
 }
 
+// TestHelmDependenciesPlainHTTPCredentials checks that, as in Kargo, a
+// password is never sent to a classic repository over plain HTTP: the
+// repository (which would accept it) refuses the request.
+func TestHelmDependenciesPlainHTTPCredentials(t *testing.T) {
+	helmBinary(t)
+	const user, password = "robot", "plain-Pa55word"
+	repo := helmtest.NewRepo(t, helmtest.WithBasicAuth(user, password))
+	repo.AddChart(helmtest.ChartSpec{Name: "app", Version: "1.0.0"})
+	dir := workDir(t, map[string]string{
+		"chart/Chart.yaml": "apiVersion: v2\nname: top\nversion: 0.1.0\ndependencies:\n- name: app\n  version: 1.0.0\n  repository: " + repo.URL() + "\n",
+	})
+	sc := stepContext(dir, map[string]any{"path": "chart"})
+	sc.Credentials = helmCreds{repo.URL(): {Username: user, Password: password}}
+	_ = wantFailure(t, HelmUpdateChart{}, sc, repo.URL(), "401")
+	if st := repo.Stats(); st.Unauthorized == 0 || st.IndexDownloads != 0 {
+		t.Errorf("repository stats %+v: want only refused requests", st)
+	}
+}
+
 // serverCertFile writes the certificate of repo's TLS server to a PEM file
 // for SSL_CERT_FILE, which helm (a Go program) reads.
 func serverCertFile(t *testing.T, repo *helmtest.Repo) string {
@@ -279,8 +298,10 @@ func TestHelmDependencyArchiveWithLink(t *testing.T) {
 				t.Errorf("not a path escape: %v", err)
 			}
 			wantArchives(t, filepath.Join(dir, "chart"))
-			if _, err := os.Stat(filepath.Join(dir, "out.yaml")); !os.IsNotExist(err) {
-				t.Errorf("rendered despite the refusal (%v)", err)
+			for _, f := range []string{"out.yaml", "chart/Chart.lock"} {
+				if _, err := os.Stat(filepath.Join(dir, f)); !os.IsNotExist(err) {
+					t.Errorf("%s left despite the refusal (%v)", f, err)
+				}
 			}
 		})
 	}

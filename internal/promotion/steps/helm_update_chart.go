@@ -114,6 +114,8 @@ func (h HelmUpdateChart) Run(ctx context.Context, sc *promotion.StepContext) (pr
 		_ = writeFileKeepMode(root, file, src)
 		if hadLock {
 			_ = writeFileKeepMode(root, lockFile, lock)
+		} else {
+			_ = root.RemoveAll(lockFile)
 		}
 	}
 	if err := h.update(ctx, sc, root, cfg.Path, deps); err != nil {
