@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -104,6 +105,9 @@ func newHelmDeps(ctx context.Context, sc *promotion.StepContext, root *promotion
 		h.repositories = append(h.repositories, repoURL)
 		switch {
 		case strings.HasPrefix(repoURL, "https://"), strings.HasPrefix(repoURL, "http://"):
+			if slices.ContainsFunc(repos, func(e repoEntry) bool { return e.URL == repoURL }) {
+				continue
+			}
 			e := repoEntry{Name: fmt.Sprintf("railyard-%d", len(repos)), URL: repoURL}
 			// As in Kargo, credentials only travel over TLS.
 			if strings.HasPrefix(repoURL, "https://") {

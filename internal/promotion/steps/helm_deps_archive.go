@@ -15,9 +15,10 @@ import (
 )
 
 // checkDependencyArchives refuses the chart archives in <chart>/charts that
-// hold a link or a name leading out of the archive. helm package never writes
-// links, helm would carry them into the work directory of a later step (an
-// unpacking `helm pull`, a commit), so an archive with one is removed.
+// hold a link or a name leading out of the archive. `helm package` never
+// writes links; one in a downloaded archive could reach outside the work
+// directory once unpacked (by a later tool, or a checkout of the commit),
+// so such an archive is removed as well as refused.
 func checkDependencyArchives(root *promotion.Root, chart string) error {
 	dir := filepath.Join(chart, "charts")
 	entries, err := fs.ReadDir(root.FS(), filepath.ToSlash(dir))
