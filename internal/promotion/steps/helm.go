@@ -64,19 +64,30 @@ func moduleRoot() (string, bool) {
 // stdout. Errors carry helm's stderr, which is what users act on; a refusal
 // of the guard is a terminal ErrPathEscapes.
 func runHelm(ctx context.Context, guard *helmGuard, dir string, args ...string) ([]byte, error) {
+	out, err := runHelmOutput(ctx, guard, dir, args...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// runHelmOutput is runHelm returning stdout even when helm failed: some
+// commands print the cause of a failure there (`helm dependency update`
+// warns about a repository it could not read, then fails on its absence).
+func runHelmOutput(ctx context.Context, guard *helmGuard, dir string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, guard.Command(), args...)
 	cmd.Dir = dir
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		if refusal := guard.Refusal(); refusal != nil {
-			return nil, refusal
+			return stdout.Bytes(), refusal
 		}
 		msg := strings.TrimSpace(stderr.String())
 		if msg == "" {
 			msg = err.Error()
 		}
-		return nil, &helmError{args: args[0], msg: strings.ReplaceAll(msg, dir+string(filepath.Separator), ""), err: err}
+		return stdout.Bytes(), &helmError{args: args[0], msg: strings.ReplaceAll(msg, dir+string(filepath.Separator), ""), err: err}
 	}
 	return stdout.Bytes(), nil
 }

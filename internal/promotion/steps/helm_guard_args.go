@@ -61,8 +61,10 @@ func checkHelmArgs(root *promotion.Root, args []string) (helmInvocation, error) 
 		return inv, nil
 	case "template", "pull":
 	case "dependency", "dep", "dependencies":
-		if len(rest) == 0 || rest[0] != "build" {
-			return inv, fmt.Errorf("helm %s other than build is not allowed", cmd)
+		// update also rewrites Chart.lock and charts/ of the chart, which
+		// checkChart below checks like build's.
+		if len(rest) == 0 || rest[0] != "build" && rest[0] != "update" {
+			return inv, fmt.Errorf("helm %s other than build or update is not allowed", cmd)
 		}
 		rest = rest[1:]
 	default:

@@ -43,7 +43,8 @@ type helmTemplateConfig struct {
 		// Literal passes the value with --set-literal (no type inference).
 		Literal bool `json:"literal,omitempty"`
 	} `json:"setValues,omitempty"`
-	// BuildDependencies runs `helm dependency build` first.
+	// BuildDependencies runs `helm dependency build` first, with the
+	// project's Helm credentials.
 	BuildDependencies bool     `json:"buildDependencies,omitempty"`
 	IncludeCRDs       bool     `json:"includeCRDs,omitempty"`
 	DisableHooks      bool     `json:"disableHooks,omitempty"`
@@ -127,7 +128,7 @@ func (h HelmTemplate) Run(ctx context.Context, sc *promotion.StepContext) (promo
 		return failed(err)
 	}
 	if cfg.BuildDependencies {
-		if _, err := runHelm(ctx, guard, root.Dir(), "dependency", "build", chart); err != nil {
+		if err := buildDependencies(ctx, sc, root, guard, cfg.Path); err != nil {
 			return errored(fmt.Errorf("building dependencies of %q: %w", cfg.Path, err))
 		}
 	}

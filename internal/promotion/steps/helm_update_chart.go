@@ -12,14 +12,19 @@ import (
 )
 
 // HelmUpdateChart is the `helm-update-chart` step: it sets the versions of
-// dependencies in a chart's Chart.yaml.
-type HelmUpdateChart struct{}
+// dependencies in a chart's Chart.yaml, then refreshes Chart.lock and
+// charts/*.tgz as `helm dependency update` does (without charts, only the
+// refresh, which resolves the version ranges of Chart.yaml).
+type HelmUpdateChart struct {
+	// HelmCommand is the helm binary; see HelmPath.
+	HelmCommand string
+}
 
 type helmUpdateChartConfig struct {
 	// Path is the chart directory.
 	Path string `json:"path"`
 	// Charts are the dependencies to update, matched by repository and name.
-	Charts []helmChartDependency `json:"charts"`
+	Charts []helmChartDependency `json:"charts,omitempty"`
 }
 
 type helmChartDependency struct {
@@ -31,9 +36,6 @@ type helmChartDependency struct {
 func (c *helmUpdateChartConfig) validate() error {
 	if err := required("path", c.Path); err != nil {
 		return err
-	}
-	if len(c.Charts) == 0 {
-		return errors.New(`field "charts" must list at least one chart`)
 	}
 	for i, ch := range c.Charts {
 		for _, f := range []struct{ name, value string }{
@@ -51,7 +53,7 @@ func (c *helmUpdateChartConfig) validate() error {
 func (HelmUpdateChart) Name() string { return "helm-update-chart" }
 
 // Run implements promotion.Step.
-func (HelmUpdateChart) Run(_ context.Context, sc *promotion.StepContext) (promotion.Result, error) {
+func (h HelmUpdateChart) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Result, error) {
 	var cfg helmUpdateChartConfig
 	if err := decode(sc.Config, &cfg); err != nil {
 		return failed(err)
@@ -61,7 +63,10 @@ func (HelmUpdateChart) Run(_ context.Context, sc *promotion.StepContext) (promot
 		return errored(err)
 	}
 	defer func() { _ = root.Close() }()
-	file := filepath.Join(cfg.Path, "Chart.yaml")
+	if _, err := root.Resolve(cfg.Path); err != nil {
+		return errored(err)
+	}
+	file, lockFile := filepath.Join(cfg.Path, "Chart.yaml"), filepath.Join(cfg.Path, "Chart.lock")
 	src, err := root.ReadFile(file)
 	if errors.Is(err, fs.ErrNotExist) {
 		return failed(fmt.Errorf("no Chart.yaml in %q", cfg.Path))
@@ -73,19 +78,68 @@ func (HelmUpdateChart) Run(_ context.Context, sc *promotion.StepContext) (promot
 	if err != nil {
 		return failed(fmt.Errorf("parsing Chart.yaml in %q: %w", cfg.Path, err))
 	}
-	changes, err := updateDependencies(doc, cfg.Charts)
+	updated := src
+	if len(cfg.Charts) > 0 {
+		changes, err := updateDependencies(doc, cfg.Charts)
+		if err != nil {
+			return failed(fmt.Errorf("updating Chart.yaml in %q: %w", cfg.Path, err))
+		}
+		if len(changes) > 0 {
+			if updated, err = doc.bytes(); err != nil {
+				return errored(err)
+			}
+		}
+	}
+	deps, err := parseChartDeps(updated)
 	if err != nil {
-		return failed(fmt.Errorf("updating Chart.yaml in %q: %w", cfg.Path, err))
+		return failed(fmt.Errorf("parsing Chart.yaml in %q: %w", cfg.Path, err))
 	}
-	if len(changes) == 0 {
-		return succeeded(nil)
+	lock, err := root.ReadFile(lockFile)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return errored(fmt.Errorf("reading Chart.lock in %q: %w", cfg.Path, err))
 	}
-	out, err := doc.bytes()
+	hadLock := err == nil
+	locked, err := parseChartDeps(lock)
 	if err != nil {
-		return errored(err)
+		return failed(fmt.Errorf("parsing Chart.lock in %q: %w", cfg.Path, err))
 	}
-	if err := writeFileKeepMode(root, file, out); err != nil {
+	if len(deps) == 0 && !hadLock {
+		return succeeded(nil) // nothing for helm to resolve
+	}
+	if err := writeFileKeepMode(root, file, updated); err != nil {
 		return errored(fmt.Errorf("writing Chart.yaml in %q: %w", cfg.Path, err))
+	}
+	// A failed update leaves the chart as it was.
+	restore := func() {
+		_ = writeFileKeepMode(root, file, src)
+		if hadLock {
+			_ = writeFileKeepMode(root, lockFile, lock)
+		} else {
+			_ = root.RemoveAll(lockFile)
+		}
+	}
+	if err := h.update(ctx, sc, root, cfg.Path, deps); err != nil {
+		restore()
+		return errored(fmt.Errorf("updating dependencies of %q: %w", cfg.Path, err))
+	}
+	newLock, err := root.ReadFile(lockFile)
+	var after []chartDep
+	if err == nil {
+		after, err = parseChartDeps(newLock)
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		restore()
+		return errored(fmt.Errorf("reading Chart.lock in %q after the update: %w", cfg.Path, err))
+	}
+	changes := lockChanges(locked, after)
+	if len(changes) == 0 {
+		if hadLock {
+			// helm stamps a new date even when nothing changed.
+			if err := writeFileKeepMode(root, lockFile, lock); err != nil {
+				return errored(fmt.Errorf("writing Chart.lock in %q: %w", cfg.Path, err))
+			}
+		}
+		return succeeded(nil)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Updated chart dependencies for %s\n", cfg.Path)
@@ -93,6 +147,24 @@ func (HelmUpdateChart) Run(_ context.Context, sc *promotion.StepContext) (promot
 		fmt.Fprintf(&b, "\n- %s", c)
 	}
 	return succeeded(map[string]any{"commitMessage": b.String()})
+}
+
+// update runs `helm dependency update` on the chart at path.
+func (h HelmUpdateChart) update(ctx context.Context, sc *promotion.StepContext, root *promotion.Root, path string, deps []chartDep) error {
+	helm, err := HelmPath(h.HelmCommand)
+	if err != nil {
+		return err
+	}
+	guard, err := newHelmGuard(ctx, root, helm)
+	if err != nil {
+		return err
+	}
+	defer guard.Close()
+	d, err := newHelmDeps(ctx, sc, root, guard, path, deps)
+	if err != nil {
+		return err
+	}
+	return d.run(ctx, "update")
 }
 
 // updateDependencies sets each chart's version on the dependency with the
