@@ -33,7 +33,7 @@ func checkDependencyArchives(root *promotion.Root, chart string) error {
 			continue
 		}
 		name := filepath.Join(dir, e.Name())
-		bad, err := archiveLink(root, name)
+		bad, err := chartArchiveLink(root, name)
 		if err != nil {
 			return fmt.Errorf("checking dependency archive %s: %w", filepath.ToSlash(name), err)
 		}
@@ -45,8 +45,8 @@ func checkDependencyArchives(root *promotion.Root, chart string) error {
 	return nil
 }
 
-// archiveLink describes the first link or escaping name in a .tgz, or "".
-func archiveLink(root *promotion.Root, name string) (string, error) {
+// chartArchiveLink describes the first link or escaping name in a .tgz, or "".
+func chartArchiveLink(root *promotion.Root, name string) (string, error) {
 	f, err := root.Open(name)
 	if err != nil {
 		return "", err

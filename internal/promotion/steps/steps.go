@@ -27,7 +27,7 @@ func Builtins(opts Options) []promotion.Step {
 	return []promotion.Step{
 		KustomizeSetImage{},
 		YAMLUpdate{},
-		HelmUpdateChart{},
+		HelmUpdateChart{HelmCommand: opts.HelmCommand},
 		KustomizeBuild{HelmCommand: opts.HelmCommand},
 		HelmTemplate{HelmCommand: opts.HelmCommand},
 		Copy{},
