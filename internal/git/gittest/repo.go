@@ -49,6 +49,9 @@ type Change struct {
 	Files map[string]string
 	// Delete lists paths to remove.
 	Delete []string
+	// Gitlinks records submodule commits, path -> commit id (the
+	// .gitmodules file goes in Files).
+	Gitlinks map[string]string
 	// Author as "Name <email>"; DefaultAuthor when empty.
 	Author string
 	// When is the author and committer date; the repo clock when zero.
@@ -166,6 +169,14 @@ func (r *Repo) indexInfo(c Change) (string, error) {
 		for i, p := range paths {
 			fmt.Fprintf(&b, "100644 %s\t%s\n", ids[i], p)
 		}
+	}
+	links := make([]string, 0, len(c.Gitlinks))
+	for p := range c.Gitlinks {
+		links = append(links, p)
+	}
+	sort.Strings(links)
+	for _, p := range links {
+		fmt.Fprintf(&b, "160000 %s\t%s\n", c.Gitlinks[p], p)
 	}
 	for _, p := range c.Delete {
 		fmt.Fprintf(&b, "0 %s\t%s\n", zeroID, p)

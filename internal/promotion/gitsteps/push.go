@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 
 	gogit "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -23,20 +25,24 @@ type pushConfig struct {
 	TargetBranch         string `json:"targetBranch,omitempty"`
 	GenerateTargetBranch bool   `json:"generateTargetBranch,omitempty"`
 	MaxAttempts          *int   `json:"maxAttempts,omitempty"`
-	// Force and Tag are Kargo fields Railyard does not support; they are
-	// declared so the error says so instead of "unknown field".
-	Force bool   `json:"force,omitempty"`
-	Tag   string `json:"tag,omitempty"`
-	// Provider only serves Kargo's commitURL output; accepted and ignored.
+	// Force overwrites the target branch with the checkout's history.
+	Force bool `json:"force,omitempty"`
+	// Tag pushes this tag of the checkout (see git-tag) instead of a branch.
+	Tag string `json:"tag,omitempty"`
+	// Provider only selects how the commitURL output is built.
 	Provider string `json:"provider,omitempty"`
 }
 
 // Push is the git-push step. It pushes the checkout's changes since
 // git-clone (or the last push) to its branch, targetBranch, or a branch
 // generated from the Promotion name. Someone else's push in between is
-// handled by replaying on their head, up to maxAttempts times. A push that
-// already happened is not repeated. Output: commit (the remote head that
-// holds our change), branch.
+// handled by replaying on their head, up to maxAttempts times; local tags
+// on the replayed commit follow it. A push that already happened is not
+// repeated. With force, the checkout's history replaces the branch's as
+// is, with no replay. With tag, only that tag (and the objects it needs)
+// is pushed, as Kargo does. Output: commit (the remote head that holds our
+// change, or the tagged commit), branch, and commitURL when the provider
+// is known or inferable from the host.
 //
 // The changes are transplanted onto a fresh clone of the target branch in a
 // scratch directory, because the git layer can push only from a work tree
@@ -61,6 +67,9 @@ func (s *Push) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Re
 	c, err := openCheckout(sc, "path", cfg.Path)
 	if err != nil {
 		return errored(err)
+	}
+	if cfg.Tag != "" {
+		return s.pushTag(ctx, sc, c, cfg)
 	}
 	current, err := c.branch()
 	if err != nil {
@@ -91,24 +100,44 @@ func (s *Push) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Re
 	if cfg.MaxAttempts != nil {
 		attempts = *cfg.MaxAttempts
 	}
-	pushed, err := s.push(ctx, sc, c, head, target, current == target, attempts)
+	var pushed plumbing.Hash
+	if cfg.Force {
+		pushed, err = s.forcePush(ctx, sc, c, head, target, current == target)
+	} else {
+		pushed, err = s.push(ctx, sc, c, head, target, current == target, attempts)
+	}
 	if err != nil {
 		return errored(err)
 	}
-	return promotion.Result{
-		Status: railyard.StepStatusSucceeded,
-		Output: map[string]any{"commit": pushed.String(), "branch": target},
-	}, nil
+	return pushResult(c, cfg, pushed, target)
+}
+
+// pushResult is the step's success with Kargo's outputs.
+func pushResult(c *checkout, cfg pushConfig, commit plumbing.Hash, branch string) (promotion.Result, error) {
+	out := map[string]any{"commit": commit.String()}
+	if branch != "" {
+		out["branch"] = branch
+	}
+	if repoURL, err := c.originURL(); err == nil {
+		if u := commitURL(repoURL, cfg.Provider, commit.String()); u != "" {
+			out["commitURL"] = u
+		}
+	}
+	return promotion.Result{Status: railyard.StepStatusSucceeded, Output: out}, nil
 }
 
 func validatePush(cfg pushConfig) error {
 	switch {
 	case cfg.TargetBranch != "" && cfg.GenerateTargetBranch:
 		return promotion.Terminalf("invalid config: fields %q and %q are mutually exclusive", "targetBranch", "generateTargetBranch")
-	case cfg.Force:
-		return promotion.Terminalf("invalid config: field %q: force pushes are not supported", "force")
-	case cfg.Tag != "":
-		return promotion.Terminalf("invalid config: field %q: pushing tags is not supported", "tag")
+	case cfg.Tag != "" && (cfg.TargetBranch != "" || cfg.GenerateTargetBranch || cfg.Force):
+		return promotion.Terminalf("invalid config: field %q is mutually exclusive with %q, %q and %q",
+			"tag", "targetBranch", "generateTargetBranch", "force")
+	case cfg.Tag != "" && (plumbing.NewTagReferenceName(cfg.Tag).Validate() != nil || strings.HasPrefix(cfg.Tag, "-")):
+		return promotion.Terminalf("invalid config: field %q: %q is not a valid tag name", "tag", cfg.Tag)
+	case cfg.Provider != "" && !slices.Contains(providers, cfg.Provider):
+		return promotion.Terminalf("invalid config: field %q: %q is not one of %s", "provider", cfg.Provider,
+			strings.Join(providers, ", "))
 	case cfg.MaxAttempts != nil && *cfg.MaxAttempts < 1:
 		return promotion.Terminalf("invalid config: field %q must be at least 1", "maxAttempts")
 	case cfg.TargetBranch != "" && plumbing.NewBranchReferenceName(cfg.TargetBranch).Validate() != nil:
@@ -153,6 +182,11 @@ func (s *Push) push(ctx context.Context, sc *promotion.StepContext, c *checkout,
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
+	key, err := c.signingKey(nil)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	wt.SetSigningKey(key)
 	pushed, err := transplantAndPush(ctx, c, dst, wt, head, remote, attempts)
 	if err != nil {
 		return plumbing.ZeroHash, err
@@ -162,7 +196,10 @@ func (s *Push) push(ctx context.Context, sc *promotion.StepContext, c *checkout,
 	if dst, err = reopen(scratch); err != nil {
 		return plumbing.ZeroHash, err
 	}
-	return pushed, c.advance(dst, pushed, target, sameBranch)
+	if err := c.advance(dst, pushed, target, sameBranch); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	return pushed, c.retag(head, pushed, key)
 }
 
 // transplantAndPush commits the checkout's changes on the scratch clone and
@@ -171,6 +208,21 @@ func transplantAndPush(ctx context.Context, c, dst *checkout, wt *git.WorkTree, 
 	attempts int) (plumbing.Hash, error) {
 	if !remote.IsZero() && contains(dst.repo, head, remote) {
 		return remote, nil
+	}
+	if !remote.IsZero() && contains(c.repo, remote, head) {
+		// The checkout descends from the remote head: push its commits as
+		// they are, signatures and all, rather than a squashed copy.
+		if err := copyHistory(dst.repo, c.repo, head); err != nil {
+			return plumbing.ZeroHash, err
+		}
+		if err := wt.FastForward(head.String()); err != nil {
+			return plumbing.ZeroHash, err
+		}
+		res, err := wt.Push(ctx, git.PushOptions{MaxAttempts: attempts})
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		return hashOf(res.Commit), nil
 	}
 	// A new branch gets the checkout's whole tree; an existing one only
 	// what the checkout changed since its base.
