@@ -21,8 +21,13 @@ var ErrSigningKey = errors.New("invalid signing key")
 // key must hold exactly one primary key whose secret part is not protected
 // by a passphrase: nobody is there to type one during a Promotion.
 func ParseSigningKey(armored string) (*openpgp.Entity, error) {
-	if !strings.Contains(armored, "-----BEGIN PGP PRIVATE KEY BLOCK-----") {
-		return nil, fmt.Errorf("%w: not an ASCII-armored OpenPGP private key (want a \"BEGIN PGP PRIVATE KEY BLOCK\")", ErrSigningKey)
+	const begin = "-----BEGIN PGP PRIVATE KEY BLOCK-----"
+	switch n := strings.Count(armored, begin); {
+	case n == 0:
+		return nil, fmt.Errorf("%w: not an ASCII-armored OpenPGP private key (want a %q block)", ErrSigningKey, begin)
+	case n > 1:
+		// The parser would read the first block only.
+		return nil, fmt.Errorf("%w: holds %d keys, want exactly one", ErrSigningKey, n)
 	}
 	list, err := openpgp.ReadArmoredKeyRing(strings.NewReader(armored))
 	if err != nil {

@@ -119,11 +119,14 @@ func checkSubmodulePath(dir, p string) error {
 	if p == "" || path.IsAbs(p) || strings.Contains(p, "\\") {
 		return fmt.Errorf("path %q is not relative", p)
 	}
-	cur := dir
-	for _, part := range strings.Split(path.Clean(p), "/") {
+	parts := strings.Split(path.Clean(p), "/")
+	for _, part := range parts {
 		if part == ".." || part == "." || strings.EqualFold(part, ".git") {
 			return fmt.Errorf("path %q leaves the checkout or enters .git", p)
 		}
+	}
+	cur := dir
+	for _, part := range parts {
 		cur = filepath.Join(cur, part)
 		fi, err := os.Lstat(cur)
 		if errors.Is(err, os.ErrNotExist) {
@@ -154,11 +157,24 @@ func resolveSubmoduleURL(parentURL, raw string) (string, error) {
 		if err != nil || base.Host == "" {
 			return "", fmt.Errorf("relative url %q needs a network superproject URL", raw)
 		}
-		rel := *base
-		rel.Path = path.Join(strings.TrimSuffix(base.Path, "/"), raw)
-		if rel.Path == "/" || rel.Path == "." {
+		segs := strings.FieldsFunc(base.Path, func(r rune) bool { return r == '/' })
+		for _, part := range strings.Split(raw, "/") {
+			switch part {
+			case "", ".":
+			case "..":
+				if len(segs) == 0 {
+					return "", fmt.Errorf("relative url %q leaves the server's path", raw)
+				}
+				segs = segs[:len(segs)-1]
+			default:
+				segs = append(segs, part)
+			}
+		}
+		if len(segs) == 0 {
 			return "", fmt.Errorf("relative url %q leaves the server's path", raw)
 		}
+		rel := *base
+		rel.Path = "/" + strings.Join(segs, "/")
 		resolved = rel.String()
 	}
 	u, err := url.Parse(resolved)
