@@ -20,6 +20,9 @@ import (
 // its commit does not exist. Retrying does not help.
 var ErrSubmodule = errors.New("invalid submodule")
 
+// ErrSubmodulePath is the ErrSubmodule of a path that leaves the checkout.
+var ErrSubmodulePath = fmt.Errorf("%w path", ErrSubmodule)
+
 // MaxSubmoduleDepth bounds submodule nesting, as a loop of submodules
 // pointing at each other would otherwise never end.
 const MaxSubmoduleDepth = 8
@@ -60,7 +63,7 @@ func updateSubmodules(ctx context.Context, repo *gogit.Repository, dir, parentUR
 		c := sub.Config()
 		name := prefix + c.Path
 		if err := checkSubmodulePath(dir, c.Path); err != nil {
-			return fmt.Errorf("%w: submodule %q: %w", ErrSubmodule, name, err)
+			return fmt.Errorf("%w: submodule %q: %w", ErrSubmodulePath, name, err)
 		}
 		subURL, err := resolveSubmoduleURL(parentURL, c.URL)
 		if err != nil {

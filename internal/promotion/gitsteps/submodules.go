@@ -28,6 +28,9 @@ func (s *Clone) updateSubmodules(ctx context.Context, sc *promotion.StepContext,
 		return c, nil
 	}
 	err := git.UpdateSubmodules(ctx, dir, cfg.RepoURL, lookup)
+	if errors.Is(err, git.ErrSubmodulePath) {
+		return promotion.Terminal(fmt.Errorf("recurseSubmodules: %w: %w", promotion.ErrPathEscapes, err))
+	}
 	if errors.Is(err, git.ErrSubmodule) {
 		return promotion.Terminal(fmt.Errorf("recurseSubmodules: %w", err))
 	}
