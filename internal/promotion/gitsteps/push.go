@@ -101,7 +101,9 @@ func (s *Push) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Re
 		attempts = *cfg.MaxAttempts
 	}
 	var pushed plumbing.Hash
-	if cfg.Force {
+	// Kargo force-pushes a generated branch: its name is the Promotion's,
+	// so only an earlier run of this Promotion can have pushed it.
+	if cfg.Force || cfg.GenerateTargetBranch {
 		pushed, err = s.forcePush(ctx, sc, c, head, target, current == target)
 	} else {
 		pushed, err = s.push(ctx, sc, c, head, target, current == target, attempts)
@@ -178,6 +180,12 @@ func (s *Push) push(ctx context.Context, sc *promotion.StepContext, c *checkout,
 		return plumbing.ZeroHash, err
 	}
 	remote := hashOf(remoteID)
+	if remote.IsZero() {
+		// A new branch starts from the checkout's history, as `git push
+		// origin HEAD:<target>` would. Someone creating it meanwhile makes
+		// this attempt fail, and the next one replays onto theirs.
+		return head, pushHead(ctx, c, repoURL, creds, head, target, false, sameBranch)
+	}
 	dst, err := reopen(scratch)
 	if err != nil {
 		return plumbing.ZeroHash, err
@@ -224,13 +232,8 @@ func transplantAndPush(ctx context.Context, c, dst *checkout, wt *git.WorkTree, 
 		}
 		return hashOf(res.Commit), nil
 	}
-	// A new branch gets the checkout's whole tree; an existing one only
-	// what the checkout changed since its base.
-	before := c.base()
-	if remote.IsZero() {
-		before = plumbing.ZeroHash
-	}
-	if _, err := transplant(c, dst, before, head, remote); err != nil {
+	// Only what the checkout changed since its base.
+	if _, err := transplant(c, dst, c.base(), head, remote); err != nil {
 		return plumbing.ZeroHash, err
 	}
 	last, err := c.repo.CommitObject(head)

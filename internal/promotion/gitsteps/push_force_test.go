@@ -90,3 +90,32 @@ func TestForcePushDetachedNeedsTarget(t *testing.T) {
 		t.Fatal("scratch push ref left behind")
 	}
 }
+
+// A new branch starts from the checkout's history, as Kargo's `git push
+// origin HEAD:<branch>` does; a generated branch is force-pushed, so a
+// Promotion started over replaces what its earlier run pushed.
+func TestPushNewBranchKeepsHistory(t *testing.T) {
+	s := gittest.NewServer(t, gittest.WithPush())
+	r := s.CreateRepo("app", map[string]string{"a": "1"})
+	base := r.Head("main")
+	for _, cfg := range []map[string]any{{"targetBranch": "stage/test"}, {"generateTargetBranch": true}} {
+		e := newEnv(t, Options{}, nil)
+		e.cloneMain(r.URL)
+		e.write("out/a", "2")
+		commit := e.commit("a to 2")["commit"]
+		out := e.push(cfg)
+		branch := out["branch"].(string)
+		if out["commit"] != commit || mustGit(t, r, "rev-parse", branch+"^") != base {
+			t.Fatalf("%v: %v does not sit on main's head %s", cfg, out, base)
+		}
+	}
+	// Started over: a new commit (other message) replaces the generated branch.
+	e := newEnv(t, Options{}, nil)
+	e.cloneMain(r.URL)
+	e.write("out/a", "3")
+	commit := e.commit("a to 3")["commit"]
+	if out := e.push(map[string]any{"generateTargetBranch": true}); out["commit"] != commit ||
+		r.CommitCount("kargo/promotion/promo-1") != 2 {
+		t.Fatalf("re-run: %v, %v", out, r.Subjects("kargo/promotion/promo-1"))
+	}
+}

@@ -41,21 +41,26 @@ func (s *Push) forcePush(ctx context.Context, sc *promotion.StepContext, c *chec
 		return plumbing.ZeroHash, err
 	}
 	defer func() { err = scrubErr(err, repoURL) }()
+	return head, pushHead(ctx, c, repoURL, creds, head, target, true, sameBranch)
+}
+
+// pushHead pushes the checkout's commit head, with its history, to branch
+// target in one attempt.
+func pushHead(ctx context.Context, c *checkout, repoURL string, creds git.Credentials, head plumbing.Hash,
+	target string, force, sameBranch bool) error {
 	if err := c.repo.Storer.SetReference(plumbing.NewHashReference(pushRef, head)); err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("prepare push: %w", err)
+		return fmt.Errorf("prepare push: %w", err)
 	}
 	defer func() { _ = c.repo.Storer.RemoveReference(pushRef) }()
 	if _, err := git.PushRefs(ctx, c.dir, repoURL, creds,
-		git.RefUpdate{Local: pushRef, Remote: plumbing.NewBranchReferenceName(target), Force: true}); err != nil {
-		return plumbing.ZeroHash, err
+		git.RefUpdate{Local: pushRef, Remote: plumbing.NewBranchReferenceName(target), Force: force}); err != nil {
+		return err
 	}
 	if sameBranch {
 		// Later pushes build on what the remote now holds.
-		if err := c.setBase(head); err != nil {
-			return plumbing.ZeroHash, err
-		}
+		return c.setBase(head)
 	}
-	return head, nil
+	return nil
 }
 
 // pushTag pushes the checkout's tag cfg.Tag and the objects it needs. A
