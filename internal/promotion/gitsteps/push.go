@@ -38,15 +38,18 @@ type pushConfig struct {
 // generated from the Promotion name. Someone else's push in between is
 // handled by replaying on their head, up to maxAttempts times; local tags
 // on the replayed commit follow it. A push that already happened is not
-// repeated. With force, the checkout's history replaces the branch's as
-// is, with no replay. With tag, only that tag (and the objects it needs)
+// repeated. With force (and for a generated branch, as in Kargo), the
+// checkout's history replaces the branch's as is, with no replay. A new
+// branch starts from the checkout's history. With tag, only that tag (and the objects it needs)
 // is pushed, as Kargo does. Output: commit (the remote head that holds our
 // change, or the tagged commit), branch, and commitURL when the provider
 // is known or inferable from the host.
 //
-// The changes are transplanted onto a fresh clone of the target branch in a
-// scratch directory, because the git layer can push only from a work tree
-// it cloned itself; the checkout is then moved to the pushed commit.
+// An existing branch is cloned afresh into a scratch directory, because the
+// git layer replays only in a work tree it cloned itself: the checkout's
+// commits go there as they are when they descend from the branch head, and
+// are otherwise transplanted as one commit (signed again with git-clone's
+// key, if any); the checkout is then moved to the pushed commit.
 type Push struct {
 	networkDefaults
 	opts Options
@@ -210,8 +213,9 @@ func (s *Push) push(ctx context.Context, sc *promotion.StepContext, c *checkout,
 	return pushed, c.retag(head, pushed, key)
 }
 
-// transplantAndPush commits the checkout's changes on the scratch clone and
-// pushes them, unless the remote already has them.
+// transplantAndPush brings the checkout's changes onto the scratch clone of
+// the existing branch (remote is its head) and pushes them, unless the
+// remote already has them.
 func transplantAndPush(ctx context.Context, c, dst *checkout, wt *git.WorkTree, head, remote plumbing.Hash,
 	attempts int) (plumbing.Hash, error) {
 	if !remote.IsZero() && contains(dst.repo, head, remote) {
