@@ -44,7 +44,7 @@ func (w *WorkTree) CommitAll(message string, author Signature) (string, error) {
 		return "", fmt.Errorf("stage changes: %w", err)
 	}
 	sig := author.object()
-	h, err := w.wt.Commit(message, &gogit.CommitOptions{Author: sig, Committer: sig})
+	h, err := w.wt.Commit(message, &gogit.CommitOptions{Author: sig, Committer: sig, SignKey: w.signKey})
 	if errors.Is(err, gogit.ErrEmptyCommit) {
 		return "", ErrNothingToCommit
 	}

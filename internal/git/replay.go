@@ -101,6 +101,11 @@ func (w *WorkTree) replay(commits []*object.Commit, onto plumbing.Hash) (plumbin
 			TreeHash:     tree,
 			ParentHashes: nonZero(cur),
 		}
+		if w.signKey != nil {
+			if err := sign(nc, w.signKey); err != nil {
+				return plumbing.ZeroHash, err
+			}
+		}
 		if cur, err = w.store(nc); err != nil {
 			return plumbing.ZeroHash, err
 		}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ProtonMail/go-crypto/openpgp"
 	gogit "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -25,6 +26,33 @@ type WorkTree struct {
 	// base is the remote commit our local commits sit on (zero for an
 	// orphan branch); Push replays commits after it.
 	base plumbing.Hash
+	// signKey, when set, signs every commit CommitAll or a replay makes.
+	signKey *openpgp.Entity
+}
+
+// SetSigningKey makes CommitAll and the commits Push replays signed with
+// key (nil: unsigned), as Kargo re-signs rebased commits.
+func (w *WorkTree) SetSigningKey(key *openpgp.Entity) { w.signKey = key }
+
+// FastForward moves the checked-out branch and the work tree to commit id,
+// which must already be in the repository (for example copied in by the
+// caller) and descend from the branch head.
+func (w *WorkTree) FastForward(id string) error {
+	if w.branch == "" {
+		return errors.New("fast-forward: no branch checked out")
+	}
+	h := plumbing.NewHash(id)
+	if _, err := w.repo.CommitObject(h); err != nil {
+		return fmt.Errorf("fast-forward to %s: %w", id, err)
+	}
+	ref := plumbing.NewHashReference(plumbing.NewBranchReferenceName(w.branch), h)
+	if err := w.repo.Storer.SetReference(ref); err != nil {
+		return fmt.Errorf("fast-forward %s: %w", w.branch, err)
+	}
+	if err := w.wt.Reset(&gogit.ResetOptions{Commit: h, Mode: gogit.HardReset}); err != nil {
+		return fmt.Errorf("fast-forward %s: %w", w.branch, err)
+	}
+	return nil
 }
 
 // CloneOptions selects what Clone checks out. At most one of Tag and

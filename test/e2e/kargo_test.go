@@ -146,6 +146,11 @@ spec:
         config:
           path: ./src
           targetBranch: kargo/kargo-shaped/test
+      - uses: git-push
+        as: push-tag
+        config:
+          path: ./src
+          tag: test-${{ ctx.targetFreight.name }}
 `
 
 // TestKargoShapedPipeline applies a Kargo user's manifests after changing
@@ -217,9 +222,9 @@ func TestKargoShapedPipeline(t *testing.T) {
 	if got := string(st.Status.Metadata["checkedVersion"].Raw) + " " + string(st.Status.Metadata["sawFailure"].Raw); got != `"1.2.3" true` {
 		t.Errorf("Stage metadata = %s, want the http output and the failure seen", got)
 	}
-	// git-tag tags the commit in the checkout; publishing tags needs
-	// git-push's tag field.
-	if steps["tag"] != railyard.StepStatusSucceeded || steps["push"] != railyard.StepStatusSucceeded {
-		t.Errorf("git-tag and git-push: %v", steps)
+	// The tag git-tag made is published by git-push and names the commit
+	// on the stage branch.
+	if got, want := repo.Resolve("test-"+f.Name+"^{commit}"), repo.Head(branch); got != want {
+		t.Errorf("tag test-%s names %s, want the head of %s (%s); steps %v", f.Name, got, branch, want, steps)
 	}
 }

@@ -49,6 +49,11 @@ type Change struct {
 	Files map[string]string
 	// Delete lists paths to remove.
 	Delete []string
+	// Symlinks to write, path -> link target.
+	Symlinks map[string]string
+	// Gitlinks records submodule commits, path -> commit id (the
+	// .gitmodules file goes in Files).
+	Gitlinks map[string]string
 	// Author as "Name <email>"; DefaultAuthor when empty.
 	Author string
 	// When is the author and committer date; the repo clock when zero.
@@ -139,8 +144,16 @@ func (r *Repo) Apply(c Change) (string, error) {
 // indexInfo hashes the files of c into the object store and returns
 // update-index --index-info input that adds them and removes deletions.
 func (r *Repo) indexInfo(c Change) (string, error) {
-	paths := make([]string, 0, len(c.Files))
-	for p := range c.Files {
+	contents := map[string]string{}
+	modes := map[string]string{}
+	for p, content := range c.Files {
+		contents[p], modes[p] = content, "100644"
+	}
+	for p, target := range c.Symlinks {
+		contents[p], modes[p] = target, "120000"
+	}
+	paths := make([]string, 0, len(contents))
+	for p := range contents {
 		paths = append(paths, p)
 	}
 	sort.Strings(paths)
@@ -150,7 +163,7 @@ func (r *Repo) indexInfo(c Change) (string, error) {
 		var list strings.Builder
 		for i, p := range paths {
 			f := filepath.Join(dir, strconv.Itoa(i))
-			if err := os.WriteFile(f, []byte(c.Files[p]), 0o644); err != nil {
+			if err := os.WriteFile(f, []byte(contents[p]), 0o644); err != nil {
 				return "", err
 			}
 			list.WriteString(f + "\n")
@@ -164,8 +177,16 @@ func (r *Repo) indexInfo(c Change) (string, error) {
 			return "", fmt.Errorf("hash-object returned %d ids for %d files", len(ids), len(paths))
 		}
 		for i, p := range paths {
-			fmt.Fprintf(&b, "100644 %s\t%s\n", ids[i], p)
+			fmt.Fprintf(&b, "%s %s\t%s\n", modes[p], ids[i], p)
 		}
+	}
+	links := make([]string, 0, len(c.Gitlinks))
+	for p := range c.Gitlinks {
+		links = append(links, p)
+	}
+	sort.Strings(links)
+	for _, p := range links {
+		fmt.Fprintf(&b, "160000 %s\t%s\n", c.Gitlinks[p], p)
 	}
 	for _, p := range c.Delete {
 		fmt.Fprintf(&b, "0 %s\t%s\n", zeroID, p)

@@ -14,7 +14,8 @@ import (
 	"github.com/railyard-dev/railyard/internal/promotion"
 )
 
-// Author names who commits. Kargo's signingKey is accepted only empty.
+// Author names who commits. SigningKey is an ASCII-armored OpenPGP private
+// key (no passphrase) that signs the commits and tags made in the checkout.
 type Author struct {
 	Name       string `json:"name,omitempty"`
 	Email      string `json:"email,omitempty"`
@@ -74,7 +75,7 @@ func (s *Clone) run(ctx context.Context, sc *promotion.StepContext, cfg cloneCon
 	}
 	commits := map[string]any{}
 	for i, co := range cfg.Checkout {
-		head, err := cloneOne(ctx, cfg, co, dirs[i], creds)
+		head, err := s.cloneOne(ctx, sc, cfg, co, dirs[i], creds)
 		if err != nil {
 			return errored(fmt.Errorf("checkout[%d] (%s): %w", i, co.Path, err))
 		}
@@ -94,10 +95,11 @@ func validateClone(sc *promotion.StepContext, cfg *cloneConfig) ([]string, error
 		return nil, promotion.Terminalf("invalid config: field %q is required", "repoURL")
 	case len(cfg.Checkout) == 0:
 		return nil, promotion.Terminalf("invalid config: field %q must list at least one checkout", "checkout")
-	case cfg.RecurseSubmodules:
-		return nil, promotion.Terminalf("invalid config: field %q: submodules are not supported", "recurseSubmodules")
-	case cfg.Author != nil && cfg.Author.SigningKey != "":
-		return nil, promotion.Terminalf("invalid config: field %q: commit signing is not supported", "author.signingKey")
+	}
+	if cfg.Author != nil && cfg.Author.SigningKey != "" {
+		if _, err := parseSigningKey("author.signingKey", cfg.Author.SigningKey); err != nil {
+			return nil, err
+		}
 	}
 	root, err := sc.Path(".")
 	if err != nil {
@@ -152,7 +154,8 @@ func validateClone(sc *promotion.StepContext, cfg *cloneConfig) ([]string, error
 }
 
 // cloneOne clones one checkout and records its base; returns its HEAD.
-func cloneOne(ctx context.Context, cfg cloneConfig, co checkoutConfig, dir string, creds git.Credentials) (string, error) {
+func (s *Clone) cloneOne(ctx context.Context, sc *promotion.StepContext, cfg cloneConfig, co checkoutConfig, dir string,
+	creds git.Credentials) (string, error) {
 	if err := prepareDir(dir); err != nil {
 		return "", err
 	}
@@ -181,6 +184,17 @@ func cloneOne(ctx context.Context, cfg cloneConfig, co checkoutConfig, dir strin
 	}
 	if err := c.saveSettings(cfg.InsecureSkipTLSVerify, cfg.Author); err != nil {
 		return "", err
+	}
+	if cfg.Author != nil {
+		if err := c.saveSigningKey(cfg.Author.SigningKey); err != nil {
+			return "", err
+		}
+	}
+	if cfg.RecurseSubmodules && head != "" {
+		if err := s.updateSubmodules(ctx, sc, cfg, dir, creds); err != nil {
+			_ = os.RemoveAll(dir)
+			return "", err
+		}
 	}
 	if len(co.Sparse) > 0 {
 		if err := c.sparse(co.Sparse); err != nil {

@@ -27,7 +27,7 @@ type commitConfig struct {
 }
 
 // Commit is the git-commit step: it stages every change in a checkout and
-// commits it. An unchanged tree is Skipped, not an error. Output: commit
+// commits it, signed with author.signingKey or the key git-clone was given. An unchanged tree is Skipped, not an error. Output: commit
 // (the new commit, or the current HEAD when nothing changed).
 type Commit struct{}
 
@@ -40,13 +40,19 @@ func (Commit) Run(_ context.Context, sc *promotion.StepContext) (promotion.Resul
 	if err := promotion.DecodeConfig(sc.Config, &cfg); err != nil {
 		return failed(err)
 	}
-	switch {
-	case strings.TrimSpace(cfg.Message) == "":
+	if strings.TrimSpace(cfg.Message) == "" {
 		return failed(promotion.Terminalf("invalid config: field %q is required", "message"))
-	case cfg.Author != nil && cfg.Author.SigningKey != "":
-		return failed(promotion.Terminalf("invalid config: field %q: commit signing is not supported", "author.signingKey"))
+	}
+	if cfg.Author != nil && cfg.Author.SigningKey != "" {
+		if _, err := parseSigningKey("author.signingKey", cfg.Author.SigningKey); err != nil {
+			return failed(err)
+		}
 	}
 	c, err := openCheckout(sc, "path", cfg.Path)
+	if err != nil {
+		return errored(err)
+	}
+	key, err := c.signingKey(cfg.Author)
 	if err != nil {
 		return errored(err)
 	}
@@ -61,7 +67,7 @@ func (Commit) Run(_ context.Context, sc *promotion.StepContext) (promotion.Resul
 	if err := wt.AddWithOptions(&gogit.AddOptions{All: true}); err != nil {
 		return errored(fmt.Errorf("stage changes: %w", err))
 	}
-	h, err := wt.Commit(cfg.Message, &gogit.CommitOptions{Author: sig, Committer: sig})
+	h, err := wt.Commit(cfg.Message, &gogit.CommitOptions{Author: sig, Committer: sig, SignKey: key})
 	if errors.Is(err, gogit.ErrEmptyCommit) {
 		head, err := c.head()
 		if err != nil {

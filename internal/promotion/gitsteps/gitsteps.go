@@ -1,6 +1,8 @@
 // Package gitsteps holds the promotion steps that work with git: git-clone,
 // git-clear, git-commit, git-tag and git-push. Config field names follow Kargo so
-// Kargo step configurations work unchanged.
+// Kargo step configurations work unchanged, including git-clone's
+// recurseSubmodules, author.signingKey (commits and tags are signed) and
+// git-push's force and tag.
 //
 // Every step works from what is on disk in the work directory, so a
 // Promotion resumed by another manager process can continue at any step:
@@ -110,7 +112,7 @@ func credentials(ctx context.Context, sc *promotion.StepContext, opts Options, r
 func isTerminalGit(err error) bool {
 	return errors.Is(err, git.ErrInvalidURL) || errors.Is(err, git.ErrRefNotFound) ||
 		errors.Is(err, git.ErrRepositoryNotFound) || errors.Is(err, git.ErrPushConflict) ||
-		errors.Is(err, git.ErrAuthentication)
+		errors.Is(err, git.ErrAuthentication) || errors.Is(err, git.ErrSigningKey) || errors.Is(err, git.ErrSubmodule)
 }
 
 // failed is the result and error of a problem no retry can fix.

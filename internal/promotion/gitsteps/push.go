@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 
 	gogit "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -23,24 +25,31 @@ type pushConfig struct {
 	TargetBranch         string `json:"targetBranch,omitempty"`
 	GenerateTargetBranch bool   `json:"generateTargetBranch,omitempty"`
 	MaxAttempts          *int   `json:"maxAttempts,omitempty"`
-	// Force and Tag are Kargo fields Railyard does not support; they are
-	// declared so the error says so instead of "unknown field".
-	Force bool   `json:"force,omitempty"`
-	Tag   string `json:"tag,omitempty"`
-	// Provider only serves Kargo's commitURL output; accepted and ignored.
+	// Force overwrites the target branch with the checkout's history.
+	Force bool `json:"force,omitempty"`
+	// Tag pushes this tag of the checkout (see git-tag) instead of a branch.
+	Tag string `json:"tag,omitempty"`
+	// Provider only selects how the commitURL output is built.
 	Provider string `json:"provider,omitempty"`
 }
 
 // Push is the git-push step. It pushes the checkout's changes since
 // git-clone (or the last push) to its branch, targetBranch, or a branch
 // generated from the Promotion name. Someone else's push in between is
-// handled by replaying on their head, up to maxAttempts times. A push that
-// already happened is not repeated. Output: commit (the remote head that
-// holds our change), branch.
+// handled by replaying on their head, up to maxAttempts times; local tags
+// on the replayed commit follow it. A push that already happened is not
+// repeated. With force (and for a generated branch, as in Kargo), the
+// checkout's history replaces the branch's as is, with no replay. A new
+// branch starts from the checkout's history. With tag, only that tag (and the objects it needs)
+// is pushed, as Kargo does. Output: commit (the remote head that holds our
+// change, or the tagged commit), branch, and commitURL when the provider
+// is known or inferable from the host.
 //
-// The changes are transplanted onto a fresh clone of the target branch in a
-// scratch directory, because the git layer can push only from a work tree
-// it cloned itself; the checkout is then moved to the pushed commit.
+// An existing branch is cloned afresh into a scratch directory, because the
+// git layer replays only in a work tree it cloned itself: the checkout's
+// commits go there as they are when they descend from the branch head, and
+// are otherwise transplanted as one commit (signed again with git-clone's
+// key, if any); the checkout is then moved to the pushed commit.
 type Push struct {
 	networkDefaults
 	opts Options
@@ -61,6 +70,9 @@ func (s *Push) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Re
 	c, err := openCheckout(sc, "path", cfg.Path)
 	if err != nil {
 		return errored(err)
+	}
+	if cfg.Tag != "" {
+		return s.pushTag(ctx, sc, c, cfg)
 	}
 	current, err := c.branch()
 	if err != nil {
@@ -91,24 +103,46 @@ func (s *Push) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Re
 	if cfg.MaxAttempts != nil {
 		attempts = *cfg.MaxAttempts
 	}
-	pushed, err := s.push(ctx, sc, c, head, target, current == target, attempts)
+	var pushed plumbing.Hash
+	// Kargo force-pushes a generated branch: its name is the Promotion's,
+	// so only an earlier run of this Promotion can have pushed it.
+	if cfg.Force || cfg.GenerateTargetBranch {
+		pushed, err = s.forcePush(ctx, sc, c, head, target, current == target)
+	} else {
+		pushed, err = s.push(ctx, sc, c, head, target, current == target, attempts)
+	}
 	if err != nil {
 		return errored(err)
 	}
-	return promotion.Result{
-		Status: railyard.StepStatusSucceeded,
-		Output: map[string]any{"commit": pushed.String(), "branch": target},
-	}, nil
+	return pushResult(c, cfg, pushed, target)
+}
+
+// pushResult is the step's success with Kargo's outputs.
+func pushResult(c *checkout, cfg pushConfig, commit plumbing.Hash, branch string) (promotion.Result, error) {
+	out := map[string]any{"commit": commit.String()}
+	if branch != "" {
+		out["branch"] = branch
+	}
+	if repoURL, err := c.originURL(); err == nil {
+		if u := commitURL(repoURL, cfg.Provider, commit.String()); u != "" {
+			out["commitURL"] = u
+		}
+	}
+	return promotion.Result{Status: railyard.StepStatusSucceeded, Output: out}, nil
 }
 
 func validatePush(cfg pushConfig) error {
 	switch {
 	case cfg.TargetBranch != "" && cfg.GenerateTargetBranch:
 		return promotion.Terminalf("invalid config: fields %q and %q are mutually exclusive", "targetBranch", "generateTargetBranch")
-	case cfg.Force:
-		return promotion.Terminalf("invalid config: field %q: force pushes are not supported", "force")
-	case cfg.Tag != "":
-		return promotion.Terminalf("invalid config: field %q: pushing tags is not supported", "tag")
+	case cfg.Tag != "" && (cfg.TargetBranch != "" || cfg.GenerateTargetBranch || cfg.Force):
+		return promotion.Terminalf("invalid config: field %q is mutually exclusive with %q, %q and %q",
+			"tag", "targetBranch", "generateTargetBranch", "force")
+	case cfg.Tag != "" && (plumbing.NewTagReferenceName(cfg.Tag).Validate() != nil || strings.HasPrefix(cfg.Tag, "-")):
+		return promotion.Terminalf("invalid config: field %q: %q is not a valid tag name", "tag", cfg.Tag)
+	case cfg.Provider != "" && !slices.Contains(providers, cfg.Provider):
+		return promotion.Terminalf("invalid config: field %q: %q is not one of %s", "provider", cfg.Provider,
+			strings.Join(providers, ", "))
 	case cfg.MaxAttempts != nil && *cfg.MaxAttempts < 1:
 		return promotion.Terminalf("invalid config: field %q must be at least 1", "maxAttempts")
 	case cfg.TargetBranch != "" && plumbing.NewBranchReferenceName(cfg.TargetBranch).Validate() != nil:
@@ -149,10 +183,21 @@ func (s *Push) push(ctx context.Context, sc *promotion.StepContext, c *checkout,
 		return plumbing.ZeroHash, err
 	}
 	remote := hashOf(remoteID)
+	if remote.IsZero() {
+		// A new branch starts from the checkout's history, as `git push
+		// origin HEAD:<target>` would. Someone creating it meanwhile makes
+		// this attempt fail, and the next one replays onto theirs.
+		return head, pushHead(ctx, c, repoURL, creds, head, target, false, sameBranch)
+	}
 	dst, err := reopen(scratch)
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
+	key, err := c.signingKey(nil)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	wt.SetSigningKey(key)
 	pushed, err := transplantAndPush(ctx, c, dst, wt, head, remote, attempts)
 	if err != nil {
 		return plumbing.ZeroHash, err
@@ -162,23 +207,37 @@ func (s *Push) push(ctx context.Context, sc *promotion.StepContext, c *checkout,
 	if dst, err = reopen(scratch); err != nil {
 		return plumbing.ZeroHash, err
 	}
-	return pushed, c.advance(dst, pushed, target, sameBranch)
+	if err := c.advance(dst, pushed, target, sameBranch); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	return pushed, c.retag(head, pushed, key)
 }
 
-// transplantAndPush commits the checkout's changes on the scratch clone and
-// pushes them, unless the remote already has them.
+// transplantAndPush brings the checkout's changes onto the scratch clone of
+// the existing branch (remote is its head) and pushes them, unless the
+// remote already has them.
 func transplantAndPush(ctx context.Context, c, dst *checkout, wt *git.WorkTree, head, remote plumbing.Hash,
 	attempts int) (plumbing.Hash, error) {
 	if !remote.IsZero() && contains(dst.repo, head, remote) {
 		return remote, nil
 	}
-	// A new branch gets the checkout's whole tree; an existing one only
-	// what the checkout changed since its base.
-	before := c.base()
-	if remote.IsZero() {
-		before = plumbing.ZeroHash
+	if !remote.IsZero() && contains(c.repo, remote, head) {
+		// The checkout descends from the remote head: push its commits as
+		// they are, signatures and all, rather than a squashed copy.
+		if err := copyHistory(dst.repo, c.repo, head); err != nil {
+			return plumbing.ZeroHash, err
+		}
+		if err := wt.FastForward(head.String()); err != nil {
+			return plumbing.ZeroHash, err
+		}
+		res, err := wt.Push(ctx, git.PushOptions{MaxAttempts: attempts})
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		return hashOf(res.Commit), nil
 	}
-	if _, err := transplant(c, dst, before, head, remote); err != nil {
+	// Only what the checkout changed since its base.
+	if _, err := transplant(c, dst, c.base(), head, remote); err != nil {
 		return plumbing.ZeroHash, err
 	}
 	last, err := c.repo.CommitObject(head)

@@ -8,5 +8,4 @@ func (Clear) ConfigType() any  { return clearConfig{} }
 func (*Clone) ConfigType() any { return cloneConfig{} }
 func (Commit) ConfigType() any { return commitConfig{} }
 func (*Push) ConfigType() any  { return pushConfig{} }
-
-func (Tag) ConfigType() any { return tagConfig{} }
+func (Tag) ConfigType() any    { return tagConfig{} }

@@ -61,7 +61,13 @@ func (Tag) Run(_ context.Context, sc *promotion.StepContext) (promotion.Result, 
 	if err != nil {
 		return errored(err)
 	}
-	if _, err := c.repo.CreateTag(cfg.Tag, head, &gogit.CreateTagOptions{Tagger: tagger, Message: cfg.Message}); err != nil {
+	// Signed with git-clone's key, as Kargo's tag.gpgSign does.
+	key, err := c.signingKey(nil)
+	if err != nil {
+		return errored(err)
+	}
+	opts := &gogit.CreateTagOptions{Tagger: tagger, Message: cfg.Message, SignKey: key}
+	if _, err := c.repo.CreateTag(cfg.Tag, head, opts); err != nil {
 		return errored(fmt.Errorf("create tag %q: %w", cfg.Tag, err))
 	}
 	return tagged(head)
