@@ -32,6 +32,10 @@ const (
 	AnnotationKeepNamespace = Prefix + "keep-namespace"
 	// AnnotationKargoKeepNamespace is Kargo's spelling, honoured as well.
 	AnnotationKargoKeepNamespace = KargoPrefix + "keep-namespace"
+	// AnnotationRollback on a Promotion marks it a rollback
+	// (ctx.meta.promotion.rollback); AnnotationKargoRollback is Kargo's.
+	AnnotationRollback      = Prefix + "rollback"
+	AnnotationKargoRollback = KargoPrefix + "rollback"
 
 	// AnnotationCreateActor records who created an object (Promotions, Freight).
 	AnnotationCreateActor = Prefix + "create-actor"
@@ -88,3 +92,10 @@ const (
 	CredKeyAWSSecretAccessKey = "awsSecretAccessKey"
 	CredKeyAWSRegion          = "awsRegion"
 )
+
+// KargoKeysHonoured lists every Kargo label and annotation Railyard honours;
+// docs/kargo-compatibility.md is checked against it.
+var KargoKeysHonoured = []string{
+	AnnotationKargoRefresh, AnnotationKargoAbort, AnnotationKargoAuthorizedStage, AnnotationKargoKeepNamespace,
+	AnnotationKargoRollback, LabelKargoAlias, LabelKargoProject, LabelKargoCredType,
+}

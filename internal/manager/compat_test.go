@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/expr"
 	"github.com/railyard-dev/railyard/internal/manager"
 	"github.com/railyard-dev/railyard/internal/promotion"
@@ -197,4 +198,28 @@ func lookupPath(m map[string]any, path string) (any, bool) {
 		}
 	}
 	return v, true
+}
+
+// TestKeyConformance keeps the labels and annotations table true: every key
+// Railyard honours is marked works, and nothing else is.
+func TestKeyConformance(t *testing.T) {
+	rows := compatTable(t, "Labels and annotations")
+	honoured := map[string]bool{}
+	for _, k := range railyard.KargoKeysHonoured {
+		honoured[k] = true
+		if rows[k].status != "works" {
+			t.Errorf("%s is honoured but its row says %q", k, rows[k].status)
+		}
+	}
+	for k, row := range rows {
+		if !statuses[row.status] {
+			t.Errorf("%s: status %q", k, row.status)
+		}
+		if row.status == "works" && !honoured[k] {
+			t.Errorf("%s is marked works but is not in KargoKeysHonoured", k)
+		}
+	}
+	if len(rows) < 25 {
+		t.Errorf("only %d keys listed; Kargo v1.11 has 26", len(rows))
+	}
 }

@@ -15,8 +15,8 @@ import (
 // Annotations marking a Promotion as a rollback, the source of
 // ctx.meta.promotion.rollback; Kargo's is honoured as well.
 const (
-	AnnotationRollback      = railyard.Prefix + "rollback"
-	AnnotationKargoRollback = railyard.KargoPrefix + "rollback"
+	AnnotationRollback      = railyard.AnnotationRollback
+	AnnotationKargoRollback = railyard.AnnotationKargoRollback
 )
 
 // ExpressionSettings are the manager-wide values expressions can see.
