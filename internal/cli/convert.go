@@ -41,8 +41,14 @@ func newConvertCommand(opts *Options) *cobra.Command {
 			if _, err := opts.Out.Write(out); err != nil {
 				return err
 			}
+			// Findings name the file as compilers do; standard input has
+			// no name, so its findings carry the line alone.
+			prefix := ""
+			if file != "-" {
+				prefix = file + ": "
+			}
 			for _, f := range findings {
-				_, _ = fmt.Fprintln(opts.Err, f.String())
+				_, _ = fmt.Fprintln(opts.Err, prefix+f.String())
 			}
 			return nil
 		},
