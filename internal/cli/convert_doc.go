@@ -102,8 +102,11 @@ func convertDoc(root *yaml.Node) []Finding {
 	rn := yaml.NewRNode(root)
 	apiVersion := rn.Field(yaml.APIVersionField)
 	group, version, _ := strings.Cut(rn.GetApiVersion(), "/")
-	if group != kargoGroup || apiVersion == nil {
+	if apiVersion == nil {
 		return nil
+	}
+	if group != kargoGroup {
+		return checkKargoKeys(rn)
 	}
 	kind := rn.GetKind()
 	name := rn.GetName()
@@ -119,6 +122,7 @@ func convertDoc(root *yaml.Node) []Finding {
 	findings = append(findings, renameKeys(rn, kind, name)...)
 	findings = append(findings, checkFields(root, kind, name)...)
 	findings = append(findings, deprecations(rn, kind, name)...)
+	findings = append(findings, checkSteps(root, kind, name)...)
 	if kind == "Freight" {
 		findings = append(findings, checkFreightName(rn, name)...)
 	}

@@ -78,7 +78,7 @@ func TestConvertReportsUnsupported(t *testing.T) {
 		t.Fatalf("got %d findings, want %d:\n%s", len(lines), len(want), r.stderr)
 	}
 	for i, w := range want {
-		if !strings.HasPrefix(lines[i], w) {
+		if w = path + ": " + w; !strings.HasPrefix(lines[i], w) {
 			t.Errorf("finding %d = %q, want prefix %q", i, lines[i], w)
 		}
 	}
