@@ -12,11 +12,13 @@ import (
 // honouredKargoKeys are the kargo.akuity.io/ labels and annotations
 // Railyard reads as they are, on objects convert leaves alone (Argo CD
 // Applications, Secrets, Namespaces).
-var honouredKargoKeys = map[string]bool{
-	railyard.AnnotationKargoRefresh: true, railyard.AnnotationKargoAbort: true,
-	railyard.AnnotationKargoAuthorizedStage: true, railyard.AnnotationKargoKeepNamespace: true,
-	railyard.LabelKargoAlias: true, railyard.LabelKargoProject: true, railyard.LabelKargoCredType: true,
-}
+var honouredKargoKeys = func() map[string]bool {
+	m := map[string]bool{}
+	for _, k := range railyard.KargoKeysHonoured {
+		m[k] = true
+	}
+	return m
+}()
 
 // checkKargoKeys reports the kargo.akuity.io/ labels and annotations of a
 // document that is not a Kargo kind which Railyard does not honour.
