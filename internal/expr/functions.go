@@ -154,14 +154,19 @@ func findInFreight[T any](ev *evaluator, fn, repoURL string, origin *railyard.Fr
 	}
 }
 
+// imageFrom, commitFrom and chartFrom read the Freight collection, or, in
+// freightCreationCriteria (see WithDiscovered), the discovered artifacts.
 func (ev *evaluator) imageFrom(args ...any) (any, error) {
 	repoURL, origin, err := repoAndOrigin("imageFrom", args)
 	if err != nil {
 		return nil, err
 	}
+	if d := discoveredIn(ev.ctx); d != nil {
+		return d.image(repoURL, origin), nil
+	}
 	return findInFreight(ev, "imageFrom", repoURL, origin, func(ref railyard.FreightReference) *railyard.Image {
 		for i := range ref.Images {
-			if sameRepo(ref.Images[i].RepoURL, repoURL) {
+			if sameImage(ref.Images[i].RepoURL, repoURL) {
 				img := ref.Images[i]
 				return &img
 			}
@@ -175,9 +180,12 @@ func (ev *evaluator) commitFrom(args ...any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if d := discoveredIn(ev.ctx); d != nil {
+		return d.commit(repoURL, origin), nil
+	}
 	return findInFreight(ev, "commitFrom", repoURL, origin, func(ref railyard.FreightReference) *railyard.GitCommit {
 		for i := range ref.Commits {
-			if sameRepo(ref.Commits[i].RepoURL, repoURL) {
+			if sameGitRepo(ref.Commits[i].RepoURL, repoURL) {
 				c := ref.Commits[i]
 				return &c
 			}
@@ -208,10 +216,13 @@ func (ev *evaluator) chartFrom(args ...any) (any, error) {
 		}
 		origin = &o
 	}
+	if d := discoveredIn(ev.ctx); d != nil {
+		return d.chart(repoURL, name, origin), nil
+	}
 	return findInFreight(ev, "chartFrom", repoURL, origin, func(ref railyard.FreightReference) *railyard.Chart {
 		for i := range ref.Charts {
 			c := ref.Charts[i]
-			if sameRepo(c.RepoURL, repoURL) && (name == "" || c.Name == name) {
+			if sameChartRepo(c.RepoURL, repoURL) && (name == "" || c.Name == name) {
 				return &c
 			}
 		}

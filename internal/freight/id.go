@@ -70,15 +70,6 @@ func NormalizeGitURL(u string) string {
 	return strings.TrimSuffix(u, "/")
 }
 
-// NormalizeImageURL lower-cases an image repository and drops Docker Hub's
-// implicit prefixes, so "nginx" and "docker.io/library/nginx" match.
-func NormalizeImageURL(u string) string {
-	u = strings.ToLower(strings.TrimSpace(u))
-	u = strings.TrimPrefix(u, "index.docker.io/")
-	u = strings.TrimPrefix(u, "docker.io/")
-	return strings.TrimPrefix(u, "library/")
-}
-
 // NormalizeChartURL lower-cases a chart repository URL and drops a trailing
 // slash.
 func NormalizeChartURL(u string) string {

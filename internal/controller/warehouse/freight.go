@@ -104,8 +104,12 @@ func candidate(w *railyard.Warehouse, outcomes []outcome, now time.Time) *railya
 	return f
 }
 
-// criteriaHold evaluates spec.freightCreationCriteria over the candidate:
-// imageFrom, chartFrom and commitFrom see it as the only Freight.
+// criteriaHold evaluates spec.freightCreationCriteria over the candidate.
+// As in Kargo, imageFrom, chartFrom and commitFrom answer from the
+// discovered artifacts (status.discoveredArtifacts, of which the candidate
+// holds the newest), so an image's CreatedAt and a commit's Subject, Author,
+// Committer and CreatorDate reach the expression; without them (never after
+// a discovery) they see the candidate as the only Freight.
 func criteriaHold(ctx context.Context, w *railyard.Warehouse, f *railyard.Freight) (bool, error) {
 	c := w.Spec.FreightCreationCriteria
 	if c == nil || strings.TrimSpace(c.Expression) == "" {
@@ -114,6 +118,9 @@ func criteriaHold(ctx context.Context, w *railyard.Warehouse, f *railyard.Freigh
 	env := &expr.Env{Freight: railyard.FreightCollection{Freight: map[string]railyard.FreightReference{
 		f.Origin.String(): {Name: f.Name, Origin: f.Origin, Commits: f.Commits, Images: f.Images, Charts: f.Charts},
 	}}}
+	if a := w.Status.DiscoveredArtifacts; a != nil {
+		ctx = expr.WithDiscovered(ctx, f.Origin, a)
+	}
 	return expr.EvalBool(ctx, c.Expression, env)
 }
 
