@@ -115,11 +115,20 @@ func setRegistryArtifact(ev *Event, ref, mediaType string) {
 	switch {
 	case strings.HasPrefix(mediaType, "application/vnd.cncf.helm"):
 		ev.ChartRepos = append(ev.ChartRepos, repo)
-	case strings.HasPrefix(mediaType, "application/vnd.docker.container.image"),
-		mediaType == "application/vnd.oci.image.config.v1+json":
+	case imageMediaTypes[mediaType]:
 		ev.ImageRepos = append(ev.ImageRepos, repo)
 	default:
 		ev.ImageRepos = append(ev.ImageRepos, repo)
 		ev.ChartRepos = append(ev.ChartRepos, repo)
 	}
+}
+
+// imageMediaTypes are manifest and config media types that, as Kargo
+// judges, almost certainly mean a container image rather than a chart.
+var imageMediaTypes = map[string]bool{
+	"application/vnd.oci.image.index.v1+json":                   true,
+	"application/vnd.oci.image.config.v1+json":                  true,
+	"application/vnd.docker.distribution.manifest.list.v2+json": true,
+	"application/vnd.docker.distribution.manifest.v2+json":      true,
+	"application/vnd.docker.container.image.v1+json":            true,
 }
