@@ -66,7 +66,7 @@ func (bitbucket) Parse(req *http.Request, body []byte) (Event, error) {
 		} `json:"repository"`
 	}
 	if err := json.Unmarshal(body, &p); err != nil {
-		return ev, fmt.Errorf("%w: %v", ErrBadPayload, err)
+		return ev, fmt.Errorf("%w: %w", ErrBadPayload, err)
 	}
 	r := p.Repository
 	urls := []string{r.Links.HTML.Href}

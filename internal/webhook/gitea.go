@@ -49,7 +49,7 @@ func (gitea) Parse(req *http.Request, body []byte) (Event, error) {
 		} `json:"repository"`
 	}
 	if err := json.Unmarshal(body, &p); err != nil {
-		return ev, fmt.Errorf("%w: %v", ErrBadPayload, err)
+		return ev, fmt.Errorf("%w: %w", ErrBadPayload, err)
 	}
 	if p.After != "" && strings.Trim(p.After, "0") == "" {
 		ev.Ignored = true

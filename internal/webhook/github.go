@@ -69,7 +69,7 @@ func (gitHub) Parse(req *http.Request, body []byte) (Event, error) {
 	}
 	var p githubPayload
 	if err := json.Unmarshal(body, &p); err != nil {
-		return ev, fmt.Errorf("%w: %v", ErrBadPayload, err)
+		return ev, fmt.Errorf("%w: %w", ErrBadPayload, err)
 	}
 	if ev.Type == "push" {
 		if p.Deleted {

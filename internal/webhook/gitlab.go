@@ -46,7 +46,7 @@ func (gitLab) Parse(req *http.Request, body []byte) (Event, error) {
 		Repository gitlabRepo `json:"repository"`
 	}
 	if err := json.Unmarshal(body, &p); err != nil {
-		return ev, fmt.Errorf("%w: %v", ErrBadPayload, err)
+		return ev, fmt.Errorf("%w: %w", ErrBadPayload, err)
 	}
 	if p.After != "" && strings.Trim(p.After, "0") == "" {
 		ev.Ignored = true // branch or tag deleted

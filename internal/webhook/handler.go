@@ -103,9 +103,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	log = log.With("event", ev.Type)
 	switch {
 	case ev.Ping:
+		log.InfoContext(ctx, "webhook ping received")
 		reply(w, http.StatusOK, response{Message: "ping received, receiver is configured correctly"})
 		return
 	case ev.Ignored:
+		log.DebugContext(ctx, "webhook event ignored")
 		reply(w, http.StatusOK, response{Message: "event ignored"})
 		return
 	}

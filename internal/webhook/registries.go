@@ -38,7 +38,7 @@ func (dockerHub) Parse(_ *http.Request, body []byte) (Event, error) {
 		} `json:"repository"`
 	}
 	if err := json.Unmarshal(body, &p); err != nil {
-		return ev, fmt.Errorf("%w: %v", ErrBadPayload, err)
+		return ev, fmt.Errorf("%w: %w", ErrBadPayload, err)
 	}
 	if p.Repository.RepoName == "" {
 		return ev, fmt.Errorf("%w: repository.repo_name is empty", ErrBadPayload)
@@ -65,7 +65,7 @@ func (quay) Parse(_ *http.Request, body []byte) (Event, error) {
 		UpdatedTags []string `json:"updated_tags"`
 	}
 	if err := json.Unmarshal(body, &p); err != nil {
-		return ev, fmt.Errorf("%w: %v", ErrBadPayload, err)
+		return ev, fmt.Errorf("%w: %w", ErrBadPayload, err)
 	}
 	if p.DockerURL == "" {
 		return ev, fmt.Errorf("%w: docker_url is empty", ErrBadPayload)
@@ -104,7 +104,7 @@ func (harbor) Parse(_ *http.Request, body []byte) (Event, error) {
 		} `json:"event_data"`
 	}
 	if err := json.Unmarshal(body, &p); err != nil {
-		return Event{}, fmt.Errorf("%w: %v", ErrBadPayload, err)
+		return Event{}, fmt.Errorf("%w: %w", ErrBadPayload, err)
 	}
 	ev := Event{Type: p.Type}
 	if p.Type != "PUSH_ARTIFACT" {
