@@ -1,5 +1,7 @@
 // Package webhook is the provider layer of Kargo-compatible webhook
-// receivers (ProjectConfig spec.webhookReceivers): for each provider it
+// receivers (ProjectConfig spec.webhookReceivers) for GitHub, GitLab,
+// Gitea, Bitbucket, Azure (Container Registry and DevOps), Docker Hub,
+// Quay, Harbor and Artifactory: for each provider it
 // verifies a request the way that provider signs it, parses the payload
 // into the repositories and tags it names, matches those against one
 // project's Warehouses, and serves it all through Handler.
@@ -17,6 +19,9 @@
 //   - GitHub/GitLab/Gitea pull-request events, which Kargo uses to refresh
 //     Promotions waiting on a merge, are acknowledged and ignored;
 //   - the generic receiver, whose expression-driven actions live in fields
-//     the Railyard API keeps only as unknown fields, and the Azure and
-//     Artifactory providers are not implemented.
+//     the Railyard API keeps only as unknown fields, and Artifactory's
+//     virtualRepoName option, for the same reason;
+//   - a delivery answered "ignored" (2xx) where Kargo answers 400 or 501 for
+//     an event type it does not handle, so that providers which disable
+//     failing hooks (GitLab) keep delivering.
 package webhook

@@ -40,6 +40,10 @@ func newFixture(t *testing.T) *fixture {
 		warehouse("hub-api", imageSub("acme/api")),
 		warehouse("quay-api", imageSub("quay.io/acme/api")),
 		warehouse("harbor-api", imageSub("harbor.acme.example/platform/api")),
+		warehouse("acr-api", imageSub("acmeregistry.azurecr.io/platform/api")),
+		warehouse("devops-config", gitSub("https://dev.azure.com/acme/Platform/_git/deploy-config")),
+		warehouse("jfrog-api", imageSub("acme.jfrog.io/docker-local/platform/api")),
+		warehouse("jfrog-chart", chartSub("oci://acme.jfrog.io/helm-oci/charts/api", "")),
 	}
 	receivers := map[string]*Receiver{}
 	for name := range providers {
@@ -72,7 +76,7 @@ func newFixture(t *testing.T) *fixture {
 }
 
 // post delivers body to provider p's receiver, signed with signWith ("" = unsigned).
-func (f *fixture) post(t *testing.T, p, event string, body []byte, signWith string) (int, response) {
+func (f *fixture) post(t *testing.T, p, event string, body []byte, signWith string, header ...string) (int, response) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, f.srv.URL+f.paths[p], bytes.NewReader(body))
 	if err != nil {
@@ -84,6 +88,9 @@ func (f *fixture) post(t *testing.T, p, event string, body []byte, signWith stri
 	}
 	if signWith != "" {
 		authorize(p, req.Header, body, signWith)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -108,26 +115,32 @@ func TestHandlerProviders(t *testing.T) {
 	cases := []struct {
 		provider, event, file string
 		want                  []string // Warehouses refreshed
+		ua                    string
 	}{
-		{"github", "push", "github/push.json", []string{"config"}},
-		{"github", "package", "github/package.json", []string{"ghcr-api"}},
-		{"gitlab", "Push Hook", "gitlab/push.json", []string{"gitlab-config"}},
-		{"gitea", "push", "gitea/push.json", []string{"gitea-config"}},
-		{"bitbucket", "repo:push", "bitbucket/repo_push.json", []string{"bitbucket-config"}},
-		{"dockerhub", "", "dockerhub/push.json", []string{"hub-api"}},
-		{"quay", "", "quay/repo_push.json", []string{"quay-api"}},
-		{"harbor", "", "harbor/push_artifact.json", []string{"harbor-api"}},
+		{"github", "push", "github/push.json", []string{"config"}, ""},
+		{"github", "package", "github/package.json", []string{"ghcr-api"}, ""},
+		{"gitlab", "Push Hook", "gitlab/push.json", []string{"gitlab-config"}, ""},
+		{"gitea", "push", "gitea/push.json", []string{"gitea-config"}, ""},
+		{"bitbucket", "repo:push", "bitbucket/repo_push.json", []string{"bitbucket-config"}, ""},
+		{"dockerhub", "", "dockerhub/push.json", []string{"hub-api"}, ""},
+		{"quay", "", "quay/repo_push.json", []string{"quay-api"}, ""},
+		{"harbor", "", "harbor/push_artifact.json", []string{"harbor-api"}, ""},
+		{"azure", "", "azure/acr_push.json", []string{"acr-api"}, "AzureContainerRegistry/1.0"},
+		{"azure", "", "azure/devops_push.json", []string{"devops-config"}, "VSServices/16.255.0.0"},
+		{"artifactory", "", "artifactory/docker_pushed.json", []string{"jfrog-api"}, ""},
+		{"artifactory", "", "artifactory/oci_chart_pushed.json", []string{"jfrog-chart"}, ""},
 		// Authentic deliveries that refresh nothing, answered 2xx.
-		{"github", "ping", "github/ping.json", nil},
-		{"bitbucket", "diagnostics:ping", "bitbucket/ping.json", nil},
-		{"github", "registry_package", "github/registry_package_helm.json", nil}, // nobody subscribes
-		{"gitea", "issues", "gitea/push.json", nil},
-		{"harbor", "", "harbor/pull_artifact.json", nil},
+		{"github", "ping", "github/ping.json", nil, ""},
+		{"bitbucket", "diagnostics:ping", "bitbucket/ping.json", nil, ""},
+		{"github", "registry_package", "github/registry_package_helm.json", nil, ""}, // nobody subscribes
+		{"gitea", "issues", "gitea/push.json", nil, ""},
+		{"harbor", "", "harbor/pull_artifact.json", nil, ""},
+		{"azure", "", "azure/acr_ping.json", nil, "AzureContainerRegistry/1.0"},
 	}
 	for _, c := range cases {
 		t.Run(c.provider+"/"+c.file+"/"+c.event, func(t *testing.T) {
 			f := newFixture(t)
-			code, r := f.post(t, c.provider, c.event, readTestdata(t, c.file), testSecret)
+			code, r := f.post(t, c.provider, c.event, readTestdata(t, c.file), testSecret, "User-Agent", c.ua)
 			if code != http.StatusOK {
 				t.Fatalf("status %d (%s), want 200", code, r.Message)
 			}
@@ -151,10 +164,11 @@ func TestHandlerProviders(t *testing.T) {
 }
 
 func TestHandlerRejectsBadAuth(t *testing.T) {
-	for _, p := range []string{"github", "gitlab", "gitea", "bitbucket", "harbor"} {
+	for _, p := range []string{"github", "gitlab", "gitea", "bitbucket", "harbor", "artifactory"} {
 		file := map[string]string{
 			"github": "github/push.json", "gitlab": "gitlab/push.json", "gitea": "gitea/push.json",
 			"bitbucket": "bitbucket/repo_push.json", "harbor": "harbor/push_artifact.json",
+			"artifactory": "artifactory/docker_pushed.json",
 		}[p]
 		event := map[string]string{"github": "push", "gitlab": "Push Hook", "gitea": "push", "bitbucket": "repo:push"}[p]
 		t.Run(p, func(t *testing.T) {

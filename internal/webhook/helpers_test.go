@@ -35,6 +35,8 @@ func authorize(p string, h http.Header, body []byte, secret string) {
 		h.Set("X-Gitea-Signature", hmacHex(secret, body))
 	case "bitbucket":
 		h.Set("X-Hub-Signature", "sha256="+hmacHex(secret, body))
+	case "artifactory":
+		h.Set("X-Jfrog-Event-Auth", hmacHex(secret, body))
 	case "gitlab":
 		h.Set("X-Gitlab-Token", secret)
 	case "harbor":

@@ -10,6 +10,7 @@ import (
 func TestParse(t *testing.T) {
 	cases := []struct {
 		provider, event, file string
+		ua                    string // User-Agent, which tells Azure's services apart
 		want                  Event
 		wantErr               error
 	}{
@@ -89,6 +90,28 @@ func TestParse(t *testing.T) {
 			},
 		},
 		{provider: "harbor", file: "harbor/pull_artifact.json", want: Event{Type: "PULL_ARTIFACT", Ignored: true}},
+		{
+			provider: "azure", file: "azure/acr_push.json", ua: "AzureContainerRegistry/1.0",
+			want: Event{Type: "push", ImageRepos: []string{"acmeregistry.azurecr.io/platform/api"}, Refs: []string{"1.4.2"}},
+		},
+		{provider: "azure", file: "azure/acr_ping.json", ua: "AzureContainerRegistry/1.0", want: Event{Type: "ping", Ping: true}},
+		{
+			provider: "azure", file: "azure/devops_push.json", ua: "VSServices/16.255.0.0",
+			want: Event{Type: "git.push", Refs: []string{"refs/heads/main"}, GitURLs: []string{
+				"https://dev.azure.com/acme/platform/_git/deploy-config",
+				"ssh://ssh.dev.azure.com/v3/acme/platform/deploy-config",
+			}},
+		},
+		{provider: "azure", file: "azure/acr_push.json", ua: "curl/8.5.0", wantErr: ErrBadPayload},
+		{
+			provider: "artifactory", file: "artifactory/docker_pushed.json",
+			want: Event{Type: "docker/pushed", ImageRepos: []string{"acme.jfrog.io/docker-local/platform/api"}, Refs: []string{"1.4.2"}},
+		},
+		{
+			provider: "artifactory", file: "artifactory/oci_chart_pushed.json",
+			want: Event{Type: "docker/pushed", ChartRepos: []string{"acme.jfrog.io/helm-oci/charts/api"}, Refs: []string{"0.7.0"}},
+		},
+		{provider: "artifactory", file: "quay/repo_push.json", want: Event{Type: "/", Ignored: true}},
 	}
 	for _, c := range cases {
 		t.Run(c.provider+"/"+c.file+"/"+c.event, func(t *testing.T) {
@@ -96,6 +119,7 @@ func TestParse(t *testing.T) {
 			if h := eventHeader[c.provider]; h != "" {
 				req.Header.Set(h, c.event)
 			}
+			req.Header.Set("User-Agent", c.ua)
 			got, err := mustProvider(t, c.provider).Parse(req, readTestdata(t, c.file))
 			if c.wantErr != nil {
 				if !errors.Is(err, c.wantErr) {

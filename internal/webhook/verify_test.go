@@ -22,7 +22,7 @@ func TestVerify(t *testing.T) {
 		headers map[string]string
 		wantErr error
 	}
-	for _, p := range []string{"github", "gitlab", "gitea", "bitbucket", "harbor", "dockerhub", "quay"} {
+	for _, p := range []string{"github", "gitlab", "gitea", "bitbucket", "harbor", "artifactory", "dockerhub", "quay", "azure"} {
 		prov := mustProvider(t, p)
 		good := map[string][]byte{prov.SecretKey(): []byte(testSecret)}
 		cases := []tc{
@@ -30,7 +30,7 @@ func TestVerify(t *testing.T) {
 			{name: "secret key absent", secret: map[string][]byte{"other": []byte(testSecret)}, auth: testSecret, wantErr: ErrMisconfigured},
 		}
 		switch p {
-		case "dockerhub", "quay":
+		case "dockerhub", "quay", "azure":
 			// Authenticated by the path only: any request reaching the receiver passes.
 			cases = append(cases, tc{name: "no header needed", secret: good})
 		default:
@@ -41,11 +41,11 @@ func TestVerify(t *testing.T) {
 			)
 		}
 		switch p {
-		case "github", "gitea", "bitbucket":
+		case "github", "gitea", "bitbucket", "artifactory":
 			cases = append(cases,
 				tc{name: "tampered body", secret: good, auth: testSecret, tamper: true, wantErr: ErrForbidden},
-				tc{name: "not hex", secret: good, headers: map[string]string{"X-Hub-Signature-256": "sha256=zz", "X-Hub-Signature": "sha256=zz"}, wantErr: ErrForbidden},
-				tc{name: "unknown algorithm", secret: good, headers: map[string]string{"X-Hub-Signature-256": "md5=00", "X-Hub-Signature": "md5=00"}, wantErr: ErrForbidden},
+				tc{name: "not hex", secret: good, headers: map[string]string{"X-Hub-Signature-256": "sha256=zz", "X-Hub-Signature": "sha256=zz", "X-Jfrog-Event-Auth": "zz"}, wantErr: ErrForbidden},
+				tc{name: "unknown algorithm", secret: good, headers: map[string]string{"X-Hub-Signature-256": "md5=00", "X-Hub-Signature": "md5=00", "X-Jfrog-Event-Auth": "md5=00"}, wantErr: ErrForbidden},
 			)
 		}
 		for _, c := range cases {
