@@ -261,3 +261,17 @@ func (f *fixture) assertLogsClean(t *testing.T) {
 		}
 	}
 }
+
+func TestHandlerLookupFailure(t *testing.T) {
+	h := &Handler{
+		Lookup: func(context.Context, string) (*Receiver, bool, error) {
+			return nil, false, errors.New("cache not synced")
+		},
+		Refresh: func(context.Context, []types.NamespacedName) error { t.Fatal("refresh called"); return nil },
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/quay/x", strings.NewReader("{}")))
+	if rec.Code != http.StatusInternalServerError {
+		t.Fatalf("status %d, want 500", rec.Code)
+	}
+}
