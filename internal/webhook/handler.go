@@ -1,0 +1,140 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"k8s.io/apimachinery/pkg/types"
+
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+)
+
+// MaxBodyBytes bounds a delivery, as Kargo does (2 MiB).
+const MaxBodyBytes = 2 << 20
+
+// Receiver is one configured receiver, resolved by its path.
+type Receiver struct {
+	// Project is the namespace of the ProjectConfig, for logs.
+	Project string
+	// Name of the receiver in spec.webhookReceivers, for logs.
+	Name     string
+	Provider Provider
+	// Secret is the data of the receiver's Secret.
+	Secret map[string][]byte
+	// Warehouses lists the project's Warehouses when a delivery is accepted.
+	Warehouses func(ctx context.Context) ([]railyard.Warehouse, error)
+}
+
+// Handler serves webhook deliveries.
+type Handler struct {
+	// Lookup resolves a request path (ReceiverPath) to its receiver; ok is
+	// false for an unknown path.
+	Lookup func(ctx context.Context, path string) (r *Receiver, ok bool, err error)
+	// Refresh asks for the named Warehouses to be refreshed.
+	Refresh func(ctx context.Context, warehouses []types.NamespacedName) error
+	// Log receives one line per delivery; nil discards.
+	Log *slog.Logger
+}
+
+type response struct {
+	Message   string                 `json:"message"`
+	Refreshed []types.NamespacedName `json:"refreshed,omitempty"`
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	log := h.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if req.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		reply(w, http.StatusMethodNotAllowed, response{Message: "only POST is accepted"})
+		return
+	}
+	ctx := req.Context()
+	rcv, ok, err := h.Lookup(ctx, req.URL.Path)
+	if err != nil {
+		log.ErrorContext(ctx, "webhook receiver lookup failed", "error", err)
+		reply(w, http.StatusInternalServerError, response{Message: "receiver lookup failed"})
+		return
+	}
+	if !ok {
+		// The path carries the secret: do not echo it.
+		reply(w, http.StatusNotFound, response{Message: "no such receiver"})
+		return
+	}
+	log = log.With("project", rcv.Project, "receiver", rcv.Name, "provider", rcv.Provider.Name())
+
+	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, MaxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			reply(w, http.StatusRequestEntityTooLarge, response{Message: "payload too large"})
+			return
+		}
+		reply(w, http.StatusBadRequest, response{Message: "cannot read payload"})
+		return
+	}
+
+	if err := rcv.Provider.Verify(req, body, rcv.Secret); err != nil {
+		// Provider errors name only the Secret key, never its value.
+		log.WarnContext(ctx, "webhook delivery rejected", "error", err)
+		switch {
+		case errors.Is(err, ErrMisconfigured):
+			reply(w, http.StatusInternalServerError, response{Message: "receiver is misconfigured"})
+		case errors.Is(err, ErrUnauthenticated):
+			reply(w, http.StatusUnauthorized, response{Message: "missing signature or token"})
+		default:
+			reply(w, http.StatusForbidden, response{Message: "signature or token does not match"})
+		}
+		return
+	}
+
+	ev, err := rcv.Provider.Parse(req, body)
+	if err != nil {
+		log.WarnContext(ctx, "webhook payload rejected", "error", err)
+		reply(w, http.StatusBadRequest, response{Message: err.Error()})
+		return
+	}
+	log = log.With("event", ev.Type)
+	switch {
+	case ev.Ping:
+		log.InfoContext(ctx, "webhook ping received")
+		reply(w, http.StatusOK, response{Message: "ping received, receiver is configured correctly"})
+		return
+	case ev.Ignored:
+		log.DebugContext(ctx, "webhook event ignored")
+		reply(w, http.StatusOK, response{Message: "event ignored"})
+		return
+	}
+
+	whs, err := rcv.Warehouses(ctx)
+	if err != nil {
+		log.ErrorContext(ctx, "listing Warehouses failed", "error", err)
+		reply(w, http.StatusInternalServerError, response{Message: "listing Warehouses failed"})
+		return
+	}
+	targets := Match(ev, whs)
+	log.InfoContext(ctx, "webhook delivery accepted",
+		"git", ev.GitURLs, "images", ev.ImageRepos, "charts", ev.ChartRepos, "refs", ev.Refs, "warehouses", targets)
+	if len(targets) == 0 {
+		reply(w, http.StatusOK, response{Message: "no Warehouse subscribes to this repository"})
+		return
+	}
+	if err := h.Refresh(ctx, targets); err != nil {
+		log.ErrorContext(ctx, "refreshing Warehouses failed", "error", err)
+		reply(w, http.StatusInternalServerError, response{Message: "refreshing Warehouses failed"})
+		return
+	}
+	reply(w, http.StatusOK, response{Message: "refresh requested", Refreshed: targets})
+}
+
+func reply(w http.ResponseWriter, code int, r response) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(r)
+}
