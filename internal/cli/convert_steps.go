@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
-	"strings"
 	"sync"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -134,7 +133,7 @@ func checkConfig(n *yaml.Node, t reflect.Type, schema promotion.ConfigSchema, pa
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			key, val := n.Content[i], n.Content[i+1]
 			p := path.key(key.Value)
-			ft, ok := configFieldType(t, key.Value)
+			ft, ok := promotion.ConfigFieldType(t, key.Value)
 			if !ok || !promotion.HasConfigField(schema, p.generic) {
 				report(key.Line, p.shown)
 				continue
@@ -150,37 +149,4 @@ func checkConfig(n *yaml.Node, t reflect.Type, schema promotion.ConfigSchema, pa
 			checkConfig(el, t.Elem(), schema, path.index(i), report)
 		}
 	}
-}
-
-// configFieldType finds the field that decoding key would fill, matching
-// json names without regard to case through embedded structs, as
-// promotion.DecodeConfig does.
-func configFieldType(t reflect.Type, key string) (reflect.Type, bool) {
-	for i := range t.NumField() {
-		f := t.Field(i)
-		tag := f.Tag.Get("json")
-		name, _, _ := strings.Cut(tag, ",")
-		if tag == "-" || (!f.IsExported() && !f.Anonymous) {
-			continue
-		}
-		if f.Anonymous && name == "" {
-			et := f.Type
-			for et.Kind() == reflect.Pointer {
-				et = et.Elem()
-			}
-			if et.Kind() == reflect.Struct {
-				if ft, ok := configFieldType(et, key); ok {
-					return ft, true
-				}
-				continue
-			}
-		}
-		if name == "" {
-			name = f.Name
-		}
-		if strings.EqualFold(name, key) {
-			return f.Type, true
-		}
-	}
-	return nil, false
 }

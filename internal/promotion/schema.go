@@ -31,7 +31,7 @@ func checkFields(v any, t reflect.Type, path string) error {
 		}
 		for _, key := range sortedKeys(m) {
 			val := m[key]
-			ft, found := fieldType(t, key)
+			ft, found := ConfigFieldType(t, key)
 			if !found {
 				return fmt.Errorf("unknown field %q", joinField(path, key))
 			}
@@ -63,9 +63,10 @@ func checkFields(v any, t reflect.Type, path string) error {
 	return nil
 }
 
-// fieldType finds the field encoding/json would decode key into, looking
-// through embedded structs.
-func fieldType(t reflect.Type, key string) (reflect.Type, bool) {
+// ConfigFieldType finds the field of struct type t that encoding/json (and
+// so DecodeConfig) would decode key into: json names matched without regard
+// to case, through embedded structs.
+func ConfigFieldType(t reflect.Type, key string) (reflect.Type, bool) {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		tag := f.Tag.Get("json")
@@ -79,7 +80,7 @@ func fieldType(t reflect.Type, key string) (reflect.Type, bool) {
 				et = et.Elem()
 			}
 			if et.Kind() == reflect.Struct {
-				if ft, ok := fieldType(et, key); ok {
+				if ft, ok := ConfigFieldType(et, key); ok {
 					return ft, true
 				}
 				continue
@@ -128,7 +129,7 @@ func HasConfigField(schema ConfigSchema, path string) bool {
 		if t.Kind() != reflect.Struct {
 			return false
 		}
-		ft, ok := fieldType(t, name)
+		ft, ok := ConfigFieldType(t, name)
 		if !ok {
 			return false
 		}
