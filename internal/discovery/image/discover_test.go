@@ -72,7 +72,8 @@ func TestDiscoverRequestCounts(t *testing.T) {
 		t.Fatalf("tags = %v, want %v", tagsOf(res), want)
 	}
 	// One ping, one listing page, a manifest GET per returned candidate.
-	assertCounts(t, "first discovery", reg.Counts(), registrytest.Counts{Ping: 1, TagsList: 1, ManifestGet: 5})
+	// A config GET per new digest gives each reference its creation time.
+	assertCounts(t, "first discovery", reg.Counts(), registrytest.Counts{Ping: 1, TagsList: 1, ManifestGet: 5, BlobGet: 5})
 
 	reg.ResetCounts()
 	again := discover(t, d, opts)
@@ -90,7 +91,7 @@ func TestDiscoverRequestCounts(t *testing.T) {
 	if res.References[0].Tag != "v1.30.0" || res.References[3].Digest != moved.String() {
 		t.Errorf("after push: %v, v1.27.0 digest %s want %s", tagsOf(res), res.References[3].Digest, moved)
 	}
-	assertCounts(t, "discovery after a push", reg.Counts(), registrytest.Counts{TagsList: 1, ManifestGet: 2, ManifestHead: 4})
+	assertCounts(t, "discovery after a push", reg.Counts(), registrytest.Counts{TagsList: 1, ManifestGet: 2, ManifestHead: 4, BlobGet: 2})
 }
 
 func TestDiscoverNewestBuildCounts(t *testing.T) {
@@ -145,14 +146,16 @@ func TestDiscoverMultiArchIndex(t *testing.T) {
 		counts   registrytest.Counts
 		repeated registrytest.Counts
 	}{
-		{"arm64 from index entries", Options{Platform: "linux/arm64"}, []string{"v1.0.0"}, nil,
-			registrytest.Counts{Ping: 1, TagsList: 1, ManifestGet: 2}, registrytest.Counts{TagsList: 1, ManifestHead: 2}},
-		{"amd64", Options{Platform: "linux/amd64"}, []string{"v1.1.0", "v1.0.0"}, nil,
-			registrytest.Counts{TagsList: 1, ManifestHead: 2}, registrytest.Counts{TagsList: 1, ManifestHead: 2}},
-		{"newest build reads the platform's config", Options{Strategy: NewestBuild, Platform: "linux/arm64"}, []string{"v1.0.0"}, &t2,
-			registrytest.Counts{TagsList: 1, ManifestHead: 2, ManifestGet: 1, BlobGet: 1}, registrytest.Counts{TagsList: 1, ManifestHead: 2}},
-		{"newest build without platform uses the first image", Options{Strategy: NewestBuild}, []string{"v1.1.0", "v1.0.0"}, &t1,
+		// Every reference carries its creation time: the platform's config
+		// is read once per digest, and later cases find it in the cache.
+		{"arm64 from index entries", Options{Platform: "linux/arm64"}, []string{"v1.0.0"}, &t2,
+			registrytest.Counts{Ping: 1, TagsList: 1, ManifestGet: 3, BlobGet: 1}, registrytest.Counts{TagsList: 1, ManifestHead: 2}},
+		{"amd64", Options{Platform: "linux/amd64"}, []string{"v1.1.0", "v1.0.0"}, &t1,
 			registrytest.Counts{TagsList: 1, ManifestHead: 2, ManifestGet: 2, BlobGet: 2}, registrytest.Counts{TagsList: 1, ManifestHead: 2}},
+		{"newest build reads the platform's config (cached)", Options{Strategy: NewestBuild, Platform: "linux/arm64"}, []string{"v1.0.0"}, &t2,
+			registrytest.Counts{TagsList: 1, ManifestHead: 2}, registrytest.Counts{TagsList: 1, ManifestHead: 2}},
+		{"newest build without platform uses the first image (cached)", Options{Strategy: NewestBuild}, []string{"v1.1.0", "v1.0.0"}, &t1,
+			registrytest.Counts{TagsList: 1, ManifestHead: 2}, registrytest.Counts{TagsList: 1, ManifestHead: 2}},
 		{"no match", Options{Platform: "windows/amd64"}, []string{}, nil,
 			registrytest.Counts{TagsList: 1, ManifestHead: 2}, registrytest.Counts{TagsList: 1, ManifestHead: 2}},
 	}

@@ -113,8 +113,12 @@ func (d *Discoverer) resolve(ctx context.Context, p *remote.Puller, c *compiled,
 	if err != nil {
 		return Reference{}, false, classify(fmt.Sprintf("read manifest %s", ref), err)
 	}
-	needTime := c.strategy == NewestBuild && !c.timesKnown
+	// Every returned reference carries its creation time, as Kargo's do:
+	// freightCreationCriteria read it (imageFrom(...).CreatedAt). Reading
+	// the config costs a request the first time a digest is seen; the
+	// metadata cache answers after that.
 	created := meta.created
+	needTime := !c.timesKnown && (c.strategy == NewestBuild || created == nil)
 	if meta.isIndex {
 		child, found := v1.Descriptor{}, false
 		if c.platform != nil {
