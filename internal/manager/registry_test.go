@@ -6,7 +6,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 
 	"k8s.io/apimachinery/pkg/util/yaml"
 
@@ -72,5 +75,38 @@ func TestBuiltinStepsAcceptRealManifests(t *testing.T) {
 	}
 	if checked < 10 {
 		t.Fatalf("only %d steps checked", checked)
+	}
+}
+
+// A literal configuration the step would refuse is refused when the
+// Promotion is snapshotted; one with expressions waits for the run.
+func TestSnapshotValidatesLiteralConfigs(t *testing.T) {
+	reg := manager.NewStepRegistry(manager.Options{})
+	cfg := func(raw string) *apiextensionsv1.JSON { return &apiextensionsv1.JSON{Raw: []byte(raw)} }
+	tests := []struct {
+		name    string
+		step    railyard.PromotionStep
+		wantErr string
+	}{
+		{"copy without inPath", railyard.PromotionStep{Uses: "copy", Config: cfg(`{"outPath":"out"}`)}, `inPath`},
+		{"yaml-update with a number for path", railyard.PromotionStep{Uses: "yaml-update", Config: cfg(`{"path":3,"updates":[]}`)}, `"path"`},
+		{"untar without outPath", railyard.PromotionStep{Uses: "untar", Config: cfg(`{"inPath":"a.tgz"}`)}, `outPath`},
+		{"expression: checked when the step runs", railyard.PromotionStep{Uses: "copy", Config: cfg(`{"inPath":"${{ vars.x }}"}`)}, ""},
+		{"complete literal config", railyard.PromotionStep{Uses: "copy", Config: cfg(`{"inPath":"a","outPath":"b"}`)}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.step.As = "s"
+			err := reg.Check(nil, []railyard.PromotionStep{tc.step})
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Check = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), "step s ("+tc.step.Uses+") config") {
+				t.Fatalf("Check = %v, want an error about %s naming the step", err, tc.wantErr)
+			}
+		})
 	}
 }

@@ -73,5 +73,13 @@ func (r *Registry) checkConfig(s railyard.PromotionStep, alias string) error {
 	if err := checkFields(cfg, reflect.TypeOf(schema.ConfigType()), ""); err != nil {
 		return fmt.Errorf("step %s (%s) config: %w", alias, s.Uses, err)
 	}
+	v, ok := step.(ConfigValidator)
+	m, isMap := cfg.(map[string]any)
+	if !ok || !isMap || strings.Contains(string(s.Config.Raw), "${{") || strings.Contains(string(s.Config.Raw), "${%") {
+		return nil
+	}
+	if err := v.ValidateConfig(m); err != nil {
+		return fmt.Errorf("step %s (%s) config: %s", alias, s.Uses, strings.TrimPrefix(err.Error(), "invalid config: "))
+	}
 	return nil
 }

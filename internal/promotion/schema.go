@@ -17,6 +17,14 @@ type ConfigSchema interface {
 	ConfigType() any
 }
 
+// ConfigValidator is implemented by steps that can check a configuration
+// without running: required fields, types and values. Check calls it when a
+// step's configuration holds no expression, so what it checks is exactly
+// what the step will get.
+type ConfigValidator interface {
+	ValidateConfig(config map[string]any) error
+}
+
 // checkFields reports the first key of v, recursively, that t has no field
 // for. Keys match json tags without regard to case, as DecodeConfig does.
 func checkFields(v any, t reflect.Type, path string) error {
