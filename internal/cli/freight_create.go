@@ -79,7 +79,7 @@ func createFreight(ctx context.Context, opts *Options, req freightRequest, forma
 		return explain(err, "get", "freights", f.Name, ns)
 	}
 	// Freight applied by hand under another name may hold the content.
-	same, err := freight.WithContent(ctx, c, ns, f.Name)
+	same, err := freight.WithContent(ctx, c, ns, f.Name, false)
 	if err != nil {
 		return explain(err, "list", "freights", "", ns)
 	}

@@ -61,8 +61,13 @@ func compatTable(t *testing.T, heading string) map[string]compatRow {
 
 // kargoStepFields reads Kargo's documented configuration fields per step.
 func kargoStepFields(t *testing.T) map[string][]string {
+	return readFieldLists(t, "../../test/testdata/kargo/step-config-fields.txt")
+}
+
+// readFieldLists reads "name: field field ..." lines, skipping comments.
+func readFieldLists(t *testing.T, path string) map[string][]string {
 	t.Helper()
-	b, err := os.ReadFile("../../test/testdata/kargo/step-config-fields.txt")
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,8 +76,8 @@ func kargoStepFields(t *testing.T) map[string][]string {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		step, fields, _ := strings.Cut(line, ":")
-		out[step] = strings.Fields(fields)
+		name, fields, _ := strings.Cut(line, ":")
+		out[name] = strings.Fields(fields)
 	}
 	return out
 }

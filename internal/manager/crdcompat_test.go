@@ -11,20 +11,7 @@ import (
 
 // kargoKindFields reads the spec fields of Kargo's CRDs, per kind.
 func kargoKindFields(t *testing.T) map[string][]string {
-	t.Helper()
-	b, err := os.ReadFile("../../test/testdata/kargo/crd-fields.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][]string{}
-	for _, line := range strings.Split(string(b), "\n") {
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		kind, fields, _ := strings.Cut(line, ":")
-		out[kind] = strings.Fields(fields)
-	}
-	return out
+	return readFieldLists(t, "../../test/testdata/kargo/crd-fields.txt")
 }
 
 // schemaPaths lists the field paths of our CRD for kind (spec fields; for

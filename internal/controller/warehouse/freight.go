@@ -137,7 +137,7 @@ func (r *Reconciler) createFreight(ctx context.Context, f *railyard.Freight) (bo
 	if !apierrors.IsNotFound(err) {
 		return false, err
 	}
-	same, err := freight.WithContent(ctx, r.client, f.Namespace, f.Name)
+	same, err := freight.WithContent(ctx, r.client, f.Namespace, f.Name, true)
 	if err != nil {
 		return false, err
 	}

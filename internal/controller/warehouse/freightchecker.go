@@ -121,7 +121,7 @@ func (c *freightChecker) origin(ctx context.Context, f *railyard.Freight) (*rail
 // Creation time, then name, orders Freight, so of two with one content
 // exactly one is rejected.
 func olderWithContent(ctx context.Context, c client.Reader, f *railyard.Freight) (*railyard.Freight, error) {
-	all, err := freight.WithContent(ctx, c, f.Namespace, freightID(f))
+	all, err := freight.WithContent(ctx, c, f.Namespace, freightID(f), true)
 	if err != nil {
 		return nil, err
 	}

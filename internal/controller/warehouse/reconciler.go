@@ -33,6 +33,7 @@ import (
 	"github.com/railyard-dev/railyard/internal/credentials"
 	"github.com/railyard-dev/railyard/internal/discovery/chart"
 	"github.com/railyard-dev/railyard/internal/discovery/image"
+	"github.com/railyard-dev/railyard/internal/freight"
 )
 
 // ControllerName names the controller in logs, metrics and Events.
@@ -123,6 +124,9 @@ func New(c client.Client, apiReader client.Reader, recorder events.EventRecorder
 
 // SetupWithManager registers the Warehouse and Freight reconcilers.
 func SetupWithManager(mgr ctrl.Manager, opts Options) error {
+	if err := freight.IndexContent(context.Background(), mgr.GetFieldIndexer()); err != nil {
+		return err
+	}
 	r := New(mgr.GetClient(), mgr.GetAPIReader(), mgr.GetEventRecorder(ControllerName), opts)
 	shard := predicate.NewPredicateFuncs(func(o client.Object) bool {
 		w, ok := o.(*railyard.Warehouse)

@@ -16,7 +16,7 @@ import (
 func gpgVerify(t *testing.T, dir, kind, rev, public string) {
 	t.Helper()
 	if _, err := exec.LookPath("gpg"); err != nil {
-		t.Skip("gpg not installed")
+		t.Fatal("gpg is needed to verify signatures: install gnupg (.ci/run does)")
 	}
 	home, err := os.MkdirTemp("", "gpg")
 	if err != nil {

@@ -112,7 +112,7 @@ func TestHTTPDownload(t *testing.T) {
 // announcing a length: the step must stop reading there.
 func TestHTTPDownloadOversizedChunked(t *testing.T) {
 	if testing.Short() {
-		t.Skip("writes 100 MiB")
+		t.Skip("writes 100 MiB; make test runs it, -short is for quick local loops")
 	}
 	srv := newAPIServer(t)
 	sc := stepContext(t, map[string]any{"url": srv.URL + "/big?n=" + strconv.Itoa(MaxDownloadBytes+1), "outPath": "big"})
