@@ -46,51 +46,166 @@ type PromotionPolicySelector struct {
 	*metav1.LabelSelector `json:",inline"`
 }
 
-// WebhookReceiverConfig configures one webhook receiver.
+// WebhookReceiverConfig configures one webhook receiver. Exactly one
+// provider is set.
+// +kubebuilder:validation:XValidation:rule="[has(self.github), has(self.gitlab), has(self.gitea), has(self.bitbucket), has(self.dockerhub), has(self.quay), has(self.harbor), has(self.artifactory), has(self.azure), has(self.generic), has(self.ecr)].filter(x, x).size() == 1",message="a webhook receiver must set exactly one provider"
 type WebhookReceiverConfig struct {
-	// Name of the receiver.
+	// Name of the receiver; with the project and the secret it makes the
+	// receiver's path.
 	// +kubebuilder:validation:Required
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
 	Name string `json:"name"`
-	// GitHub receiver.
+	// GitHub receiver: the Secret's `secret` key is the webhook secret
+	// (X-Hub-Signature-256).
 	// +optional
 	GitHub *WebhookReceiverDetails `json:"github,omitempty"`
-	// GitLab receiver.
+	// GitLab receiver: the Secret's `secret-token` key is the token GitLab
+	// sends (X-Gitlab-Token).
 	// +optional
 	GitLab *WebhookReceiverDetails `json:"gitlab,omitempty"`
-	// Gitea receiver.
+	// Gitea receiver: the Secret's `secret` key is the webhook secret
+	// (X-Gitea-Signature).
 	// +optional
 	Gitea *WebhookReceiverDetails `json:"gitea,omitempty"`
-	// Bitbucket receiver.
+	// Bitbucket receiver: the Secret's `secret` key is the webhook secret
+	// (X-Hub-Signature).
 	// +optional
 	Bitbucket *WebhookReceiverDetails `json:"bitbucket,omitempty"`
-	// DockerHub receiver.
+	// DockerHub receiver: the Secret's `secret` key only makes the path
+	// unguessable; Docker Hub does not sign.
 	// +optional
 	DockerHub *WebhookReceiverDetails `json:"dockerhub,omitempty"`
-	// Quay receiver.
+	// Quay receiver: authenticated by its path, like DockerHub.
 	// +optional
 	Quay *WebhookReceiverDetails `json:"quay,omitempty"`
-	// Harbor receiver.
+	// Harbor receiver: the Secret's `auth-header` key is the Authorization
+	// header Harbor sends.
 	// +optional
 	Harbor *WebhookReceiverDetails `json:"harbor,omitempty"`
-	// Artifactory receiver.
+	// Artifactory receiver: the Secret's `secret-token` key is the webhook
+	// secret (X-Jfrog-Event-Auth).
 	// +optional
 	Artifactory *WebhookReceiverDetails `json:"artifactory,omitempty"`
-	// Azure receiver.
+	// Azure receiver for Azure Container Registry and Azure DevOps,
+	// authenticated by its path.
 	// +optional
 	Azure *WebhookReceiverDetails `json:"azure,omitempty"`
-	// Generic receiver.
+	// Generic receiver: refreshes the Warehouses its actions select,
+	// authenticated by its path.
 	// +optional
 	Generic *WebhookReceiverDetails `json:"generic,omitempty"`
+	// ECR receiver (Railyard only): Amazon EventBridge "ECR Image Action"
+	// events sent by an API destination. The Secret's `secret` key makes the
+	// path and must also arrive as the Authorization header (optionally
+	// prefixed "Bearer ").
+	// +optional
+	ECR *WebhookReceiverDetails `json:"ecr,omitempty"`
 }
 
-// WebhookReceiverDetails names the Secret holding the receiver's shared
-// secret. Provider-specific fields are kept as written.
+// WebhookReceiverDetails configures one provider of a receiver. Only
+// secretRef applies to every provider; virtualRepoName is Artifactory's and
+// actions are the generic receiver's.
 // +kubebuilder:pruning:PreserveUnknownFields
 type WebhookReceiverDetails struct {
-	// SecretRef names a Secret in the project namespace.
+	// SecretRef names a Secret in the project namespace (for a
+	// ClusterConfig, in the system resources namespace).
 	// +kubebuilder:validation:Required
 	SecretRef corev1.LocalObjectReference `json:"secretRef"`
+	// VirtualRepoName (Artifactory) replaces the payload's local repository
+	// key, for Warehouses that subscribe through a virtual repository.
+	// +optional
+	VirtualRepoName string `json:"virtualRepoName,omitempty"`
+	// Actions (generic) say what a delivery does.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=20
+	Actions []GenericWebhookAction `json:"actions,omitempty"`
+}
+
+// GenericWebhookActionType is what a generic receiver's action does.
+// +kubebuilder:validation:Enum=Refresh
+type GenericWebhookActionType string
+
+// GenericWebhookActionRefresh refreshes the selected resources.
+const GenericWebhookActionRefresh GenericWebhookActionType = "Refresh"
+
+// GenericWebhookAction is one action of a generic receiver.
+type GenericWebhookAction struct {
+	// ActionType is what the action does; only Refresh exists.
+	// +kubebuilder:validation:Required
+	ActionType GenericWebhookActionType `json:"action"`
+	// WhenExpression, when set, must be true of the request for the action
+	// to run.
+	// +optional
+	WhenExpression string `json:"whenExpression,omitempty"`
+	// Parameters are static values or ${{ }} expressions over the request,
+	// available to the selectors as params.
+	// +optional
+	Parameters map[string]string `json:"parameters,omitempty"`
+	// TargetSelectionCriteria select the resources to act on; a resource is
+	// selected when any one criterion selects it.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=20
+	TargetSelectionCriteria []GenericWebhookTargetSelectionCriteria `json:"targetSelectionCriteria,omitempty"`
+}
+
+// GenericWebhookTargetKind is the kind a generic action selects.
+// +kubebuilder:validation:Enum=Warehouse
+type GenericWebhookTargetKind string
+
+// GenericWebhookTargetWarehouse selects Warehouses.
+const GenericWebhookTargetWarehouse GenericWebhookTargetKind = "Warehouse"
+
+// GenericWebhookTargetSelectionCriteria selects resources of one kind by
+// name, labels and indices; every field that is set must match.
+type GenericWebhookTargetSelectionCriteria struct {
+	// Kind of the target; only Warehouse.
+	// +kubebuilder:validation:Required
+	Kind GenericWebhookTargetKind `json:"kind"`
+	// Name of the target, static or an expression.
+	// +optional
+	Name string `json:"name,omitempty"`
+	// LabelSelector selects targets by label.
+	// +optional
+	LabelSelector metav1.LabelSelector `json:"labelSelector,omitempty"`
+	// IndexSelector selects targets by indexed values.
+	// +optional
+	IndexSelector IndexSelector `json:"indexSelector,omitempty"`
+}
+
+// IndexSelector selects resources by values of well-known indices.
+type IndexSelector struct {
+	// MatchIndices must all hold.
+	// +optional
+	// +listType=atomic
+	MatchIndices []IndexSelectorRequirement `json:"matchIndices,omitempty"`
+}
+
+// IndexSelectorOperator compares an index value.
+// +kubebuilder:validation:Enum=Equals;NotEquals
+type IndexSelectorOperator string
+
+// Index selector operators.
+const (
+	IndexSelectorEquals    IndexSelectorOperator = "Equals"
+	IndexSelectorNotEquals IndexSelectorOperator = "NotEquals"
+)
+
+// IndexSelectorRequirement compares one index with a value.
+type IndexSelectorRequirement struct {
+	// Key of the index: subscribedURLs (a Warehouse's normalised
+	// subscription URLs) or receiverPaths.
+	// +kubebuilder:validation:Enum=subscribedURLs;receiverPaths
+	Key string `json:"key"`
+	// Operator compares the index with Value.
+	// +kubebuilder:validation:Required
+	Operator IndexSelectorOperator `json:"operator"`
+	// Value is static or an expression over the request.
+	// +kubebuilder:validation:Required
+	Value string `json:"value"`
 }
 
 // WebhookReceiverStatus tells where a receiver listens.
@@ -131,6 +246,7 @@ type ProjectConfigStatus struct {
 // +kubebuilder:resource:categories=railyard
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`
+// +kubebuilder:printcolumn:name="Receivers",type=string,priority=1,JSONPath=`.status.webhookReceivers[*].url`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type ProjectConfig struct {
 	metav1.TypeMeta   `json:",inline"`
