@@ -125,4 +125,8 @@ const (
 	// ReasonNameMismatch (Ready): a ProjectConfig is not named like its
 	// namespace, so it is ignored.
 	ReasonNameMismatch = "NameMismatch"
+	// ReasonWebhookReceiverInvalid (ProjectConfig and ClusterConfig Ready):
+	// a webhook receiver cannot be served, its Secret or the Secret's key
+	// being missing; the message names the receiver. The others are served.
+	ReasonWebhookReceiverInvalid = "WebhookReceiverInvalid"
 )

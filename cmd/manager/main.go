@@ -14,6 +14,7 @@ import (
 
 	"github.com/railyard-dev/railyard/internal/expr"
 	"github.com/railyard-dev/railyard/internal/manager"
+	"github.com/railyard-dev/railyard/internal/receiver"
 	"github.com/railyard-dev/railyard/internal/version"
 )
 
@@ -40,6 +41,11 @@ func run(ctx context.Context, args []string, cfg *rest.Config) error {
 	fs.StringVar(&opts.SharedResourcesNamespace, "shared-resources-namespace", expr.DefaultSharedNamespace, "namespace whose generic-credential Secrets and ConfigMaps sharedSecret() and sharedConfigMap() read")
 	fs.IntVar(&opts.PromotionConcurrency, "promotion-concurrency", 0, "how many Promotions of different Stages run at once (0: 4)")
 	fs.StringVar(&opts.HelmCommand, "helm", "", "helm binary for Helm chart inflation (defaults to $RAILYARD_HELM, then helm on PATH)")
+	fs.StringVar(&opts.WebhookReceiverBindAddress, "webhook-receiver-bind-address", "", "address webhook receivers listen on, such as :8090; empty disables them")
+	fs.StringVar(&opts.WebhookReceiverBaseURL, "webhook-receiver-base-url", "", "public base URL of the webhook receivers, published with each receiver's path")
+	fs.Float64Var(&opts.WebhookReceiverRate, "webhook-receiver-rate", receiver.DefaultRate, "deliveries per second each webhook receiver accepts, sustained")
+	fs.IntVar(&opts.WebhookReceiverBurst, "webhook-receiver-burst", receiver.DefaultBurst, "deliveries each webhook receiver accepts in a burst before answering 429")
+	fs.StringVar(&opts.SystemResourcesNamespace, "system-resources-namespace", manager.DefaultSystemResourcesNamespace, "namespace holding the Secrets of the ClusterConfig's webhook receivers")
 	zapOpts := zap.Options{Development: false}
 	zapOpts.BindFlags(fs)
 	if err := fs.Parse(args); err != nil {

@@ -73,11 +73,11 @@ func NewRootCommand(opts *Options) *cobra.Command {
 
 	get := &cobra.Command{
 		Use:   "get",
-		Short: "Show artifacts or the pipeline",
+		Short: "Show artifacts, the pipeline or webhook receivers",
 		Args:  unknownSubcommand,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	get.AddCommand(newGetArtifactsCommand(opts), newGetPipelineCommand(opts))
+	get.AddCommand(newGetArtifactsCommand(opts), newGetPipelineCommand(opts), newGetReceiversCommand(opts))
 
 	refresh := &cobra.Command{
 		Use:   "refresh",

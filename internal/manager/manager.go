@@ -3,7 +3,12 @@
 package manager
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
+	"net"
+
+	"github.com/go-logr/logr"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
@@ -12,10 +17,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/railyard-dev/railyard/internal/controller/clusterconfig"
 	"github.com/railyard-dev/railyard/internal/controller/project"
 	"github.com/railyard-dev/railyard/internal/controller/projectconfig"
 	"github.com/railyard-dev/railyard/internal/controller/warehouse"
 	"github.com/railyard-dev/railyard/internal/ecr"
+	"github.com/railyard-dev/railyard/internal/receiver"
 	"github.com/railyard-dev/railyard/internal/scheme"
 )
 
@@ -49,6 +56,22 @@ type Options struct {
 	// InsecureIgnoreSSHHostKey skips SSH host key checks of git servers.
 	// Only for development.
 	InsecureIgnoreSSHHostKey bool
+	// WebhookReceiverBindAddress is where webhook receivers listen; empty
+	// disables them.
+	WebhookReceiverBindAddress string
+	// WebhookReceiverListener, when set, serves receivers instead of
+	// binding WebhookReceiverBindAddress (tests).
+	WebhookReceiverListener net.Listener
+	// WebhookReceiverBaseURL is the receivers' public base URL, published
+	// with each receiver's path in the config's status.
+	WebhookReceiverBaseURL string
+	// WebhookReceiverRate and WebhookReceiverBurst bound deliveries per
+	// receiver; zero means receiver.DefaultRate and DefaultBurst.
+	WebhookReceiverRate  float64
+	WebhookReceiverBurst int
+	// SystemResourcesNamespace holds the Secrets of the ClusterConfig's
+	// webhook receivers; empty disables cluster-wide receivers.
+	SystemResourcesNamespace string
 	// SkipControllerNameValidation lets tests run several managers in one
 	// process.
 	SkipControllerNameValidation bool
@@ -95,11 +118,45 @@ func New(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if err := (&project.Reconciler{}).SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the Project reconciler: %w", err)
 	}
-	if err := (&projectconfig.Reconciler{}).SetupWithManager(mgr); err != nil {
-		return nil, fmt.Errorf("setting up the ProjectConfig reconciler: %w", err)
+	if err := setupReceivers(mgr, opts); err != nil {
+		return nil, err
 	}
 	if err := setupPipeline(mgr, opts); err != nil {
 		return nil, err
 	}
 	return mgr, nil
+}
+
+// DefaultSystemResourcesNamespace holds cluster-wide receivers' Secrets
+// (Kargo's is kargo-system-resources).
+const DefaultSystemResourcesNamespace = "railyard-system-resources"
+
+// setupReceivers registers the ProjectConfig and ClusterConfig reconcilers,
+// which publish receivers, and the receiver server when it has an address.
+func setupReceivers(mgr ctrl.Manager, opts Options) error {
+	if err := receiver.RegisterIndexes(context.Background(), mgr.GetFieldIndexer()); err != nil {
+		return err
+	}
+	if err := (&projectconfig.Reconciler{BaseURL: opts.WebhookReceiverBaseURL}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the ProjectConfig reconciler: %w", err)
+	}
+	cc := &clusterconfig.Reconciler{BaseURL: opts.WebhookReceiverBaseURL, SystemNamespace: opts.SystemResourcesNamespace}
+	if err := cc.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the ClusterConfig reconciler: %w", err)
+	}
+	if opts.WebhookReceiverBindAddress == "" && opts.WebhookReceiverListener == nil {
+		return nil
+	}
+	srv := receiver.NewServer(mgr.GetClient(), mgr.GetAPIReader(), receiver.Options{
+		BindAddress:     opts.WebhookReceiverBindAddress,
+		Listener:        opts.WebhookReceiverListener,
+		SystemNamespace: opts.SystemResourcesNamespace,
+		RatePerSecond:   opts.WebhookReceiverRate,
+		Burst:           opts.WebhookReceiverBurst,
+		Log:             slog.New(logr.ToSlogHandler(mgr.GetLogger().WithName("webhook-receiver"))),
+	})
+	if err := mgr.Add(srv); err != nil {
+		return fmt.Errorf("adding the webhook receiver server: %w", err)
+	}
+	return nil
 }

@@ -4,8 +4,8 @@ package manager
 // `make manifests`. Secrets are read for credentials and by the secret()
 // expression function; namespaces are created for Projects.
 //
-// +kubebuilder:rbac:groups=railyard.dev,resources=projects;projectconfigs;warehouses;freights;stages;promotions;promotiontasks;clusterpromotiontasks,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups=railyard.dev,resources=projects/status;projectconfigs/status;warehouses/status;freights/status;stages/status;promotions/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=railyard.dev,resources=projects;projectconfigs;clusterconfigs;warehouses;freights;stages;promotions;promotiontasks;clusterpromotiontasks,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=railyard.dev,resources=projects/status;projectconfigs/status;clusterconfigs/status;warehouses/status;freights/status;stages/status;promotions/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=railyard.dev,resources=projects/finalizers;stages/finalizers;warehouses/finalizers;promotions/finalizers,verbs=update
 // +kubebuilder:rbac:groups=railyard.dev,resources=stages,verbs=promote
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch;create;update;patch;delete

@@ -50,6 +50,12 @@ type runningManager struct {
 
 func startManager(t *testing.T, env *testenv.Env, workDir string) *runningManager {
 	t.Helper()
+	return startManagerWith(t, env, workDir, nil)
+}
+
+// startManagerWith starts a manager whose options tune may change.
+func startManagerWith(t *testing.T, env *testenv.Env, workDir string, tune func(*manager.Options)) *runningManager {
+	t.Helper()
 	// The manager's logs are kept for tests that scan them (managerLogs),
 	// and also go to stderr with RAILYARD_TEST_LOG=1.
 	var out io.Writer = &managerLog
@@ -57,12 +63,16 @@ func startManager(t *testing.T, env *testenv.Env, workDir string) *runningManage
 		out = io.MultiWriter(&managerLog, os.Stderr)
 	}
 	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(out)))
-	mgr, err := manager.New(env.Config, manager.Options{
+	opts := manager.Options{
 		MetricsAddr:                  "0",
 		ProbeAddr:                    "0",
 		WorkDir:                      workDir,
 		SkipControllerNameValidation: true,
-	})
+	}
+	if tune != nil {
+		tune(&opts)
+	}
+	mgr, err := manager.New(env.Config, opts)
 	if err != nil {
 		t.Fatalf("creating the manager: %v", err)
 	}

@@ -1,38 +1,74 @@
 // Package projectconfig reconciles ProjectConfigs: it reports whether a
 // ProjectConfig is usable (named like its namespace, every promotion policy
-// valid) so that a mistake is visible instead of silently disabling
-// auto-promotion. Stages read the policies themselves (package policy).
+// valid, every webhook receiver's Secret present) so that a mistake is
+// visible instead of silently disabling auto-promotion or a receiver, and it
+// publishes where each receiver listens. Stages read the policies
+// themselves (package policy); package receiver serves the receivers.
 package projectconfig
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/policy"
+	"github.com/railyard-dev/railyard/internal/receiver"
+	"github.com/railyard-dev/railyard/internal/webhook"
 )
 
 // Reconciler reconciles ProjectConfigs.
 type Reconciler struct {
 	Client client.Client
+	// Secrets reads receiver Secrets without a cache; defaults to the
+	// manager's API reader.
+	Secrets client.Reader
+	// BaseURL is the receivers' public base URL; empty publishes paths only.
+	BaseURL string
 }
 
-// SetupWithManager registers the reconciler.
+// SetupWithManager registers the reconciler. A receiver's path derives from
+// its Secret, so Secrets are watched (metadata only, nothing of their data
+// is cached) and a change re-publishes the receivers that name them.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Client == nil {
 		r.Client = mgr.GetClient()
 	}
+	if r.Secrets == nil {
+		r.Secrets = mgr.GetAPIReader()
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&railyard.ProjectConfig{}).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.configsNaming), builder.OnlyMetadata).
 		Named("projectconfig").
 		Complete(r)
+}
+
+// configsNaming maps a Secret to its namespace's ProjectConfig when one of
+// its receivers names the Secret.
+func (r *Reconciler) configsNaming(ctx context.Context, o client.Object) []reconcile.Request {
+	cfg := &railyard.ProjectConfig{}
+	key := client.ObjectKey{Namespace: o.GetNamespace(), Name: o.GetNamespace()}
+	if err := r.Client.Get(ctx, key, cfg); err != nil {
+		return nil
+	}
+	for _, rc := range cfg.Spec.WebhookReceivers {
+		if _, name, ok := webhook.ProviderFor(rc); ok && name == o.GetName() {
+			return []reconcile.Request{{NamespacedName: key}}
+		}
+	}
+	return nil
 }
 
 // Reconcile computes the ProjectConfig's status. Every problem it finds is
@@ -46,7 +82,18 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, nil
 	}
 	before := cfg.DeepCopy()
-	setStatus(cfg)
+	var published []railyard.WebhookReceiverStatus
+	var invalid error
+	if cfg.Name == cfg.Namespace {
+		var err error
+		published, err = receiver.Publish(ctx, r.Secrets, cfg.Namespace, cfg.Namespace, r.BaseURL, cfg.Spec.WebhookReceivers)
+		if err != nil && !errors.Is(err, receiver.ErrInvalid) {
+			// The API server failed us: retry, keeping the last status.
+			return ctrl.Result{}, err
+		}
+		invalid = err
+	}
+	setStatus(cfg, published, invalid)
 	if equality.Semantic.DeepEqual(before.Status, cfg.Status) {
 		return ctrl.Result{}, nil
 	}
@@ -56,10 +103,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	return ctrl.Result{}, nil
 }
 
-// setStatus sets Ready (and Stalled when the user must act), echoes the
-// refresh annotation and records the observed generation.
-func setStatus(cfg *railyard.ProjectConfig) {
+// setStatus sets Ready (and Stalled when the user must act), publishes the
+// receivers that can be served, echoes the refresh annotation and records
+// the observed generation. invalid names the receivers that cannot be.
+func setStatus(cfg *railyard.ProjectConfig, published []railyard.WebhookReceiverStatus, invalid error) {
 	cfg.Status.ObservedGeneration = cfg.Generation
+	cfg.Status.WebhookReceivers = published
 	if v, ok := refreshValue(cfg); ok {
 		cfg.Status.LastHandledRefresh = v
 	}
@@ -69,8 +118,12 @@ func setStatus(cfg *railyard.ProjectConfig) {
 		reason = railyard.ReasonNameMismatch
 		msg = fmt.Sprintf("a ProjectConfig must be named like its namespace %q; this one is ignored", cfg.Namespace)
 	default:
-		if err := policy.Validate(cfg); err != nil {
-			reason, msg = railyard.ReasonInvalidSpec, errorMessage(err)
+		err := policy.Validate(cfg)
+		switch {
+		case err != nil:
+			reason, msg = railyard.ReasonInvalidSpec, errorMessage(errors.Join(err, invalid))
+		case invalid != nil:
+			reason, msg = railyard.ReasonWebhookReceiverInvalid, errorMessage(invalid)
 		}
 	}
 	if reason == railyard.ReasonSucceeded {
@@ -89,11 +142,18 @@ func setCondition(cfg *railyard.ProjectConfig, typ string, status metav1.Conditi
 }
 
 func summary(cfg *railyard.ProjectConfig) string {
-	n := len(cfg.Spec.PromotionPolicies)
-	if n == 1 {
-		return "1 promotion policy"
+	s := plural(len(cfg.Spec.PromotionPolicies), "promotion policy", "promotion policies")
+	if n := len(cfg.Status.WebhookReceivers); n > 0 {
+		s += ", " + plural(n, "webhook receiver", "webhook receivers")
 	}
-	return fmt.Sprintf("%d promotion policies", n)
+	return s
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // refreshValue returns the refresh annotation, Railyard's spelling first.

@@ -34,7 +34,7 @@ func TestSetStatus(t *testing.T) {
 				ObjectMeta: metav1.ObjectMeta{Name: tt.cfgName, Namespace: "demo", Generation: 2, Annotations: tt.annotations},
 				Spec:       railyard.ProjectConfigSpec{PromotionPolicies: tt.policies},
 			}
-			setStatus(cfg)
+			setStatus(cfg, nil, nil)
 			c := meta.FindStatusCondition(cfg.Status.Conditions, railyard.ConditionReady)
 			if c == nil || c.Status != tt.wantReady || c.Reason != tt.wantReason || !strings.Contains(c.Message, tt.wantMessage) {
 				t.Fatalf("Ready = %+v, want %s %s containing %q", c, tt.wantReady, tt.wantReason, tt.wantMessage)
