@@ -87,6 +87,7 @@ func (generic) act(ctx context.Context, d delivery) (int, any) {
 	}) {
 		code = http.StatusInternalServerError
 	}
+	d.log.InfoContext(ctx, "generic webhook delivery handled", "actions", len(actions), "status", code)
 	return code, genericResponse{Results: results}
 }
 
