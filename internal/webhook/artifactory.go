@@ -6,15 +6,18 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 )
 
 // artifactory handles JFrog Artifactory "docker" domain webhooks. With a
 // secret configured, Artifactory sends the hex HMAC-SHA256 of the body in
 // X-Jfrog-Event-Auth, keyed by the Secret's "secret-token" (as Kargo).
 //
-// Kargo's virtualRepoName option (naming the virtual repository clients pull
-// through instead of the local one pushed to) is a field the Railyard API
-// does not carry, so subscriptions must name the repository pushed to.
+// The receiver's virtualRepoName, when set, replaces the payload's repo_key
+// (the local repository pushed to) in the repository named, so Warehouses
+// subscribing through the virtual repository clients pull from match, as in
+// Kargo.
 type artifactory struct{}
 
 func init() { register(artifactory{}) }
@@ -34,7 +37,12 @@ func (a artifactory) Verify(req *http.Request, body []byte, secret map[string][]
 	return verifyHMAC(sig, body, key)
 }
 
-func (artifactory) Parse(_ *http.Request, body []byte) (Event, error) {
+func (a artifactory) Parse(req *http.Request, body []byte) (Event, error) {
+	return a.ParseConfig(req, body, railyard.WebhookReceiverConfig{})
+}
+
+// ParseConfig parses a delivery with the receiver's virtualRepoName.
+func (artifactory) ParseConfig(_ *http.Request, body []byte, cfg railyard.WebhookReceiverConfig) (Event, error) {
 	var p struct {
 		Domain    string `json:"domain"`
 		EventType string `json:"event_type"`
@@ -63,7 +71,11 @@ func (artifactory) Parse(_ *http.Request, body []byte) (Event, error) {
 	if len(sections) < 3 || p.Data.RepoKey == "" {
 		return ev, fmt.Errorf("%w: data.path %q or data.repo_key does not name an image", ErrBadPayload, p.Data.Path)
 	}
-	repo := strings.Join(append([]string{origin.Host, p.Data.RepoKey}, sections[:len(sections)-2]...), "/")
+	repoKey := p.Data.RepoKey
+	if cfg.Artifactory != nil && cfg.Artifactory.VirtualRepoName != "" {
+		repoKey = cfg.Artifactory.VirtualRepoName
+	}
+	repo := strings.Join(append([]string{origin.Host, repoKey}, sections[:len(sections)-2]...), "/")
 	switch p.Data.ImageType {
 	case "docker":
 		ev.ImageRepos = compact([]string{NormalizeImageRepo(repo)})

@@ -21,6 +21,10 @@ type Event struct {
 	ChartRepos []string
 	// Refs are the git refs, tags or chart versions as the provider sent them.
 	Refs []string
+	// ChangedFiles are the paths a git push added, modified or removed, when
+	// the provider lists every commit; empty when unknown, which skips path
+	// filters (as Kargo).
+	ChangedFiles []string
 }
 
 // Errors a Provider returns; Handler maps them to status codes.
@@ -34,3 +38,20 @@ var (
 	// ErrBadPayload: the body is not what the provider documents.
 	ErrBadPayload = errors.New("malformed payload")
 )
+
+// pushCommit is the part of a commit GitHub, GitLab and Gitea push payloads
+// share: the paths it touched.
+type pushCommit struct {
+	Added    []string `json:"added"`
+	Modified []string `json:"modified"`
+	Removed  []string `json:"removed"`
+}
+
+// changedFiles collects the distinct paths commits touched.
+func changedFiles(commits []pushCommit) []string {
+	var out []string
+	for _, c := range commits {
+		out = append(append(append(out, c.Added...), c.Modified...), c.Removed...)
+	}
+	return compact(out)
+}

@@ -40,8 +40,10 @@ func (gitea) Parse(req *http.Request, body []byte) (Event, error) {
 		return ev, nil
 	}
 	var p struct {
-		Ref        string `json:"ref"`
-		After      string `json:"after"`
+		Ref        string       `json:"ref"`
+		After      string       `json:"after"`
+		Total      int          `json:"total_commits"`
+		Commits    []pushCommit `json:"commits"`
 		Repository struct {
 			CloneURL string `json:"clone_url"`
 			SSHURL   string `json:"ssh_url"`
@@ -61,5 +63,8 @@ func (gitea) Parse(req *http.Request, body []byte) (Event, error) {
 		return ev, fmt.Errorf("%w: push names no repository", ErrBadPayload)
 	}
 	ev.Refs = compact([]string{p.Ref})
+	if p.Total <= len(p.Commits) { // Gitea truncates long pushes
+		ev.ChangedFiles = changedFiles(p.Commits)
+	}
 	return ev, nil
 }

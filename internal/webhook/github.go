@@ -26,9 +26,11 @@ func (g gitHub) Verify(req *http.Request, body []byte, secret map[string][]byte)
 }
 
 type githubPayload struct {
-	Action     string `json:"action"`
-	Ref        string `json:"ref"`
-	Deleted    bool   `json:"deleted"`
+	Action     string       `json:"action"`
+	Ref        string       `json:"ref"`
+	Deleted    bool         `json:"deleted"`
+	Commits    []pushCommit `json:"commits"`
+	HeadCommit *pushCommit  `json:"head_commit"`
 	Repository struct {
 		CloneURL string `json:"clone_url"`
 		SSHURL   string `json:"ssh_url"`
@@ -82,6 +84,14 @@ func (gitHub) Parse(req *http.Request, body []byte) (Event, error) {
 			return ev, fmt.Errorf("%w: push names no repository", ErrBadPayload)
 		}
 		ev.Refs = compact([]string{p.Ref})
+		// GitHub lists at most 2048 commits; with more, the files are unknown.
+		if len(p.Commits) < 2048 {
+			commits := p.Commits
+			if p.HeadCommit != nil {
+				commits = append(commits, *p.HeadCommit)
+			}
+			ev.ChangedFiles = changedFiles(commits)
+		}
 		return ev, nil
 	}
 	pkg := p.Package

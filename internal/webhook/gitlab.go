@@ -40,10 +40,12 @@ func (gitLab) Parse(req *http.Request, body []byte) (Event, error) {
 		return ev, nil
 	}
 	var p struct {
-		Ref        string     `json:"ref"`
-		After      string     `json:"after"`
-		Project    gitlabRepo `json:"project"`
-		Repository gitlabRepo `json:"repository"`
+		Ref        string       `json:"ref"`
+		After      string       `json:"after"`
+		Total      int          `json:"total_commits_count"`
+		Commits    []pushCommit `json:"commits"`
+		Project    gitlabRepo   `json:"project"`
+		Repository gitlabRepo   `json:"repository"`
 	}
 	if err := json.Unmarshal(body, &p); err != nil {
 		return ev, fmt.Errorf("%w: %w", ErrBadPayload, err)
@@ -59,5 +61,8 @@ func (gitLab) Parse(req *http.Request, body []byte) (Event, error) {
 		return ev, fmt.Errorf("%w: push names no repository", ErrBadPayload)
 	}
 	ev.Refs = compact([]string{p.Ref})
+	if p.Total <= len(p.Commits) { // GitLab truncates long pushes (20 commits)
+		ev.ChangedFiles = changedFiles(p.Commits)
+	}
 	return ev, nil
 }

@@ -6,7 +6,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
+	"time"
 
 	"k8s.io/apimachinery/pkg/types"
 
@@ -25,8 +28,12 @@ type Receiver struct {
 	Provider Provider
 	// Secret is the data of the receiver's Secret.
 	Secret map[string][]byte
-	// Warehouses lists the project's Warehouses when a delivery is accepted.
+	// Warehouses lists the project's Warehouses when a delivery is accepted;
+	// for a cluster-wide receiver (Project ""), every namespace's.
 	Warehouses func(ctx context.Context) ([]railyard.Warehouse, error)
+	// Config is the receiver's configuration: the generic receiver's actions
+	// and Artifactory's virtualRepoName come from it.
+	Config railyard.WebhookReceiverConfig
 }
 
 // Handler serves webhook deliveries.
@@ -38,6 +45,10 @@ type Handler struct {
 	Refresh func(ctx context.Context, warehouses []types.NamespacedName) error
 	// Log receives one line per delivery; nil discards.
 	Log *slog.Logger
+	// Limit, when set, is asked before a delivery's body is read; when it
+	// returns false the delivery is answered 429 with Retry-After. Nil means
+	// unlimited.
+	Limit func(r *Receiver) (ok bool, retryAfter time.Duration)
 }
 
 type response struct {
@@ -68,6 +79,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	log = log.With("project", rcv.Project, "receiver", rcv.Name, "provider", rcv.Provider.Name())
+	if h.Limit != nil {
+		if ok, after := h.Limit(rcv); !ok {
+			log.WarnContext(ctx, "webhook delivery rate limited", "retryAfter", after)
+			w.Header().Set("Retry-After", retryAfterSeconds(after))
+			reply(w, http.StatusTooManyRequests, response{Message: "too many deliveries, retry later"})
+			return
+		}
+	}
 
 	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, MaxBodyBytes))
 	if err != nil {
@@ -94,7 +113,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 
-	ev, err := rcv.Provider.Parse(req, body)
+	if a, ok := rcv.Provider.(actor); ok {
+		code, out := a.act(ctx, delivery{req: req, body: body, rcv: rcv, refresh: h.Refresh, log: log})
+		writeJSON(w, code, out)
+		return
+	}
+
+	var ev Event
+	if cp, ok := rcv.Provider.(configuredParser); ok {
+		ev, err = cp.ParseConfig(req, body, rcv.Config)
+	} else {
+		ev, err = rcv.Provider.Parse(req, body)
+	}
 	if err != nil {
 		log.WarnContext(ctx, "webhook payload rejected", "error", err)
 		reply(w, http.StatusBadRequest, response{Message: err.Error()})
@@ -133,8 +163,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	reply(w, http.StatusOK, response{Message: "refresh requested", Refreshed: targets})
 }
 
-func reply(w http.ResponseWriter, code int, r response) {
+func reply(w http.ResponseWriter, code int, r response) { writeJSON(w, code, r) }
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(r)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// retryAfterSeconds renders d as whole seconds, rounded up, at least 1.
+func retryAfterSeconds(d time.Duration) string {
+	s := int64(math.Ceil(d.Seconds()))
+	return strconv.FormatInt(max(s, 1), 10)
 }

@@ -44,6 +44,7 @@ func newFixture(t *testing.T) *fixture {
 		warehouse("devops-config", gitSub("https://dev.azure.com/acme/Platform/_git/deploy-config")),
 		warehouse("jfrog-api", imageSub("acme.jfrog.io/docker-local/platform/api")),
 		warehouse("jfrog-chart", chartSub("oci://acme.jfrog.io/helm-oci/charts/api", "")),
+		warehouse("ecr-api", imageSub("123456789012.dkr.ecr.us-west-2.amazonaws.com/platform/api")),
 	}
 	receivers := map[string]*Receiver{}
 	for name := range providers {
@@ -129,6 +130,7 @@ func TestHandlerProviders(t *testing.T) {
 		{"azure", "", "azure/devops_push.json", []string{"devops-config"}, "VSServices/16.255.0.0"},
 		{"artifactory", "", "artifactory/docker_pushed.json", []string{"jfrog-api"}, ""},
 		{"artifactory", "", "artifactory/oci_chart_pushed.json", []string{"jfrog-chart"}, ""},
+		{"ecr", "", "ecr/push.json", []string{"ecr-api"}, ""},
 		// Authentic deliveries that refresh nothing, answered 2xx.
 		{"github", "ping", "github/ping.json", nil, ""},
 		{"bitbucket", "diagnostics:ping", "bitbucket/ping.json", nil, ""},
@@ -136,6 +138,12 @@ func TestHandlerProviders(t *testing.T) {
 		{"gitea", "issues", "gitea/push.json", nil, ""},
 		{"harbor", "", "harbor/pull_artifact.json", nil, ""},
 		{"azure", "", "azure/acr_ping.json", nil, "AzureContainerRegistry/1.0"},
+		{"ecr", "", "ecr/delete.json", nil, ""},
+		{"ecr", "", "ecr/scan.json", nil, ""},
+		// A repository nobody subscribes to.
+		{"quay", "", "quay/other_repo_push.json", nil, ""},
+		{"dockerhub", "", "dockerhub/other_repo_push.json", nil, ""},
+		{"gitlab", "Tag Push Hook", "gitlab/tag_push.json", nil, ""}, // branch subscription, tag pushed
 	}
 	for _, c := range cases {
 		t.Run(c.provider+"/"+c.file+"/"+c.event, func(t *testing.T) {
@@ -164,8 +172,9 @@ func TestHandlerProviders(t *testing.T) {
 }
 
 func TestHandlerRejectsBadAuth(t *testing.T) {
-	for _, p := range []string{"github", "gitlab", "gitea", "bitbucket", "harbor", "artifactory"} {
+	for _, p := range []string{"github", "gitlab", "gitea", "bitbucket", "harbor", "artifactory", "ecr"} {
 		file := map[string]string{
+			"ecr": "ecr/push.json",
 			"github": "github/push.json", "gitlab": "gitlab/push.json", "gitea": "gitea/push.json",
 			"bitbucket": "bitbucket/repo_push.json", "harbor": "harbor/push_artifact.json",
 			"artifactory": "artifactory/docker_pushed.json",

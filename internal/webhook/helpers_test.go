@@ -41,6 +41,8 @@ func authorize(p string, h http.Header, body []byte, secret string) {
 		h.Set("X-Gitlab-Token", secret)
 	case "harbor":
 		h.Set("Authorization", secret)
+	case "ecr":
+		h.Set("Authorization", "Bearer "+secret)
 	}
 }
 

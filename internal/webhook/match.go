@@ -9,8 +9,9 @@ import (
 )
 
 // Match returns the Warehouses among warehouses that subscribe to a
-// repository the event names, in the given order. Callers pass one
-// project's Warehouses, which is what confines a receiver to its project.
+// repository the event names and whose subscription could discover what was
+// pushed (see qualifies), in the given order. Callers pass one project's
+// Warehouses, which is what confines a receiver to its project.
 func Match(ev Event, warehouses []railyard.Warehouse) []types.NamespacedName {
 	if ev.Ping || ev.Ignored {
 		return nil
@@ -19,7 +20,7 @@ func Match(ev Event, warehouses []railyard.Warehouse) []types.NamespacedName {
 	for i := range warehouses {
 		w := &warehouses[i]
 		if slices.ContainsFunc(w.Spec.Subscriptions, func(s railyard.RepoSubscription) bool {
-			return subscribed(ev, s)
+			return subscribed(ev, s) && qualifies(ev, s)
 		}) {
 			out = append(out, types.NamespacedName{Namespace: w.Namespace, Name: w.Name})
 		}

@@ -16,7 +16,7 @@ func TestParse(t *testing.T) {
 	}{
 		{
 			provider: "github", event: "push", file: "github/push.json",
-			want: Event{Type: "push", Refs: []string{"refs/heads/main"}, GitURLs: []string{
+			want: Event{Type: "push", Refs: []string{"refs/heads/main"}, ChangedFiles: []string{"apps/api/values.yaml"}, GitURLs: []string{
 				"https://github.com/acme/deploy-config",
 				"ssh://github.com/acme/deploy-config",
 				"git://github.com/acme/deploy-config",
@@ -35,7 +35,7 @@ func TestParse(t *testing.T) {
 		{provider: "github", event: "push", file: "quay/repo_push.json", wantErr: ErrBadPayload},
 		{
 			provider: "gitlab", event: "Push Hook", file: "gitlab/push.json",
-			want: Event{Type: "Push Hook", Refs: []string{"refs/heads/main"}, GitURLs: []string{
+			want: Event{Type: "Push Hook", Refs: []string{"refs/heads/main"}, ChangedFiles: []string{"apps/api/values.yaml"}, GitURLs: []string{
 				"https://gitlab.acme.example/platform/deploy-config",
 				"ssh://gitlab.acme.example/platform/deploy-config",
 			}},
@@ -50,7 +50,7 @@ func TestParse(t *testing.T) {
 		{provider: "gitlab", event: "Merge Request Hook", file: "gitlab/push.json", want: Event{Type: "Merge Request Hook", Ignored: true}},
 		{
 			provider: "gitea", event: "push", file: "gitea/push.json",
-			want: Event{Type: "push", Refs: []string{"refs/heads/main"}, GitURLs: []string{
+			want: Event{Type: "push", Refs: []string{"refs/heads/main"}, ChangedFiles: []string{"apps/api/values.yaml"}, GitURLs: []string{
 				"https://gitea.acme.example/platform/deploy-config",
 				"ssh://gitea.acme.example:2222/platform/deploy-config",
 			}},
@@ -112,6 +112,20 @@ func TestParse(t *testing.T) {
 			want: Event{Type: "docker/pushed", ChartRepos: []string{"acme.jfrog.io/helm-oci/charts/api"}, Refs: []string{"0.7.0"}},
 		},
 		{provider: "artifactory", file: "quay/repo_push.json", want: Event{Type: "/", Ignored: true}},
+		{
+			provider: "ecr", file: "ecr/push.json",
+			want: Event{
+				Type:       "ECR Image Action/PUSH/SUCCESS",
+				ImageRepos: []string{"123456789012.dkr.ecr.us-west-2.amazonaws.com/platform/api"},
+				ChartRepos: []string{"123456789012.dkr.ecr.us-west-2.amazonaws.com/platform/api"},
+				Refs:       []string{"1.4.2"},
+			},
+		},
+		{provider: "ecr", file: "ecr/delete.json", want: Event{Type: "ECR Image Action/DELETE/SUCCESS", Ignored: true}},
+		{provider: "ecr", file: "ecr/push_failed.json", want: Event{Type: "ECR Image Action/PUSH/FAILURE", Ignored: true}},
+		{provider: "ecr", file: "ecr/scan.json", want: Event{Type: "ECR Image Scan", Ignored: true}},
+		{provider: "ecr", file: "github/push.json", want: Event{Ignored: true}},
+		{provider: "ecr", file: "ecr/truncated.json", wantErr: ErrBadPayload},
 	}
 	for _, c := range cases {
 		t.Run(c.provider+"/"+c.file+"/"+c.event, func(t *testing.T) {

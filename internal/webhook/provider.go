@@ -1,7 +1,11 @@
 package webhook
 
 import (
+	"context"
+	"log/slog"
 	"net/http"
+
+	"k8s.io/apimachinery/pkg/types"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 )
@@ -41,7 +45,7 @@ func ProviderFor(cfg railyard.WebhookReceiverConfig) (p Provider, secretName str
 		{"github", cfg.GitHub}, {"gitlab", cfg.GitLab}, {"gitea", cfg.Gitea},
 		{"bitbucket", cfg.Bitbucket}, {"dockerhub", cfg.DockerHub},
 		{"quay", cfg.Quay}, {"harbor", cfg.Harbor}, {"artifactory", cfg.Artifactory},
-		{"azure", cfg.Azure}, {"generic", cfg.Generic},
+		{"azure", cfg.Azure}, {"generic", cfg.Generic}, {"ecr", cfg.ECR},
 	} {
 		if c.d == nil {
 			continue
@@ -50,4 +54,26 @@ func ProviderFor(cfg railyard.WebhookReceiverConfig) (p Provider, secretName str
 		return p, c.d.SecretRef.Name, ok
 	}
 	return nil, "", false
+}
+
+// configuredParser is a Provider whose parsing depends on the receiver's
+// configuration (Artifactory's virtualRepoName); Handler prefers it to Parse.
+type configuredParser interface {
+	ParseConfig(req *http.Request, body []byte, cfg railyard.WebhookReceiverConfig) (Event, error)
+}
+
+// actor is a Provider that selects and refreshes targets itself instead of
+// naming repositories for Match (the generic receiver). It returns the
+// status code and the JSON body of the reply.
+type actor interface {
+	act(ctx context.Context, d delivery) (int, any)
+}
+
+// delivery is a verified request as an actor sees it.
+type delivery struct {
+	req     *http.Request
+	body    []byte
+	rcv     *Receiver
+	refresh func(ctx context.Context, warehouses []types.NamespacedName) error
+	log     *slog.Logger
 }

@@ -24,7 +24,8 @@ func TestProviderFor(t *testing.T) {
 		{railyard.WebhookReceiverConfig{Name: "a", Harbor: d}, "harbor", "auth-header"},
 		{railyard.WebhookReceiverConfig{Name: "a", Artifactory: d}, "artifactory", "secret-token"},
 		{railyard.WebhookReceiverConfig{Name: "a", Azure: d}, "azure", "secret"},
-		{railyard.WebhookReceiverConfig{Name: "a", Generic: d}, "", ""},
+		{railyard.WebhookReceiverConfig{Name: "a", Generic: d}, "generic", "secret"},
+		{railyard.WebhookReceiverConfig{Name: "a", ECR: d}, "ecr", "secret"},
 		{railyard.WebhookReceiverConfig{Name: "a"}, "", ""},
 	}
 	for _, c := range cases {
