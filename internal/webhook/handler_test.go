@@ -174,7 +174,7 @@ func TestHandlerProviders(t *testing.T) {
 func TestHandlerRejectsBadAuth(t *testing.T) {
 	for _, p := range []string{"github", "gitlab", "gitea", "bitbucket", "harbor", "artifactory", "ecr"} {
 		file := map[string]string{
-			"ecr": "ecr/push.json",
+			"ecr":    "ecr/push.json",
 			"github": "github/push.json", "gitlab": "gitlab/push.json", "gitea": "gitea/push.json",
 			"bitbucket": "bitbucket/repo_push.json", "harbor": "harbor/push_artifact.json",
 			"artifactory": "artifactory/docker_pushed.json",

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"slices"
 	"testing"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
@@ -74,5 +75,35 @@ func TestQualifies(t *testing.T) {
 				t.Fatalf("qualifies = %v, want %v", got, c.want)
 			}
 		})
+	}
+}
+
+func TestMatchFiltersByRef(t *testing.T) {
+	release := railyard.RepoSubscription{Git: &railyard.GitSubscription{RepoURL: "https://github.com/acme/deploy-config", Branch: "release"}}
+	tags := railyard.RepoSubscription{Git: &railyard.GitSubscription{RepoURL: "https://github.com/acme/deploy-config",
+		CommitSelectionStrategy: railyard.CommitSelectionStrategySemVer}}
+	whs := []railyard.Warehouse{
+		warehouse("main", gitSub("https://github.com/acme/deploy-config")),
+		warehouse("release", release),
+		warehouse("tags", tags),
+		warehouse("release-or-tags", release, tags),
+	}
+	ev := Event{GitURLs: []string{"https://github.com/acme/deploy-config"}}
+	for _, c := range []struct {
+		ref  string
+		want []string
+	}{
+		{"refs/heads/main", []string{"main"}},
+		{"refs/heads/release", []string{"main", "release", "release-or-tags"}},
+		{"refs/tags/v1.2.3", []string{"tags", "release-or-tags"}},
+	} {
+		ev.Refs = []string{c.ref}
+		var got []string
+		for _, n := range Match(ev, whs) {
+			got = append(got, n.Name)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: matched %v, want %v", c.ref, got, c.want)
+		}
 	}
 }

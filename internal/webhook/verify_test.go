@@ -22,7 +22,7 @@ func TestVerify(t *testing.T) {
 		headers map[string]string
 		wantErr error
 	}
-	for _, p := range []string{"github", "gitlab", "gitea", "bitbucket", "harbor", "artifactory", "dockerhub", "quay", "azure"} {
+	for _, p := range []string{"github", "gitlab", "gitea", "bitbucket", "harbor", "artifactory", "dockerhub", "quay", "azure", "generic", "ecr"} {
 		prov := mustProvider(t, p)
 		good := map[string][]byte{prov.SecretKey(): []byte(testSecret)}
 		cases := []tc{
@@ -30,7 +30,7 @@ func TestVerify(t *testing.T) {
 			{name: "secret key absent", secret: map[string][]byte{"other": []byte(testSecret)}, auth: testSecret, wantErr: ErrMisconfigured},
 		}
 		switch p {
-		case "dockerhub", "quay", "azure":
+		case "dockerhub", "quay", "azure", "generic":
 			// Authenticated by the path only: any request reaching the receiver passes.
 			cases = append(cases, tc{name: "no header needed", secret: good})
 		default:
@@ -38,6 +38,14 @@ func TestVerify(t *testing.T) {
 				tc{name: "missing", secret: good, wantErr: ErrUnauthenticated},
 				tc{name: "wrong secret", secret: good, auth: testSecret + "x", wantErr: ErrForbidden},
 				tc{name: "prefix of secret", secret: good, auth: testSecret[:5], wantErr: ErrForbidden},
+			)
+		}
+		if p == "ecr" {
+			cases = append(cases,
+				tc{name: "bare secret", secret: good, headers: map[string]string{"Authorization": testSecret}},
+				tc{name: "bearer, any case", secret: good, headers: map[string]string{"Authorization": "bearer " + testSecret}},
+				tc{name: "other scheme", secret: good, headers: map[string]string{"Authorization": "Basic " + testSecret}, wantErr: ErrForbidden},
+				tc{name: "bearer, no token", secret: good, headers: map[string]string{"Authorization": "Bearer "}, wantErr: ErrForbidden},
 			)
 		}
 		switch p {
