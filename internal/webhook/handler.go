@@ -52,8 +52,25 @@ type Handler struct {
 }
 
 type response struct {
-	Message   string                 `json:"message"`
-	Refreshed []types.NamespacedName `json:"refreshed,omitempty"`
+	Message   string      `json:"message"`
+	Refreshed []refreshed `json:"refreshed,omitempty"`
+}
+
+// refreshed names a Warehouse in a reply, in kubectl's spelling.
+type refreshed struct {
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+}
+
+func refreshedOf(keys []types.NamespacedName) []refreshed {
+	if len(keys) == 0 {
+		return nil
+	}
+	out := make([]refreshed, len(keys))
+	for i, k := range keys {
+		out[i] = refreshed{Namespace: k.Namespace, Name: k.Name}
+	}
+	return out
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
@@ -160,7 +177,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		reply(w, http.StatusInternalServerError, response{Message: "refreshing Warehouses failed"})
 		return
 	}
-	reply(w, http.StatusOK, response{Message: "refresh requested", Refreshed: targets})
+	reply(w, http.StatusOK, response{Message: "refresh requested", Refreshed: refreshedOf(targets)})
 }
 
 func reply(w http.ResponseWriter, code int, r response) { writeJSON(w, code, r) }

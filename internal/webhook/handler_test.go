@@ -156,7 +156,7 @@ func TestHandlerProviders(t *testing.T) {
 			for _, n := range c.want {
 				want = append(want, types.NamespacedName{Namespace: "kargo-demo", Name: n})
 			}
-			if !reflect.DeepEqual(r.Refreshed, want) {
+			if !reflect.DeepEqual(r.Refreshed, refreshedOf(want)) {
 				t.Fatalf("response names %v, want %v", r.Refreshed, want)
 			}
 			var wantCalls [][]types.NamespacedName
