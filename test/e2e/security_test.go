@@ -77,6 +77,7 @@ func TestSecurityAndLifecycle(t *testing.T) {
 	t.Run("a deleted Promotion's work directory is removed", sec.deletedPromotionCleansUp)
 	t.Run("a Stage name whose label truncation ends in a dash auto-promotes", sec.longStageNameAutoPromotes)
 	t.Run("a failed auto-promotion is a condition and an Event", sec.autoPromotionFailureShows)
+	t.Run("a webhook receiver may name only a Secret its author can read", sec.receiverNeedsSecretAccess)
 }
 
 type security struct {
