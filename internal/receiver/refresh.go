@@ -60,7 +60,7 @@ func (r *Refresher) Refresh(ctx context.Context, warehouses []types.NamespacedNa
 		select {
 		case <-b.done:
 			if b.err != nil {
-				errs = append(errs, fmt.Errorf("Warehouse %s: %w", warehouses[i], b.err))
+				errs = append(errs, fmt.Errorf("warehouse %s: %w", warehouses[i], b.err))
 			}
 		case <-ctx.Done():
 			return ctx.Err()
