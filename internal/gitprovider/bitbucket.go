@@ -164,7 +164,7 @@ func (p *bitbucketProvider) ListPullRequests(ctx context.Context, o ListOpts) ([
 	next := p.repoPath + "/pullrequests?" + q.Encode()
 	for next != "" {
 		var page struct {
-			Values []bbPR  `json:"values"`
+			Values []bbPR `json:"values"`
 			Next   string `json:"next"`
 		}
 		if _, err := p.rest.do(ctx, http.MethodGet, next, nil, &page); err != nil {

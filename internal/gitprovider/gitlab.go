@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
@@ -44,6 +45,9 @@ func gitlabErr(err error) error {
 	var er *gitlab.ErrorResponse
 	if errors.As(err, &er) && er.Response != nil {
 		return apiError(GitLab, er.Response, er.Message)
+	}
+	if errors.Is(err, gitlab.ErrNotFound) { // returned for every 404
+		return &APIError{Provider: GitLab, StatusCode: http.StatusNotFound}
 	}
 	return fmt.Errorf("gitlab: %w", err)
 }
