@@ -212,11 +212,11 @@ func (p *bitbucketProvider) MergePullRequest(ctx context.Context, n int64, o Mer
 		body["merge_strategy"] = o.Method
 	}
 	var merged bbPR
-	resp, err := p.rest.do(ctx, http.MethodPost, fmt.Sprintf("%s/pullrequests/%d/merge", p.repoPath, n), body, &merged)
+	status, err := p.rest.do(ctx, http.MethodPost, fmt.Sprintf("%s/pullrequests/%d/merge", p.repoPath, n), body, &merged)
 	if err != nil {
 		return nil, false, fmt.Errorf("merging pull request #%d: %w", n, err)
 	}
-	if resp.StatusCode == http.StatusAccepted || merged.State != "MERGED" {
+	if status == http.StatusAccepted || merged.State != "MERGED" {
 		// Merging asynchronously: the next call finds it MERGED.
 		return nil, false, nil
 	}

@@ -86,7 +86,7 @@ func TestBitbucketMerge(t *testing.T) {
 		wantErr error
 	}{
 		{"already merged", map[string]http.HandlerFunc{
-			"GET " + bbRepo + "/pullrequests/8":     reply(200, bbJSON(8, "MERGED", "promo", "main", "cccccccccccc")),
+			"GET " + bbRepo + "/pullrequests/8":      reply(200, bbJSON(8, "MERGED", "promo", "main", "cccccccccccc")),
 			"GET " + bbRepo + "/commit/cccccccccccc": commit,
 		}, true, nil},
 		{"merge", map[string]http.HandlerFunc{

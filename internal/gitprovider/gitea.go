@@ -3,7 +3,6 @@ package gitprovider
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"code.gitea.io/sdk/gitea"
@@ -204,7 +203,7 @@ func (p *giteaProvider) MergePullRequest(ctx context.Context, n int64, o MergeOp
 		return nil, false, fmt.Errorf("merging pull request #%d: %w", n, err)
 	}
 	if !ok {
-		return nil, false, fmt.Errorf("gitea: merge of pull request #%d refused (HTTP %d)", n, statusOf(respHTTP(resp)))
+		return nil, false, fmt.Errorf("gitea: merge of pull request #%d refused (HTTP %d)", n, giteaStatus(resp))
 	}
 	merged, err := p.GetPullRequest(ctx, n)
 	if err != nil {
@@ -213,11 +212,11 @@ func (p *giteaProvider) MergePullRequest(ctx context.Context, n int64, o MergeOp
 	return merged, true, nil
 }
 
-func respHTTP(r *gitea.Response) *http.Response {
-	if r == nil {
-		return nil
+func giteaStatus(r *gitea.Response) int {
+	if r == nil || r.Response == nil {
+		return 0
 	}
-	return r.Response
+	return r.StatusCode
 }
 
 func giteaPR(g *gitea.PullRequest) PullRequest {

@@ -8,10 +8,9 @@ import (
 
 // fakeRepo is an in-memory Interface for the idempotency helpers.
 type fakeRepo struct {
-	prs       []PullRequest
-	creates   int
-	conflict  bool // CreatePullRequest reports a conflict after a racer opened one
-	createErr error
+	prs      []PullRequest
+	creates  int
+	conflict bool // CreatePullRequest reports a conflict after a racer opened one
 }
 
 func (f *fakeRepo) CreatePullRequest(_ context.Context, o CreateOpts) (*PullRequest, error) {
@@ -24,7 +23,9 @@ func (f *fakeRepo) CreatePullRequest(_ context.Context, o CreateOpts) (*PullRequ
 	return &pr, nil
 }
 
-func (f *fakeRepo) GetPullRequest(context.Context, int64) (*PullRequest, error) { return nil, ErrNotFound }
+func (f *fakeRepo) GetPullRequest(context.Context, int64) (*PullRequest, error) {
+	return nil, ErrNotFound
+}
 
 func (f *fakeRepo) ListPullRequests(_ context.Context, o ListOpts) ([]PullRequest, error) {
 	var out []PullRequest

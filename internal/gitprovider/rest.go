@@ -20,13 +20,14 @@ type restClient struct {
 }
 
 // do sends body (JSON) to base+path, or to path when it is an absolute URL
-// under base (pagination links), and decodes the answer into out.
-func (c *restClient) do(ctx context.Context, method, path string, body, out any) (*http.Response, error) {
+// under base (pagination links), decodes the answer into out and returns
+// the status code.
+func (c *restClient) do(ctx context.Context, method, path string, body, out any) (int, error) {
 	u := c.base + path
 	if strings.HasPrefix(path, "http://") || strings.HasPrefix(path, "https://") {
 		if !strings.HasPrefix(path, c.base+"/") {
 			// Never send the credentials to a host a response named.
-			return nil, fmt.Errorf("%s: refusing to follow link outside the API root", c.provider)
+			return 0, fmt.Errorf("%s: refusing to follow link outside the API root", c.provider)
 		}
 		u = path
 	}
@@ -34,13 +35,13 @@ func (c *restClient) do(ctx context.Context, method, path string, body, out any)
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", c.provider, err)
+		return 0, fmt.Errorf("%s: %w", c.provider, err)
 	}
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
@@ -51,22 +52,22 @@ func (c *restClient) do(ctx context.Context, method, path string, body, out any)
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %s %s: %w", c.provider, method, req.URL.Path, err)
+		return 0, fmt.Errorf("%s: %s %s: %w", c.provider, method, req.URL.Path, err)
 	}
 	defer resp.Body.Close() //nolint:errcheck
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
 	if err != nil {
-		return resp, fmt.Errorf("%s: reading response: %w", c.provider, err)
+		return resp.StatusCode, fmt.Errorf("%s: reading response: %w", c.provider, err)
 	}
 	if resp.StatusCode >= 400 || resp.StatusCode == http.StatusNonAuthoritativeInfo {
-		return resp, apiError(c.provider, resp, restMessage(data))
+		return resp.StatusCode, apiError(c.provider, resp, restMessage(data))
 	}
 	if out != nil && resp.StatusCode != http.StatusNoContent && len(data) > 0 {
 		if err := json.Unmarshal(data, out); err != nil {
-			return resp, fmt.Errorf("%s: decoding %s %s: %w", c.provider, method, req.URL.Path, err)
+			return resp.StatusCode, fmt.Errorf("%s: decoding %s %s: %w", c.provider, method, req.URL.Path, err)
 		}
 	}
-	return resp, nil
+	return resp.StatusCode, nil
 }
 
 // restMessage extracts the explanation from Bitbucket ({"error":
