@@ -39,10 +39,11 @@ func newBitbucket(ref repoRef, opts Options) (Interface, error) {
 		rest: restClient{provider: Bitbucket, base: base, hc: httpClient(opts), auth: func(r *http.Request) {
 			switch {
 			case token == "":
-			case user != "":
+			case user != "" && user != "x-token-auth":
 				r.SetBasicAuth(user, token) // app password / API token
 			default:
-				r.Header.Set("Authorization", "Bearer "+token) // access token
+				// Repository/workspace access token (git user x-token-auth).
+				r.Header.Set("Authorization", "Bearer "+token)
 			}
 		}},
 		repoPath: "/repositories/" + url.PathEscape(ws) + "/" + url.PathEscape(slug),

@@ -3,6 +3,7 @@ package gitprovider
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"code.gitea.io/sdk/gitea"
@@ -45,7 +46,7 @@ func newGitea(ref repoRef, opts Options) (Interface, error) {
 // client returns an SDK client bound to ctx. The SDK carries the context on
 // the client, so each call gets its own (construction does no I/O).
 func (p *giteaProvider) client(ctx context.Context) (*gitea.Client, error) {
-	c, err := gitea.NewClient(p.base, append(p.opts, gitea.SetContext(ctx))...)
+	c, err := gitea.NewClient(p.base, slices.Concat(p.opts, []gitea.ClientOption{gitea.SetContext(ctx)})...)
 	if err != nil {
 		return nil, fmt.Errorf("gitea: %w", err)
 	}

@@ -184,3 +184,25 @@ func TestGitHubRateLimited(t *testing.T) {
 		})
 	}
 }
+
+func TestTimeout(t *testing.T) {
+	release := make(chan struct{})
+	s := newStandIn(t, map[string]http.HandlerFunc{
+		"GET " + ghRepo + "/pulls/1": func(http.ResponseWriter, *http.Request) { <-release },
+	})
+	defer close(release)
+	p, err := New(s.URL+"/acme/app", Options{Provider: GitHub, Timeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if _, err := p.GetPullRequest(context.Background(), 1); err == nil || time.Since(start) > 5*time.Second {
+		t.Fatalf("err = %v after %s, want a timeout", err, time.Since(start))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	p, _ = New(s.URL+"/acme/app", Options{Provider: GitHub})
+	if _, err := p.GetPullRequest(ctx, 1); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the context's deadline", err)
+	}
+}

@@ -24,7 +24,8 @@ type Options struct {
 	// Token authenticates API calls (the Secret's "password").
 	Token string
 	// Username, with Token, selects HTTP basic authentication on Bitbucket
-	// (app passwords / API tokens); elsewhere it is ignored.
+	// (app passwords / API tokens; "x-token-auth" still means a bearer
+	// access token); elsewhere it is ignored.
 	Username string
 	// GitHubApp authenticates as a GitHub App installation (GitHub only);
 	// it takes precedence over Token.
