@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -208,7 +209,7 @@ func (f *Forge) BranchHead(t testing.TB, repo, branch string) string {
 		} `json:"commit"`
 	}
 	err := f.Do(http.MethodGet, "/repos/"+f.fullName(repo)+"/branches/"+escapePath(branch), nil, &out)
-	if e, ok := err.(*APIError); ok && e.StatusCode == http.StatusNotFound {
+	if e := (*APIError)(nil); errors.As(err, &e) && e.StatusCode == http.StatusNotFound {
 		return ""
 	}
 	if err != nil {
@@ -284,8 +285,8 @@ func (f *Forge) MergePR(t testing.TB, repo string, number int64) string {
 		if err == nil {
 			break
 		}
-		e, ok := err.(*APIError)
-		retry := ok && (e.StatusCode == http.StatusMethodNotAllowed || e.StatusCode == http.StatusConflict) &&
+		var e *APIError
+		retry := errors.As(err, &e) && (e.StatusCode == http.StatusMethodNotAllowed || e.StatusCode == http.StatusConflict) &&
 			strings.Contains(strings.ToLower(e.Body), "try again")
 		if !retry || time.Now().After(deadline) {
 			t.Fatalf("forgetest: merging pull request %d of %s: %v", number, repo, err)

@@ -112,3 +112,23 @@ func TestMissingBinaryNamesMakeTarget(t *testing.T) {
 		t.Fatalf("findBinary without a build = %v, want an error naming 'make gitea' and the version", err)
 	}
 }
+
+// Without the static-root file the build writes (or with a stale one), the
+// module directory comes from the go command.
+func TestStaticRootFallsBackToGoModDownload(t *testing.T) {
+	bin, err := FindBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "static-root"), []byte("/nonexistent\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := staticRoot(dir, bin.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != bin.StaticRoot {
+		t.Fatalf("static root from go mod download = %s, want %s", got, bin.StaticRoot)
+	}
+}
