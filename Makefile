@@ -12,6 +12,8 @@ GOLANGCI_LINT  := $(BIN)/golangci-lint
 CONTROLLER_TOOLS_VERSION := v0.23.0
 GOLANGCI_LINT_VERSION    := v2.15.0
 HELM_VERSION             := v3.22.0
+GITEA_VERSION            := $(shell cat hack/tools/gitea/VERSION)
+GITEA                    := $(BIN)/gitea/$(GITEA_VERSION)/gitea
 
 IMG     ?= ghcr.io/railyard-dev/railyard:dev
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -54,7 +56,7 @@ verify-generated: generate manifests ## Fail when generated files are stale.
 envtest: $(K8S_BIN)/kube-apiserver $(K8S_BIN)/etcd $(K8S_BIN)/kubectl $(K8S_BIN)/helm ## Build kube-apiserver, etcd, kubectl and helm into bin/k8s.
 
 .PHONY: test
-test: envtest ## Run all tests (envtest, real git server, registries, kubectl).
+test: envtest gitea ## Run all tests (envtest, real git server, registries, kubectl).
 	go test $(TEST_FLAGS) ./...
 
 .PHONY: fuzz
@@ -72,6 +74,9 @@ build: ## Build bin/manager and bin/railyard.
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/manager ./cmd/manager
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/railyard ./cmd/railyard
 	ln -sf railyard $(BIN)/kubectl-railyard
+
+.PHONY: gitea
+gitea: $(GITEA) ## Build the Gitea server internal/forgetest runs (a real forge with pull requests) into bin/gitea/<version>.
 
 .PHONY: helm
 helm: $(K8S_BIN)/helm ## Build the helm binary kustomize-build's Helm inflation runs.
@@ -120,6 +125,11 @@ $(K8S_BIN)/kubectl: hack/tools/k8s/go.mod
 
 $(K8S_BIN)/etcd: hack/tools/etcd/go.mod
 	go build -C hack/tools/etcd -o $@ .
+
+# Keyed by version only (no file prerequisites), so a fresh clone sharing bin/
+# does not rebuild it.
+$(GITEA):
+	hack/tools/gitea/build.sh $(BIN)
 
 $(K8S_BIN)/helm:
 	GOFLAGS=-mod=mod GOBIN=$(K8S_BIN) go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
