@@ -14,6 +14,8 @@ GOLANGCI_LINT_VERSION    := v2.15.0
 HELM_VERSION             := v3.22.0
 GITEA_VERSION            := $(shell cat hack/tools/gitea/VERSION)
 GITEA                    := $(BIN)/gitea/$(GITEA_VERSION)/gitea
+ROLLOUTS_VERSION         := $(shell cat hack/tools/rollouts/VERSION)
+ROLLOUTS                 := $(BIN)/rollouts/$(ROLLOUTS_VERSION)/rollouts-controller
 
 IMG     ?= ghcr.io/railyard-dev/railyard:dev
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -56,7 +58,7 @@ verify-generated: generate manifests ## Fail when generated files are stale.
 envtest: $(K8S_BIN)/kube-apiserver $(K8S_BIN)/etcd $(K8S_BIN)/kubectl $(K8S_BIN)/helm ## Build kube-apiserver, etcd, kubectl and helm into bin/k8s.
 
 .PHONY: test
-test: envtest gitea ## Run all tests (envtest, real git server, registries, kubectl).
+test: envtest gitea rollouts ## Run all tests (envtest, real git server, registries, kubectl).
 	go test $(TEST_FLAGS) ./...
 
 .PHONY: fuzz
@@ -77,6 +79,9 @@ build: ## Build bin/manager and bin/railyard.
 
 .PHONY: gitea
 gitea: $(GITEA) ## Build the Gitea server internal/forgetest runs (a real forge with pull requests) into bin/gitea/<version>.
+
+.PHONY: rollouts
+rollouts: $(ROLLOUTS) ## Build the Argo Rollouts controller internal/rolloutstest runs (AnalysisRuns) and its CRDs into bin/rollouts/<version>.
 
 .PHONY: helm
 helm: $(K8S_BIN)/helm ## Build the helm binary kustomize-build's Helm inflation runs.
@@ -130,6 +135,10 @@ $(K8S_BIN)/etcd: hack/tools/etcd/go.mod
 # does not rebuild it.
 $(GITEA):
 	hack/tools/gitea/build.sh $(BIN)
+
+# Keyed by version only, like Gitea.
+$(ROLLOUTS):
+	hack/tools/rollouts/build.sh $(BIN)
 
 $(K8S_BIN)/helm:
 	GOFLAGS=-mod=mod GOBIN=$(K8S_BIN) go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
