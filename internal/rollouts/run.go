@@ -1,0 +1,166 @@
+package rollouts
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/naming"
+)
+
+// Argo Rollouts' AnalysisRun phases (status.phase).
+const (
+	RunPhasePending      = "Pending"
+	RunPhaseRunning      = "Running"
+	RunPhaseSuccessful   = "Successful"
+	RunPhaseFailed       = "Failed"
+	RunPhaseError        = "Error"
+	RunPhaseInconclusive = "Inconclusive"
+)
+
+// AbortedMessage is the message of a run Railyard aborted.
+const AbortedMessage = "verification aborted"
+
+// NewRun returns an empty unstructured AnalysisRun, for Get and watches.
+func NewRun() *unstructured.Unstructured {
+	run := &unstructured.Unstructured{}
+	run.SetGroupVersionKind(GroupVersion.WithKind(KindAnalysisRun))
+	return run
+}
+
+// NewRunList returns an empty unstructured AnalysisRunList, for List.
+func NewRunList() *unstructured.UnstructuredList {
+	list := &unstructured.UnstructuredList{}
+	list.SetGroupVersionKind(GroupVersion.WithKind(KindAnalysisRun + "List"))
+	return list
+}
+
+// Phase maps a run's status to a verification phase and message. A run not
+// yet picked up by Argo Rollouts is Pending. A run that was aborted
+// (spec.terminate) is Aborted once Argo Rollouts has stopped it: Argo
+// Rollouts then reports it Successful ("Run Terminated"), which must not
+// count as a verified Freight. An unknown phase is an Error naming it.
+func Phase(run *unstructured.Unstructured) (railyard.VerificationPhase, string) {
+	phase, _, _ := unstructured.NestedString(run.Object, "status", "phase")
+	message, _, _ := unstructured.NestedString(run.Object, "status", "message")
+	if terminated, _, _ := unstructured.NestedBool(run.Object, "spec", "terminate"); terminated {
+		switch phase {
+		case RunPhaseSuccessful, RunPhaseFailed, RunPhaseError, RunPhaseInconclusive:
+			return railyard.VerificationPhaseAborted, AbortedMessage
+		}
+	}
+	switch phase {
+	case "", RunPhasePending:
+		return railyard.VerificationPhasePending, message
+	case RunPhaseRunning:
+		return railyard.VerificationPhaseRunning, message
+	case RunPhaseSuccessful:
+		return railyard.VerificationPhaseSuccessful, message
+	case RunPhaseFailed:
+		return railyard.VerificationPhaseFailed, message
+	case RunPhaseError:
+		return railyard.VerificationPhaseError, message
+	case RunPhaseInconclusive:
+		return railyard.VerificationPhaseInconclusive, message
+	default:
+		if message != "" {
+			message = ": " + message
+		}
+		return railyard.VerificationPhaseError, fmt.Sprintf("AnalysisRun %s has unknown phase %q%s", run.GetName(), phase, message)
+	}
+}
+
+// IsTerminal reports whether a verification phase is final.
+func IsTerminal(p railyard.VerificationPhase) bool {
+	switch p {
+	case railyard.VerificationPhaseSuccessful, railyard.VerificationPhaseFailed, railyard.VerificationPhaseError,
+		railyard.VerificationPhaseAborted, railyard.VerificationPhaseInconclusive:
+		return true
+	}
+	return false
+}
+
+// StartedAt and CompletedAt are the run's status.startedAt and
+// status.completedAt (nil until Argo Rollouts sets them).
+func StartedAt(run *unstructured.Unstructured) *metav1.Time { return timeField(run, "startedAt") }
+
+// CompletedAt: see StartedAt.
+func CompletedAt(run *unstructured.Unstructured) *metav1.Time { return timeField(run, "completedAt") }
+
+func timeField(run *unstructured.Unstructured, field string) *metav1.Time {
+	s, ok, _ := unstructured.NestedString(run.Object, "status", field)
+	if !ok || s == "" {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return nil
+	}
+	return &metav1.Time{Time: t}
+}
+
+// Abort asks Argo Rollouts to stop a run, as Argo Rollouts' own abort does:
+// a merge patch setting spec.terminate. Argo Rollouts then completes the run
+// (Phase reports it Aborted).
+func Abort(ctx context.Context, c client.Writer, key client.ObjectKey) error {
+	run := NewRun()
+	run.SetNamespace(key.Namespace)
+	run.SetName(key.Name)
+	if err := c.Patch(ctx, run, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"terminate":true}}`))); err != nil {
+		return fmt.Errorf("aborting AnalysisRun %q in namespace %q: %w", key.Name, key.Namespace, err)
+	}
+	return nil
+}
+
+// Available reports whether the AnalysisRun kind is served, i.e. Argo
+// Rollouts' CRDs are installed. A mapper that caches discovery answers (like
+// controller-runtime's) sees a later installation on its next miss.
+func Available(mapper meta.RESTMapper) (bool, error) {
+	_, err := mapper.RESTMapping(GroupVersion.WithKind(KindAnalysisRun).GroupKind(), GroupVersion.Version)
+	switch {
+	case err == nil:
+		return true, nil
+	case meta.IsNoMatchError(err):
+		return false, nil
+	default:
+		return false, fmt.Errorf("looking up the AnalysisRun kind: %w", err)
+	}
+}
+
+// FindRuns lists the runs of a Stage and Freight collection, newest first
+// (Kargo reuses the newest instead of starting a second verification).
+func FindRuns(ctx context.Context, reader client.Reader, namespace, stage, collectionID string) ([]unstructured.Unstructured, error) {
+	list := NewRunList()
+	if err := reader.List(ctx, list, client.InNamespace(namespace), client.MatchingLabels{
+		LabelStage:             naming.LabelValue(stage),
+		LabelFreightCollection: collectionID,
+	}); err != nil {
+		return nil, fmt.Errorf("listing the AnalysisRuns of Stage %q in namespace %q: %w", stage, namespace, err)
+	}
+	items := list.Items
+	slices.SortStableFunc(items, func(a, b unstructured.Unstructured) int {
+		if c := b.GetCreationTimestamp().Compare(a.GetCreationTimestamp().Time); c != 0 {
+			return c
+		}
+		return compareStrings(b.GetName(), a.GetName())
+	})
+	return items, nil
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
