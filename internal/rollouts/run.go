@@ -1,6 +1,7 @@
 package rollouts
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -150,17 +151,7 @@ func FindRuns(ctx context.Context, reader client.Reader, namespace, stage, colle
 		if c := b.GetCreationTimestamp().Compare(a.GetCreationTimestamp().Time); c != 0 {
 			return c
 		}
-		return compareStrings(b.GetName(), a.GetName())
+		return cmp.Compare(b.GetName(), a.GetName())
 	})
 	return items, nil
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
