@@ -116,7 +116,7 @@ func Run(env *testenv.Env) (*Controller, error) {
 	// It exits at once on a bad flag or kubeconfig: report that here.
 	select {
 	case <-c.done:
-		return nil, fmt.Errorf("rollouts-controller exited at start (%v); log:\n%s", c.err, c.LogTail(40))
+		return nil, fmt.Errorf("rollouts-controller exited at start (%w); log:\n%s", c.err, c.LogTail(40))
 	case <-time.After(300 * time.Millisecond):
 	}
 	return c, nil
