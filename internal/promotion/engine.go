@@ -180,6 +180,11 @@ func (e *Engine) Run(ctx context.Context, promo *railyard.Promotion, persist Per
 			return Outcome{Phase: railyard.PromotionPhaseRunning, RequeueAfter: wait, WaitingOn: r.waitingOn}, nil
 		}
 		r.status.CurrentStep++
+		if int(r.status.CurrentStep) == len(r.steps) {
+			// finish saves at once; a crash before it reruns the last
+			// step, which steps must bear anyway.
+			break
+		}
 		if err := r.save(ctx); err != nil {
 			return Outcome{}, err
 		}

@@ -11,6 +11,7 @@ import (
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -64,7 +65,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(&railyard.Promotion{}).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
-		Watches(&railyard.Stage{}, handler.EnqueueRequestsFromMapFunc(r.promotionsOfStage)).
+		Watches(&railyard.Stage{}, handler.EnqueueRequestsFromMapFunc(r.promotionsOfStage), builder.WithPredicates(stageTurns)).
 		Watches(&railyard.Freight{}, handler.EnqueueRequestsFromMapFunc(r.promotionsOfFreight))
 	if r.WatchApplications {
 		b = b.Watches(&argocd.Application{}, handler.EnqueueRequestsFromMapFunc(r.promotionsOfApplication))
@@ -103,8 +104,13 @@ func (r *Reconciler) reconcile(ctx context.Context, promo *railyard.Promotion) (
 		return ctrl.Result{}, nil
 	}
 
+	// Each phase below goes on with the copy the previous one wrote, not
+	// waiting for its own update event: a hop through the work queue per
+	// phase is latency every Promotion pays.
 	if len(promo.Spec.Steps) == 0 && len(promo.Spec.Vars) == 0 {
-		return r.snapshot(ctx, promo, stage)
+		if ok, err := r.snapshot(ctx, promo, stage); !ok || err != nil {
+			return ctrl.Result{}, err
+		}
 	}
 	if msg, err := foreignSteps(promo); msg != "" || err != nil {
 		if err != nil {
@@ -113,7 +119,9 @@ func (r *Reconciler) reconcile(ctx context.Context, promo *railyard.Promotion) (
 		return ctrl.Result{}, r.fail(ctx, promo, railyard.PromotionPhaseErrored, railyard.ReasonStepsNotFromStage, msg)
 	}
 	if promo.Status.Freight == nil {
-		return ctrl.Result{}, r.resolve(ctx, promo, stage)
+		if err := r.resolve(ctx, promo, stage); err != nil || promo.Status.Freight == nil || promo.Status.Phase.IsTerminal() {
+			return ctrl.Result{}, err
+		}
 	}
 	if cur := stage.Status.CurrentPromotion; cur == nil || cur.Name != promo.Name {
 		msg := "waiting for Stage " + stage.Name + " to start it"

@@ -4,9 +4,12 @@ import (
 	"context"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
@@ -14,6 +17,21 @@ import (
 	"github.com/railyard-dev/railyard/internal/controller/index"
 	engine "github.com/railyard-dev/railyard/internal/promotion"
 )
+
+// stageTurns passes the Stage changes a Promotion acts on: whose turn it is
+// (status.currentPromotion), a spec edit (a Promotion not yet snapshotted
+// copies the steps), deletion. Health and Freight bookkeeping, which the
+// Stage writes often, are not.
+var stageTurns = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+	old, okOld := e.ObjectOld.(*railyard.Stage)
+	cur, okNew := e.ObjectNew.(*railyard.Stage)
+	if !okOld || !okNew {
+		return true
+	}
+	return old.Generation != cur.Generation ||
+		!old.DeletionTimestamp.Equal(cur.DeletionTimestamp) ||
+		!equality.Semantic.DeepEqual(old.Status.CurrentPromotion, cur.Status.CurrentPromotion)
+}}
 
 // promotionsOfStage maps a Stage to its unfinished Promotions: the Stage
 // publishes in status.currentPromotion whose turn it is.

@@ -20,12 +20,15 @@ import (
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 )
 
-// ResyncInterval bounds how long a Stage goes without a reconcile, for
-// what no watch reports (soak time passing).
+// ResyncInterval bounds how long a Stage goes without a reconcile: a
+// safety net for an event missed (an Application whose authorized-stage
+// annotation was removed after a promotion). Soak time passing has its own
+// timer (autopromote.go).
 const ResyncInterval = 5 * time.Minute
 
 // unhealthyRecheck is how soon a Stage that is not yet healthy is checked
-// again, in case an Argo CD Application change is not watched.
+// again when Argo CD Applications are not watched (their CRD was missing
+// when the manager started).
 const unhealthyRecheck = 15 * time.Second
 
 // Reconciler reconciles Stages.
