@@ -39,11 +39,12 @@ const benchPromotions = 10
 //   - task: the users' task (git-clone, git-clear, kustomize-set-image,
 //     yaml-update, kustomize-build inflating the Helm chart, git-commit,
 //     git-push, argocd-update) to staging;
+//
 //   - argocd-update-only: a Stage whose only step is argocd-update, so
 //     what is timed is the controllers' own part: snapshot, hand-off by the
 //     Stage, status saves and the wake-up when Argo CD has synced.
 //
-//	go test ./test/e2e -run '^$' -bench Promotion -benchtime 1x
+//     go test ./test/e2e -run '^$' -bench Promotion -benchtime 1x
 func BenchmarkPromotion(b *testing.B) {
 	pw := startPipelineWorld(b, 5*time.Millisecond)
 	pw.apply(b, bareStage)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
@@ -57,6 +58,8 @@ type scope struct {
 	// autoPromotionError says why auto-promotion could not create a
 	// Promotion in this reconcile; it becomes the Stalled condition.
 	autoPromotionError string
+	// base is the Stage as last written; status patches are against it.
+	base *railyard.Stage
 }
 
 func (s *scope) requeueAfter(d time.Duration) {
@@ -82,12 +85,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 	}
 
-	base := stage.DeepCopy()
-	sc := &scope{stage: stage, now: r.Clock.Now()}
+	sc := &scope{stage: stage, now: r.Clock.Now(), base: stage.DeepCopy()}
 	result, err := r.reconcile(ctx, sc)
 	setConditions(sc)
 	stage.Status.ObservedGeneration = stage.Generation
-	if patchErr := r.Client.Status().Patch(ctx, stage, client.MergeFrom(base)); patchErr != nil {
+	if patchErr := r.patchStatus(ctx, sc); patchErr != nil {
 		if apierrors.IsNotFound(patchErr) {
 			return ctrl.Result{}, nil
 		}
@@ -104,7 +106,15 @@ func (r *Reconciler) reconcile(ctx context.Context, sc *scope) (ctrl.Result, err
 	if err := r.recordFinishedPromotion(ctx, sc); err != nil {
 		return ctrl.Result{}, err
 	}
+	turn := sc.stage.Status.CurrentPromotion.DeepCopy()
 	publishCurrentPromotion(sc)
+	if !equality.Semantic.DeepEqual(turn, sc.stage.Status.CurrentPromotion) {
+		// The next Promotion starts when it reads its name here: publish
+		// it now, not after health, verification and auto-promotion.
+		if err := r.patchStatus(ctx, sc); err != nil {
+			return ctrl.Result{}, fmt.Errorf("publishing the current Promotion: %w", err)
+		}
+	}
 	if err := r.updateHealth(ctx, sc); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -119,6 +129,15 @@ func (r *Reconciler) reconcile(ctx context.Context, sc *scope) (ctrl.Result, err
 	}
 	sc.requeueAfter(ResyncInterval)
 	return ctrl.Result{RequeueAfter: sc.requeue}, nil
+}
+
+// patchStatus writes the status changes made since the last write.
+func (r *Reconciler) patchStatus(ctx context.Context, sc *scope) error {
+	if err := r.Client.Status().Patch(ctx, sc.stage, client.MergeFrom(sc.base)); err != nil {
+		return err
+	}
+	sc.base = sc.stage.DeepCopy()
+	return nil
 }
 
 func handleRefresh(stage *railyard.Stage) {
