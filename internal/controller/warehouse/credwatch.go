@@ -46,7 +46,7 @@ func credentialSources(mgr ctrl.Manager, h handler.TypedEventHandler[*metav1.Par
 		if err != nil {
 			return nil, fmt.Errorf("creating the cache of Secrets labelled %s: %w", label, err)
 		}
-		if err := mgr.Add(c); err != nil {
+		if err := mgr.Add(startedWithCaches{c}); err != nil {
 			return nil, fmt.Errorf("adding the cache of Secrets labelled %s: %w", label, err)
 		}
 		obj := &metav1.PartialObjectMetadata{}
@@ -55,6 +55,14 @@ func credentialSources(mgr ctrl.Manager, h handler.TypedEventHandler[*metav1.Par
 	}
 	return out, nil
 }
+
+// startedWithCaches makes the manager start a cache with its own, before
+// the controllers, and wait for it to sync (a bare cache.Cache would be
+// started as any other leader-elected runnable).
+type startedWithCaches struct{ cache.Cache }
+
+// GetCache implements the manager's hasCache.
+func (c startedWithCaches) GetCache() cache.Cache { return c.Cache }
 
 // credentialChanges remembers the Warehouses whose credentials changed
 // since their last discovery. A Secret event marks them before queueing
