@@ -267,6 +267,7 @@ func (pw *pipelineWorld) promote(tb testing.TB, stage, freightName string) time.
 		ObjectMeta: metav1.ObjectMeta{GenerateName: stage + "-", Namespace: ns},
 		Spec:       railyard.PromotionSpec{Stage: stage, Freight: freightName},
 	}
+	var trace []string
 	start := time.Now()
 	if err := pw.env.Client.Create(pw.ctx, p); err != nil {
 		tb.Fatal(err)
@@ -276,12 +277,16 @@ func (pw *pipelineWorld) promote(tb testing.TB, stage, freightName string) time.
 		if !ok || ev.Type == watch.Deleted || got.Name != p.Name {
 			continue
 		}
-		if os.Getenv("BENCH_TRACE") != "" {
-			tb.Logf("%6.0fms %s step=%d %q", float64(time.Since(start).Microseconds())/1000, got.Status.Phase, got.Status.CurrentStep, got.Status.Message)
-		}
+		trace = append(trace, fmt.Sprintf("%6.0fms %s step=%d %q", float64(time.Since(start).Microseconds())/1000,
+			got.Status.Phase, got.Status.CurrentStep, got.Status.Message))
 		switch phase := got.Status.Phase; {
 		case phase == railyard.PromotionPhaseSucceeded:
-			return time.Since(start)
+			took := time.Since(start)
+			// BENCH_TRACE=<seconds> logs what a slower Promotion went through.
+			if limit, err := time.ParseDuration(os.Getenv("BENCH_TRACE") + "s"); err == nil && took > limit {
+				tb.Logf("Promotion %s took %v:\n%s", got.Name, took, strings.Join(trace, "\n"))
+			}
+			return took
 		case phase.IsTerminal():
 			tb.Fatalf("Promotion %s ended %s: %s", got.Name, phase, got.Status.Message)
 		}
