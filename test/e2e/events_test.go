@@ -178,7 +178,7 @@ func startPipelineWorld(tb testing.TB, argoInterval time.Duration) *pipelineWorl
 
 func (pw *pipelineWorld) startManager(tb testing.TB) {
 	tb.Helper()
-	var out io.Writer = io.Discard
+	out := io.Discard
 	if os.Getenv("RAILYARD_TEST_LOG") != "" {
 		out = os.Stderr
 	}
@@ -192,7 +192,12 @@ func (pw *pipelineWorld) startManager(tb testing.TB) {
 	ctx, cancel := context.WithCancel(pw.ctx)
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
-	tb.Cleanup(func() { cancel(); <-done })
+	tb.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			tb.Errorf("manager: %v", err)
+		}
+	})
 }
 
 func (pw *pipelineWorld) apply(tb testing.TB, manifests string) {
