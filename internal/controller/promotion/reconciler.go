@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -178,6 +179,11 @@ func (r *Reconciler) run(ctx context.Context, cached *railyard.Promotion) (ctrl.
 func (r *Reconciler) persister(promo *railyard.Promotion) engine.PersistFunc {
 	base := promo.DeepCopy()
 	return func(ctx context.Context, st *railyard.PromotionStatus) error {
+		// A step polled again without news (woken by a change that was
+		// not the one it waits for) has nothing to save.
+		if equality.Semantic.DeepEqual(&base.Status, st) {
+			return nil
+		}
 		// Patch a copy: the server's answer must not be decoded into the
 		// status the engine is working on (it holds pointers into it).
 		obj := base.DeepCopy()

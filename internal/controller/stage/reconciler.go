@@ -127,6 +127,13 @@ func (r *Reconciler) reconcile(ctx context.Context, sc *scope) (ctrl.Result, err
 	if err := r.summarize(ctx, sc); err != nil {
 		return ctrl.Result{}, err
 	}
+	// A Promotion created while this reconcile ran (right after the one
+	// before it finished, typically) is published with this reconcile's
+	// status write, not one whole reconcile later.
+	if err := r.loadPromotions(ctx, sc); err != nil {
+		return ctrl.Result{}, err
+	}
+	publishCurrentPromotion(sc)
 	sc.requeueAfter(ResyncInterval)
 	return ctrl.Result{RequeueAfter: sc.requeue}, nil
 }
