@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -27,11 +28,35 @@ type ArgoStandIn struct {
 	OnSync func(app, revision string)
 	// Paused leaves requested operations waiting while true.
 	Paused atomic.Bool
+	// Interval is how often Applications are looked at; 200ms if zero.
+	// Benchmarks shorten it to stand in for an Argo CD that answers at once.
+	Interval time.Duration
+	// Delay is how long an operation waits, from when the stand-in first
+	// sees it, before it completes: a slow sync, for tests that must tell a
+	// watch from a poll.
+	Delay time.Duration
+
+	// seen is when each pending operation was first seen, by Application.
+	seen map[string]seenOp
 }
+
+// seenOp is a pending operation, told apart from a later one by the
+// operation info (which names the Promotion).
+type seenOp struct {
+	op string
+	at time.Time
+}
+
+// DefaultStandInInterval is how often the stand-in looks by default.
+const DefaultStandInInterval = 200 * time.Millisecond
 
 // Run completes sync operations until ctx ends.
 func (a *ArgoStandIn) Run(ctx context.Context) {
-	tick := time.NewTicker(200 * time.Millisecond)
+	interval := a.Interval
+	if interval <= 0 {
+		interval = DefaultStandInInterval
+	}
+	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
 		select {
@@ -57,6 +82,9 @@ func (a *ArgoStandIn) syncAll(ctx context.Context) {
 		if !ok {
 			continue
 		}
+		if !a.due(app, op) {
+			continue
+		}
 		revision, _, _ := unstructured.NestedString(op, "sync", "revision")
 		now := time.Now().UTC()
 		delete(app.Object, "operation")
@@ -80,4 +108,25 @@ func (a *ArgoStandIn) syncAll(ctx context.Context) {
 			a.OnSync(app.GetName(), revision)
 		}
 	}
+}
+
+// due reports whether the Application's operation has waited Delay.
+func (a *ArgoStandIn) due(app *unstructured.Unstructured, op map[string]any) bool {
+	if a.Delay <= 0 {
+		return true
+	}
+	if a.seen == nil {
+		a.seen = map[string]seenOp{}
+	}
+	id := fmt.Sprint(op["info"])
+	s, ok := a.seen[app.GetName()]
+	if !ok || s.op != id {
+		s = seenOp{op: id, at: time.Now()}
+		a.seen[app.GetName()] = s
+	}
+	if time.Since(s.at) < a.Delay {
+		return false
+	}
+	delete(a.seen, app.GetName())
+	return true
 }

@@ -57,11 +57,13 @@ func setupPipeline(mgr ctrl.Manager, opts Options) error {
 	if err := mgr.Add(&workDirSweeper{Reader: mgr.GetAPIReader(), Engine: eng}); err != nil {
 		return fmt.Errorf("adding the work directory sweeper: %w", err)
 	}
+	watchApps := applicationsServed(mgr)
 	if err := (&promotionctrl.Reconciler{
-		Client:    mgr.GetClient(),
-		APIReader: mgr.GetAPIReader(),
-		Engine:    eng,
-		Recorder:  mgr.GetEventRecorder("promotion-controller"),
+		Client:            mgr.GetClient(),
+		APIReader:         mgr.GetAPIReader(),
+		Engine:            eng,
+		Recorder:          mgr.GetEventRecorder("promotion-controller"),
+		WatchApplications: watchApps,
 
 		MaxConcurrentReconciles: opts.PromotionConcurrency,
 	}).SetupWithManager(mgr); err != nil {
@@ -71,7 +73,7 @@ func setupPipeline(mgr ctrl.Manager, opts Options) error {
 		Client:            mgr.GetClient(),
 		APIReader:         mgr.GetAPIReader(),
 		Recorder:          mgr.GetEventRecorder("stage-controller"),
-		WatchApplications: applicationsServed(mgr),
+		WatchApplications: watchApps,
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the Stage reconciler: %w", err)
 	}
@@ -79,7 +81,9 @@ func setupPipeline(mgr ctrl.Manager, opts Options) error {
 }
 
 // applicationsServed reports whether Argo CD's Application CRD is
-// installed, so Stages can watch Applications. Without it, health checks
+// installed, so Stages and Promotions can watch Applications (an informer
+// for a kind the API server does not serve would keep the manager from
+// starting). Without it, health checks
 // still read Applications directly and report the CRD missing.
 func applicationsServed(mgr ctrl.Manager) bool {
 	_, err := mgr.GetRESTMapper().RESTMapping(schema.GroupKind{Group: argocd.GroupVersion.Group, Kind: argocd.ApplicationKind.Kind}, argocd.GroupVersion.Version)

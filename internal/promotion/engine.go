@@ -60,8 +60,11 @@ type PersistFunc func(ctx context.Context, status *railyard.PromotionStatus) err
 type Outcome struct {
 	// Phase is Running while a step waits, else the terminal phase.
 	Phase railyard.PromotionPhase
-	// RequeueAfter is set when Phase is Running: call Run again after it.
+	// RequeueAfter is set when Phase is Running: call Run again after it,
+	// or sooner when an object of WaitingOn changes.
 	RequeueAfter time.Duration
+	// WaitingOn names what the waiting step waits on (see Result).
+	WaitingOn []ObjectRef
 }
 
 func (e *Engine) clock() clock.PassiveClock {
@@ -126,6 +129,8 @@ type run struct {
 	ctxVar  expr.PromotionContext
 	vars    map[string]any
 	persist PersistFunc
+	// waitingOn is what the step that asked to wait waits on.
+	waitingOn []ObjectRef
 }
 
 // Run runs promo's steps from status.currentStep until one asks to be polled
@@ -172,9 +177,14 @@ func (e *Engine) Run(ctx context.Context, promo *railyard.Promotion, persist Per
 			if err := r.save(ctx); err != nil {
 				return Outcome{}, err
 			}
-			return Outcome{Phase: railyard.PromotionPhaseRunning, RequeueAfter: wait}, nil
+			return Outcome{Phase: railyard.PromotionPhaseRunning, RequeueAfter: wait, WaitingOn: r.waitingOn}, nil
 		}
 		r.status.CurrentStep++
+		if int(r.status.CurrentStep) == len(r.steps) {
+			// finish saves at once; a crash before it reruns the last
+			// step, which steps must bear anyway.
+			break
+		}
 		if err := r.save(ctx); err != nil {
 			return Outcome{}, err
 		}

@@ -189,6 +189,7 @@ func (r *run) handle(ctx context.Context, step railyard.PromotionStep, runner St
 		}
 		md.Status = railyard.StepStatusRunning
 		md.Message = r.relative(res.Message)
+		r.waitingOn = res.WaitingOn
 		if res.RetryAfter > 0 {
 			return res.RetryAfter
 		}

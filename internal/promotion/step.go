@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
@@ -85,10 +87,20 @@ type Result struct {
 	// Output is published under the step's alias.
 	Output map[string]any
 	// RetryAfter asks to be run again after this long; with Status Running.
+	// When WaitingOn is set it is only a fallback for a missed change.
 	RetryAfter time.Duration
+	// WaitingOn names the objects a Running step waits on, so that a watch
+	// on them runs the step again as soon as one changes.
+	WaitingOn []ObjectRef
 	// HealthCheck, if set, is criteria the Stage evaluates after the
 	// promotion (argocd-update leaves one).
 	HealthCheck *railyard.HealthCheckStep
+}
+
+// ObjectRef names a cluster object by kind and key.
+type ObjectRef struct {
+	schema.GroupKind
+	types.NamespacedName
 }
 
 // TerminalError marks a failure that retrying cannot fix.

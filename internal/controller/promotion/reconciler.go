@@ -8,16 +8,17 @@ import (
 	"context"
 	"fmt"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
-	"github.com/railyard-dev/railyard/internal/controller/index"
+	"github.com/railyard-dev/railyard/internal/argocd"
 	engine "github.com/railyard-dev/railyard/internal/promotion"
 )
 
@@ -39,13 +40,22 @@ type Reconciler struct {
 	// time), so a slow server holds only the Stages that use it. Defaults
 	// to DefaultConcurrency.
 	MaxConcurrentReconciles int
+	// WatchApplications adds a watch on Argo CD Applications; set it when
+	// their CRD is installed (the informer would fail without it).
+	WatchApplications bool
+
+	waiters waiters
 }
 
 // DefaultConcurrency is how many Promotions run at once by default.
 const DefaultConcurrency = 4
 
-// SetupWithManager registers the reconciler. Promotions are reconciled when
-// they change and when their Stage changes (it publishes whose turn it is).
+// SetupWithManager registers the reconciler. Promotions are reconciled, by
+// watches rather than polling, when they change; when their Stage changes
+// (it publishes whose turn it is); when Freight they are about to resolve
+// changes; and, with WatchApplications, when an Argo CD Application a
+// running step waits on changes. A waiting step's RetryAfter is only the
+// fallback for an event missed.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Clock == nil {
 		r.Clock = clock.RealClock{}
@@ -53,27 +63,15 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.MaxConcurrentReconciles <= 0 {
 		r.MaxConcurrentReconciles = DefaultConcurrency
 	}
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		For(&railyard.Promotion{}).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
-		Watches(&railyard.Stage{}, handler.EnqueueRequestsFromMapFunc(r.promotionsOfStage)).
-		Named("promotion").
-		Complete(r)
-}
-
-func (r *Reconciler) promotionsOfStage(ctx context.Context, obj client.Object) []reconcile.Request {
-	var list railyard.PromotionList
-	if err := r.Client.List(ctx, &list, client.InNamespace(obj.GetNamespace()), client.MatchingFields{index.PromotionsByStage: obj.GetName()}); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "listing Promotions of Stage", "stage", obj.GetName())
-		return nil
+		Watches(&railyard.Stage{}, handler.EnqueueRequestsFromMapFunc(r.promotionsOfStage), builder.WithPredicates(stageTurns)).
+		Watches(&railyard.Freight{}, handler.EnqueueRequestsFromMapFunc(r.promotionsOfFreight))
+	if r.WatchApplications {
+		b = b.Watches(&argocd.Application{}, handler.EnqueueRequestsFromMapFunc(r.promotionsOfApplication))
 	}
-	var reqs []reconcile.Request
-	for i := range list.Items {
-		if !list.Items[i].Status.Phase.IsTerminal() {
-			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
-		}
-	}
-	return reqs
+	return b.Named("promotion").Complete(r)
 }
 
 // Reconcile is the skeleton every Railyard reconciler shares: get, handle
@@ -81,9 +79,11 @@ func (r *Reconciler) promotionsOfStage(ctx context.Context, obj client.Object) [
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	promo := &railyard.Promotion{}
 	if err := r.Client.Get(ctx, req.NamespacedName, promo); err != nil {
+		r.waiters.forget(req.NamespacedName)
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !promo.DeletionTimestamp.IsZero() || promo.Status.Phase.IsTerminal() {
+		r.waiters.forget(req.NamespacedName)
 		// The work directory of a finished or deleted Promotion is removed,
 		// then the finalizer that guards it.
 		return ctrl.Result{}, r.release(ctx, promo)
@@ -105,8 +105,13 @@ func (r *Reconciler) reconcile(ctx context.Context, promo *railyard.Promotion) (
 		return ctrl.Result{}, nil
 	}
 
+	// Each phase below goes on with the copy the previous one wrote, not
+	// waiting for its own update event: a hop through the work queue per
+	// phase is latency every Promotion pays.
 	if len(promo.Spec.Steps) == 0 && len(promo.Spec.Vars) == 0 {
-		return r.snapshot(ctx, promo, stage)
+		if ok, err := r.snapshot(ctx, promo, stage); !ok || err != nil {
+			return ctrl.Result{}, err
+		}
 	}
 	if msg, err := foreignSteps(promo); msg != "" || err != nil {
 		if err != nil {
@@ -115,7 +120,9 @@ func (r *Reconciler) reconcile(ctx context.Context, promo *railyard.Promotion) (
 		return ctrl.Result{}, r.fail(ctx, promo, railyard.PromotionPhaseErrored, railyard.ReasonStepsNotFromStage, msg)
 	}
 	if promo.Status.Freight == nil {
-		return ctrl.Result{}, r.resolve(ctx, promo, stage)
+		if err := r.resolve(ctx, promo, stage); err != nil || promo.Status.Freight == nil || promo.Status.Phase.IsTerminal() {
+			return ctrl.Result{}, err
+		}
 	}
 	if cur := stage.Status.CurrentPromotion; cur == nil || cur.Name != promo.Name {
 		msg := "waiting for Stage " + stage.Name + " to start it"
@@ -153,8 +160,10 @@ func (r *Reconciler) run(ctx context.Context, cached *railyard.Promotion) (ctrl.
 		r.event(promo, "Normal", "PromotionStarted", "promoting Freight "+promo.Status.Freight.Name+" to Stage "+promo.Spec.Stage)
 	}
 	if outcome.Phase == railyard.PromotionPhaseRunning {
+		r.waiters.set(client.ObjectKeyFromObject(promo), outcome.WaitingOn)
 		return ctrl.Result{RequeueAfter: outcome.RequeueAfter}, nil
 	}
+	r.waiters.forget(client.ObjectKeyFromObject(promo))
 	observeFinished(promo)
 	switch outcome.Phase {
 	case railyard.PromotionPhaseSucceeded:
@@ -170,6 +179,11 @@ func (r *Reconciler) run(ctx context.Context, cached *railyard.Promotion) (ctrl.
 func (r *Reconciler) persister(promo *railyard.Promotion) engine.PersistFunc {
 	base := promo.DeepCopy()
 	return func(ctx context.Context, st *railyard.PromotionStatus) error {
+		// A step polled again without news (woken by a change that was
+		// not the one it waits for) has nothing to save.
+		if equality.Semantic.DeepEqual(&base.Status, st) {
+			return nil
+		}
 		// Patch a copy: the server's answer must not be decoded into the
 		// status the engine is working on (it holds pointers into it).
 		obj := base.DeepCopy()

@@ -8,7 +8,6 @@ import (
 	"fmt"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
@@ -30,11 +29,14 @@ import (
 // the Promotion, so that editing the Stage or a task later does not change a
 // Promotion already queued. It also takes the Promotion's finalizer and an
 // owner reference to the Stage, whose UID later tells a recreated Stage of
-// the same name from the one the Promotion was made for.
-func (r *Reconciler) snapshot(ctx context.Context, promo *railyard.Promotion, stage *railyard.Stage) (ctrl.Result, error) {
+// the same name from the one the Promotion was made for. It reports whether
+// the Promotion may go on (false when it ended it as Errored); promo then
+// holds what the server returned, so the caller goes on with it rather than
+// wait for the update event.
+func (r *Reconciler) snapshot(ctx context.Context, promo *railyard.Promotion, stage *railyard.Stage) (bool, error) {
 	vars, steps := StageSteps(stage)
 	if len(steps) == 0 {
-		return ctrl.Result{}, r.fail(ctx, promo, railyard.PromotionPhaseErrored, railyard.ReasonInvalidSteps,
+		return false, r.fail(ctx, promo, railyard.PromotionPhaseErrored, railyard.ReasonInvalidSteps,
 			fmt.Sprintf("Stage %q has no promotion steps (spec.promotionTemplate.spec.steps)", stage.Name))
 	}
 	inflated, err := engine.InflateSteps(ctx, r.APIReader, promo.Namespace, vars, steps)
@@ -43,13 +45,13 @@ func (r *Reconciler) snapshot(ctx context.Context, promo *railyard.Promotion, st
 	}
 	if err != nil {
 		if engine.IsTerminal(err) {
-			return ctrl.Result{}, r.fail(ctx, promo, railyard.PromotionPhaseErrored, railyard.ReasonInvalidSteps, err.Error())
+			return false, r.fail(ctx, promo, railyard.PromotionPhaseErrored, railyard.ReasonInvalidSteps, err.Error())
 		}
-		return ctrl.Result{}, fmt.Errorf("inlining the tasks of Stage %s: %w", stage.Name, err)
+		return false, fmt.Errorf("inlining the tasks of Stage %s: %w", stage.Name, err)
 	}
 	digest, err := StepsDigest(vars, inflated)
 	if err != nil {
-		return ctrl.Result{}, err
+		return false, err
 	}
 	// The digest goes first: a crash between the two writes leaves a digest
 	// and empty steps, which the next reconcile simply snapshots again.
@@ -57,18 +59,21 @@ func (r *Reconciler) snapshot(ctx context.Context, promo *railyard.Promotion, st
 		base := promo.DeepCopy()
 		promo.Status.StepsDigest = digest
 		if err := r.Client.Status().Patch(ctx, promo, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
-			return ctrl.Result{}, fmt.Errorf("recording the steps digest: %w", err)
+			return false, fmt.Errorf("recording the steps digest: %w", err)
 		}
 	}
 	promo.Spec.Vars = vars
 	promo.Spec.Steps = inflated
 	controllerutil.AddFinalizer(promo, railyard.FinalizerName)
 	if err := controllerutil.SetOwnerReference(stage, promo, r.Client.Scheme()); err != nil {
-		return ctrl.Result{}, fmt.Errorf("setting the owner reference: %w", err)
+		return false, fmt.Errorf("setting the owner reference: %w", err)
 	}
-	// The update event brings the Promotion back for its next phase; the
-	// resource version in promo makes a concurrent writer fail this update.
-	return ctrl.Result{}, r.Client.Update(ctx, promo)
+	// The resource version in promo makes a concurrent writer fail this
+	// update.
+	if err := r.Client.Update(ctx, promo); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // StepsDigest is the SHA-256 of vars and steps in a canonical JSON form

@@ -72,7 +72,10 @@ func (r *Reconciler) updateHealth(ctx context.Context, sc *scope) error {
 			st.Status.Health.Output = &apiextensionsv1.JSON{Raw: raw}
 		}
 	}
-	if state != railyard.HealthStateHealthy {
+	// With Applications watched, their changes reach the Stage (through
+	// the authorized-stage annotation every health-checked Application
+	// carries); without the watch, only a recheck notices them.
+	if state != railyard.HealthStateHealthy && !r.WatchApplications {
 		sc.requeueAfter(unhealthyRecheck)
 	}
 	return nil

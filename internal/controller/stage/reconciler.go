@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
@@ -20,12 +21,15 @@ import (
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 )
 
-// ResyncInterval bounds how long a Stage goes without a reconcile, for
-// what no watch reports (soak time passing).
+// ResyncInterval bounds how long a Stage goes without a reconcile: a
+// safety net for an event missed (an Application whose authorized-stage
+// annotation was removed after a promotion). Soak time passing has its own
+// timer (autopromote.go).
 const ResyncInterval = 5 * time.Minute
 
 // unhealthyRecheck is how soon a Stage that is not yet healthy is checked
-// again, in case an Argo CD Application change is not watched.
+// again when Argo CD Applications are not watched (their CRD was missing
+// when the manager started).
 const unhealthyRecheck = 15 * time.Second
 
 // Reconciler reconciles Stages.
@@ -54,6 +58,8 @@ type scope struct {
 	// autoPromotionError says why auto-promotion could not create a
 	// Promotion in this reconcile; it becomes the Stalled condition.
 	autoPromotionError string
+	// base is the Stage as last written; status patches are against it.
+	base *railyard.Stage
 }
 
 func (s *scope) requeueAfter(d time.Duration) {
@@ -79,12 +85,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 	}
 
-	base := stage.DeepCopy()
-	sc := &scope{stage: stage, now: r.Clock.Now()}
+	sc := &scope{stage: stage, now: r.Clock.Now(), base: stage.DeepCopy()}
 	result, err := r.reconcile(ctx, sc)
 	setConditions(sc)
 	stage.Status.ObservedGeneration = stage.Generation
-	if patchErr := r.Client.Status().Patch(ctx, stage, client.MergeFrom(base)); patchErr != nil {
+	if patchErr := r.patchStatus(ctx, sc); patchErr != nil {
 		if apierrors.IsNotFound(patchErr) {
 			return ctrl.Result{}, nil
 		}
@@ -101,7 +106,15 @@ func (r *Reconciler) reconcile(ctx context.Context, sc *scope) (ctrl.Result, err
 	if err := r.recordFinishedPromotion(ctx, sc); err != nil {
 		return ctrl.Result{}, err
 	}
+	turn := sc.stage.Status.CurrentPromotion.DeepCopy()
 	publishCurrentPromotion(sc)
+	if !equality.Semantic.DeepEqual(turn, sc.stage.Status.CurrentPromotion) {
+		// The next Promotion starts when it reads its name here: publish
+		// it now, not after health, verification and auto-promotion.
+		if err := r.patchStatus(ctx, sc); err != nil {
+			return ctrl.Result{}, fmt.Errorf("publishing the current Promotion: %w", err)
+		}
+	}
 	if err := r.updateHealth(ctx, sc); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -114,8 +127,24 @@ func (r *Reconciler) reconcile(ctx context.Context, sc *scope) (ctrl.Result, err
 	if err := r.summarize(ctx, sc); err != nil {
 		return ctrl.Result{}, err
 	}
+	// A Promotion created while this reconcile ran (right after the one
+	// before it finished, typically) is published with this reconcile's
+	// status write, not one whole reconcile later.
+	if err := r.loadPromotions(ctx, sc); err != nil {
+		return ctrl.Result{}, err
+	}
+	publishCurrentPromotion(sc)
 	sc.requeueAfter(ResyncInterval)
 	return ctrl.Result{RequeueAfter: sc.requeue}, nil
+}
+
+// patchStatus writes the status changes made since the last write.
+func (r *Reconciler) patchStatus(ctx context.Context, sc *scope) error {
+	if err := r.Client.Status().Patch(ctx, sc.stage, client.MergeFrom(sc.base)); err != nil {
+		return err
+	}
+	sc.base = sc.stage.DeepCopy()
+	return nil
 }
 
 func handleRefresh(stage *railyard.Stage) {

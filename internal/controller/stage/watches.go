@@ -3,10 +3,12 @@ package stage
 import (
 	"context"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -27,7 +29,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(&railyard.Stage{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
-		Watches(&railyard.Promotion{}, handler.EnqueueRequestsFromMapFunc(stageOfPromotion)).
+		Watches(&railyard.Promotion{}, handler.EnqueueRequestsFromMapFunc(stageOfPromotion), builder.WithPredicates(promotionMilestones)).
 		Watches(&railyard.Freight{}, handler.EnqueueRequestsFromMapFunc(r.stagesOfFreight)).
 		Watches(&railyard.ProjectConfig{}, handler.EnqueueRequestsFromMapFunc(policy.StagesOfProjectConfig(mgr.GetClient())))
 	if r.WatchApplications {
@@ -35,6 +37,22 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	return b.Named("stage").Complete(r)
 }
+
+// promotionMilestones passes the Promotion changes a Stage acts on: a new
+// phase, the Freight resolved, a spec edit, deletion. The status a running
+// Promotion saves after every step is not one: each would cost a Stage
+// reconcile (and its Application reads) while the Promotion runs.
+var promotionMilestones = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+	old, okOld := e.ObjectOld.(*railyard.Promotion)
+	cur, okNew := e.ObjectNew.(*railyard.Promotion)
+	if !okOld || !okNew {
+		return true
+	}
+	return old.Status.Phase != cur.Status.Phase ||
+		old.Generation != cur.Generation ||
+		!equality.Semantic.DeepEqual(old.Status.Freight, cur.Status.Freight) ||
+		!old.DeletionTimestamp.Equal(cur.DeletionTimestamp)
+}}
 
 func stageOfPromotion(_ context.Context, obj client.Object) []reconcile.Request {
 	p := obj.(*railyard.Promotion)

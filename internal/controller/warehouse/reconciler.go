@@ -94,6 +94,8 @@ type Reconciler struct {
 	charts   *chart.Discoverer
 	ecr      ECR
 	opts     Options
+	// credChanges marks Warehouses whose credential Secrets changed.
+	credChanges credentialChanges
 }
 
 // New returns a Reconciler. apiReader reads Secrets without a cache.
@@ -122,7 +124,9 @@ func New(c client.Client, apiReader client.Reader, recorder events.EventRecorder
 	}
 }
 
-// SetupWithManager registers the Warehouse and Freight reconcilers.
+// SetupWithManager registers the Warehouse and Freight reconcilers. A
+// Warehouse is reconciled when its spec or annotations change, when a
+// credentials Secret of its namespace changes, and at its interval.
 func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	if err := freight.IndexContent(context.Background(), mgr.GetFieldIndexer()); err != nil {
 		return err
@@ -132,13 +136,19 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		w, ok := o.(*railyard.Warehouse)
 		return ok && w.Spec.Shard == opts.Shard
 	})
-	err := ctrl.NewControllerManagedBy(mgr).
+	secrets, err := credentialSources(mgr, r.credentialHandler())
+	if err != nil {
+		return err
+	}
+	b := ctrl.NewControllerManagedBy(mgr).
 		Named(ControllerName).
 		For(&railyard.Warehouse{}, builder.WithPredicates(shard,
 			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
-		WithOptions(controller.Options{MaxConcurrentReconciles: r.opts.MaxConcurrentReconciles}).
-		Complete(r)
-	if err != nil {
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.opts.MaxConcurrentReconciles})
+	for _, src := range secrets {
+		b = b.WatchesRawSource(src)
+	}
+	if err := b.Complete(r); err != nil {
 		return fmt.Errorf("setting up the Warehouse controller: %w", err)
 	}
 	return setupFreightChecker(mgr)
@@ -148,6 +158,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	w := &railyard.Warehouse{}
 	if err := r.client.Get(ctx, req.NamespacedName, w); err != nil {
+		r.credChanges.take(req.NamespacedName)
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !w.DeletionTimestamp.IsZero() {
@@ -163,7 +174,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 }
 
 func (r *Reconciler) reconcile(ctx context.Context, w *railyard.Warehouse, p *statusPatcher) (ctrl.Result, error) {
-	reason, wait := shouldDiscover(w, r.clock.Now())
+	reason, wait := shouldDiscover(w, r.clock.Now(), r.credChanges.take(client.ObjectKeyFromObject(w)))
 	if reason == "" {
 		// A pass interrupted mid-discovery (a restart) must not leave
 		// Reconciling behind.

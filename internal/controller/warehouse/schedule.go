@@ -14,14 +14,17 @@ const (
 	dueFirst       = "first discovery"
 	dueSpecChanged = "spec changed"
 	dueRefresh     = "refresh requested"
+	dueCredentials = "credentials changed"
 	dueRetry       = "retrying after a failure"
 	dueInterval    = "interval elapsed"
 )
 
-// shouldDiscover decides whether w must be discovered at now. It returns the
+// shouldDiscover decides whether w must be discovered at now; credsChanged
+// says a credentials Secret of its namespace changed since the last pass
+// (new credentials may reach what the old could not). It returns the
 // reason, or "" and how long until the next discovery is due. It is a pure
-// function of the object and the clock.
-func shouldDiscover(w *railyard.Warehouse, now time.Time) (reason string, wait time.Duration) {
+// function of its arguments.
+func shouldDiscover(w *railyard.Warehouse, now time.Time, credsChanged bool) (reason string, wait time.Duration) {
 	st := &w.Status
 	switch {
 	case st.DiscoveredArtifacts == nil || st.DiscoveredArtifacts.DiscoveredAt.IsZero():
@@ -30,6 +33,8 @@ func shouldDiscover(w *railyard.Warehouse, now time.Time) (reason string, wait t
 		return dueSpecChanged, 0
 	case refreshToken(w) != "" && refreshToken(w) != st.LastHandledRefresh:
 		return dueRefresh, 0
+	case credsChanged:
+		return dueCredentials, 0
 	case failedTransiently(w):
 		// The error was returned, so the work queue's backoff spaces these.
 		return dueRetry, 0

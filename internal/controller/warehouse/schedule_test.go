@@ -19,6 +19,7 @@ func TestShouldDiscover(t *testing.T) {
 	tests := []struct {
 		name       string
 		mutate     []func(*railyard.Warehouse)
+		creds      bool
 		wantReason string
 		wantWait   time.Duration
 	}{
@@ -41,6 +42,10 @@ func TestShouldDiscover(t *testing.T) {
 			w.Annotations = map[string]string{railyard.AnnotationRefresh: "t1"}
 			w.Status.LastHandledRefresh = "t1"
 		}}, wantWait: 4 * time.Minute},
+		{name: "credentials changed", mutate: []func(*railyard.Warehouse){discovered(time.Minute)}, creds: true, wantReason: dueCredentials},
+		{name: "credentials changed, interval a day", mutate: []func(*railyard.Warehouse){discovered(time.Minute), func(w *railyard.Warehouse) {
+			w.Spec.Interval = &metav1.Duration{Duration: 24 * time.Hour}
+		}}, creds: true, wantReason: dueCredentials},
 		{name: "transient failure is retried", mutate: []func(*railyard.Warehouse){discovered(time.Minute), func(w *railyard.Warehouse) {
 			setCondition(w, railyard.ConditionReady, metav1.ConditionFalse, railyard.ReasonDiscoveryFailed, "down")
 		}}, wantReason: dueRetry},
@@ -55,7 +60,7 @@ func TestShouldDiscover(t *testing.T) {
 			for _, m := range tt.mutate {
 				m(w)
 			}
-			reason, wait := shouldDiscover(w, now)
+			reason, wait := shouldDiscover(w, now, tt.creds)
 			if reason != tt.wantReason || wait != tt.wantWait {
 				t.Fatalf("shouldDiscover = (%q, %v), want (%q, %v)", reason, wait, tt.wantReason, tt.wantWait)
 			}

@@ -30,8 +30,11 @@ const (
 	Name = "argocd-update"
 	// DefaultNamespace is where Applications are looked up by default.
 	DefaultNamespace = "argocd"
-	// DefaultPollInterval is how soon a waiting step looks again.
-	DefaultPollInterval = 5 * time.Second
+	// DefaultPollInterval is how soon a waiting step looks again if no
+	// change of the Applications it waits on (Result.WaitingOn, watched by
+	// the Promotion reconciler) ran it sooner: a fallback for a missed
+	// event, not how changes are noticed.
+	DefaultPollInterval = 30 * time.Second
 	// DefaultTimeout bounds how long the step waits for Argo CD, as in Kargo.
 	DefaultTimeout = 5 * time.Minute
 	// defaultErrorThreshold tolerates a few API hiccups while waiting.
@@ -84,6 +87,7 @@ func (s Step) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Res
 	}
 	info := promotionInfo{project: sc.Project, stage: sc.Stage, promotion: sc.Promotion}
 	var waiting, failures []string
+	var refs []promotion.ObjectRef
 	for _, t := range targets {
 		o, err := syncWithRetry(ctx, sc.Client, t, info)
 		if err != nil {
@@ -94,15 +98,22 @@ func (s Step) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Res
 			failures = append(failures, fmt.Sprintf("Application %s: %s", t.key, o.message))
 		case railyard.StepStatusRunning:
 			waiting = append(waiting, fmt.Sprintf("Application %s: %s", t.key, o.message))
+			refs = append(refs, appRef(t.key))
 		}
 	}
 	if len(failures) > 0 {
 		return fail(promotion.Terminalf("%s", strings.Join(failures, "; ")))
 	}
 	if len(waiting) > 0 {
-		return promotion.Result{Status: railyard.StepStatusRunning, Message: strings.Join(waiting, "; "), RetryAfter: s.pollInterval()}, nil
+		return promotion.Result{Status: railyard.StepStatusRunning, Message: strings.Join(waiting, "; "),
+			RetryAfter: s.pollInterval(), WaitingOn: refs}, nil
 	}
 	return succeeded(targets)
+}
+
+// appRef names an Application for Result.WaitingOn.
+func appRef(key types.NamespacedName) promotion.ObjectRef {
+	return promotion.ObjectRef{GroupKind: argocd.ApplicationKind.GroupKind(), NamespacedName: key}
 }
 
 func (s Step) pollInterval() time.Duration {

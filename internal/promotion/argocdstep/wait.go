@@ -70,6 +70,7 @@ func (w *Wait) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Re
 	}
 	finder := Step{Namespace: w.Namespace}
 	var waiting []string
+	var refs []promotion.ObjectRef
 	for _, ac := range cfg.Apps {
 		objs, err := finder.find(ctx, sc.Client, finder.namespaceOr(ac.Namespace), AppConfig{Name: ac.Name, Selector: ac.Selector})
 		if err != nil {
@@ -98,6 +99,7 @@ func (w *Wait) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Re
 			}
 			if v.waiting != "" {
 				waiting = append(waiting, fmt.Sprintf("Application %s: %s", key, v.waiting))
+				refs = append(refs, appRef(client.ObjectKeyFromObject(obj)))
 			}
 		}
 	}
@@ -105,7 +107,7 @@ func (w *Wait) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Re
 		w.health.store(memKey, seen)
 		return promotion.Result{
 			Status: railyard.StepStatusRunning, Message: strings.Join(waiting, "; "),
-			RetryAfter: w.pollInterval(), Output: map[string]any{healthStatusKey: seen},
+			RetryAfter: w.pollInterval(), WaitingOn: refs, Output: map[string]any{healthStatusKey: seen},
 		}, nil
 	}
 	w.health.forget(memKey)
