@@ -57,6 +57,10 @@ type guardConfig struct {
 	// Deadline is when helm is killed: a Helm repository that never
 	// answers must not hold the step (and kustomize's lock) forever.
 	Deadline time.Time `json:"deadline"`
+	// VersionShort is `helm version --short` of Helm, asked once per
+	// process: kustomize asks before every chart, and answering it here
+	// saves starting helm once per inflation.
+	VersionShort string `json:"versionShort,omitempty"`
 }
 
 // HelmTimeout bounds one run of helm (a pull, a template); charts render in
@@ -98,7 +102,8 @@ func newHelmGuard(ctx context.Context, root *promotion.Root, helm string) (*helm
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
-	cfg, err := json.Marshal(guardConfig{Root: root.Dir(), Helm: helm, Home: g.home, Deadline: deadline})
+	cfg, err := json.Marshal(guardConfig{Root: root.Dir(), Helm: helm, Home: g.home, Deadline: deadline,
+		VersionShort: helmVersionShort(ctx, helm)})
 	if err == nil {
 		err = os.WriteFile(filepath.Join(g.dir, guardConfigFile), cfg, 0o600)
 	}
@@ -150,6 +155,10 @@ func guardMain(dir string, args []string) int {
 		_ = os.WriteFile(filepath.Join(dir, guardRefusalFile), []byte(msg+"\n"), 0o600)
 		fmt.Fprintf(os.Stderr, "helm guard: %v\n", err)
 		return 126
+	}
+	if cfg.VersionShort != "" && len(args) == 2 && args[0] == "version" && args[1] == "--short" {
+		fmt.Println(cfg.VersionShort)
+		return 0
 	}
 	root, err := promotion.OpenRoot(cfg.Root)
 	if err != nil {

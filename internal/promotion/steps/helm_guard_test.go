@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -186,5 +187,37 @@ func TestHelmIsStoppedAtTheDeadline(t *testing.T) {
 		}
 	case <-time.After(time.Minute): // a guard against a hang, not a timing assertion
 		t.Fatal("kustomize-build waited on a hanging helm")
+	}
+}
+
+// TestHelmVersionAskedOncePerProcess: kustomize asks `helm version --short`
+// before every chart; the guard answers from the step's cached answer, so
+// helm runs for it once per binary, not once per inflation.
+func TestHelmVersionAskedOncePerProcess(t *testing.T) {
+	dir := t.TempDir()
+	count := filepath.Join(dir, "count")
+	helm := filepath.Join(dir, "helm")
+	script := "#!/bin/sh\necho x >> " + count + "\necho v3.22.0+gabc\n"
+	if err := os.WriteFile(helm, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if got := helmVersionShort(context.Background(), helm); got != "v3.22.0+gabc" {
+			t.Fatalf("version = %q", got)
+		}
+	}
+	if b, _ := os.ReadFile(count); strings.Count(string(b), "x") != 1 {
+		t.Errorf("helm asked %d times for its version, want once", strings.Count(string(b), "x"))
+	}
+	// The guard answers it without starting helm.
+	cfg, err := json.Marshal(guardConfig{Root: dir, Helm: filepath.Join(dir, "gone"), VersionShort: "v3.22.0+gabc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, guardConfigFile), cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code := guardMain(dir, []string{"version", "--short"}); code != 0 {
+		t.Fatalf("guard exit %d for version --short with helm gone", code)
 	}
 }

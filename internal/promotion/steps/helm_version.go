@@ -1,0 +1,40 @@
+package steps
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+)
+
+// helmVersions caches `helm version --short` by binary path and
+// modification time, so a replaced binary is asked again.
+var helmVersions sync.Map // string -> string
+
+// helmVersionShort returns what `helm version --short` prints for helm, or
+// "" when it cannot tell; the guard then runs helm for the question.
+func helmVersionShort(ctx context.Context, helm string) string {
+	fi, err := os.Stat(helm)
+	if err != nil {
+		return ""
+	}
+	key := helm + "\x00" + fi.ModTime().String()
+	if v, ok := helmVersions.Load(key); ok {
+		return v.(string)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, helm, "version", "--short")
+	// No HELM_ settings: the version does not depend on them, and helm
+	// must not read or create homes outside a work directory.
+	cmd.Env = helmEnv(os.Environ(), os.TempDir()+"/railyard-helm-version-home")
+	out, err := cmd.Output()
+	v := strings.TrimSpace(string(out))
+	if err != nil || v == "" {
+		return ""
+	}
+	helmVersions.Store(key, v)
+	return v
+}
