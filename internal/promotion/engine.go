@@ -224,6 +224,8 @@ func (r *run) prepare(ctx context.Context) error {
 	if r.status.Phase == "" || r.status.Phase == railyard.PromotionPhasePending {
 		r.status.Phase = railyard.PromotionPhaseRunning
 		r.status.StartedAt = &now
+		// The Pending message ("waiting for ...") no longer holds.
+		r.status.Message = ""
 	}
 	if _, err := os.Stat(r.workDir); errors.Is(err, os.ErrNotExist) && r.started() {
 		r.status.CurrentStep = 0
