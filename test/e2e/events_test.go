@@ -131,7 +131,7 @@ type pipelineWorld struct {
 	argo  *demo.ArgoStandIn
 }
 
-func startPipelineWorld(tb testing.TB, argoInterval time.Duration) *pipelineWorld {
+func startPipelineWorld(tb testing.TB, argoInterval time.Duration, tune ...func(*manager.Options)) *pipelineWorld {
 	tb.Helper()
 	crd, err := argocdtest.TestCRDPath()
 	if err != nil {
@@ -157,7 +157,7 @@ func startPipelineWorld(tb testing.TB, argoInterval time.Duration) *pipelineWorl
 	if err := env.Client.Create(pw.ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "argocd"}}); err != nil {
 		tb.Fatal(err)
 	}
-	pw.startManager(tb)
+	pw.startManager(tb, tune...)
 	pw.argo = &demo.ArgoStandIn{Client: env.Client, Interval: argoInterval}
 	ctx, cancel := context.WithCancel(pw.ctx)
 	done := make(chan struct{})
@@ -176,16 +176,20 @@ func startPipelineWorld(tb testing.TB, argoInterval time.Duration) *pipelineWorl
 	return pw
 }
 
-func (pw *pipelineWorld) startManager(tb testing.TB) {
+func (pw *pipelineWorld) startManager(tb testing.TB, tune ...func(*manager.Options)) {
 	tb.Helper()
 	out := io.Discard
 	if os.Getenv("RAILYARD_TEST_LOG") != "" {
 		out = os.Stderr
 	}
 	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(out)))
-	mgr, err := manager.New(pw.env.Config, manager.Options{
+	opts := manager.Options{
 		MetricsAddr: "0", ProbeAddr: "0", WorkDir: tb.TempDir(), SkipControllerNameValidation: true,
-	})
+	}
+	for _, t := range tune {
+		t(&opts)
+	}
+	mgr, err := manager.New(pw.env.Config, opts)
 	if err != nil {
 		tb.Fatal(err)
 	}
