@@ -97,5 +97,7 @@ func (p promotionCredentials) Get(ctx context.Context, namespace, credType, repo
 	if err != nil || c == nil {
 		return nil, err
 	}
-	return &promotion.Credentials{Username: c.Username, Password: c.Password, SSHPrivateKey: string(c.SSHPrivateKey)}, nil
+	return &promotion.Credentials{Username: c.Username, Password: c.Password, SSHPrivateKey: string(c.SSHPrivateKey),
+		GitHubAppID: c.GitHubAppID, GitHubAppClientID: c.GitHubAppClientID,
+		GitHubAppInstallationID: c.GitHubAppInstallationID, GitHubAppPrivateKey: string(c.GitHubAppPrivateKey)}, nil
 }
