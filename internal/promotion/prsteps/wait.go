@@ -123,7 +123,7 @@ func (s *WaitForPR) forget(key string) {
 }
 
 // backoff is base grown by half for each earlier poll, bounded by
-// MaxPollInterval (or base when longer), in whole seconds.
+// MaxPollInterval (or base when longer), rounded up to whole seconds.
 func backoff(base time.Duration, polls int) time.Duration {
 	limit := max(base, MaxPollInterval)
 	d := base
@@ -133,6 +133,6 @@ func backoff(base time.Duration, polls int) time.Duration {
 			return limit
 		}
 	}
-	return d.Truncate(time.Second)
+	return (d + time.Second - 1).Truncate(time.Second)
 }
 
