@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/gitprovider"
@@ -85,14 +86,12 @@ func (s *MergePR) Run(ctx context.Context, sc *promotion.StepContext) (promotion
 }
 
 // notYet reports a refused merge that waiting may clear: the provider
-// said the pull request cannot be merged in its current state (GitHub 405,
-// Gitea's 405 "try again later"), as opposed to a closed pull request, an
-// unknown one, missing rights or an unsupported method.
+// answered 405 or 409 asking to try again later (Gitea does while it
+// computes mergeability after a push). The providers already report the
+// other passing states (checks pending, draft, ...) as not merged.
 func notYet(err error) bool {
-	if errors.Is(err, gitprovider.ErrClosed) || errors.Is(err, gitprovider.ErrNotFound) ||
-		errors.Is(err, gitprovider.ErrAccessDenied) || errors.Is(err, gitprovider.ErrUnsupported) {
-		return false
-	}
 	var api *gitprovider.APIError
-	return errors.As(err, &api) && (api.StatusCode == http.StatusMethodNotAllowed || api.StatusCode == http.StatusConflict)
+	return errors.As(err, &api) &&
+		(api.StatusCode == http.StatusMethodNotAllowed || api.StatusCode == http.StatusConflict) &&
+		strings.Contains(strings.ToLower(api.Message), "try again")
 }
