@@ -135,4 +135,3 @@ func backoff(base time.Duration, polls int) time.Duration {
 	}
 	return (d + time.Second - 1).Truncate(time.Second)
 }
-
