@@ -1,5 +1,6 @@
 // Package gitsteps holds the promotion steps that work with git: git-clone,
-// git-clear, git-commit, git-tag and git-push. Config field names follow Kargo so
+// git-clear, git-commit, git-tag, git-push and github-push (a push whose
+// commits GitHub creates, and signs, through its API). Config field names follow Kargo so
 // Kargo step configurations work unchanged, including git-clone's
 // recurseSubmodules, author.signingKey (commits and tags are signed) and
 // git-push's force and tag.
@@ -74,10 +75,11 @@ func (networkDefaults) DefaultErrorThreshold() uint32 { return DefaultErrorThres
 var (
 	_ promotion.Defaults = (*Clone)(nil)
 	_ promotion.Defaults = (*Push)(nil)
+	_ promotion.Defaults = (*GitHubPush)(nil)
 )
 
-// Steps returns git-clone, git-clear, git-commit, git-tag and git-push,
-// ready to be registered.
+// Steps returns git-clone, git-clear, git-commit, git-tag, git-push and
+// github-push, ready to be registered.
 func Steps(opts Options) []promotion.Step {
 	return []promotion.Step{
 		&Clone{opts: opts},
@@ -85,6 +87,7 @@ func Steps(opts Options) []promotion.Step {
 		Commit{},
 		Tag{},
 		&Push{opts: opts},
+		&GitHubPush{opts: opts},
 	}
 }
 

@@ -44,6 +44,8 @@ type appStandIn struct {
 	mu      sync.Mutex
 	prs     []map[string]any
 	url     string
+	// gitData, when set, serves the Git Data API paths (/git/...).
+	gitData func(w http.ResponseWriter, r *http.Request, rest string)
 }
 
 const installationToken = "ghs_installation_token"
@@ -119,6 +121,10 @@ func (s *appStandIn) api(w http.ResponseWriter, r *http.Request) {
 		return
 	case r.Header.Get("Authorization") != "token "+installationToken:
 		writeJSON(w, http.StatusUnauthorized, map[string]any{"message": "Bad credentials"})
+		return
+	}
+	if rest, ok := strings.CutPrefix(r.URL.Path, repo); ok && strings.HasPrefix(rest, "/git/") && s.gitData != nil {
+		s.gitData(w, r, rest)
 		return
 	}
 	s.mu.Lock()
