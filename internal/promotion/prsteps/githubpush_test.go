@@ -30,6 +30,9 @@ type gitData struct {
 	mu       sync.Mutex
 	verified map[string]bool
 	commits  int
+	// forbid answers commit creation with GitHub's 403 for a token
+	// without contents: write.
+	forbid bool
 }
 
 func newGitData(t *testing.T, f *forgetest.Forge) *gitData {
@@ -75,6 +78,8 @@ func (g *gitData) serve(w http.ResponseWriter, r *http.Request, rest string) {
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"ref": "refs/heads/" + branch, "object": map[string]any{"sha": sha, "type": "commit"}})
+	case r.Method == http.MethodPost && rest == "/git/commits" && g.forbid:
+		writeJSON(w, http.StatusForbidden, map[string]any{"message": "Resource not accessible by integration"})
 	case r.Method == http.MethodPost && rest == "/git/commits":
 		var in struct {
 			Message   string
@@ -224,6 +229,22 @@ func TestGitHubPush(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(out, "other.txt")); string(b) != "b\n" {
 		t.Fatalf("their change lost: other.txt = %q", b)
+	}
+
+	// An App without the right to write contents: Failed at once, saying so.
+	write(t, filepath.Join(out, "values.yaml"), "tag: v4\n")
+	run("git-commit", map[string]any{"path": "out", "message": "Promote v4"})
+	gd.mu.Lock()
+	gd.forbid = true
+	gd.mu.Unlock()
+	res, err := steps["github-push"].Run(t.Context(), &promotion.StepContext{WorkDir: work, Project: "demo", Promotion: "promo-1",
+		Alias: "github-push", Credentials: creds, Config: map[string]any{"path": "out"}})
+	if res.Status != railyard.StepStatusFailed || !promotion.IsTerminal(err) ||
+		!strings.Contains(res.Message, "HTTP 403") || !strings.Contains(res.Message, "Resource not accessible by integration") {
+		t.Fatalf("403: %s %q %v", res.Status, res.Message, err)
+	}
+	if f.BranchHead(t, "app", "main") != commit {
+		t.Fatal("main moved although commit creation was refused")
 	}
 }
 
