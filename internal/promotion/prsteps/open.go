@@ -57,6 +57,11 @@ func (s *OpenPR) Run(ctx context.Context, sc *promotion.StepContext) (promotion.
 	if err := cfg.validate(); err != nil {
 		return failed(err)
 	}
+	for field, v := range map[string]string{"sourceBranch": cfg.SourceBranch, "targetBranch": cfg.TargetBranch} {
+		if strings.TrimSpace(v) == "" {
+			return failed(promotion.Terminalf("invalid config: field %q is required", field))
+		}
+	}
 	conn, err := connect(ctx, sc, s.opts, cfg.repoConfig)
 	if err != nil {
 		return outcome(err, cfg.RepoURL, "git-open-pr")
