@@ -51,12 +51,33 @@ type Credentials struct {
 	AWSAccessKeyID     string
 	AWSSecretAccessKey string
 	AWSRegion          string
+
+	// GitHub App credentials of a git Secret (keys githubAppID or
+	// githubAppClientID, githubAppInstallationID, githubAppPrivateKey).
+	GitHubAppID             string
+	GitHubAppClientID       string
+	GitHubAppInstallationID string
+	GitHubAppPrivateKey     []byte
 }
+
+// Keys of a git Secret holding GitHub App credentials, as Kargo names them.
+const (
+	KeyGitHubAppID             = "githubAppID"
+	KeyGitHubAppClientID       = "githubAppClientID"
+	KeyGitHubAppInstallationID = "githubAppInstallationID"
+	KeyGitHubAppPrivateKey     = "githubAppPrivateKey"
+)
 
 // String names the Secret and which credentials it holds, never a secret.
 func (c Credentials) String() string {
-	return fmt.Sprintf("Credentials{Secret:%q, Username:%q, Password:%t, SSHPrivateKey:%t, AWS:%t}",
-		c.SecretName, c.Username, c.Password != "", len(c.SSHPrivateKey) > 0, c.AWSAccessKeyID != "")
+	return fmt.Sprintf("Credentials{Secret:%q, Username:%q, Password:%t, SSHPrivateKey:%t, AWS:%t, GitHubApp:%t}",
+		c.SecretName, c.Username, c.Password != "", len(c.SSHPrivateKey) > 0, c.AWSAccessKeyID != "", c.HasGitHubApp())
+}
+
+// HasGitHubApp reports whether the Secret holds any GitHub App key.
+func (c Credentials) HasGitHubApp() bool {
+	return c.GitHubAppID != "" || c.GitHubAppClientID != "" || c.GitHubAppInstallationID != "" ||
+		len(c.GitHubAppPrivateKey) > 0
 }
 
 // GoString keeps %#v from printing secrets.

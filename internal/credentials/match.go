@@ -97,6 +97,14 @@ func fromSecret(sec *corev1.Secret, kind Kind) (*Credentials, error) {
 	if len(c.SSHPrivateKey) == 0 {
 		c.SSHPrivateKey = nil
 	}
+	if kind == Git {
+		c.GitHubAppID = strings.TrimSpace(value(sec, KeyGitHubAppID))
+		c.GitHubAppClientID = strings.TrimSpace(value(sec, KeyGitHubAppClientID))
+		c.GitHubAppInstallationID = strings.TrimSpace(value(sec, KeyGitHubAppInstallationID))
+		if k := value(sec, KeyGitHubAppPrivateKey); k != "" {
+			c.GitHubAppPrivateKey = []byte(k)
+		}
+	}
 	if missing := missingKey(c, kind); missing != "" {
 		return nil, fmt.Errorf("%w: Secret %s/%s matches the repository but lacks key %s",
 			ErrInvalidSecret, sec.Namespace, sec.Name, missing)
@@ -106,6 +114,17 @@ func fromSecret(sec *corev1.Secret, kind Kind) (*Credentials, error) {
 
 // missingKey names the key (or alternatives) a Secret of kind lacks, or "".
 func missingKey(c *Credentials, kind Kind) string {
+	if kind == Git && c.HasGitHubApp() {
+		switch {
+		case c.GitHubAppID == "" && c.GitHubAppClientID == "":
+			return quote(KeyGitHubAppClientID) + " (or " + quote(KeyGitHubAppID) + ")"
+		case c.GitHubAppInstallationID == "":
+			return quote(KeyGitHubAppInstallationID)
+		case len(c.GitHubAppPrivateKey) == 0:
+			return quote(KeyGitHubAppPrivateKey)
+		}
+		return ""
+	}
 	if kind == Git && c.SSHPrivateKey != nil {
 		return ""
 	}

@@ -73,6 +73,14 @@ func TestMatch(t *testing.T) {
 		{name: "git with nothing", kind: Git, repoURL: "https://github.com/org/repo",
 			secrets: []corev1.Secret{secret("empty", map[string]string{"repoURL": "https://github.com/org/repo"})},
 			wantErr: `lacks key "password" (or "sshPrivateKey")`},
+		{name: "git github app without password", kind: Git, repoURL: "https://github.com/org/repo",
+			secrets: []corev1.Secret{secret("app", map[string]string{"repoURL": "https://github.com/org/repo",
+				"githubAppClientID": "Iv1.abc", "githubAppInstallationID": "42", "githubAppPrivateKey": "KEY"})},
+			wantSecret: "app"},
+		{name: "git github app incomplete", kind: Git, repoURL: "https://github.com/org/repo",
+			secrets: []corev1.Secret{secret("half-app", map[string]string{"repoURL": "https://github.com/org/repo",
+				"githubAppID": "7", "githubAppPrivateKey": "KEY", "password": "t"})},
+			wantErr: `lacks key "githubAppInstallationID"`},
 		{name: "aws keys", kind: Image, repoURL: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app",
 			secrets: []corev1.Secret{secret("ecr", map[string]string{"repoURL": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app",
 				"awsAccessKeyID": "AKIA", "awsSecretAccessKey": "s", "awsRegion": "eu-west-1"})},
@@ -104,15 +112,32 @@ func TestMatch(t *testing.T) {
 	}
 }
 
+func TestGitHubAppFieldsCarried(t *testing.T) {
+	s := secret("app", map[string]string{"repoURL": "https://github.com/org/repo", "githubAppID": "7",
+		"githubAppClientID": "Iv1.abc", "githubAppInstallationID": " 42 ", "githubAppPrivateKey": "KEY"})
+	got, err := Match([]corev1.Secret{s}, Git, "https://github.com/org/repo")
+	if err != nil || got == nil {
+		t.Fatalf("Match = %v, %v", got, err)
+	}
+	if got.GitHubAppID != "7" || got.GitHubAppClientID != "Iv1.abc" || got.GitHubAppInstallationID != "42" ||
+		string(got.GitHubAppPrivateKey) != "KEY" || !got.HasGitHubApp() {
+		t.Fatalf("GitHub App fields not carried: %v", got)
+	}
+	if !strings.Contains(got.String(), "GitHubApp:true") {
+		t.Fatalf("String() = %s, want GitHubApp:true", got.String())
+	}
+}
+
 func TestErrorsAndStringsNeverShowValues(t *testing.T) {
 	s := secret("leaky", map[string]string{"repoURL": "ghcr.io/org/app", "username": "alice", "awsAccessKeyID": "AKIASECRET1"})
 	_, err := Match([]corev1.Secret{s}, Image, "ghcr.io/org/app")
 	if err == nil || strings.Contains(err.Error(), "AKIASECRET1") {
 		t.Fatalf("error %v must exist and not show the key id", err)
 	}
-	c := Credentials{SecretName: "s", Username: "alice", Password: "hunter22", SSHPrivateKey: []byte("PRIVATEKEY")}
+	c := Credentials{SecretName: "s", Username: "alice", Password: "hunter22", SSHPrivateKey: []byte("PRIVATEKEY"),
+		GitHubAppID: "7", GitHubAppInstallationID: "42", GitHubAppPrivateKey: []byte("APPKEY")}
 	for _, out := range []string{c.String(), fmt.Sprintf("%v %+v %#v", c, c, c)} {
-		if strings.Contains(out, "hunter22") || strings.Contains(out, "PRIVATEKEY") {
+		if strings.Contains(out, "hunter22") || strings.Contains(out, "PRIVATEKEY") || strings.Contains(out, "APPKEY") {
 			t.Fatalf("printed secret: %s", out)
 		}
 	}

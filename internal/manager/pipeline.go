@@ -18,6 +18,7 @@ import (
 	"github.com/railyard-dev/railyard/internal/promotion/gitsteps"
 	"github.com/railyard-dev/railyard/internal/promotion/metasteps"
 	"github.com/railyard-dev/railyard/internal/promotion/netsteps"
+	"github.com/railyard-dev/railyard/internal/promotion/prsteps"
 	"github.com/railyard-dev/railyard/internal/promotion/steps"
 )
 
@@ -34,6 +35,9 @@ func NewStepRegistry(opts Options) *promotion.Registry {
 		r.Register(s)
 	}
 	for _, s := range metasteps.Steps() {
+		r.Register(s)
+	}
+	for _, s := range prsteps.Steps(prsteps.Options{Git: gitsteps.Options{InsecureIgnoreHostKey: opts.InsecureIgnoreSSHHostKey}}) {
 		r.Register(s)
 	}
 	return r
@@ -101,5 +105,7 @@ func (p promotionCredentials) Get(ctx context.Context, namespace, credType, repo
 	if err != nil || c == nil {
 		return nil, err
 	}
-	return &promotion.Credentials{Username: c.Username, Password: c.Password, SSHPrivateKey: string(c.SSHPrivateKey)}, nil
+	return &promotion.Credentials{Username: c.Username, Password: c.Password, SSHPrivateKey: string(c.SSHPrivateKey),
+		GitHubAppID: c.GitHubAppID, GitHubAppClientID: c.GitHubAppClientID,
+		GitHubAppInstallationID: c.GitHubAppInstallationID, GitHubAppPrivateKey: string(c.GitHubAppPrivateKey)}, nil
 }

@@ -69,6 +69,12 @@ type Credentials struct {
 	Username      string
 	Password      string
 	SSHPrivateKey string
+	// GitHub App credentials of a git Secret (githubAppID or
+	// githubAppClientID, githubAppInstallationID, githubAppPrivateKey).
+	GitHubAppID             string
+	GitHubAppClientID       string
+	GitHubAppInstallationID string
+	GitHubAppPrivateKey     string
 }
 
 // CredentialsProvider looks up credentials of a type ("git", "helm",

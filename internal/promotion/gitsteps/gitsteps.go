@@ -1,5 +1,6 @@
 // Package gitsteps holds the promotion steps that work with git: git-clone,
-// git-clear, git-commit, git-tag and git-push. Config field names follow Kargo so
+// git-clear, git-commit, git-tag, git-push and github-push (a push whose
+// commits GitHub creates, and signs, through its API). Config field names follow Kargo so
 // Kargo step configurations work unchanged, including git-clone's
 // recurseSubmodules, author.signingKey (commits and tags are signed) and
 // git-push's force and tag.
@@ -16,10 +17,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"strings"
 	"time"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/git"
+	"github.com/railyard-dev/railyard/internal/gitprovider"
 	"github.com/railyard-dev/railyard/internal/promotion"
 )
 
@@ -51,6 +55,11 @@ type Options struct {
 	// Timeouts bound each git network operation; zero means the git
 	// package's defaults. Tests shorten them.
 	Timeouts git.Timeouts
+	// HTTPClient, when set, carries the GitHub App token exchange (tests).
+	HTTPClient *http.Client
+	// GitHubAPIURL, when set, replaces the GitHub API root derived from the
+	// repository URL for the GitHub App token exchange (tests, proxies).
+	GitHubAPIURL string
 }
 
 // networkDefaults gives the steps that reach a git server their retry
@@ -66,10 +75,11 @@ func (networkDefaults) DefaultErrorThreshold() uint32 { return DefaultErrorThres
 var (
 	_ promotion.Defaults = (*Clone)(nil)
 	_ promotion.Defaults = (*Push)(nil)
+	_ promotion.Defaults = (*GitHubPush)(nil)
 )
 
-// Steps returns git-clone, git-clear, git-commit, git-tag and git-push,
-// ready to be registered.
+// Steps returns git-clone, git-clear, git-commit, git-tag, git-push and
+// github-push, ready to be registered.
 func Steps(opts Options) []promotion.Step {
 	return []promotion.Step{
 		&Clone{opts: opts},
@@ -77,6 +87,7 @@ func Steps(opts Options) []promotion.Step {
 		Commit{},
 		Tag{},
 		&Push{opts: opts},
+		&GitHubPush{opts: opts},
 	}
 }
 
@@ -84,27 +95,74 @@ func Steps(opts Options) []promotion.Step {
 // value never appears in messages: git.Credentials redacts itself.
 func credentials(ctx context.Context, sc *promotion.StepContext, opts Options, repoURL string,
 	insecureTLS bool) (git.Credentials, error) {
+	c, _, err := LookupCredentials(ctx, sc, opts, repoURL, insecureTLS)
+	return c, err
+}
+
+// LookupCredentials looks up the "git" credentials for repoURL and returns
+// them twice: for git (clone, fetch, push) and for the Git provider's API
+// (a token, or GitHub App credentials). When the Secret holds GitHub App
+// credentials, git over HTTP(S) authenticates as the App installation
+// (user x-access-token, an installation token cached until shortly before
+// it expires). Neither value prints secrets.
+func LookupCredentials(ctx context.Context, sc *promotion.StepContext, opts Options, repoURL string,
+	insecureTLS bool) (git.Credentials, gitprovider.Credentials, error) {
 	c := git.Credentials{
 		SSHKnownHosts:         opts.SSHKnownHosts,
 		InsecureIgnoreHostKey: opts.InsecureIgnoreHostKey,
 		InsecureSkipTLSVerify: insecureTLS,
 		Timeouts:              opts.Timeouts,
 	}
+	var api gitprovider.Credentials
 	if sc.Credentials == nil {
-		return c, nil
+		return c, api, nil
 	}
 	found, err := sc.Credentials.Get(ctx, sc.Project, CredentialType, repoURL)
 	if err != nil {
-		return c, fmt.Errorf("look up git credentials for %s: %w", git.RedactURL(repoURL), err)
+		return c, api, fmt.Errorf("look up git credentials for %s: %w", git.RedactURL(repoURL), err)
 	}
-	if found != nil {
-		c.Username = found.Username
-		c.Password = found.Password
-		if found.SSHPrivateKey != "" {
-			c.SSHPrivateKey = []byte(found.SSHPrivateKey)
+	if found == nil {
+		return c, api, nil
+	}
+	c.Username = found.Username
+	c.Password = found.Password
+	if found.SSHPrivateKey != "" {
+		c.SSHPrivateKey = []byte(found.SSHPrivateKey)
+	}
+	api, err = gitprovider.CredentialsFromSecretData(map[string][]byte{
+		gitprovider.SecretKeyUsername:          []byte(found.Username),
+		gitprovider.SecretKeyPassword:          []byte(found.Password),
+		gitprovider.SecretKeyAppID:             []byte(found.GitHubAppID),
+		gitprovider.SecretKeyAppClientID:       []byte(found.GitHubAppClientID),
+		gitprovider.SecretKeyAppInstallationID: []byte(found.GitHubAppInstallationID),
+		gitprovider.SecretKeyAppPrivateKey:     []byte(found.GitHubAppPrivateKey),
+	})
+	if err != nil {
+		return c, api, promotion.Terminalf("git credentials for %s: %w", git.RedactURL(repoURL), err)
+	}
+	if api.GitHubApp != nil && isHTTP(repoURL) {
+		src, err := gitprovider.NewAppTokenSource(repoURL, api.GitHubApp, gitprovider.Options{
+			InsecureSkipTLSVerify: insecureTLS, HTTPClient: opts.HTTPClient, APIURL: opts.GitHubAPIURL})
+		if err != nil {
+			return c, api, promotion.Terminalf("git credentials for %s: %w", git.RedactURL(repoURL), err)
 		}
+		tok, err := src.InstallationToken(ctx)
+		if err != nil {
+			err = fmt.Errorf("GitHub App installation token for %s: %w", git.RedactURL(repoURL), err)
+			if errors.Is(err, gitprovider.ErrAccessDenied) || errors.Is(err, gitprovider.ErrNotFound) {
+				err = promotion.Terminal(err)
+			}
+			return c, api, err
+		}
+		c.Username, c.Password = gitprovider.GitHubAppGitUsername, tok
 	}
-	return c, nil
+	return c, api, nil
+}
+
+// isHTTP reports whether repoURL is reached over HTTP(S).
+func isHTTP(repoURL string) bool {
+	u := strings.ToLower(strings.TrimSpace(repoURL))
+	return strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://")
 }
 
 // isTerminalGit reports git errors that no retry fixes without a change of

@@ -19,7 +19,7 @@ func TestNetworkStepsRetryByDefault(t *testing.T) {
 	for _, s := range Steps(Options{}) {
 		d, ok := s.(promotion.Defaults)
 		switch s.Name() {
-		case "git-clone", "git-push":
+		case "git-clone", "git-push", "github-push":
 			if !ok || d.DefaultErrorThreshold() <= 1 || d.DefaultTimeout() <= 0 {
 				t.Errorf("%s: want retry defaults with a threshold > 1 and a timeout, got %v", s.Name(), d)
 			}
