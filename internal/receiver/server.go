@@ -58,10 +58,11 @@ func NewServer(c client.Client, secrets client.Reader, opts Options) *Server {
 	ref := &Refresher{Client: c}
 	lim := newLimiter(opts.RatePerSecond, opts.Burst)
 	h := &webhook.Handler{
-		Lookup:  (&Finder{Cache: c, Secrets: secrets, SystemNamespace: opts.SystemNamespace}).Lookup,
-		Refresh: ref.Refresh,
-		Limit:   lim.allow,
-		Log:     opts.Log,
+		Lookup:         (&Finder{Cache: c, Secrets: secrets, SystemNamespace: opts.SystemNamespace}).Lookup,
+		Refresh:        ref.Refresh,
+		WakePromotions: (&PromotionWaker{Client: c}).Wake,
+		Limit:          lim.allow,
+		Log:            opts.Log,
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })

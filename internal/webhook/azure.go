@@ -80,6 +80,9 @@ func parseAzureDevOps(body []byte) (Event, error) {
 		return Event{}, fmt.Errorf("%w: %w", ErrBadPayload, err)
 	}
 	ev := Event{Type: p.EventType}
+	if p.EventType == "git.pullrequest.merged" || p.EventType == "git.pullrequest.updated" {
+		return parseAzurePullRequest(ev, body)
+	}
 	if p.EventType != "git.push" {
 		ev.Ignored = true
 		return ev, nil

@@ -38,6 +38,8 @@ func (bitbucket) Parse(req *http.Request, body []byte) (Event, error) {
 		ev.Ping = true
 		return ev, nil
 	case "repo:push", "repo:refs_changed":
+	case "pullrequest:fulfilled", "pullrequest:rejected":
+		return parseBitbucketPullRequest(ev, body)
 	default:
 		ev.Ignored = true
 		return ev, nil

@@ -19,6 +19,10 @@ type Event struct {
 	// ChartRepos are chart repositories; OCI ones in the same form as
 	// ImageRepos, since a registry cannot always tell a chart from an image.
 	ChartRepos []string
+	// PullRequest marks a pull request of GitURLs that was merged or
+	// closed: it wakes Promotions waiting on one, and refreshes no
+	// Warehouse.
+	PullRequest bool
 	// Refs are the git refs, tags or chart versions as the provider sent them.
 	Refs []string
 	// ChangedFiles are the paths a git push added, modified or removed, when

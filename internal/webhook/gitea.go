@@ -35,6 +35,10 @@ func (gitea) Parse(req *http.Request, body []byte) (Event, error) {
 	if ev.Type == "" {
 		ev.Type = req.Header.Get("X-Forgejo-Event")
 	}
+	if ev.Type == "pull_request" {
+		// Gitea's pull-request payload has GitHub's shape.
+		return parseGitHubPullRequest(ev, body)
+	}
 	if ev.Type != "push" {
 		ev.Ignored = true
 		return ev, nil

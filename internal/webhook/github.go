@@ -65,6 +65,8 @@ func (gitHub) Parse(req *http.Request, body []byte) (Event, error) {
 		ev.Ping = true
 		return ev, nil
 	case "push", "package", "registry_package":
+	case "pull_request":
+		return parseGitHubPullRequest(ev, body)
 	default:
 		ev.Ignored = true
 		return ev, nil

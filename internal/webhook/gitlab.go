@@ -35,6 +35,9 @@ type gitlabRepo struct {
 
 func (gitLab) Parse(req *http.Request, body []byte) (Event, error) {
 	ev := Event{Type: req.Header.Get("X-Gitlab-Event")}
+	if ev.Type == "Merge Request Hook" {
+		return parseGitLabMergeRequest(ev, body)
+	}
 	if ev.Type != "Push Hook" && ev.Type != "Tag Push Hook" {
 		ev.Ignored = true
 		return ev, nil

@@ -43,6 +43,10 @@ type Handler struct {
 	Lookup func(ctx context.Context, path string) (r *Receiver, ok bool, err error)
 	// Refresh asks for the named Warehouses to be refreshed.
 	Refresh func(ctx context.Context, warehouses []types.NamespacedName) error
+	// WakePromotions, when set, wakes the Promotions of project ("" for
+	// every project) that wait on a pull request of one of gitURLs, and
+	// returns them.
+	WakePromotions func(ctx context.Context, project string, gitURLs []string) ([]types.NamespacedName, error)
 	// Log receives one line per delivery; nil discards.
 	Log *slog.Logger
 	// Limit, when set, is asked before a delivery's body is read; when it
@@ -54,6 +58,8 @@ type Handler struct {
 type response struct {
 	Message   string      `json:"message"`
 	Refreshed []refreshed `json:"refreshed,omitempty"`
+	// Promotions woken by a closed pull request.
+	Promotions []refreshed `json:"promotions,omitempty"`
 }
 
 // refreshed names a Warehouse in a reply, in kubectl's spelling.
@@ -157,6 +163,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		log.DebugContext(ctx, "webhook event ignored")
 		reply(w, http.StatusOK, response{Message: "event ignored"})
 		return
+	case ev.PullRequest:
+		h.wakePromotions(ctx, w, log, rcv, ev)
+		return
 	}
 
 	whs, err := rcv.Warehouses(ctx)
@@ -192,4 +201,25 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 func retryAfterSeconds(d time.Duration) string {
 	s := int64(math.Ceil(d.Seconds()))
 	return strconv.FormatInt(max(s, 1), 10)
+}
+
+// wakePromotions answers a closed pull request by waking the Promotions
+// that wait on one in the repository.
+func (h *Handler) wakePromotions(ctx context.Context, w http.ResponseWriter, log *slog.Logger, rcv *Receiver, ev Event) {
+	if h.WakePromotions == nil {
+		reply(w, http.StatusOK, response{Message: "event ignored"})
+		return
+	}
+	woken, err := h.WakePromotions(ctx, rcv.Project, ev.GitURLs)
+	if err != nil {
+		log.ErrorContext(ctx, "waking Promotions failed", "error", err)
+		reply(w, http.StatusInternalServerError, response{Message: "waking Promotions failed"})
+		return
+	}
+	log.InfoContext(ctx, "pull request closed", "git", ev.GitURLs, "promotions", woken)
+	if len(woken) == 0 {
+		reply(w, http.StatusOK, response{Message: "no Promotion waits on a pull request of this repository"})
+		return
+	}
+	reply(w, http.StatusOK, response{Message: "Promotions woken", Promotions: refreshedOf(woken)})
 }

@@ -24,6 +24,7 @@ type fixture struct {
 	mu         sync.Mutex
 	refreshed  [][]types.NamespacedName
 	refreshErr error
+	woken      [][]string // gitURLs of each WakePromotions call
 	logs       bytes.Buffer
 	paths      map[string]string // provider → receiver path
 }
@@ -68,6 +69,12 @@ func newFixture(t *testing.T) *fixture {
 			defer f.mu.Unlock()
 			f.refreshed = append(f.refreshed, ws)
 			return f.refreshErr
+		},
+		WakePromotions: func(_ context.Context, project string, gitURLs []string) ([]types.NamespacedName, error) {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.woken = append(f.woken, gitURLs)
+			return []types.NamespacedName{{Namespace: project, Name: "prod-1"}}, nil
 		},
 		Log: slog.New(slog.NewTextHandler(&f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}

@@ -13,7 +13,7 @@ import (
 // pushed (see qualifies), in the given order. Callers pass one project's
 // Warehouses, which is what confines a receiver to its project.
 func Match(ev Event, warehouses []railyard.Warehouse) []types.NamespacedName {
-	if ev.Ping || ev.Ignored {
+	if ev.Ping || ev.Ignored || ev.PullRequest {
 		return nil
 	}
 	var out []types.NamespacedName
