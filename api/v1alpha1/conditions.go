@@ -93,6 +93,20 @@ const (
 	// ReasonVerificationPending (Verified=False): waiting for the Stage to
 	// become healthy after its Promotion.
 	ReasonVerificationPending = "VerificationPending"
+	// ReasonVerificationRunning (Verified=Unknown): an AnalysisRun verifies
+	// the current Freight.
+	ReasonVerificationRunning = "VerificationRunning"
+	// ReasonVerificationFailed, ReasonVerificationError,
+	// ReasonVerificationInconclusive and ReasonVerificationAborted
+	// (Verified=False): the last verification ended so; the message has
+	// the AnalysisRun's.
+	ReasonVerificationFailed       = "VerificationFailed"
+	ReasonVerificationError        = "VerificationError"
+	ReasonVerificationInconclusive = "VerificationInconclusive"
+	ReasonVerificationAborted      = "VerificationAborted"
+	// ReasonRolloutsNotInstalled (Verified=False): the Stage has analysis
+	// templates but the cluster has no Argo Rollouts.
+	ReasonRolloutsNotInstalled = "RolloutsNotInstalled"
 )
 
 // Stage and Promotion reasons for problems a person must look at.

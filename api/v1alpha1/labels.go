@@ -16,10 +16,22 @@ const (
 	// AnnotationKargoRefresh is Kargo's refresh annotation, honoured as well.
 	AnnotationKargoRefresh = KargoPrefix + "refresh"
 
-	// AnnotationAbort on a Promotion aborts it.
+	// AnnotationAbort on a Promotion aborts it; on a Stage, with the ID of
+	// the running verification (or a JSON VerificationRequest) as value, it
+	// aborts that verification.
 	AnnotationAbort = Prefix + "abort"
 	// AnnotationKargoAbort is Kargo's abort annotation, honoured as well.
 	AnnotationKargoAbort = KargoPrefix + "abort"
+
+	// AnnotationReverify on a Stage starts a new verification of its
+	// current Freight. Its value is the ID of the verification to redo (the
+	// newest of status.freightHistory[0].verificationHistory), or a JSON
+	// VerificationRequest: a request for another ID is ignored, so a stale
+	// annotation never starts a second run.
+	AnnotationReverify = Prefix + "reverify"
+	// AnnotationKargoReverify is Kargo's reverify annotation, honoured as
+	// well.
+	AnnotationKargoReverify = KargoPrefix + "reverify"
 
 	// AnnotationAuthorizedStage on an Argo CD Application names the
 	// "<project>:<stage>" pairs allowed to update it (comma separated).
@@ -97,5 +109,5 @@ const (
 // docs/kargo-compatibility.md is checked against it.
 var KargoKeysHonoured = []string{
 	AnnotationKargoRefresh, AnnotationKargoAbort, AnnotationKargoAuthorizedStage, AnnotationKargoKeepNamespace,
-	AnnotationKargoRollback, LabelKargoAlias, LabelKargoProject, LabelKargoCredType,
+	AnnotationKargoRollback, AnnotationKargoReverify, LabelKargoAlias, LabelKargoProject, LabelKargoCredType,
 }

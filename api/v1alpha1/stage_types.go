@@ -271,9 +271,25 @@ type VerificationInfo struct {
 	// Message explains the phase.
 	// +optional
 	Message string `json:"message,omitempty"`
+	// AnalysisRun is the Argo Rollouts AnalysisRun that carries out the
+	// verification, when one was created.
+	// +optional
+	AnalysisRun *AnalysisRunReference `json:"analysisRun,omitempty"`
 	// FinishTime of the verification.
 	// +optional
 	FinishTime *metav1.Time `json:"finishTime,omitempty"`
+}
+
+// AnalysisRunReference names an Argo Rollouts AnalysisRun and the phase it
+// was last seen in.
+type AnalysisRunReference struct {
+	// Namespace of the AnalysisRun.
+	Namespace string `json:"namespace"`
+	// Name of the AnalysisRun.
+	Name string `json:"name"`
+	// Phase of the AnalysisRun when last observed.
+	// +optional
+	Phase string `json:"phase"`
 }
 
 // PromotionReference summarises a Promotion in Stage status.

@@ -103,9 +103,17 @@ func NewRootCommand(opts *Options) *cobra.Command {
 	}
 	abort.AddCommand(newAbortPromotionCommand(opts))
 
+	verify := &cobra.Command{
+		Use:   "verify",
+		Short: "Verify a Stage's Freight again, or abort its verification",
+		Args:  unknownSubcommand,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	verify.AddCommand(newVerifyStageCommand(opts))
+
 	root.AddCommand(
 		newVersionCommand(opts),
-		get, refresh, create, abort,
+		get, refresh, create, abort, verify,
 		newPromoteCommand(opts),
 		newApproveCommand(opts),
 		newConvertCommand(opts),

@@ -12,6 +12,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -46,6 +47,13 @@ type Reconciler struct {
 	// WatchApplications adds a watch on Argo CD Applications; set it when
 	// their CRD is installed.
 	WatchApplications bool
+	// RESTMapper tells whether Argo Rollouts' AnalysisRun kind is served;
+	// SetupWithManager defaults it to the manager's.
+	RESTMapper meta.RESTMapper
+
+	// rollouts is the AnalysisRun watch, registered when the kind is first
+	// seen served (at start-up or later, see rolloutsReady).
+	rollouts rolloutsWatch
 }
 
 // scope is what one reconcile of a Stage works with.
@@ -55,6 +63,9 @@ type scope struct {
 	now        time.Time
 	// requeue is the soonest a phase asked to look again.
 	requeue time.Duration
+	// verificationBlocked says why verification cannot start (Argo
+	// Rollouts missing); it becomes the Verified condition.
+	verificationBlocked string
 	// autoPromotionError says why auto-promotion could not create a
 	// Promotion in this reconcile; it becomes the Stalled condition.
 	autoPromotionError string

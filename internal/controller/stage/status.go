@@ -2,6 +2,7 @@ package stage
 
 import (
 	"context"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -60,11 +61,19 @@ func setConditions(sc *scope) {
 	}
 
 	verified := len(st.Status.FreightHistory) > 0 && isVerified(&st.Status.FreightHistory[0])
+	var lastVI *railyard.VerificationInfo
+	if len(st.Status.FreightHistory) > 0 {
+		lastVI = currentVerification(&st.Status.FreightHistory[0])
+	}
 	switch {
 	case verified:
 		set(railyard.ConditionVerified, metav1.ConditionTrue, railyard.ReasonVerificationSucceeded, "the current Freight is verified")
-	case st.Spec.Verification != nil && len(st.Spec.Verification.AnalysisTemplates) > 0:
-		set(railyard.ConditionVerified, metav1.ConditionFalse, railyard.ReasonInvalidSpec, verificationUnsupported)
+	case sc.verificationBlocked != "":
+		set(railyard.ConditionVerified, metav1.ConditionFalse, railyard.ReasonRolloutsNotInstalled, sc.verificationBlocked)
+	case hasAnalysis(st) && lastVI != nil:
+		setVerificationCondition(set, lastVI)
+	case hasAnalysis(st):
+		set(railyard.ConditionVerified, metav1.ConditionFalse, railyard.ReasonVerificationPending, "waiting for the Stage to be healthy after its promotion to start the analysis")
 	default:
 		set(railyard.ConditionVerified, metav1.ConditionFalse, railyard.ReasonVerificationPending, "waiting for the Stage to be healthy after its promotion")
 	}
@@ -88,9 +97,34 @@ func setConditions(sc *scope) {
 		c := meta.FindStatusCondition(st.Status.Conditions, railyard.ConditionHealthy)
 		set(railyard.ConditionReady, metav1.ConditionFalse, c.Reason, c.Message)
 	case !verified:
-		set(railyard.ConditionReady, metav1.ConditionFalse, railyard.ReasonVerificationPending, "the current Freight is not verified yet")
+		c := meta.FindStatusCondition(st.Status.Conditions, railyard.ConditionVerified)
+		set(railyard.ConditionReady, metav1.ConditionFalse, c.Reason, "the current Freight is not verified yet: "+c.Message)
 	default:
 		set(railyard.ConditionReady, metav1.ConditionTrue, railyard.ReasonSucceeded, "Freight "+st.Status.FreightSummary+" is healthy and verified")
+	}
+}
+
+// setVerificationCondition reports the newest verification of a Freight
+// that is not verified yet.
+func setVerificationCondition(set func(string, metav1.ConditionStatus, string, string), vi *railyard.VerificationInfo) {
+	switch vi.Phase {
+	case railyard.VerificationPhasePending, railyard.VerificationPhaseRunning:
+		msg := "verification " + vi.ID + " is " + strings.ToLower(string(vi.Phase))
+		if vi.AnalysisRun != nil {
+			msg = "AnalysisRun " + vi.AnalysisRun.Name + " is " + strings.ToLower(string(vi.Phase))
+		}
+		if vi.Message != "" {
+			msg += ": " + vi.Message
+		}
+		set(railyard.ConditionVerified, metav1.ConditionUnknown, railyard.ReasonVerificationRunning, msg)
+	case railyard.VerificationPhaseFailed:
+		set(railyard.ConditionVerified, metav1.ConditionFalse, railyard.ReasonVerificationFailed, verificationMessage(vi))
+	case railyard.VerificationPhaseInconclusive:
+		set(railyard.ConditionVerified, metav1.ConditionFalse, railyard.ReasonVerificationInconclusive, verificationMessage(vi))
+	case railyard.VerificationPhaseAborted:
+		set(railyard.ConditionVerified, metav1.ConditionFalse, railyard.ReasonVerificationAborted, verificationMessage(vi))
+	default:
+		set(railyard.ConditionVerified, metav1.ConditionFalse, railyard.ReasonVerificationError, verificationMessage(vi))
 	}
 }
 

@@ -21,7 +21,7 @@ import (
 // SetupWithManager registers the reconciler with watches, not polling: new
 // Freight and Freight verified upstream, Promotions changing phase,
 // ProjectConfig edits and Argo CD Applications each reach the affected
-// Stages at once.
+// Stages at once, and so do AnalysisRuns once Argo Rollouts is installed.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Clock == nil {
 		r.Clock = clock.RealClock{}
@@ -35,7 +35,21 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.WatchApplications {
 		b = b.Watches(&argocd.Application{}, handler.EnqueueRequestsFromMapFunc(stagesOfApplication))
 	}
-	return b.Named("stage").Complete(r)
+	c, err := b.Named("stage").Build(r)
+	if err != nil {
+		return err
+	}
+	if r.RESTMapper == nil {
+		r.RESTMapper = mgr.GetRESTMapper()
+	}
+	r.rollouts.controller, r.rollouts.cache = c, mgr.GetCache()
+	// AnalysisRuns are watched from the start when Argo Rollouts is
+	// installed; otherwise the first Stage that needs them registers the
+	// watch once they are served.
+	if _, err := r.rolloutsReady(); err != nil {
+		ctrl.Log.WithName("setup").Error(err, "checking for Argo Rollouts' AnalysisRun CRD")
+	}
+	return nil
 }
 
 // promotionMilestones passes the Promotion changes a Stage acts on: a new

@@ -1,0 +1,415 @@
+package stage
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"reflect"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/controller/index"
+	"github.com/railyard-dev/railyard/internal/freight"
+	"github.com/railyard-dev/railyard/internal/rollouts"
+	"github.com/railyard-dev/railyard/internal/rolloutstest"
+	"github.com/railyard-dev/railyard/internal/testenv"
+)
+
+// env is a control plane with a manager running the Stage reconciler. It
+// starts WITHOUT Argo Rollouts' CRDs: TestVerification installs them (and
+// runs the real rollouts-controller) after checking the Stage's answer to
+// their absence.
+var env *testenv.Env
+
+func TestMain(m *testing.M) {
+	os.Exit(testenv.RunWithManager(m, func(mgr ctrl.Manager) error {
+		if err := index.Register(context.Background(), mgr.GetFieldIndexer()); err != nil {
+			return err
+		}
+		return (&Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader()}).SetupWithManager(mgr)
+	}, &env))
+}
+
+// analysisServer answers the `web` metrics: {"ok": true} or {"ok": false}
+// as set, and records the query strings it was asked with.
+type analysisServer struct {
+	*httptest.Server
+	ok      atomic.Bool
+	mu      sync.Mutex
+	queries []string
+}
+
+func newAnalysisServer(t *testing.T) *analysisServer {
+	s := &analysisServer{}
+	s.ok.Store(true)
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.queries = append(s.queries, r.URL.RawQuery)
+		s.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, `{"ok": %t}`, s.ok.Load())
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *analysisServer) asked(query string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, q := range s.queries {
+		if strings.Contains(q, query) {
+			return true
+		}
+	}
+	return false
+}
+
+// world is one namespace with a Freight to promote.
+type world struct {
+	t       *testing.T
+	ctx     context.Context
+	ns      string
+	freight *railyard.Freight
+}
+
+var worlds atomic.Int32
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	w := &world{t: t, ctx: context.Background(), ns: fmt.Sprintf("verify-%d", worlds.Add(1))}
+	must(t, env.Client.Create(w.ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: w.ns}}))
+	w.freight = &railyard.Freight{
+		ObjectMeta: metav1.ObjectMeta{Namespace: w.ns, Name: "f" + fmt.Sprint(worlds.Load()) + "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},
+		Origin:     railyard.FreightOrigin{Kind: railyard.FreightOriginKindWarehouse, Name: "app"},
+		Images:     []railyard.Image{{RepoURL: "example.com/app", Tag: "v1.2.3"}},
+	}
+	must(t, env.Client.Create(w.ctx, w.freight))
+	return w
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// template creates an AnalysisTemplate in the world's namespace.
+func (w *world) template(tmpl *unstructured.Unstructured) {
+	w.t.Helper()
+	tmpl.SetNamespace(w.ns)
+	must(w.t, env.Client.Create(w.ctx, tmpl))
+}
+
+// stage creates a Stage verified by the named templates, and a Promotion
+// of the world's Freight to it that has succeeded (no Promotion controller
+// runs here: the test writes the status the Promotion controller would).
+func (w *world) stage(name string, v *railyard.Verification) {
+	w.t.Helper()
+	st := &railyard.Stage{
+		ObjectMeta: metav1.ObjectMeta{Namespace: w.ns, Name: name},
+		Spec: railyard.StageSpec{
+			RequestedFreight: []railyard.FreightRequest{{Origin: w.freight.Origin, Sources: railyard.FreightSources{Direct: true}}},
+			Verification:     v,
+		},
+	}
+	must(w.t, env.Client.Create(w.ctx, st))
+	ref := railyard.FreightReference{Name: w.freight.Name, Origin: w.freight.Origin, Images: w.freight.Images}
+	coll := railyard.FreightCollection{Freight: map[string]railyard.FreightReference{w.freight.Origin.String(): ref}}
+	coll.ID = freight.CollectionID(coll)
+	p := &railyard.Promotion{
+		ObjectMeta: metav1.ObjectMeta{Namespace: w.ns, Name: name + "-promo"},
+		Spec:       railyard.PromotionSpec{Stage: name, Freight: w.freight.Name},
+	}
+	must(w.t, env.Client.Create(w.ctx, p))
+	now := metav1.Now()
+	p.Status = railyard.PromotionStatus{
+		Phase: railyard.PromotionPhaseSucceeded, Freight: &ref, FreightCollection: &coll,
+		StartedAt: &now, FinishedAt: &now,
+	}
+	must(w.t, env.Client.Status().Update(w.ctx, p))
+}
+
+// waitStage polls the Stage until cond holds (60s).
+func (w *world) waitStage(name, what string, cond func(*railyard.Stage) bool) *railyard.Stage {
+	w.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	st := &railyard.Stage{}
+	for {
+		err := env.Client.Get(w.ctx, client.ObjectKey{Namespace: w.ns, Name: name}, st)
+		if err == nil && cond(st) {
+			return st
+		}
+		if time.Now().After(deadline) {
+			c := meta.FindStatusCondition(st.Status.Conditions, railyard.ConditionVerified)
+			w.t.Fatalf("Stage %s: %s did not happen within 60s (get: %v; Verified: %+v; history: %+v)", name, what, err, c, st.Status.FreightHistory)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func verifiedIs(status metav1.ConditionStatus, reason string) func(*railyard.Stage) bool {
+	return func(st *railyard.Stage) bool {
+		c := meta.FindStatusCondition(st.Status.Conditions, railyard.ConditionVerified)
+		return c != nil && c.Status == status && (reason == "" || c.Reason == reason)
+	}
+}
+
+func verifiedCondition(st *railyard.Stage) *metav1.Condition {
+	return meta.FindStatusCondition(st.Status.Conditions, railyard.ConditionVerified)
+}
+
+func lastVerification(t *testing.T, st *railyard.Stage) railyard.VerificationInfo {
+	t.Helper()
+	if len(st.Status.FreightHistory) == 0 || len(st.Status.FreightHistory[0].VerificationHistory) == 0 {
+		t.Fatalf("Stage %s has no verification: %+v", st.Name, st.Status.FreightHistory)
+	}
+	return st.Status.FreightHistory[0].VerificationHistory[0]
+}
+
+func (w *world) verifiedIn(stage string) bool {
+	f := &railyard.Freight{}
+	must(w.t, env.Client.Get(w.ctx, client.ObjectKeyFromObject(w.freight), f))
+	_, ok := f.Status.VerifiedIn[stage]
+	return ok
+}
+
+func (w *world) annotate(stage, key, value string) {
+	w.t.Helper()
+	patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, key, value)
+	st := &railyard.Stage{ObjectMeta: metav1.ObjectMeta{Namespace: w.ns, Name: stage}}
+	must(w.t, env.Client.Patch(w.ctx, st, client.RawPatch(types.MergePatchType, []byte(patch))))
+}
+
+// quiet checks that the Stage is not written again for a while: nothing
+// retries in a loop.
+func (w *world) quiet(stage string, d time.Duration) {
+	w.t.Helper()
+	st := &railyard.Stage{}
+	must(w.t, env.Client.Get(w.ctx, client.ObjectKey{Namespace: w.ns, Name: stage}, st))
+	rv := st.ResourceVersion
+	time.Sleep(d)
+	must(w.t, env.Client.Get(w.ctx, client.ObjectKey{Namespace: w.ns, Name: stage}, st))
+	if st.ResourceVersion != rv {
+		w.t.Errorf("Stage %s was written again within %s (resourceVersion %s -> %s): a retry loop?", stage, d, rv, st.ResourceVersion)
+	}
+}
+
+func (w *world) run(t *testing.T, vi railyard.VerificationInfo) *unstructured.Unstructured {
+	t.Helper()
+	if vi.AnalysisRun == nil {
+		t.Fatalf("verification %s has no AnalysisRun", vi.ID)
+	}
+	run, err := rolloutstest.GetRun(w.ctx, env.Client, client.ObjectKey{Namespace: vi.AnalysisRun.Namespace, Name: vi.AnalysisRun.Name})
+	must(t, err)
+	return run
+}
+
+func templates(names ...string) *railyard.Verification {
+	v := &railyard.Verification{}
+	for _, n := range names {
+		v.AnalysisTemplates = append(v.AnalysisTemplates, railyard.AnalysisTemplateReference{Name: n})
+	}
+	return v
+}
+
+// TestVerification runs the Stage's verification against the real Argo
+// Rollouts controller: first without Argo Rollouts installed, then with it.
+func TestVerification(t *testing.T) {
+	srv := newAnalysisServer(t)
+
+	// Without the CRDs: a clear condition, no verification recorded, no
+	// retry loop; installing Argo Rollouts later is picked up without a
+	// restart.
+	early := newWorld(t)
+	early.stage("early", templates("smoke"))
+	st := early.waitStage("early", "RolloutsNotInstalled", verifiedIs(metav1.ConditionFalse, railyard.ReasonRolloutsNotInstalled))
+	if msg := verifiedCondition(st).Message; !strings.Contains(msg, "Argo Rollouts") {
+		t.Errorf("condition message %q does not say Argo Rollouts is needed", msg)
+	}
+	if n := len(st.Status.FreightHistory[0].VerificationHistory); n != 0 {
+		t.Errorf("verification history without Argo Rollouts: %d entries", n)
+	}
+	early.quiet("early", 2*time.Second)
+
+	ctl := rolloutstest.Start(t, env)
+	_ = ctl
+
+	t.Run("Argo Rollouts installed later is picked up", func(t *testing.T) {
+		early.t = t
+		early.template(rolloutstest.Template(early.ns, "smoke", rolloutstest.WebMetric("smoke", srv.URL)))
+		early.annotate("early", railyard.AnnotationRefresh, "1")
+		early.waitStage("early", "Verified", verifiedIs(metav1.ConditionTrue, ""))
+	})
+
+	t.Run("success", func(t *testing.T) {
+		w := newWorld(t)
+		tmpl := rolloutstest.Template(w.ns, "smoke", rolloutstest.WebMetric("smoke", srv.URL+"/?tag={{args.tag}}"))
+		w.template(rolloutstest.WithArgs(tmpl, [2]string{"tag", ""}))
+		v := templates("smoke")
+		v.Args = []railyard.AnalysisRunArgument{{Name: "tag", Value: `${{ imageFrom("example.com/app").Tag }}`}}
+		v.AnalysisRunMetadata = &railyard.AnalysisRunMetadata{Labels: map[string]string{"team": "payments"}}
+		w.stage("test", v)
+		st := w.waitStage("test", "Verified", verifiedIs(metav1.ConditionTrue, railyard.ReasonVerificationSucceeded))
+		vi := lastVerification(t, st)
+		if vi.Phase != railyard.VerificationPhaseSuccessful || vi.StartTime == nil || vi.FinishTime == nil || vi.ID == "" {
+			t.Errorf("verification = %+v", vi)
+		}
+		if vi.AnalysisRun == nil || vi.AnalysisRun.Phase != "Successful" || vi.AnalysisRun.Namespace != w.ns {
+			t.Errorf("AnalysisRun reference = %+v", vi.AnalysisRun)
+		}
+		if !w.verifiedIn("test") {
+			t.Error("the Freight is not verifiedIn the Stage")
+		}
+		if !srv.asked("tag=v1.2.3") {
+			t.Error("the argument expression was not evaluated against the Freight (no request with tag=v1.2.3)")
+		}
+		run := w.run(t, vi)
+		labels := run.GetLabels()
+		if labels[rollouts.LabelStage] != "test" || labels[rollouts.LabelFreightCollection] != st.Status.FreightHistory[0].ID || labels["team"] != "payments" {
+			t.Errorf("run labels = %v", labels)
+		}
+		if run.GetAnnotations()[rollouts.AnnotationPromotion] != "test-promo" {
+			t.Errorf("run annotations = %v", run.GetAnnotations())
+		}
+	})
+
+	t.Run("failure, then re-verify after fixing the endpoint", func(t *testing.T) {
+		bad := newAnalysisServer(t)
+		bad.ok.Store(false)
+		w := newWorld(t)
+		w.template(rolloutstest.Template(w.ns, "smoke", rolloutstest.WebMetric("smoke", bad.URL)))
+		w.stage("test", templates("smoke"))
+		st := w.waitStage("test", "VerificationFailed", verifiedIs(metav1.ConditionFalse, railyard.ReasonVerificationFailed))
+		c := verifiedCondition(st)
+		vi := lastVerification(t, st)
+		if !strings.Contains(c.Message, vi.AnalysisRun.Name) || !strings.Contains(c.Message, "smoke") {
+			t.Errorf("condition message %q does not name the run and the metric", c.Message)
+		}
+		if vi.Phase != railyard.VerificationPhaseFailed || vi.FinishTime == nil {
+			t.Errorf("verification = %+v", vi)
+		}
+		if w.verifiedIn("test") {
+			t.Error("a failed verification made the Freight verifiedIn the Stage")
+		}
+		w.quiet("test", time.Second)
+
+		bad.ok.Store(true)
+		w.annotate("test", railyard.AnnotationKargoReverify, railyard.VerificationRequest{ID: vi.ID, Actor: "alice"}.String())
+		st = w.waitStage("test", "Verified after re-verify", verifiedIs(metav1.ConditionTrue, ""))
+		again := lastVerification(t, st)
+		if again.ID == vi.ID || again.Actor != "alice" || again.AnalysisRun.Name == vi.AnalysisRun.Name {
+			t.Errorf("re-verification = %+v (first %+v)", again, vi)
+		}
+		if n := len(st.Status.FreightHistory[0].VerificationHistory); n != 2 {
+			t.Errorf("verification history has %d entries, want 2", n)
+		}
+		if !w.verifiedIn("test") {
+			t.Error("the Freight is not verifiedIn the Stage after re-verification")
+		}
+	})
+
+	t.Run("slow analysis runs, then abort", func(t *testing.T) {
+		w := newWorld(t)
+		m := rolloutstest.WebMetric("slow", srv.URL)
+		m["count"], m["interval"] = int64(3), "1h"
+		w.template(rolloutstest.Template(w.ns, "slow", m))
+		w.stage("test", templates("slow"))
+		st := w.waitStage("test", "VerificationRunning", func(st *railyard.Stage) bool {
+			c := verifiedCondition(st)
+			return c != nil && c.Status == metav1.ConditionUnknown && c.Reason == railyard.ReasonVerificationRunning &&
+				lastVerification(t, st).Phase == railyard.VerificationPhaseRunning
+		})
+		vi := lastVerification(t, st)
+		if !strings.Contains(verifiedCondition(st).Message, vi.AnalysisRun.Name) {
+			t.Errorf("condition %q does not show the run", verifiedCondition(st).Message)
+		}
+		w.annotate("test", railyard.AnnotationAbort, vi.ID)
+		st = w.waitStage("test", "VerificationAborted", verifiedIs(metav1.ConditionFalse, railyard.ReasonVerificationAborted))
+		if got := lastVerification(t, st); got.Phase != railyard.VerificationPhaseAborted || got.ID != vi.ID {
+			t.Errorf("verification after abort = %+v", got)
+		}
+		if term, _, _ := unstructured.NestedBool(w.run(t, vi).Object, "spec", "terminate"); !term {
+			t.Error("the AnalysisRun was not terminated")
+		}
+		if w.verifiedIn("test") {
+			t.Error("an aborted verification made the Freight verifiedIn the Stage")
+		}
+	})
+
+	t.Run("job metric: run created intact, Failed status handled", func(t *testing.T) {
+		w := newWorld(t)
+		job := rolloutstest.JobMetric("integration")
+		w.template(rolloutstest.WithArgs(rolloutstest.Template(w.ns, "integration", job), [2]string{"expected", ""}))
+		v := templates("integration")
+		v.Args = []railyard.AnalysisRunArgument{{Name: "expected", Value: "ok"}}
+		// Assigned to another Argo Rollouts instance, so the controller
+		// leaves it to this test (envtest runs no Job anyway).
+		v.AnalysisRunMetadata = &railyard.AnalysisRunMetadata{Labels: map[string]string{rollouts.LabelControllerInstanceID: "elsewhere"}}
+		w.stage("test", v)
+		st := w.waitStage("test", "an AnalysisRun", func(st *railyard.Stage) bool {
+			return len(st.Status.FreightHistory) > 0 && len(st.Status.FreightHistory[0].VerificationHistory) > 0
+		})
+		vi := lastVerification(t, st)
+		run := w.run(t, vi)
+		metrics, _, _ := unstructured.NestedSlice(run.Object, "spec", "metrics")
+		if len(metrics) != 1 || !reflect.DeepEqual(metrics[0].(map[string]any)["provider"], job["provider"]) {
+			t.Errorf("run metrics = %v\nwant the job provider %v", metrics, job["provider"])
+		}
+		patch := `{"status":{"phase":"Failed","message":"Metric \"integration\" assessed Failed due to failed (1) > failureLimit (0)","startedAt":"2025-01-01T00:00:00Z","completedAt":"2025-01-01T00:01:00Z"}}`
+		must(t, env.Client.Patch(w.ctx, run, client.RawPatch(types.MergePatchType, []byte(patch))))
+		st = w.waitStage("test", "VerificationFailed", verifiedIs(metav1.ConditionFalse, railyard.ReasonVerificationFailed))
+		if c := verifiedCondition(st); !strings.Contains(c.Message, `"integration" assessed Failed`) {
+			t.Errorf("condition message %q", c.Message)
+		}
+		if got := lastVerification(t, st); got.FinishTime == nil || got.FinishTime.UTC().Format(time.RFC3339) != "2025-01-01T00:01:00Z" {
+			t.Errorf("finish time = %v, want the run's completedAt", got.FinishTime)
+		}
+	})
+
+	t.Run("bad input: a clear condition naming the template, no retry loop", func(t *testing.T) {
+		w := newWorld(t)
+		w.template(rolloutstest.Template(w.ns, "smoke", rolloutstest.WebMetric("smoke", srv.URL)))
+		invalid := rolloutstest.WebMetric("twice", srv.URL)
+		invalid["provider"].(map[string]any)["job"] = rolloutstest.JobMetric("x")["provider"].(map[string]any)["job"]
+		w.template(rolloutstest.Template(w.ns, "invalid", invalid))
+
+		undeclared := templates("smoke")
+		undeclared.Args = []railyard.AnalysisRunArgument{{Name: "nope", Value: "1"}}
+		for _, tc := range []struct {
+			stage string
+			v     *railyard.Verification
+			want  []string
+		}{
+			{"missing", templates("absent"), []string{"absent", "not found"}},
+			{"undeclared", undeclared, []string{`"nope"`, `"smoke"`}},
+			{"invalid", templates("invalid"), []string{`"invalid"`, "more than one provider"}},
+		} {
+			w.stage(tc.stage, tc.v)
+			st := w.waitStage(tc.stage, "VerificationError", verifiedIs(metav1.ConditionFalse, railyard.ReasonVerificationError))
+			msg := verifiedCondition(st).Message
+			for _, s := range tc.want {
+				if !strings.Contains(msg, s) {
+					t.Errorf("%s: condition message %q does not contain %q", tc.stage, msg, s)
+				}
+			}
+		}
+		for _, s := range []string{"missing", "undeclared", "invalid"} {
+			w.quiet(s, time.Second)
+		}
+	})
+}
