@@ -27,10 +27,11 @@
 //     path selector never hides a Warehouse (Kargo answers 500), and the
 //     deprecated allowTags/ignoreTags are read as discovery reads them
 //     (Kargo v1.11 refuses them);
-//   - pull-request events (GitHub, GitLab, Gitea, Bitbucket, Azure DevOps),
-//     which Kargo uses to refresh Promotions waiting on a merge, are
-//     acknowledged and ignored, and the generic receiver selects Warehouses
-//     only (Kargo also Promotions);
+//   - pull-request events (GitHub, GitLab, Gitea, Bitbucket Cloud, Azure
+//     DevOps) that merge or close a pull request wake the Promotions waiting
+//     on the repository through Handler.WakePromotions, as Kargo refreshes
+//     them; the generic receiver selects Warehouses only (Kargo also
+//     Promotions);
 //   - generic receiver: parameters may hold ${{ }} expressions (Kargo passes
 //     them as literal text), a ${{ }} value yielding nil is an error, one
 //     yielding a number is accepted as its text (Kargo refuses non-strings),
