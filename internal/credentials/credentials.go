@@ -58,6 +58,11 @@ type Credentials struct {
 	GitHubAppClientID       string
 	GitHubAppInstallationID string
 	GitHubAppPrivateKey     []byte
+	// Provider (key "provider" of a git Secret) names the git provider
+	// (github, gitlab, gitea, bitbucket, azure) of the repositories the
+	// Secret serves, for pull-request steps on self-hosted forges whose host
+	// does not say.
+	Provider string
 }
 
 // Keys of a git Secret holding GitHub App credentials, as Kargo names them.
@@ -66,6 +71,8 @@ const (
 	KeyGitHubAppClientID       = "githubAppClientID"
 	KeyGitHubAppInstallationID = "githubAppInstallationID"
 	KeyGitHubAppPrivateKey     = "githubAppPrivateKey"
+	// KeyProvider names the git provider; a Railyard addition.
+	KeyProvider = "provider"
 )
 
 // String names the Secret and which credentials it holds, never a secret.

@@ -104,6 +104,7 @@ func fromSecret(sec *corev1.Secret, kind Kind) (*Credentials, error) {
 		if k := value(sec, KeyGitHubAppPrivateKey); k != "" {
 			c.GitHubAppPrivateKey = []byte(k)
 		}
+		c.Provider = strings.ToLower(strings.TrimSpace(value(sec, KeyProvider)))
 	}
 	if missing := missingKey(c, kind); missing != "" {
 		return nil, fmt.Errorf("%w: Secret %s/%s matches the repository but lacks key %s",

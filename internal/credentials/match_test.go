@@ -171,3 +171,11 @@ func TestStoreReadsBothLabels(t *testing.T) {
 		t.Fatalf("Get = %v, %v; want b-ours", got, err)
 	}
 }
+
+func TestProviderCarried(t *testing.T) {
+	s := secret("forge", map[string]string{"repoURL": "https://git.example.com/org/repo", "password": "t", "provider": " Gitea "})
+	c, err := Match([]corev1.Secret{s}, Git, "https://git.example.com/org/repo")
+	if err != nil || c == nil || c.Provider != "gitea" {
+		t.Fatalf("Match = %+v, %v; want provider gitea", c, err)
+	}
+}

@@ -24,6 +24,8 @@ type Credentials struct {
 	Token string
 	// GitHubApp is set when the Secret holds GitHub App credentials.
 	GitHubApp *AppCredentials
+	// Provider is the provider the Secret names ("" when it names none).
+	Provider string
 }
 
 // CredentialsFromSecretData reads a git credentials Secret's data: token =

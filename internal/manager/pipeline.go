@@ -107,5 +107,6 @@ func (p promotionCredentials) Get(ctx context.Context, namespace, credType, repo
 	}
 	return &promotion.Credentials{Username: c.Username, Password: c.Password, SSHPrivateKey: string(c.SSHPrivateKey),
 		GitHubAppID: c.GitHubAppID, GitHubAppClientID: c.GitHubAppClientID,
-		GitHubAppInstallationID: c.GitHubAppInstallationID, GitHubAppPrivateKey: string(c.GitHubAppPrivateKey)}, nil
+		GitHubAppInstallationID: c.GitHubAppInstallationID, GitHubAppPrivateKey: string(c.GitHubAppPrivateKey),
+		Provider: c.Provider}, nil
 }

@@ -75,6 +75,8 @@ type Credentials struct {
 	GitHubAppClientID       string
 	GitHubAppInstallationID string
 	GitHubAppPrivateKey     string
+	// Provider is the git provider the Secret names, if any.
+	Provider string
 }
 
 // CredentialsProvider looks up credentials of a type ("git", "helm",

@@ -140,6 +140,7 @@ func LookupCredentials(ctx context.Context, sc *promotion.StepContext, opts Opti
 	if err != nil {
 		return c, api, promotion.Terminalf("git credentials for %s: %w", git.RedactURL(repoURL), err)
 	}
+	api.Provider = found.Provider
 	if api.GitHubApp != nil && isHTTP(repoURL) {
 		src, err := gitprovider.NewAppTokenSource(repoURL, api.GitHubApp, gitprovider.Options{
 			InsecureSkipTLSVerify: insecureTLS, HTTPClient: opts.HTTPClient, APIURL: opts.GitHubAPIURL})

@@ -277,3 +277,29 @@ func TestMergeOnGitea(t *testing.T) {
 		t.Fatalf("message = %q", res.Message)
 	}
 }
+
+// A self-hosted forge on a host that names no provider: without provider
+// in the step, the credentials Secret's provider key tells; with neither,
+// the step says how to fix it.
+func TestProviderFromCredentialsSecret(t *testing.T) {
+	f := forgetest.Start(t)
+	repoURL := f.CreateRepo(t, "app", map[string]string{"values.yaml": "tag: v1\n"})
+	f.PushBranch(t, "app", "promote", "main", "Promote v2", map[string]string{"values.yaml": "tag: v2\n"})
+	cfg := map[string]any{"repoURL": repoURL, "sourceBranch": "promote", "targetBranch": "main"}
+
+	anonymous := newRunner(t, Options{MinPollInterval: time.Second},
+		fakeCreds{prefix: f.URL(), creds: promotion.Credentials{Username: f.Username(), Password: f.Token()}})
+	res, err := anonymous.run("git-open-pr", cfg)
+	mustStatus(t, res, err, railyard.StepStatusFailed)
+	if !strings.Contains(res.Message, "provider") {
+		t.Fatalf("without any provider: %q, want it to ask for one", res.Message)
+	}
+
+	named := newRunner(t, Options{MinPollInterval: time.Second},
+		fakeCreds{prefix: f.URL(), creds: promotion.Credentials{Username: f.Username(), Password: f.Token(), Provider: "gitea"}})
+	res, err = named.run("git-open-pr", cfg)
+	mustStatus(t, res, err, railyard.StepStatusSucceeded)
+	if prID(t, res) < 1 || len(f.PullRequests(t, "app")) != 1 {
+		t.Fatalf("no pull request opened: %v", res.Output)
+	}
+}

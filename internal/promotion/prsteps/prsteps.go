@@ -118,6 +118,11 @@ func connect(ctx context.Context, sc *promotion.StepContext, opts Options, cfg r
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Provider == "" {
+		// The step's provider wins; then the credentials Secret's; then
+		// the host.
+		cfg.Provider = api.Provider
+	}
 	po := gitprovider.Options{
 		Provider:              cfg.Provider,
 		InsecureSkipTLSVerify: cfg.InsecureSkipTLSVerify,
