@@ -130,6 +130,11 @@ func TestVerificationGatesStaging(t *testing.T) {
 			}
 		}
 		t.Logf("test shows Verified=%s (%s): %s", c.Status, c.Reason, c.Message)
+		// Reconciling again does not retry the analysis by itself.
+		w.refreshStage("test")
+		if again := w.lastVerification(w.stage("test")); again.ID != vi.ID || again.Phase != railyard.VerificationPhaseFailed {
+			t.Errorf("after a refresh the verification is %+v, want still %s Failed", again, vi.ID)
+		}
 		if w.verifiedIn(first.Name, "test") {
 			t.Error("the Freight is verified in test although its analysis failed")
 		}
@@ -227,6 +232,14 @@ func TestVerificationGatesStaging(t *testing.T) {
 		if w.verifiedIn(second.Name, "test") {
 			t.Error("the Freight is verified in test after its verification was aborted")
 		}
+		w.refreshStage("test")
+		st = w.stage("test")
+		if got := w.lastVerification(st); got.ID != running.ID || got.Phase != railyard.VerificationPhaseAborted {
+			t.Errorf("after a refresh the verification is %+v, want still %s Aborted", got, running.ID)
+		}
+		if c := meta.FindStatusCondition(st.Status.Conditions, railyard.ConditionVerified); c == nil || c.Reason != railyard.ReasonVerificationAborted {
+			t.Errorf("after a refresh Verified = %+v, want VerificationAborted", c)
+		}
 		out, code := w.cli("promote", "--stage", "staging", "--freight", second.Name)
 		if code == cli.ExitOK || !strings.Contains(out, "not verified in stage test") {
 			t.Errorf("railyard promote --stage staging --freight %s: exit %d, output:\n%s", second.Name, code, out)
@@ -247,6 +260,18 @@ func (w *world) patchStage(name, patch string) {
 	if err := w.env.Client.Patch(w.ctx, st, client.RawPatch(types.MergePatchType, []byte(patch))); err != nil {
 		w.t.Fatalf("patching Stage %s with %s: %v", name, patch, err)
 	}
+}
+
+// refreshStage asks for a reconcile of the Stage and waits until it was
+// handled.
+func (w *world) refreshStage(name string) {
+	w.t.Helper()
+	v := fmt.Sprint(time.Now().UnixNano())
+	w.patchStage(name, fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, railyard.AnnotationRefresh, v))
+	eventually(w.t, "Stage "+name+" to handle the refresh", func() (bool, string) {
+		got := w.stage(name).Status.LastHandledRefresh
+		return got == v, "last handled refresh " + got
+	})
 }
 
 // setMetrics replaces the metrics of an AnalysisTemplate of the project.
