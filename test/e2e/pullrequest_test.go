@@ -4,7 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,9 +56,14 @@ func TestPullRequestPromotion(t *testing.T) {
 	t.Cleanup(func() { _ = env.Stop() })
 
 	forge := forgetest.Start(t)
-	repoURL := forge.CreateRepo(t, prRepo, map[string]string{"README.md": "# gitops\n"})
+	forge.CreateRepo(t, prRepo, map[string]string{"README.md": "# gitops\n"})
 	forge.CommitFiles(t, prRepo, prStageBranch, "main", "create the prod stage branch", map[string]string{"version.yaml": "version: none\n"})
 	stageHead := forge.BranchHead(t, prRepo, prStageBranch)
+	// The manager reaches Gitea through a proxy that records each request,
+	// so the test can count pull requests opened and polls made.
+	proxy := startForgeProxy(t, forge.URL())
+	repoURL := proxy.URL + "/" + forge.Username() + "/" + prRepo + ".git"
+	apiRepo := "/api/v1/repos/" + forge.Username() + "/" + prRepo
 
 	w := &world{t: t, top: t, ctx: context.Background(), env: env, workDir: t.TempDir(),
 		built: ptrTime(time.Now().Add(-time.Hour)), managers: &[]*runningManager{}}
@@ -68,6 +79,7 @@ func TestPullRequestPromotion(t *testing.T) {
 		return err == nil, fmt.Sprint(err)
 	})
 	w.apply(prManifests(repoURL, w.image, forge.Username(), forge.Token()))
+	traceProdPromotions(t, w)
 
 	// 1. A Promotion of v1.0.0 pushes kargo/promotion/<promotion>, opens a
 	// pull request into kargo/demo/prod and waits for it.
@@ -80,27 +92,51 @@ func TestPullRequestPromotion(t *testing.T) {
 	if got := forge.BranchHead(t, prRepo, prStageBranch); got != stageHead {
 		t.Fatalf("%s moved to %s before the pull request was merged", prStageBranch, got)
 	}
-	// The first manager polls twice (its backoff grows to 15s), so a poll
-	// at 10s again shows the new manager ran git-wait-for-pr.
-	w.waitWaiting(p1, pr.HTMLURL, "looking again in 15s")
+	w.waitWaiting(p1, pr.HTMLURL)
+	prPath := fmt.Sprintf("%s/pulls/%d", apiRepo, pr.Number)
+	if n := proxy.count(http.MethodGet, prPath); n == 0 {
+		t.Fatalf("git-wait-for-pr is Running without having read pull request %d", pr.Number)
+	}
 
-	// 2. Kill the manager while it waits and start a new one.
+	// 2. Kill the manager while it waits and start a new one. It runs
+	// git-wait-for-pr again (the Promotion resumes there) and opens no
+	// second pull request.
 	for _, m := range *w.managers {
 		kill(m)
 	}
+	before := proxy.count(http.MethodGet, prPath)
 	w.startManager()
-	w.waitWaiting(p1, pr.HTMLURL, "looking again in 10s")
+	// Three polls by the new manager: the first shows it resumed, the gaps
+	// that it polls no more often than pollInterval (10s, then backing off).
+	eventually(t, "the new manager to poll the pull request three times", func() (bool, string) {
+		n := proxy.count(http.MethodGet, prPath) - before
+		return n >= 3, fmt.Sprintf("%d polls by the new manager; Promotion %s", n, w.promotionState(p1))
+	})
 	if prs := forge.PullRequests(t, prRepo); len(prs) != 1 {
 		t.Fatalf("%d pull requests after the restart, want 1: %+v", len(prs), prs)
 	}
+	if n := proxy.count(http.MethodPost, apiRepo+"/pulls"); n != 1 {
+		t.Fatalf("the managers asked Gitea to open %d pull requests, want 1", n)
+	}
 	if got := w.promotion(p1); got.Status.Phase != railyard.PromotionPhaseRunning {
 		t.Fatalf("Promotion %s is %s after the restart: %s", p1, got.Status.Phase, got.Status.Message)
+	}
+	// A lower bound only, which a slow machine cannot break: git-wait-for-pr
+	// polls at pollInterval at the soonest (docs/pull-requests.md).
+	polls := proxy.times(http.MethodGet, prPath)[before:]
+	for i := 1; i < 3; i++ {
+		if gap := polls[i].Sub(polls[i-1]); gap < 9*time.Second {
+			time.Sleep(2 * time.Second) // let a burst of polls show in full
+			polls = proxy.times(http.MethodGet, prPath)[before:]
+			t.Fatalf("the new manager polled pull request %d %s after its previous poll, want pollInterval 10s at the soonest; "+
+				"%d polls so far, %s apart, and the step now says %q", pr.Number, gap.Round(time.Millisecond), len(polls), gaps(polls), waitMessage(w, p1))
+		}
 	}
 
 	// 3. A person merges the pull request: the Promotion succeeds, with Argo
 	// CD pointed at the merge commit.
 	merge := forge.MergePR(t, prRepo, pr.Number)
-	done := w.waitPromotion(p1, railyard.PromotionPhaseSucceeded)
+	done := w.waitPhase(p1, railyard.PromotionPhaseSucceeded)
 	if got := stepOutput(t, done, "wait-for-pr", "commit"); got != merge {
 		t.Errorf("git-wait-for-pr output commit = %v, want the merge commit %s", got, merge)
 	}
@@ -132,9 +168,9 @@ func TestPullRequestPromotion(t *testing.T) {
 		}
 		return false, fmt.Sprintf("%d pull requests; Promotion %s", len(prs), w.promotionState(p2))
 	})
-	w.waitWaiting(p2, second.HTMLURL, "looking again in")
+	w.waitWaiting(p2, second.HTMLURL)
 	forge.ClosePR(t, prRepo, second.Number)
-	failed := w.waitPromotion(p2, railyard.PromotionPhaseFailed)
+	failed := w.waitPhase(p2, railyard.PromotionPhaseFailed)
 	if !strings.Contains(failed.Status.Message, second.HTMLURL) {
 		t.Errorf("Promotion %s failed with %q, want the pull request's URL %s", p2, failed.Status.Message, second.HTMLURL)
 	}
@@ -258,6 +294,102 @@ spec:
 `)
 }
 
+// traceProdPromotions records every state the Promotions go through, and
+// logs them when the test fails (or always with RAILYARD_TEST_LOG set).
+func traceProdPromotions(t *testing.T, w *world) {
+	var trace []string
+	last := map[string]string{}
+	start := time.Now()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			var list railyard.PromotionList
+			if err := w.env.Client.List(ctx, &list, client.InNamespace(ns)); err == nil {
+				for _, p := range list.Items {
+					if state := w.promotionState(p.Name); state != last[p.Name] {
+						last[p.Name] = state
+						trace = append(trace, fmt.Sprintf("%7.2fs %s: %s", time.Since(start).Seconds(), p.Name, state))
+					}
+				}
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		if t.Failed() || os.Getenv("RAILYARD_TEST_LOG") != "" {
+			t.Logf("Promotion states:\n%s", strings.Join(trace, "\n"))
+		}
+	})
+}
+
+// forgeProxy forwards to Gitea and records every request.
+type forgeProxy struct {
+	*httptest.Server
+	mu   sync.Mutex
+	seen []proxied
+}
+
+type proxied struct {
+	method, path string
+	at           time.Time
+}
+
+func startForgeProxy(t *testing.T, target string) *forgeProxy {
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &forgeProxy{}
+	rp := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) { r.SetURL(u) }}
+	p.Server = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		p.seen = append(p.seen, proxied{r.Method, r.URL.Path, time.Now()})
+		p.mu.Unlock()
+		rp.ServeHTTP(rw, r)
+	}))
+	t.Cleanup(p.Close)
+	return p
+}
+
+// times are when requests method path came, in order.
+func (p *forgeProxy) times(method, path string) []time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []time.Time
+	for _, r := range p.seen {
+		if r.method == method && r.path == path {
+			out = append(out, r.at)
+		}
+	}
+	return out
+}
+
+func (p *forgeProxy) count(method, path string) int { return len(p.times(method, path)) }
+
+func gaps(ts []time.Time) string {
+	var out []string
+	for i := 1; i < len(ts); i++ {
+		out = append(out, ts[i].Sub(ts[i-1]).Round(time.Millisecond).String())
+	}
+	return strings.Join(out, " ")
+}
+
+// waitMessage is the message of a Promotion's last step.
+func waitMessage(w *world, name string) string {
+	p := w.promotion(name)
+	if n := len(p.Status.StepExecutionMetadata); n > 0 {
+		return p.Status.StepExecutionMetadata[n-1].Message
+	}
+	return ""
+}
+
 // kill stops a manager as killedManager does. The buffered result is put
 // back so that the test's cleanup, which stops it again, does not wait.
 func kill(m *runningManager) {
@@ -290,11 +422,25 @@ func (w *world) promotionState(name string) string {
 	return fmt.Sprintf("%s %q step %d: %s", p.Status.Phase, p.Status.Message, p.Status.CurrentStep, strings.Join(steps, "; "))
 }
 
-// waitWaiting waits until Promotion name is Running in git-wait-for-pr
-// with a message naming the pull request and containing want.
-func (w *world) waitWaiting(name, prURL, want string) {
+// waitPhase is waitPromotion reporting each step's state while it waits.
+func (w *world) waitPhase(name string, phase railyard.PromotionPhase) *railyard.Promotion {
 	w.t.Helper()
-	eventually(w.t, "Promotion "+name+" waiting in git-wait-for-pr ("+want+")", func() (bool, string) {
+	var p *railyard.Promotion
+	eventually(w.t, "Promotion "+name+" to be "+string(phase), func() (bool, string) {
+		p = w.promotion(name)
+		if p.Status.Phase.IsTerminal() && p.Status.Phase != phase {
+			w.t.Fatalf("Promotion %s ended %s, want %s: %s", name, p.Status.Phase, phase, w.promotionState(name))
+		}
+		return p.Status.Phase == phase, w.promotionState(name)
+	})
+	return p
+}
+
+// waitWaiting waits until Promotion name is Running in git-wait-for-pr
+// with a message naming the pull request.
+func (w *world) waitWaiting(name, prURL string) {
+	w.t.Helper()
+	eventually(w.t, "Promotion "+name+" waiting in git-wait-for-pr", func() (bool, string) {
 		p := w.promotion(name)
 		if p.Status.Phase.IsTerminal() {
 			w.t.Fatalf("Promotion %s ended %s: %s", name, p.Status.Phase, p.Status.Message)
@@ -305,7 +451,7 @@ func (w *world) waitWaiting(name, prURL, want string) {
 		}
 		s := p.Status.StepExecutionMetadata[n-1]
 		return s.Alias == "wait-for-pr" && s.Status == railyard.StepStatusRunning &&
-			strings.Contains(s.Message, prURL) && strings.Contains(s.Message, want), w.promotionState(name)
+			strings.Contains(s.Message, prURL), w.promotionState(name)
 	})
 }
 
