@@ -78,11 +78,12 @@ func (s *WaitForPR) Run(ctx context.Context, sc *promotion.StepContext) (promoti
 	name := describe(pr, cfg.PRNumber, cfg.RepoURL)
 	switch {
 	case pr.Open:
-		wait := s.next(key, base)
+		// The message must not change from poll to poll: a changed
+		// message is a status write, which runs the step again at once.
 		return promotion.Result{
 			Status:     railyard.StepStatusRunning,
-			Message:    fmt.Sprintf("waiting for %s to be merged; looking again in %s", name, wait),
-			RetryAfter: wait,
+			Message:    fmt.Sprintf("waiting for %s to be merged", name),
+			RetryAfter: s.next(key, base),
 		}, nil
 	case !pr.Merged:
 		s.forget(key)
