@@ -43,9 +43,10 @@ func (b *syncBuffer) String() string {
 // runningManager is a Railyard manager started by a test; stop ends it and
 // waits, as killing the process would.
 type runningManager struct {
-	cancel context.CancelFunc
-	done   chan error
-	err    error // what Start returned, once stopped
+	cancel  context.CancelFunc
+	done    chan error
+	err     error // what Start returned, once stopped
+	stopped sync.Once
 }
 
 func startManager(t *testing.T, env *testenv.Env, workDir string) *runningManager {
@@ -83,12 +84,16 @@ func startManagerWith(t *testing.T, env *testenv.Env, workDir string, tune func(
 	return m
 }
 
+// stop may be called more than once (a test kills a manager, cleanup stops
+// it again); only the first call waits.
 func (m *runningManager) stop() {
-	m.cancel()
-	select {
-	case m.err = <-m.done:
-	case <-time.After(time.Minute):
-	}
+	m.stopped.Do(func() {
+		m.cancel()
+		select {
+		case m.err = <-m.done:
+		case <-time.After(time.Minute):
+		}
+	})
 }
 
 // argoStandIn wraps the demo's stand-in for Argo CD's application

@@ -392,13 +392,7 @@ func waitMessage(w *world, name string) string {
 
 // kill stops a manager as killedManager does. The buffered result is put
 // back so that the test's cleanup, which stops it again, does not wait.
-func kill(m *runningManager) {
-	m.stop()
-	select {
-	case m.done <- m.err:
-	default:
-	}
-}
+func kill(m *runningManager) { m.stop() }
 
 // promote creates Promotion name of freightName to prod.
 func (w *world) promote(name, freightName string) string {
