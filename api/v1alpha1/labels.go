@@ -111,3 +111,14 @@ var KargoKeysHonoured = []string{
 	AnnotationKargoRefresh, AnnotationKargoAbort, AnnotationKargoAuthorizedStage, AnnotationKargoKeepNamespace,
 	AnnotationKargoRollback, AnnotationKargoReverify, LabelKargoAlias, LabelKargoProject, LabelKargoCredType,
 }
+
+// RefreshValue returns an object's refresh annotation, Railyard's spelling
+// first, then Kargo's.
+func RefreshValue(annotations map[string]string) (string, bool) {
+	for _, key := range []string{AnnotationRefresh, AnnotationKargoRefresh} {
+		if v, ok := annotations[key]; ok {
+			return v, true
+		}
+	}
+	return "", false
+}

@@ -45,8 +45,7 @@ func (p *PromotionWaker) Wake(ctx context.Context, project string, gitURLs []str
 			continue
 		}
 		key := client.ObjectKeyFromObject(promo)
-		body := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, railyard.AnnotationRefresh, time.Now().UTC().Format(time.RFC3339Nano))
-		if err := p.Client.Patch(ctx, promo, client.RawPatch(types.MergePatchType, []byte(body))); client.IgnoreNotFound(err) != nil {
+		if err := annotateRefresh(ctx, p.Client, promo, time.Now()); err != nil {
 			errs = append(errs, fmt.Errorf("promotion %s: %w", key, err))
 			continue
 		}

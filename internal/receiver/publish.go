@@ -91,3 +91,14 @@ func readSecret(ctx context.Context, r client.Reader, namespace, name string) (m
 	}
 	return s.Data, nil
 }
+
+// NamesSecret reports whether one of cfgs reads the Secret named secret, so
+// that a change to it re-publishes their paths.
+func NamesSecret(cfgs []railyard.WebhookReceiverConfig, secret string) bool {
+	for _, rc := range cfgs {
+		if _, name, ok := webhook.ProviderFor(rc); ok && name == secret {
+			return true
+		}
+	}
+	return false
+}

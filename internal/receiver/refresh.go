@@ -131,10 +131,15 @@ func (r *Refresher) patch(ctx context.Context, key types.NamespacedName) error {
 	}
 	w := &railyard.Warehouse{}
 	w.Namespace, w.Name = key.Namespace, key.Name
-	token := now().UTC().Format(time.RFC3339Nano)
-	body := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, railyard.AnnotationRefresh, token)
-	err := r.Client.Patch(ctx, w, client.RawPatch(types.MergePatchType, []byte(body)))
-	if client.IgnoreNotFound(err) != nil { // a deleted Warehouse needs nothing
+	return annotateRefresh(ctx, r.Client, w, now())
+}
+
+// annotateRefresh sets obj's refresh annotation to a token made from now,
+// which makes its controller reconcile it at once. A deleted object needs
+// nothing.
+func annotateRefresh(ctx context.Context, c client.Client, obj client.Object, now time.Time) error {
+	body := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, railyard.AnnotationRefresh, now.UTC().Format(time.RFC3339Nano))
+	if err := c.Patch(ctx, obj, client.RawPatch(types.MergePatchType, []byte(body))); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("setting the refresh annotation: %w", err)
 	}
 	return nil

@@ -22,7 +22,6 @@ import (
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/receiver"
-	"github.com/railyard-dev/railyard/internal/webhook"
 )
 
 // Reconciler reconciles the ClusterConfig.
@@ -64,10 +63,8 @@ func (r *Reconciler) configNaming(ctx context.Context, o client.Object) []reconc
 	if err := r.Client.Get(ctx, key, cfg); err != nil {
 		return nil
 	}
-	for _, rc := range cfg.Spec.WebhookReceivers {
-		if _, name, ok := webhook.ProviderFor(rc); ok && name == o.GetName() {
-			return []reconcile.Request{{NamespacedName: key}}
-		}
+	if receiver.NamesSecret(cfg.Spec.WebhookReceivers, o.GetName()) {
+		return []reconcile.Request{{NamespacedName: key}}
 	}
 	return nil
 }
@@ -109,11 +106,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 func setStatus(cfg *railyard.ClusterConfig, published []railyard.WebhookReceiverStatus, invalid error) {
 	cfg.Status.ObservedGeneration = cfg.Generation
 	cfg.Status.WebhookReceivers = published
-	for _, key := range []string{railyard.AnnotationRefresh, railyard.AnnotationKargoRefresh} {
-		if v, ok := cfg.Annotations[key]; ok {
-			cfg.Status.LastHandledRefresh = v
-			break
-		}
+	if v, ok := railyard.RefreshValue(cfg.Annotations); ok {
+		cfg.Status.LastHandledRefresh = v
 	}
 	cond := metav1.Condition{Type: railyard.ConditionReady, ObservedGeneration: cfg.Generation}
 	if invalid != nil {

@@ -25,7 +25,6 @@ import (
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/policy"
 	"github.com/railyard-dev/railyard/internal/receiver"
-	"github.com/railyard-dev/railyard/internal/webhook"
 )
 
 // Reconciler reconciles ProjectConfigs.
@@ -63,10 +62,8 @@ func (r *Reconciler) configsNaming(ctx context.Context, o client.Object) []recon
 	if err := r.Client.Get(ctx, key, cfg); err != nil {
 		return nil
 	}
-	for _, rc := range cfg.Spec.WebhookReceivers {
-		if _, name, ok := webhook.ProviderFor(rc); ok && name == o.GetName() {
-			return []reconcile.Request{{NamespacedName: key}}
-		}
+	if receiver.NamesSecret(cfg.Spec.WebhookReceivers, o.GetName()) {
+		return []reconcile.Request{{NamespacedName: key}}
 	}
 	return nil
 }
@@ -109,7 +106,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 func setStatus(cfg *railyard.ProjectConfig, published []railyard.WebhookReceiverStatus, invalid error) {
 	cfg.Status.ObservedGeneration = cfg.Generation
 	cfg.Status.WebhookReceivers = published
-	if v, ok := refreshValue(cfg); ok {
+	if v, ok := railyard.RefreshValue(cfg.Annotations); ok {
 		cfg.Status.LastHandledRefresh = v
 	}
 	reason, msg := railyard.ReasonSucceeded, summary(cfg)
@@ -154,16 +151,6 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
-}
-
-// refreshValue returns the refresh annotation, Railyard's spelling first.
-func refreshValue(cfg *railyard.ProjectConfig) (string, bool) {
-	for _, key := range []string{railyard.AnnotationRefresh, railyard.AnnotationKargoRefresh} {
-		if v, ok := cfg.Annotations[key]; ok {
-			return v, true
-		}
-	}
-	return "", false
 }
 
 // errorMessage renders joined errors on one line, as conditions are read in
