@@ -8,6 +8,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
@@ -58,12 +59,17 @@ func (s *security) receiverNeedsSecretAccess(t *testing.T) {
 		t.Fatalf("a receiver naming a readable Secret was refused: %v", err)
 	}
 	// Switching the existing receiver to the unreadable Secret is refused too.
-	var pc railyard.ProjectConfig
-	if err := eve.Get(s.ctx, client.ObjectKey{Namespace: ns, Name: ns}, &pc); err != nil {
-		t.Fatal(err)
-	}
-	pc.Spec.WebhookReceivers[0].DockerHub.SecretRef.Name = "db"
-	if err := eve.Update(s.ctx, &pc); !apierrors.IsForbidden(err) {
+	// The controller may write the object between our read and update
+	// (finalizer, status), so a conflict means read again, never success.
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		var pc railyard.ProjectConfig
+		if err := eve.Get(s.ctx, client.ObjectKey{Namespace: ns, Name: ns}, &pc); err != nil {
+			return err
+		}
+		pc.Spec.WebhookReceivers[0].DockerHub.SecretRef.Name = "db"
+		return eve.Update(s.ctx, &pc)
+	})
+	if !apierrors.IsForbidden(err) {
 		t.Fatalf("switching the receiver to an unreadable Secret: err = %v, want Forbidden", err)
 	}
 }
