@@ -1,0 +1,29 @@
+package manager
+
+import (
+	"flag"
+
+	"github.com/railyard-dev/railyard/internal/expr"
+	"github.com/railyard-dev/railyard/internal/receiver"
+)
+
+// BindFlags registers the manager's command-line flags on fs, writing into
+// opts. cmd/manager uses it, and tests use it to start a manager from the
+// arguments a rendered Deployment passes.
+func BindFlags(fs *flag.FlagSet, opts *Options) {
+	fs.StringVar(&opts.MetricsAddr, "metrics-bind-address", ":8080", "address the Prometheus metrics endpoint binds to; 0 disables it")
+	fs.StringVar(&opts.ProbeAddr, "health-probe-bind-address", ":8081", "address the /healthz and /readyz probes bind to")
+	fs.BoolVar(&opts.LeaderElection, "leader-elect", false, "elect a leader so that only one replica reconciles at a time")
+	fs.StringVar(&opts.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader election lease (defaults to the pod's)")
+	fs.StringVar(&opts.Shard, "shard", "", "reconcile only objects of this shard (empty: objects without a shard)")
+	fs.StringVar(&opts.WorkDir, "work-dir", "", "directory for Promotions' work directories, cleaned of stale ones at start (defaults to $TMPDIR/railyard-work)")
+	fs.StringVar(&opts.UIBaseURL, "ui-base-url", "", "base URL of the web UI, which expressions see as ctx.uiBaseUrl")
+	fs.StringVar(&opts.SharedResourcesNamespace, "shared-resources-namespace", expr.DefaultSharedNamespace, "namespace whose generic-credential Secrets and ConfigMaps sharedSecret() and sharedConfigMap() read")
+	fs.IntVar(&opts.PromotionConcurrency, "promotion-concurrency", 0, "how many Promotions of different Stages run at once (0: 4)")
+	fs.StringVar(&opts.HelmCommand, "helm", "", "helm binary for Helm chart inflation (defaults to $RAILYARD_HELM, then helm on PATH)")
+	fs.StringVar(&opts.WebhookReceiverBindAddress, "webhook-receiver-bind-address", "", "address webhook receivers listen on, such as :8090; empty disables them")
+	fs.StringVar(&opts.WebhookReceiverBaseURL, "webhook-receiver-base-url", "", "public base URL of the webhook receivers, published with each receiver's path")
+	fs.Float64Var(&opts.WebhookReceiverRate, "webhook-receiver-rate", receiver.DefaultRate, "deliveries per second each webhook receiver accepts, sustained")
+	fs.IntVar(&opts.WebhookReceiverBurst, "webhook-receiver-burst", receiver.DefaultBurst, "deliveries each webhook receiver accepts in a burst before answering 429")
+	fs.StringVar(&opts.SystemResourcesNamespace, "system-resources-namespace", DefaultSystemResourcesNamespace, "namespace holding the Secrets of the ClusterConfig's webhook receivers")
+}
