@@ -66,8 +66,12 @@ const (
 	LabelAlias = Prefix + "alias"
 	// LabelKargoAlias is Kargo's alias label; a Freight carrying it keeps it.
 	LabelKargoAlias = KargoPrefix + "alias"
-	// LabelShard assigns a Warehouse, Stage or Promotion to a controller shard.
+	// LabelShard assigns a Warehouse, Stage or Promotion to a controller
+	// shard. A Warehouse's or Stage's spec.shard wins over it; a
+	// Promotion's is set from its Stage's shard (docs/sharding.md).
 	LabelShard = Prefix + "shard"
+	// LabelKargoShard is Kargo's shard label, honoured after LabelShard.
+	LabelKargoShard = KargoPrefix + "shard"
 	// LabelStage on a Promotion names its Stage.
 	LabelStage = Prefix + "stage"
 	// LabelProject marks a Namespace as a Railyard project namespace that a
@@ -109,7 +113,7 @@ const (
 // docs/kargo-compatibility.md is checked against it.
 var KargoKeysHonoured = []string{
 	AnnotationKargoRefresh, AnnotationKargoAbort, AnnotationKargoAuthorizedStage, AnnotationKargoKeepNamespace,
-	AnnotationKargoRollback, AnnotationKargoReverify, LabelKargoAlias, LabelKargoProject, LabelKargoCredType,
+	AnnotationKargoRollback, AnnotationKargoReverify, LabelKargoAlias, LabelKargoProject, LabelKargoCredType, LabelKargoShard,
 }
 
 // RefreshValue returns an object's refresh annotation, Railyard's spelling
