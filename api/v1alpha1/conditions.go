@@ -88,6 +88,13 @@ const (
 	ReasonUnhealthy         = "Unhealthy"
 	ReasonHealthUnknown     = "HealthUnknown"
 	ReasonHealthProgressing = "HealthProgressing"
+	// ReasonArgoCDUnreachable (Stage Healthy=Unknown, and Ready once the
+	// Stage has Freight): the Stage promotes with argocd-update or
+	// argocd-wait, or its health comes from Argo CD, and the Argo CD cluster
+	// of --argocd-kubeconfig cannot be reached (kubeconfig not loadable,
+	// server not answering, Application CRD not served); the message says
+	// which.
+	ReasonArgoCDUnreachable = "ArgoCDUnreachable"
 	// ReasonVerificationSucceeded (Verified).
 	ReasonVerificationSucceeded = "VerificationSucceeded"
 	// ReasonVerificationPending (Verified=False): waiting for the Stage to

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/controller/shard"
 	"github.com/railyard-dev/railyard/internal/naming"
 )
 
@@ -92,6 +93,8 @@ func promote(ctx context.Context, opts *Options, req promoteRequest) error {
 	promo.Namespace = ns
 	promo.Name = naming.PromotionName(stage.Name, promo.Spec.Freight, opts.Now())
 	promo.Labels = map[string]string{railyard.LabelStage: naming.LabelValue(stage.Name)}
+	// The Stage's shard manager runs it (docs/sharding.md).
+	shard.LabelPromotion(promo, &stage)
 	if err := c.Create(ctx, promo); err != nil {
 		if apierrors.IsForbidden(err) {
 			return fmt.Errorf("%w\nyou may not promote to stage %s: you need the verb promote on stages/%s and create on promotions in namespace %s; ask a project admin for a RoleBinding to the promoter role",

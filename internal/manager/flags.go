@@ -4,6 +4,7 @@ import (
 	"flag"
 
 	"github.com/railyard-dev/railyard/internal/expr"
+	"github.com/railyard-dev/railyard/internal/promotion/argocdstep"
 	"github.com/railyard-dev/railyard/internal/receiver"
 )
 
@@ -26,4 +27,8 @@ func BindFlags(fs *flag.FlagSet, opts *Options) {
 	fs.Float64Var(&opts.WebhookReceiverRate, "webhook-receiver-rate", receiver.DefaultRate, "deliveries per second each webhook receiver accepts, sustained")
 	fs.IntVar(&opts.WebhookReceiverBurst, "webhook-receiver-burst", receiver.DefaultBurst, "deliveries each webhook receiver accepts in a burst before answering 429")
 	fs.StringVar(&opts.SystemResourcesNamespace, "system-resources-namespace", DefaultSystemResourcesNamespace, "namespace holding the Secrets of the ClusterConfig's webhook receivers")
+	// Sharding and a remote Argo CD (docs/sharding.md).
+	fs.BoolVar(&opts.DefaultController, "default-controller", false, "with --shard, also reconcile objects of no shard and Projects, ProjectConfigs and receivers (Kargo's controller.isDefault)")
+	fs.StringVar(&opts.ArgoCDKubeconfig, "argocd-kubeconfig", "", "kubeconfig of the cluster where Argo CD Applications live (defaults to the manager's cluster)")
+	fs.StringVar(&opts.ArgoCDNamespace, "argocd-namespace", argocdstep.DefaultNamespace, "namespace of Argo CD Applications that argocd-update and argocd-wait steps name without one")
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"time"
 
 	"github.com/go-logr/logr"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/railyard-dev/railyard/internal/controller/clusterconfig"
 	"github.com/railyard-dev/railyard/internal/controller/project"
 	"github.com/railyard-dev/railyard/internal/controller/projectconfig"
+	"github.com/railyard-dev/railyard/internal/controller/shard"
 	"github.com/railyard-dev/railyard/internal/controller/warehouse"
 	"github.com/railyard-dev/railyard/internal/ecr"
 	"github.com/railyard-dev/railyard/internal/receiver"
@@ -36,8 +38,24 @@ type Options struct {
 	LeaderElection bool
 	// LeaderElectionNamespace holds the lease; empty means the pod's.
 	LeaderElectionNamespace string
-	// Shard restricts reconcilers to objects of one shard.
+	// Shard restricts reconcilers to objects of one shard
+	// (docs/sharding.md); empty makes this the default manager, which
+	// reconciles objects of no shard.
 	Shard string
+	// DefaultController makes a manager with a Shard also reconcile
+	// objects of no shard and the kinds that have none (Projects,
+	// ProjectConfigs, the ClusterConfig, webhook receivers), as Kargo's
+	// controller.isDefault does.
+	DefaultController bool
+	// ArgoCDKubeconfig, when set, is the kubeconfig of the cluster where
+	// Argo CD Applications live; empty means the manager's own cluster.
+	ArgoCDKubeconfig string
+	// ArgoCDNamespace is where argocd-update and argocd-wait look for
+	// Applications unless a step names a namespace; empty means "argocd".
+	ArgoCDNamespace string
+	// ArgoCDProbeInterval is how often an ArgoCDKubeconfig cluster is
+	// checked; zero means argocd.DefaultProbeInterval (tests shorten it).
+	ArgoCDProbeInterval time.Duration
 	// WorkDir holds Promotions' work directories; empty means
 	// DefaultWorkDir. At start the manager removes the work directories of
 	// Promotions that no longer need one.
@@ -77,8 +95,23 @@ type Options struct {
 	SkipControllerNameValidation bool
 }
 
-// LeaderElectionID names the lease replicas compete for.
+// LeaderElectionID names the lease replicas compete for; each shard's
+// replicas have their own (ShardLeaderElectionID).
 const LeaderElectionID = "manager.railyard.dev"
+
+// ShardLeaderElectionID is the lease of a shard's replicas, so that
+// managers of different shards on one cluster do not wait on each other.
+func ShardLeaderElectionID(shard string) string {
+	if shard == "" {
+		return LeaderElectionID
+	}
+	return shard + "." + LeaderElectionID
+}
+
+// shardFilter is this manager's share of Warehouses, Stages and Promotions.
+func (o Options) shardFilter() shard.Filter {
+	return shard.Filter{Name: o.Shard, Default: o.DefaultController}
+}
 
 // NewScheme returns a scheme with the Kubernetes, Railyard and Argo CD
 // kinds.
@@ -95,7 +128,7 @@ func New(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		Metrics:                 metricsserver.Options{BindAddress: opts.MetricsAddr},
 		HealthProbeBindAddress:  opts.ProbeAddr,
 		LeaderElection:          opts.LeaderElection,
-		LeaderElectionID:        LeaderElectionID,
+		LeaderElectionID:        ShardLeaderElectionID(opts.Shard),
 		LeaderElectionNamespace: opts.LeaderElectionNamespace,
 		Controller:              config.Controller{SkipNameValidation: &opts.SkipControllerNameValidation},
 	})
@@ -112,14 +145,18 @@ func New(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the ECR token provider: %w", err)
 	}
-	if err := warehouse.SetupWithManager(mgr, warehouse.Options{Shard: opts.Shard, ECR: ecrProvider}); err != nil {
+	if err := warehouse.SetupWithManager(mgr, warehouse.Options{Shard: opts.shardFilter(), ECR: ecrProvider}); err != nil {
 		return nil, err
 	}
-	if err := (&project.Reconciler{}).SetupWithManager(mgr); err != nil {
-		return nil, fmt.Errorf("setting up the Project reconciler: %w", err)
-	}
-	if err := setupReceivers(mgr, opts); err != nil {
-		return nil, err
+	// Kinds without a shard are the default manager's alone, so that shard
+	// managers against the same cluster never race it.
+	if opts.shardFilter().TakesUnlabelled() {
+		if err := (&project.Reconciler{}).SetupWithManager(mgr); err != nil {
+			return nil, fmt.Errorf("setting up the Project reconciler: %w", err)
+		}
+		if err := setupReceivers(mgr, opts); err != nil {
+			return nil, err
+		}
 	}
 	if err := setupPipeline(mgr, opts); err != nil {
 		return nil, err

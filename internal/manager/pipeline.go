@@ -23,14 +23,18 @@ import (
 )
 
 // NewStepRegistry returns every built-in promotion step.
-func NewStepRegistry(opts Options) *promotion.Registry {
+func NewStepRegistry(opts Options) *promotion.Registry { return newStepRegistry(opts, nil) }
+
+// newStepRegistry returns every built-in promotion step, the Argo CD ones
+// working on remote's cluster when it is set.
+func newStepRegistry(opts Options, remote *argocd.Remote) *promotion.Registry {
 	r := promotion.NewRegistry(steps.Builtins(steps.Options{HelmCommand: opts.HelmCommand})...)
 	for _, s := range gitsteps.Steps(gitsteps.Options{InsecureIgnoreHostKey: opts.InsecureIgnoreSSHHostKey}) {
 		r.Register(s)
 	}
-	r.Register(argocdstep.Step{})
+	r.Register(argocdstep.Step{Namespace: opts.ArgoCDNamespace, Remote: remote})
 	// argocd-wait remembers the health it saw last, so it is registered once.
-	r.Register(&argocdstep.Wait{})
+	r.Register(&argocdstep.Wait{Namespace: opts.ArgoCDNamespace, Remote: remote})
 	for _, s := range netsteps.Steps(netsteps.Options{}) {
 		r.Register(s)
 	}
@@ -50,8 +54,12 @@ func setupPipeline(mgr ctrl.Manager, opts Options) error {
 		return err
 	}
 	store := credentials.Store{Reader: mgr.GetAPIReader()}
+	remote, err := argoCDRemote(mgr, opts)
+	if err != nil {
+		return err
+	}
 	eng := &promotion.Engine{
-		Registry:    NewStepRegistry(opts),
+		Registry:    newStepRegistry(opts, remote),
 		Client:      mgr.GetClient(),
 		Reader:      mgr.GetAPIReader(),
 		Credentials: promotionCredentials{store: store},
@@ -61,13 +69,17 @@ func setupPipeline(mgr ctrl.Manager, opts Options) error {
 	if err := mgr.Add(&workDirSweeper{Reader: mgr.GetAPIReader(), Engine: eng}); err != nil {
 		return fmt.Errorf("adding the work directory sweeper: %w", err)
 	}
-	watchApps := applicationsServed(mgr)
+	// With a remote Argo CD, Applications are watched there (Remote), and
+	// the manager's own cluster need not serve them.
+	watchApps := remote == nil && applicationsServed(mgr)
 	if err := (&promotionctrl.Reconciler{
 		Client:            mgr.GetClient(),
 		APIReader:         mgr.GetAPIReader(),
 		Engine:            eng,
 		Recorder:          mgr.GetEventRecorder("promotion-controller"),
 		WatchApplications: watchApps,
+		ArgoCD:            remote,
+		Shard:             opts.shardFilter(),
 
 		MaxConcurrentReconciles: opts.PromotionConcurrency,
 	}).SetupWithManager(mgr); err != nil {
@@ -78,10 +90,28 @@ func setupPipeline(mgr ctrl.Manager, opts Options) error {
 		APIReader:         mgr.GetAPIReader(),
 		Recorder:          mgr.GetEventRecorder("stage-controller"),
 		WatchApplications: watchApps,
+		ArgoCD:            remote,
+		Shard:             opts.shardFilter(),
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the Stage reconciler: %w", err)
 	}
 	return nil
+}
+
+// argoCDRemote returns the Argo CD cluster of --argocd-kubeconfig, added to
+// the manager so it probes and watches it; nil without the flag. Whether
+// the kubeconfig loads and the server answers is its business at run time,
+// not a reason to fail here.
+func argoCDRemote(mgr ctrl.Manager, opts Options) (*argocd.Remote, error) {
+	if opts.ArgoCDKubeconfig == "" {
+		return nil, nil
+	}
+	remote := argocd.NewRemote(opts.ArgoCDKubeconfig, mgr.GetScheme())
+	remote.ProbeInterval = opts.ArgoCDProbeInterval
+	if err := mgr.Add(remote); err != nil {
+		return nil, fmt.Errorf("adding the Argo CD cluster: %w", err)
+	}
+	return remote, nil
 }
 
 // applicationsServed reports whether Argo CD's Application CRD is

@@ -8,10 +8,12 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/controller/shard"
 )
 
 // stageOf returns the Promotion's Stage, or nil when the Promotion cannot
@@ -107,4 +109,25 @@ func (r *Reconciler) release(ctx context.Context, promo *railyard.Promotion) err
 		return client.IgnoreNotFound(fmt.Errorf("removing the finalizer of Promotion %s: %w", promo.Name, err))
 	}
 	return nil
+}
+
+// handOff labels a Promotion with its Stage's shard, as Kargo's webhook
+// does when a Promotion is written; Railyard has no mutating webhook, so
+// the manager that sees it first (the default one for a Promotion made
+// without the label) does it. It reports whether the Promotion now belongs
+// to another manager, which its label change wakes.
+func (r *Reconciler) handOff(ctx context.Context, promo *railyard.Promotion, stage *railyard.Stage) (bool, error) {
+	base := promo.DeepCopy()
+	if !shard.LabelPromotion(promo, stage) {
+		return false, nil
+	}
+	if err := r.Client.Patch(ctx, promo, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
+		return false, fmt.Errorf("labelling Promotion %s with the shard of Stage %s: %w", promo.Name, stage.Name, err)
+	}
+	if r.Shard.Responsible(promo) {
+		return false, nil
+	}
+	ctrl.LoggerFrom(ctx).V(1).Info("handed the Promotion to the Stage's shard", "shard", shard.Of(promo))
+	r.waiters.forget(client.ObjectKeyFromObject(promo))
+	return true, nil
 }

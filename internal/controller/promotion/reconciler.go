@@ -13,12 +13,16 @@ import (
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/argocd"
+	"github.com/railyard-dev/railyard/internal/controller/shard"
 	engine "github.com/railyard-dev/railyard/internal/promotion"
 )
 
@@ -43,6 +47,13 @@ type Reconciler struct {
 	// WatchApplications adds a watch on Argo CD Applications; set it when
 	// their CRD is installed (the informer would fail without it).
 	WatchApplications bool
+	// Shard says which Promotions this manager runs: those labelled with
+	// its shard. A Promotion whose label is not its Stage's shard is
+	// relabelled and so handed to the Stage's manager.
+	Shard shard.Filter
+	// ArgoCD, when set, is the cluster Argo CD's Applications live in
+	// (--argocd-kubeconfig); its Applications wake waiting Promotions.
+	ArgoCD *argocd.Remote
 
 	waiters waiters
 }
@@ -64,14 +75,28 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		r.MaxConcurrentReconciles = DefaultConcurrency
 	}
 	b := ctrl.NewControllerManagedBy(mgr).
-		For(&railyard.Promotion{}).
+		For(&railyard.Promotion{}, builder.WithPredicates(r.Shard.Predicate())).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
 		Watches(&railyard.Stage{}, handler.EnqueueRequestsFromMapFunc(r.promotionsOfStage), builder.WithPredicates(stageTurns)).
 		Watches(&railyard.Freight{}, handler.EnqueueRequestsFromMapFunc(r.promotionsOfFreight))
 	if r.WatchApplications {
 		b = b.Watches(&argocd.Application{}, handler.EnqueueRequestsFromMapFunc(r.promotionsOfApplication))
 	}
-	return b.Named("promotion").Complete(r)
+	c, err := b.Named("promotion").Build(r)
+	if err != nil {
+		return err
+	}
+	if r.ArgoCD != nil {
+		// Applications of a remote Argo CD cluster are watched once it
+		// answers (docs/wakeups.md).
+		r.ArgoCD.OnReady(func(remote cache.Cache) error {
+			return c.Watch(source.Kind(remote, &argocd.Application{},
+				handler.TypedEnqueueRequestsFromMapFunc(func(ctx context.Context, app *argocd.Application) []reconcile.Request {
+					return r.promotionsOfApplication(ctx, app)
+				})))
+		})
+	}
+	return nil
 }
 
 // Reconcile is the skeleton every Railyard reconciler shares: get, handle
@@ -81,6 +106,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.Client.Get(ctx, req.NamespacedName, promo); err != nil {
 		r.waiters.forget(req.NamespacedName)
 		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	// Watches of Stages, Freight and Applications map to Promotions of
+	// every shard.
+	if !r.Shard.Responsible(promo) {
+		r.waiters.forget(req.NamespacedName)
+		return ctrl.Result{}, nil
 	}
 	if !promo.DeletionTimestamp.IsZero() || promo.Status.Phase.IsTerminal() {
 		r.waiters.forget(req.NamespacedName)
@@ -103,6 +134,9 @@ func (r *Reconciler) reconcile(ctx context.Context, promo *railyard.Promotion) (
 	}
 	if stage == nil {
 		return ctrl.Result{}, nil
+	}
+	if handed, err := r.handOff(ctx, promo, stage); handed || err != nil {
+		return ctrl.Result{}, err
 	}
 
 	// Each phase below goes on with the copy the previous one wrote, not

@@ -14,6 +14,7 @@ import (
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/controller/index"
+	"github.com/railyard-dev/railyard/internal/controller/shard"
 	"github.com/railyard-dev/railyard/internal/freight"
 	"github.com/railyard-dev/railyard/internal/naming"
 	"github.com/railyard-dev/railyard/internal/policy"
@@ -171,6 +172,7 @@ func (r *Reconciler) createPromotion(ctx context.Context, sc *scope, f *railyard
 		},
 		Spec: railyard.PromotionSpec{Stage: sc.stage.Name, Freight: f.Name},
 	}
+	shard.LabelPromotion(p, sc.stage)
 	if err := r.Client.Create(ctx, p); err != nil {
 		return fmt.Errorf("creating a Promotion of Freight %s: %w", f.Name, err)
 	}

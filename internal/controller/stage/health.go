@@ -11,6 +11,7 @@ import (
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/argocd"
+	"github.com/railyard-dev/railyard/internal/promotion/argocdstep"
 )
 
 // updateHealth evaluates the health criteria the last successful Promotion
@@ -18,6 +19,12 @@ import (
 // worst check wins; no checks means Healthy; Unknown while promoting.
 func (r *Reconciler) updateHealth(ctx context.Context, sc *scope) error {
 	st := sc.stage
+	if r.ArgoCD != nil && needsArgoCD(st) {
+		if err := r.ArgoCD.Err(); err != nil {
+			r.argoCDUnreachable(sc, err)
+			return nil
+		}
+	}
 	if len(st.Status.FreightHistory) == 0 {
 		st.Status.Health = nil
 		return nil
@@ -51,12 +58,23 @@ func (r *Reconciler) updateHealth(ctx context.Context, sc *scope) error {
 			issues = append(issues, err.Error())
 			continue
 		}
-		res, err := argocd.CheckHealth(ctx, r.applicationReader(), criteria)
+		apps, err := r.applicationClient()
 		if err != nil {
+			r.argoCDUnreachable(sc, err)
+			return nil
+		}
+		res, err := argocd.CheckHealth(ctx, apps, criteria)
+		if err != nil {
+			if r.ArgoCD != nil {
+				// A remote cluster that stopped answering since its last
+				// probe: a condition, not an error retried at once.
+				r.argoCDUnreachable(sc, fmt.Errorf("%w: %w", argocd.ErrUnreachable, err))
+				return nil
+			}
 			return err
 		}
 		for _, key := range res.NeedsRefresh {
-			if err := argocd.RequestRefresh(ctx, r.Client, key); err != nil {
+			if err := argocd.RequestRefresh(ctx, apps, key); err != nil {
 				ctrl.LoggerFrom(ctx).Error(err, "requesting an Argo CD refresh", "application", key)
 			}
 		}
@@ -75,20 +93,73 @@ func (r *Reconciler) updateHealth(ctx context.Context, sc *scope) error {
 	// With Applications watched, their changes reach the Stage (through
 	// the authorized-stage annotation every health-checked Application
 	// carries); without the watch, only a recheck notices them.
-	if state != railyard.HealthStateHealthy && !r.WatchApplications {
+	if state != railyard.HealthStateHealthy && !r.WatchApplications && r.ArgoCD == nil {
 		sc.requeueAfter(unhealthyRecheck)
 	}
 	return nil
 }
 
-// applicationReader reads Argo CD Applications from the cache when they are
-// watched, else straight from the API server (no informer for a kind we do
-// not watch).
-func (r *Reconciler) applicationReader() client.Reader {
-	if r.WatchApplications {
-		return r.Client
+// argoCDUnreachable records why Argo CD cannot be asked; the Healthy and
+// Ready conditions say ArgoCDUnreachable. Nothing wakes the Stage when the
+// cluster answers again, so it looks again soon.
+func (r *Reconciler) argoCDUnreachable(sc *scope, err error) {
+	sc.argoCDUnreachable = err.Error()
+	if h := sc.stage.Status.Health; h != nil {
+		// The health checks in h.Config stay for when Argo CD answers.
+		h.Status = railyard.HealthStateUnknown
+		h.Issues = []string{err.Error()}
+		h.Output = nil
 	}
-	return r.APIReader
+	sc.requeueAfter(unhealthyRecheck)
+}
+
+// applicationClient is where Applications are read and refreshed: the
+// remote Argo CD cluster (--argocd-kubeconfig), else the cache when
+// Applications are watched, else the API server (no informer for a kind we
+// do not watch).
+func (r *Reconciler) applicationClient() (client.Client, error) {
+	if r.ArgoCD != nil {
+		return r.ArgoCD.Client()
+	}
+	if r.WatchApplications {
+		return r.Client, nil
+	}
+	return readThrough{Client: r.Client, reader: r.APIReader}, nil
+}
+
+// readThrough reads with reader and writes with the Client.
+type readThrough struct {
+	client.Client
+	reader client.Reader
+}
+
+func (c readThrough) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	return c.reader.Get(ctx, key, obj, opts...)
+}
+
+func (c readThrough) List(ctx context.Context, list client.ObjectList, opts ...client.ListOption) error {
+	return c.reader.List(ctx, list, opts...)
+}
+
+// needsArgoCD reports whether a Stage's promotions or health involve Argo
+// CD: its steps use argocd-update or argocd-wait, or its last promotion
+// left Argo CD health checks. Steps inside PromotionTasks are not looked
+// into; their Stage shows the problem once a promotion left health checks.
+func needsArgoCD(st *railyard.Stage) bool {
+	if t := st.Spec.PromotionTemplate; t != nil {
+		for _, step := range t.Spec.Steps {
+			if step.Uses == argocdstep.Name || step.Uses == argocdstep.WaitName {
+				return true
+			}
+		}
+	}
+	checks, _ := decodeHealthChecks(st.Status.Health)
+	for _, hc := range checks {
+		if hc.Uses == argocd.HealthCheckKind {
+			return true
+		}
+	}
+	return false
 }
 
 func promoting(sc *scope) bool {

@@ -20,6 +20,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/argocd"
+	"github.com/railyard-dev/railyard/internal/controller/shard"
 )
 
 // ResyncInterval bounds how long a Stage goes without a reconcile: a
@@ -47,6 +49,11 @@ type Reconciler struct {
 	// WatchApplications adds a watch on Argo CD Applications; set it when
 	// their CRD is installed.
 	WatchApplications bool
+	// Shard says which Stages this manager reconciles.
+	Shard shard.Filter
+	// ArgoCD, when set, is the cluster Argo CD's Applications live in
+	// (--argocd-kubeconfig); nil means this manager's cluster.
+	ArgoCD *argocd.Remote
 	// RESTMapper tells whether Argo Rollouts' AnalysisRun kind is served;
 	// SetupWithManager defaults it to the manager's.
 	RESTMapper meta.RESTMapper
@@ -66,6 +73,9 @@ type scope struct {
 	// verificationBlocked says why verification cannot start (Argo
 	// Rollouts missing); it becomes the Verified condition.
 	verificationBlocked string
+	// argoCDUnreachable says why the Argo CD cluster the Stage needs
+	// cannot be asked; it becomes the Healthy condition.
+	argoCDUnreachable string
 	// autoPromotionError says why auto-promotion could not create a
 	// Promotion in this reconcile; it becomes the Stalled condition.
 	autoPromotionError string
@@ -85,6 +95,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	stage := &railyard.Stage{}
 	if err := r.Client.Get(ctx, req.NamespacedName, stage); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	// Watches of other kinds (Freight, Promotions, Applications) map to
+	// Stages of every shard.
+	if !r.Shard.Responsible(stage) {
+		return ctrl.Result{}, nil
 	}
 	if !stage.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, r.finalize(ctx, stage)

@@ -48,6 +48,8 @@ func setConditions(sc *scope) {
 
 	health := st.Status.Health
 	switch {
+	case sc.argoCDUnreachable != "":
+		set(railyard.ConditionHealthy, metav1.ConditionUnknown, railyard.ReasonArgoCDUnreachable, sc.argoCDUnreachable)
 	case len(st.Status.FreightHistory) == 0:
 		set(railyard.ConditionHealthy, metav1.ConditionUnknown, railyard.ReasonNoFreight, "the Stage has no Freight yet")
 	case health == nil || health.Status == railyard.HealthStateUnknown:

@@ -7,11 +7,13 @@ import (
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/argocd"
@@ -27,8 +29,8 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		r.Clock = clock.RealClock{}
 	}
 	b := ctrl.NewControllerManagedBy(mgr).
-		For(&railyard.Stage{}, builder.WithPredicates(predicate.Or(
-			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		For(&railyard.Stage{}, builder.WithPredicates(r.Shard.Predicate(), predicate.Or(
+			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
 		Watches(&railyard.Promotion{}, handler.EnqueueRequestsFromMapFunc(stageOfPromotion), builder.WithPredicates(promotionMilestones)).
 		Watches(&railyard.Freight{}, handler.EnqueueRequestsFromMapFunc(r.stagesOfFreight)).
 		Watches(&railyard.ProjectConfig{}, handler.EnqueueRequestsFromMapFunc(policy.StagesOfProjectConfig(mgr.GetClient())))
@@ -38,6 +40,16 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	c, err := b.Named("stage").Build(r)
 	if err != nil {
 		return err
+	}
+	if r.ArgoCD != nil {
+		// Applications of a remote Argo CD cluster are watched once it
+		// answers (docs/wakeups.md).
+		r.ArgoCD.OnReady(func(remote cache.Cache) error {
+			return c.Watch(source.Kind(remote, &argocd.Application{},
+				handler.TypedEnqueueRequestsFromMapFunc(func(ctx context.Context, app *argocd.Application) []reconcile.Request {
+					return stagesOfApplication(ctx, app)
+				})))
+		})
 	}
 	if r.RESTMapper == nil {
 		r.RESTMapper = mgr.GetRESTMapper()

@@ -130,7 +130,7 @@ func (r *Reconciler) warehousesUsing(ctx context.Context, secret client.Object) 
 	}
 	var reqs []reconcile.Request
 	for i := range list.Items {
-		if list.Items[i].Spec.Shard == r.opts.Shard {
+		if r.opts.Shard.Responsible(&list.Items[i]) {
 			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/controller/shard"
 	"github.com/railyard-dev/railyard/internal/freight"
 )
 
@@ -30,10 +31,13 @@ const eventFreightRejected = "FreightRejected"
 type freightChecker struct {
 	client   client.Client
 	recorder events.EventRecorder
+	// shard: a Freight is checked by the manager of its Warehouse's
+	// shard, and by the default manager when the Warehouse is gone.
+	shard shard.Filter
 }
 
-func setupFreightChecker(mgr ctrl.Manager) error {
-	c := &freightChecker{client: mgr.GetClient(), recorder: mgr.GetEventRecorder("freight")}
+func setupFreightChecker(mgr ctrl.Manager, sh shard.Filter) error {
+	c := &freightChecker{client: mgr.GetClient(), recorder: mgr.GetEventRecorder("freight"), shard: sh}
 	err := ctrl.NewControllerManagedBy(mgr).
 		Named("freightcheck").
 		For(&railyard.Freight{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{},
@@ -56,6 +60,9 @@ func (c *freightChecker) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 	w, err := c.origin(ctx, f)
 	if err != nil {
 		return ctrl.Result{}, err
+	}
+	if (w == nil && !c.shard.TakesUnlabelled()) || (w != nil && !c.shard.Responsible(w)) {
+		return ctrl.Result{}, nil
 	}
 	same, err := olderWithContent(ctx, c.client, f)
 	if err != nil {

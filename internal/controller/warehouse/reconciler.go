@@ -30,6 +30,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/controller/shard"
 	"github.com/railyard-dev/railyard/internal/credentials"
 	"github.com/railyard-dev/railyard/internal/discovery/chart"
 	"github.com/railyard-dev/railyard/internal/discovery/image"
@@ -52,8 +53,8 @@ type Options struct {
 	// ECR enables private Amazon ECR (tokens, push times); nil disables it
 	// and ECR repositories are then treated like any registry.
 	ECR ECR
-	// Shard: only Warehouses with this spec.shard are reconciled.
-	Shard string
+	// Shard says which Warehouses this manager reconciles.
+	Shard shard.Filter
 	// MaxConcurrentReconciles defaults to 4.
 	MaxConcurrentReconciles int
 	// DiscoveryTimeout bounds the discovery of one subscription;
@@ -132,18 +133,15 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		return err
 	}
 	r := New(mgr.GetClient(), mgr.GetAPIReader(), mgr.GetEventRecorder(ControllerName), opts)
-	shard := predicate.NewPredicateFuncs(func(o client.Object) bool {
-		w, ok := o.(*railyard.Warehouse)
-		return ok && w.Spec.Shard == opts.Shard
-	})
 	secrets, err := credentialSources(mgr, r.credentialHandler())
 	if err != nil {
 		return err
 	}
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named(ControllerName).
-		For(&railyard.Warehouse{}, builder.WithPredicates(shard,
-			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		For(&railyard.Warehouse{}, builder.WithPredicates(opts.Shard.Predicate(),
+			// A label moves a Warehouse between shards.
+			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.opts.MaxConcurrentReconciles})
 	for _, src := range secrets {
 		b = b.WatchesRawSource(src)
@@ -151,7 +149,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	if err := b.Complete(r); err != nil {
 		return fmt.Errorf("setting up the Warehouse controller: %w", err)
 	}
-	return setupFreightChecker(mgr)
+	return setupFreightChecker(mgr, opts.Shard)
 }
 
 // Reconcile is the skeleton: get, reconcile, patch status once at the end.
@@ -160,6 +158,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.client.Get(ctx, req.NamespacedName, w); err != nil {
 		r.credChanges.take(req.NamespacedName)
 		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !r.opts.Shard.Responsible(w) {
+		// Another manager's (its shard changed since it was queued).
+		return ctrl.Result{}, nil
 	}
 	if !w.DeletionTimestamp.IsZero() {
 		// Freight outlives its Warehouse; there is nothing to clean up.

@@ -54,6 +54,9 @@ type Step struct {
 	Namespace string
 	// PollInterval is the RetryAfter while waiting; DefaultPollInterval if zero.
 	PollInterval time.Duration
+	// Remote, when set, is the cluster Applications live in; nil means the
+	// manager's own (the engine's client).
+	Remote *argocd.Remote
 }
 
 var (
@@ -74,6 +77,9 @@ func (Step) DefaultErrorThreshold() uint32 { return defaultErrorThreshold }
 func (s Step) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Result, error) {
 	cfg, err := decodeConfig(sc.Config)
 	if err != nil {
+		return fail(err)
+	}
+	if sc, err = onArgoCDCluster(s.Remote, sc); err != nil {
 		return fail(err)
 	}
 	if sc.Client == nil {

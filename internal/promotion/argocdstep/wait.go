@@ -31,6 +31,9 @@ type Wait struct {
 	Namespace string
 	// PollInterval is the RetryAfter while waiting; DefaultPollInterval if zero.
 	PollInterval time.Duration
+	// Remote, when set, is the cluster Applications live in; nil means the
+	// manager's own (the engine's client).
+	Remote *argocd.Remote
 
 	// health remembers, per Promotion and step, the health last seen of each
 	// Application, which detecting a regression needs. It lives in memory:
@@ -57,6 +60,9 @@ func (*Wait) DefaultErrorThreshold() uint32 { return defaultErrorThreshold }
 func (w *Wait) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Result, error) {
 	cfg, err := decodeWaitConfig(sc.Config)
 	if err != nil {
+		return fail(err)
+	}
+	if sc, err = onArgoCDCluster(w.Remote, sc); err != nil {
 		return fail(err)
 	}
 	if sc.Client == nil {
