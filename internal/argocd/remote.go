@@ -29,7 +29,7 @@ const (
 
 // ErrUnreachable wraps why the Argo CD cluster cannot be used; Stages that
 // need Argo CD show it as the ArgoCDUnreachable reason.
-var ErrUnreachable = errors.New("argo CD cluster unreachable")
+var ErrUnreachable = errors.New("the Argo CD cluster is unreachable")
 
 // Remote is the cluster Argo CD's Applications live in when that is not the
 // manager's own (--argocd-kubeconfig). It is a manager Runnable: it probes
