@@ -29,8 +29,8 @@ const shardNS = "shards"
 // CD's Applications (and the stand-in for its application controller).
 // Managers of shards a and b, and the default manager, all reconcile the
 // hub with --argocd-kubeconfig pointing at the spoke. Each touches only its
-// own objects: the shard-a manager runs alone first, and what belongs to
-// the others must stay untouched until they start.
+// own objects: they start one after the other (a, b, default), and what
+// belongs to a manager not yet started must stay untouched until it starts.
 func TestShard(t *testing.T) {
 	crd, err := argocdtest.TestCRDPath()
 	if err != nil {
@@ -96,22 +96,41 @@ func TestShard(t *testing.T) {
 		t.Errorf("the shard-a manager checked Freight of the default shard's Warehouse: %+v", got)
 	}
 
-	// Shard b and the default manager join.
+	// Shard b joins: it runs the Promotion labelled for it and still leaves
+	// the default manager's objects alone.
 	startManagerWith(t, hub, t.TempDir(), remote("b"))
+	done := h.waitPhase(t, promoB, railyard.PromotionPhaseSucceeded)
+	if got := done.Labels[railyard.LabelShard]; got != "b" {
+		t.Errorf("Promotion %s has shard label %q, want b (its Stage's)", promoB, got)
+	}
+	h.waitSynced(t, "app-b")
+	h.waitHealthy(t, "stage-b")
+	h.waitReconciled(t, &railyard.Warehouse{}, "app-b")
+	time.Sleep(3 * time.Second)
+	h.untouched(t, &railyard.Warehouse{}, "app", "app-nobody")
+	h.untouched(t, &railyard.Stage{}, "stage-default", "stage-nobody")
+	h.notStarted(t, promoA)
+	if got := h.getPromotion(t, promoA); got.Labels[railyard.LabelShard] != "" {
+		t.Errorf("Promotion %s was labelled before the default manager ran: %v", promoA, got.Labels)
+	}
+	if got := h.freight(t, f.Name); got.DiscoveredAt != nil {
+		t.Errorf("a shard manager checked Freight of the default shard's Warehouse: %+v", got)
+	}
+
+	// The default manager joins: it hands promoA to shard a.
 	startManagerWith(t, hub, t.TempDir(), remote(""))
-	done := h.waitPhase(t, promoA, railyard.PromotionPhaseSucceeded)
+	done = h.waitPhase(t, promoA, railyard.PromotionPhaseSucceeded)
 	if got := done.Labels[railyard.LabelShard]; got != "a" {
 		t.Errorf("Promotion %s has shard label %q, want a (its Stage's)", promoA, got)
 	}
-	h.waitPhase(t, promoB, railyard.PromotionPhaseSucceeded)
-	for _, app := range []string{"app-a", "app-b"} {
-		h.waitSynced(t, app)
-	}
+	h.waitSynced(t, "app-a")
 	h.waitHealthy(t, "stage-a")
-	h.waitHealthy(t, "stage-b")
 	h.waitReconciled(t, &railyard.Warehouse{}, "app")
-	h.waitReconciled(t, &railyard.Warehouse{}, "app-b")
 	h.waitReconciled(t, &railyard.Stage{}, "stage-default")
+	eventually(t, "the default manager to check the Freight", func() (bool, string) {
+		got := h.freight(t, f.Name)
+		return got.DiscoveredAt != nil, "not checked"
+	})
 	h.untouched(t, &railyard.Warehouse{}, "app-nobody")
 	h.untouched(t, &railyard.Stage{}, "stage-nobody")
 
