@@ -108,6 +108,15 @@ func ShardLeaderElectionID(shard string) string {
 	return shard + "." + LeaderElectionID
 }
 
+// managerLogger tags a shard manager's logs with its shard, so that the
+// logs of several managers can be told apart.
+func managerLogger(opts Options) logr.Logger {
+	if opts.Shard == "" {
+		return ctrl.Log
+	}
+	return ctrl.Log.WithValues("shard", opts.Shard)
+}
+
 // shardFilter is this manager's share of Warehouses, Stages and Promotions.
 func (o Options) shardFilter() shard.Filter {
 	return shard.Filter{Name: o.Shard, Default: o.DefaultController}
@@ -131,6 +140,7 @@ func New(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		LeaderElectionID:        ShardLeaderElectionID(opts.Shard),
 		LeaderElectionNamespace: opts.LeaderElectionNamespace,
 		Controller:              config.Controller{SkipNameValidation: &opts.SkipControllerNameValidation},
+		Logger:                  managerLogger(opts),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating manager: %w", err)

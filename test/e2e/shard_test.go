@@ -143,6 +143,19 @@ func TestShard(t *testing.T) {
 		default:
 		}
 		h.untouched(t, &railyard.Stage{}, "stage-nobody")
+		tagged := 0
+		for _, line := range strings.Split(managerLog.String(), "\n") {
+			if !strings.Contains(line, `"shard": "idle"`) {
+				continue
+			}
+			tagged++
+			if strings.Contains(line, "ERROR") {
+				t.Errorf("the idle manager logged an error: %s", line)
+			}
+		}
+		if tagged == 0 {
+			t.Error("the idle manager logged nothing tagged with its shard")
+		}
 	})
 
 	t.Run("an unreachable Argo CD gives the Stages that need it a condition", func(t *testing.T) {
