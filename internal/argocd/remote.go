@@ -107,13 +107,14 @@ func (r *Remote) Start(ctx context.Context) error {
 	for {
 		err := r.probe(ctx)
 		r.mu.Lock()
-		changed := (err == nil) != (r.err == nil)
+		prev := r.err
 		r.err = err
 		r.mu.Unlock()
+		// Log changes only, not every probe of a lasting outage.
 		switch {
-		case err != nil && changed:
+		case err != nil && (prev == nil || prev.Error() != err.Error()):
 			log.Error(err, "the Argo CD cluster cannot be used")
-		case err == nil && changed:
+		case err == nil && prev != nil:
 			log.Info("the Argo CD cluster answers", "kubeconfig", r.Kubeconfig)
 		}
 		if err == nil {

@@ -158,14 +158,16 @@ func TestShard(t *testing.T) {
 		}
 	})
 
-	t.Run("an unreachable Argo CD gives the Stages that need it a condition", func(t *testing.T) {
+	t.Run("an unreachable Argo CD gives the Stages that need it a condition, and Promotions wait for it", func(t *testing.T) {
 		// Shard c's kubeconfig does not exist; shard d's names a server
 		// that does not answer.
 		badServer := filepath.Join(t.TempDir(), "kubeconfig")
 		if err := os.WriteFile(badServer, []byte(unreachableKubeconfig), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		for shardName, kubeconfig := range map[string]string{"c": filepath.Join(t.TempDir(), "missing"), "d": badServer} {
+		missing := filepath.Join(t.TempDir(), "missing")
+		promotions := map[string]string{}
+		for shardName, kubeconfig := range map[string]string{"c": missing, "d": badServer} {
 			h.stage(t, "stage-"+shardName, shardName, nil, "app-"+shardName)
 			h.stage(t, "plain-"+shardName, shardName, nil, "")
 			m := startManagerWith(t, hub, t.TempDir(), func(o *manager.Options) {
@@ -181,13 +183,14 @@ func TestShard(t *testing.T) {
 				t.Errorf("plain-%s: %+v", shardName, c)
 			}
 			p := h.promote(t, "stage-"+shardName, f.Name, nil)
-			eventually(t, "the Promotion to stage-"+shardName+" to report Argo CD unreachable", func() (bool, string) {
+			promotions[shardName] = p
+			eventually(t, "the Promotion to stage-"+shardName+" to wait for Argo CD", func() (bool, string) {
 				got := h.getPromotion(t, p)
 				msg := got.Status.Message
 				for _, s := range got.Status.StepExecutionMetadata {
 					msg += " " + s.Message
 				}
-				return strings.Contains(msg, "unreachable"), fmt.Sprintf("%s %q", got.Status.Phase, msg)
+				return got.Status.Phase == railyard.PromotionPhaseRunning && strings.Contains(msg, argocd.ErrUnreachable.Error()), fmt.Sprintf("%s %q", got.Status.Phase, msg)
 			})
 			select {
 			case err := <-m.done:
@@ -195,6 +198,23 @@ func TestShard(t *testing.T) {
 			default:
 			}
 		}
+
+		// The missing kubeconfig appears (a Secret mounted late): shard c
+		// picks it up without a restart, and its waiting Promotion ends.
+		yaml := fmt.Sprintf(spokeApplication, "app-c", shardNS+":stage-c", "app-c")
+		if _, err := spoke.Kubectl(ctx, strings.NewReader(yaml), "apply", "--server-side", "-f", "-"); err != nil {
+			t.Fatal(err)
+		}
+		kubeconfig, err := os.ReadFile(spoke.Kubeconfig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(missing, kubeconfig, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		h.waitPhase(t, promotions["c"], railyard.PromotionPhaseSucceeded)
+		h.waitSynced(t, "app-c")
+		h.waitHealthy(t, "stage-c")
 	})
 }
 

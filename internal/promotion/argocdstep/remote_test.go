@@ -2,7 +2,6 @@ package argocdstep_test
 
 import (
 	"context"
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,8 +13,8 @@ import (
 )
 
 // TestUnreachableArgoCDIsRetried: with a remote Argo CD cluster that has
-// not answered, both steps fail the attempt with the reason, as an error
-// the engine retries (not a terminal failure).
+// not answered, both steps keep waiting with the reason, to look again
+// later (their timeout ends the wait).
 func TestUnreachableArgoCDIsRetried(t *testing.T) {
 	remote := argocd.NewRemote(filepath.Join(t.TempDir(), "missing"), nil)
 	for _, tc := range []struct {
@@ -28,11 +27,11 @@ func TestUnreachableArgoCDIsRetried(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			sc := &promotion.StepContext{Project: "demo", Stage: "test", Promotion: "p", Config: nameConfig("app")}
 			res, err := tc.step.Run(context.Background(), sc)
-			if !errors.Is(err, argocd.ErrUnreachable) || promotion.IsTerminal(err) {
-				t.Fatalf("error %v; want a retryable ErrUnreachable", err)
+			if err != nil {
+				t.Fatal(err)
 			}
-			if res.Status != railyard.StepStatusErrored || !strings.Contains(res.Message, "unreachable") {
-				t.Errorf("status %s, message %q", res.Status, res.Message)
+			if res.Status != railyard.StepStatusRunning || res.RetryAfter <= 0 || !strings.Contains(res.Message, argocd.ErrUnreachable.Error()) {
+				t.Errorf("status %s, retry after %s, message %q; want Running with the reason", res.Status, res.RetryAfter, res.Message)
 			}
 		})
 	}

@@ -80,7 +80,7 @@ func (s Step) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Res
 		return fail(err)
 	}
 	if sc, err = onArgoCDCluster(s.Remote, sc); err != nil {
-		return fail(err)
+		return waitForArgoCD(err, s.pollInterval())
 	}
 	if sc.Client == nil {
 		return fail(promotion.Terminal(ErrNoClient))

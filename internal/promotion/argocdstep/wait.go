@@ -63,7 +63,7 @@ func (w *Wait) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Re
 		return fail(err)
 	}
 	if sc, err = onArgoCDCluster(w.Remote, sc); err != nil {
-		return fail(err)
+		return waitForArgoCD(err, w.pollInterval())
 	}
 	if sc.Client == nil {
 		return fail(promotion.Terminalf("argocd-wait needs a Kubernetes client"))
