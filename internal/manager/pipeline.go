@@ -3,8 +3,10 @@ package manager
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
 
@@ -13,6 +15,7 @@ import (
 	promotionctrl "github.com/railyard-dev/railyard/internal/controller/promotion"
 	"github.com/railyard-dev/railyard/internal/controller/stage"
 	"github.com/railyard-dev/railyard/internal/credentials"
+	"github.com/railyard-dev/railyard/internal/git"
 	"github.com/railyard-dev/railyard/internal/promotion"
 	"github.com/railyard-dev/railyard/internal/promotion/argocdstep"
 	"github.com/railyard-dev/railyard/internal/promotion/gitsteps"
@@ -22,10 +25,14 @@ import (
 	"github.com/railyard-dev/railyard/internal/promotion/steps"
 )
 
-// NewStepRegistry returns every built-in promotion step.
-func NewStepRegistry(opts Options) *promotion.Registry {
+// NewStepRegistry returns every built-in promotion step, cloning without
+// a git object cache.
+func NewStepRegistry(opts Options) *promotion.Registry { return newStepRegistry(opts, nil) }
+
+func newStepRegistry(opts Options, cache *git.Cache) *promotion.Registry {
 	r := promotion.NewRegistry(steps.Builtins(steps.Options{HelmCommand: opts.HelmCommand})...)
-	for _, s := range gitsteps.Steps(gitsteps.Options{InsecureIgnoreHostKey: opts.InsecureIgnoreSSHHostKey}) {
+	gitOpts := gitsteps.Options{InsecureIgnoreHostKey: opts.InsecureIgnoreSSHHostKey, Cache: cache}
+	for _, s := range gitsteps.Steps(gitOpts) {
 		r.Register(s)
 	}
 	r.Register(argocdstep.Step{})
@@ -37,7 +44,7 @@ func NewStepRegistry(opts Options) *promotion.Registry {
 	for _, s := range metasteps.Steps() {
 		r.Register(s)
 	}
-	for _, s := range prsteps.Steps(prsteps.Options{Git: gitsteps.Options{InsecureIgnoreHostKey: opts.InsecureIgnoreSSHHostKey}}) {
+	for _, s := range prsteps.Steps(prsteps.Options{Git: gitOpts}) {
 		r.Register(s)
 	}
 	return r
@@ -50,8 +57,12 @@ func setupPipeline(mgr ctrl.Manager, opts Options) error {
 		return err
 	}
 	store := credentials.Store{Reader: mgr.GetAPIReader()}
+	cache, err := gitCache(opts)
+	if err != nil {
+		return err
+	}
 	eng := &promotion.Engine{
-		Registry:    NewStepRegistry(opts),
+		Registry:    newStepRegistry(opts, cache),
 		Client:      mgr.GetClient(),
 		Reader:      mgr.GetAPIReader(),
 		Credentials: promotionCredentials{store: store},
@@ -109,4 +120,26 @@ func (p promotionCredentials) Get(ctx context.Context, namespace, credType, repo
 		GitHubAppID: c.GitHubAppID, GitHubAppClientID: c.GitHubAppClientID,
 		GitHubAppInstallationID: c.GitHubAppInstallationID, GitHubAppPrivateKey: string(c.GitHubAppPrivateKey),
 		Provider: c.Provider}, nil
+}
+
+// gitCache opens the git object cache promotions clone from, or returns
+// nil when it is turned off (a size of zero).
+func gitCache(opts Options) (*git.Cache, error) {
+	size := opts.GitCacheSize
+	if size == nil {
+		q := resource.MustParse(DefaultGitCacheSize)
+		size = &q
+	}
+	if size.IsZero() {
+		return nil, nil
+	}
+	dir := opts.GitCacheDir
+	if dir == "" {
+		dir = filepath.Join(workDir(opts), "git-cache")
+	}
+	cache, err := git.NewCache(dir, size.Value())
+	if err != nil {
+		return nil, fmt.Errorf("opening the git cache: %w", err)
+	}
+	return cache, nil
 }

@@ -105,7 +105,9 @@ func (r *run) step(ctx context.Context, i int) (time.Duration, error) {
 	bound := r.runBound(step, runner, md)
 	runCtx, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()
+	start := time.Now()
 	res, err := safeRun(runCtx, runner, sc)
+	observeStep(runner.Name(), start)
 	if errors.Is(runCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 		// A step stuck on a server that never answers ends here and counts
 		// as an error, retried under the step's retry policy.
