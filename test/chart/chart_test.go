@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/railyard-dev/railyard/internal/manager"
+	"github.com/railyard-dev/railyard/internal/registrytest"
 	"github.com/railyard-dev/railyard/internal/testenv"
 )
 
@@ -513,5 +514,47 @@ func TestServerDryRun(t *testing.T) {
 				t.Errorf("the server accepted %d objects, want %d:\n%s", n, len(objs), out)
 			}
 		})
+	}
+}
+
+// The chart is published the way `make chart-push` does it (helm package,
+// then helm push to an OCI registry; here a real in-process registry over
+// plain HTTP) and installs from there.
+func TestPublishToOCI(t *testing.T) {
+	// helm keeps registry logins and pulled charts under these; the test's
+	// own directories keep the user's out of it.
+	home := t.TempDir()
+	for _, v := range []string{"HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME"} {
+		t.Setenv(v, filepath.Join(home, v))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	reg := registrytest.New(t)
+	dist := t.TempDir()
+	helm := func(args ...string) string {
+		t.Helper()
+		out, err := Helm(ctx, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	helm("package", chartDir(t), "--destination", dist, "--version", "0.1.0-test.1", "--app-version", "v9.9.9")
+	helm("push", filepath.Join(dist, "railyard-0.1.0-test.1.tgz"), "oci://"+reg.Host+"/charts", "--plain-http")
+
+	ref := "oci://" + reg.Host + "/charts/railyard"
+	if meta := helm("show", "chart", ref, "--version", "0.1.0-test.1", "--plain-http"); !strings.Contains(meta, "appVersion: v9.9.9") {
+		t.Errorf("the pushed chart's metadata lacks the app version:\n%s", meta)
+	}
+	objs, err := Objects(helm("template", "railyard", ref, "--version", "0.1.0-test.1", "--plain-http", "--namespace", Namespace))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Find(objs, "Deployment", "railyard-manager")
+	if d == nil {
+		t.Fatal("the chart pulled from the registry renders no Deployment railyard-manager")
+	}
+	if image := container(t, d)["image"]; image != "ghcr.io/railyard-dev/railyard:v9.9.9" {
+		t.Errorf("image = %v, want the app version as tag", image)
 	}
 }
