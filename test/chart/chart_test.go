@@ -490,13 +490,19 @@ func TestServerDryRun(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		values []string
+		set    []string
 		kinds  []string // kinds that must be among the objects sent
 	}{
-		{"default values", nil, []string{"Deployment", "Service", "PodDisruptionBudget", "ValidatingAdmissionPolicy", "ClusterRole"}},
-		{"all features", []string{allFeatures}, []string{"ServiceMonitor", "NetworkPolicy", "PodDisruptionBudget"}},
+		{"default values", nil, nil, []string{"Deployment", "Service", "PodDisruptionBudget", "ValidatingAdmissionPolicy", "ClusterRole"}},
+		{"all features", []string{allFeatures}, nil, []string{"ServiceMonitor", "NetworkPolicy", "PodDisruptionBudget"}},
+		{
+			"receivers, leader election and the budget off, a network policy on", nil,
+			[]string{"--set", "webhookReceivers.enabled=false,leaderElection.enabled=false,podDisruptionBudget.enabled=false,networkPolicy.enabled=true,replicas=1"},
+			[]string{"NetworkPolicy", "Deployment"},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			manifests, err := Template(ctx, tc.values)
+			manifests, err := Template(ctx, tc.values, tc.set...)
 			if err != nil {
 				t.Fatal(err)
 			}
