@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +26,37 @@ import (
 
 // allFeatures switches every optional part of the chart on.
 const allFeatures = "testdata/all-features.yaml"
+
+// shared is one API server for the tests that need one, started by the
+// first of them (so `-run TestLint` starts none) and stopped by TestMain.
+var shared struct {
+	once sync.Once
+	env  *testenv.Env
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.env != nil {
+		_ = shared.env.Stop()
+	}
+	os.Exit(code)
+}
+
+// apiServer returns the shared API server, with the release namespace.
+func apiServer(t *testing.T) *testenv.Env {
+	t.Helper()
+	shared.once.Do(func() {
+		if shared.env, shared.err = testenv.Start(testenv.Options{}); shared.err != nil {
+			return
+		}
+		_, shared.err = shared.env.Kubectl(context.Background(), nil, "create", "namespace", Namespace)
+	})
+	if shared.err != nil {
+		t.Fatal(shared.err)
+	}
+	return shared.env
+}
 
 func chartDir(t *testing.T) string {
 	t.Helper()
@@ -461,11 +494,7 @@ func leafKeys(prefix string, values map[string]any, schema map[string]any) []str
 // object with a server-side dry run, which runs validation, defaulting and
 // CEL compilation of the admission policies.
 func TestServerDryRun(t *testing.T) {
-	env, err := testenv.Start(testenv.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = env.Stop() })
+	env := apiServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	kubectl := func(stdin string, args ...string) string {
@@ -485,7 +514,6 @@ func TestServerDryRun(t *testing.T) {
 	kubectl("", "apply", "--server-side", "--force-conflicts", "--field-manager=helm", "-f", filepath.Join(chartDir(t), "crds"))
 	kubectl("", "apply", "--server-side", "-f", "testdata/servicemonitor-crd.yaml")
 	kubectl("", "wait", "--for=condition=Established", "--timeout=60s", "crd/servicemonitors.monitoring.coreos.com")
-	kubectl("", "create", "namespace", Namespace)
 
 	for _, tc := range []struct {
 		name   string
@@ -563,4 +591,83 @@ func TestPublishToOCI(t *testing.T) {
 	if image := container(t, d)["image"]; image != "ghcr.io/railyard-dev/railyard:v9.9.9" {
 		t.Errorf("image = %v, want the app version as tag", image)
 	}
+}
+
+// Installed for real, the chart's RBAC and admission policies do their
+// job: the manager's ServiceAccount has the rights it needs, the role for
+// people lets them promote, and the promote-verb policy refuses a Promotion
+// from someone without the verb.
+func TestInstalledRBACAndPolicies(t *testing.T) {
+	env := apiServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	kubectl := func(stdin string, args ...string) (string, error) {
+		var in io.Reader
+		if stdin != "" {
+			in = strings.NewReader(stdin)
+		}
+		return env.Kubectl(ctx, in, args...)
+	}
+	must := func(stdin string, args ...string) {
+		t.Helper()
+		if _, err := kubectl(stdin, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	manifests, err := Template(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(manifests, "apply", "--server-side", "-f", "-")
+	must("", "create", "namespace", "demo")
+	// alice may promote in demo; bob may create Promotions but lacks the
+	// verb promote on Stages.
+	must("", "create", "rolebinding", "alice-promoter", "-n", "demo", "--clusterrole=railyard-promoter", "--user=alice")
+	must("", "create", "role", "promotions-only", "-n", "demo", "--verb=create,get", "--resource=promotions.railyard.dev")
+	must("", "create", "rolebinding", "bob-promotions", "-n", "demo", "--role=promotions-only", "--user=bob")
+
+	t.Run("who may do what", func(t *testing.T) {
+		const sa = "system:serviceaccount:" + Namespace + ":railyard-manager"
+		for _, tc := range []struct {
+			as, verb, resource, ns string
+			want                   bool
+		}{
+			{sa, "promote", "stages.railyard.dev", "demo", true},
+			{sa, "update", "promotions.railyard.dev/status", "demo", true},
+			{sa, "create", "leases.coordination.k8s.io", Namespace, true},
+			{sa, "watch", "secrets", "demo", true},
+			{sa, "delete", "secrets", "demo", false},
+			{"alice", "promote", "stages.railyard.dev", "demo", true},
+			{"alice", "create", "promotions.railyard.dev", "demo", true},
+			{"alice", "update", "warehouses.railyard.dev", "demo", false},
+			{"alice", "promote", "stages.railyard.dev", "other", false},
+			{"bob", "promote", "stages.railyard.dev", "demo", false},
+		} {
+			out, _ := kubectl("", "auth", "can-i", tc.verb, tc.resource, "-n", tc.ns, "--as", tc.as)
+			if got := strings.TrimSpace(out) == "yes"; got != tc.want {
+				t.Errorf("%s may %s %s in %s: %v, want %v", tc.as, tc.verb, tc.resource, tc.ns, got, tc.want)
+			}
+		}
+	})
+
+	t.Run("promoting needs the verb", func(t *testing.T) {
+		promotion := func(name string) string {
+			return "apiVersion: railyard.dev/v1alpha1\nkind: Promotion\nmetadata:\n  name: " + name +
+				"\n  namespace: demo\nspec:\n  stage: prod\n  origin:\n    kind: Warehouse\n    name: demo\n"
+		}
+		// The API server starts enforcing a new policy within a second or
+		// two; wait for bob's refusal rather than assume it.
+		testenv.Eventually(t, time.Minute, func() error {
+			_, err := kubectl(promotion("by-bob"), "create", "-f", "-", "--as", "bob")
+			if err == nil {
+				must("", "delete", "promotion", "by-bob", "-n", "demo")
+				return errors.New("bob created a Promotion for prod without the verb promote")
+			}
+			if !strings.Contains(err.Error(), "may not promote to Stage prod") {
+				return err
+			}
+			return nil
+		})
+		must(promotion("by-alice"), "create", "-f", "-", "--as", "alice")
+	})
 }
