@@ -243,8 +243,8 @@ func TestMatchesConfig(t *testing.T) {
 
 	t.Run("webhook receiver Service", func(t *testing.T) {
 		want, got := Find(config, "Service", "railyard-webhook-receiver"), Find(chart, "Service", "railyard-webhook-receiver")
-		if got == nil {
-			t.Fatal("the chart has no Service railyard-webhook-receiver")
+		if want == nil || got == nil {
+			t.Fatalf("config/default or the chart has no Service railyard-webhook-receiver: %v, %v", want != nil, got != nil)
 		}
 		if !reflect.DeepEqual(want.Object["spec"].(map[string]any)["ports"], got.Object["spec"].(map[string]any)["ports"]) {
 			t.Errorf("ports differ: config %v, chart %v", want.Object["spec"], got.Object["spec"])
@@ -253,8 +253,8 @@ func TestMatchesConfig(t *testing.T) {
 
 	t.Run("Deployment", func(t *testing.T) {
 		want, got := Find(config, "Deployment", "railyard-manager"), Find(chart, "Deployment", "railyard-manager")
-		if got == nil {
-			t.Fatal("the chart has no Deployment railyard-manager")
+		if want == nil || got == nil {
+			t.Fatalf("config/default or the chart has no Deployment railyard-manager: %v, %v", want != nil, got != nil)
 		}
 		wantSel, _, _ := unstructured.NestedStringMap(want.Object, "spec", "selector", "matchLabels")
 		gotSel, _, _ := unstructured.NestedStringMap(got.Object, "spec", "selector", "matchLabels")
