@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -350,6 +351,7 @@ func TestManagerArgs(t *testing.T) {
 				MetricsAddr: ":8080", ProbeAddr: ":8081",
 				LeaderElection: true, LeaderElectionNamespace: Namespace,
 				WorkDir:                    "/var/lib/railyard/work",
+				GitCacheSize:               quantity("2Gi"),
 				SharedResourcesNamespace:   "railyard-shared-resources",
 				SystemResourcesNamespace:   manager.DefaultSystemResourcesNamespace,
 				PromotionConcurrency:       4,
@@ -367,6 +369,7 @@ func TestManagerArgs(t *testing.T) {
 				LeaderElection: true, LeaderElectionNamespace: "railyard-leases",
 				Shard:                      "eu-west",
 				WorkDir:                    "/work",
+				GitCacheSize:               quantity("512Mi"),
 				UIBaseURL:                  "https://railyard.example.com/ui",
 				SharedResourcesNamespace:   "platform-shared",
 				SystemResourcesNamespace:   "platform-system",
@@ -410,6 +413,11 @@ func TestManagerArgs(t *testing.T) {
 			}
 		})
 	}
+}
+
+func quantity(s string) *resource.Quantity {
+	q := resource.MustParse(s)
+	return &q
 }
 
 // The Argo CD flags are rendered only when set, so a manager without them
