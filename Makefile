@@ -148,3 +148,29 @@ $(K8S_BIN)/helm:
 .PHONY: help
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*##"} /^[a-zA-Z_-]+:.*##/ {printf "  %-18s %s\n", $$1, $$2} /^##@/ {printf "\n%s\n", substr($$0, 5)}' $(MAKEFILE_LIST)
+
+##@ Helm chart
+
+CHART_DIR         := charts/railyard
+CHART_VERSION     ?= $(shell sed -n 's/^version: *//p' $(CHART_DIR)/Chart.yaml)
+# Empty keeps the chart's appVersion (the default image tag).
+CHART_APP_VERSION ?=
+# Where chart-push publishes, such as oci://ghcr.io/railyard-dev/charts.
+CHART_REGISTRY    ?=
+# More `helm push` flags, such as --plain-http for a registry without TLS.
+CHART_PUSH_FLAGS  ?=
+
+.PHONY: chart-crds
+chart-crds: ## Copy config/crd/bases (written by `make manifests`) into the chart's crds/.
+	rm -f $(CHART_DIR)/crds/*.yaml
+	cp config/crd/bases/*.yaml $(CHART_DIR)/crds/
+
+.PHONY: chart
+chart: $(K8S_BIN)/helm chart-crds ## Lint the chart and package it into dist/ (CHART_VERSION, CHART_APP_VERSION).
+	$(K8S_BIN)/helm lint --strict $(CHART_DIR)
+	$(K8S_BIN)/helm package $(CHART_DIR) --destination dist --version $(CHART_VERSION) $(if $(CHART_APP_VERSION),--app-version $(CHART_APP_VERSION))
+
+.PHONY: chart-push
+chart-push: chart ## Package the chart and push it to CHART_REGISTRY=oci://host/path (log in first with `helm registry login`).
+	@[[ "$(CHART_REGISTRY)" == oci://* ]] || { echo "set CHART_REGISTRY=oci://host/path"; exit 1; }
+	$(K8S_BIN)/helm push dist/railyard-$(CHART_VERSION).tgz $(CHART_REGISTRY) $(CHART_PUSH_FLAGS)

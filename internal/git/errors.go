@@ -33,6 +33,10 @@ var (
 	// ErrUnreachable means no connection could be made or it broke
 	// (refused, reset, no route, unknown host). Retrying may help.
 	ErrUnreachable = errors.New("git server unreachable")
+	// ErrNonFastForward means a push was refused because the remote branch
+	// holds commits the pushed one does not descend from: someone else
+	// pushed first.
+	ErrNonFastForward = errors.New("git push refused: not a fast-forward")
 )
 
 // wrapErr classifies a go-git error of the operation whose context is ctx
@@ -63,6 +67,11 @@ func wrapErr(ctx context.Context, op string, r *remote, err error) error {
 		sentinel = ErrAuthentication
 	case errors.Is(err, transport.ErrRepositoryNotFound):
 		sentinel = ErrRepositoryNotFound
+	case strings.Contains(msg, "non-fast-forward"), strings.Contains(msg, "fetch first"),
+		strings.Contains(msg, "failed to update ref"), strings.Contains(msg, "failed to lock"):
+		// go-git's own check before sending, the server's refusal, or the
+		// server losing a race for the ref to another pusher.
+		sentinel = ErrNonFastForward
 	}
 	if sentinel != nil {
 		return fmt.Errorf("%s %s: %w: %s", op, RedactURL(r.url), sentinel, msg)

@@ -1,7 +1,11 @@
 package manager
 
 import (
+	"errors"
 	"flag"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/railyard-dev/railyard/internal/expr"
 	"github.com/railyard-dev/railyard/internal/promotion/argocdstep"
@@ -18,6 +22,18 @@ func BindFlags(fs *flag.FlagSet, opts *Options) {
 	fs.StringVar(&opts.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader election lease (defaults to the pod's)")
 	fs.StringVar(&opts.Shard, "shard", "", "reconcile only objects of this shard (empty: objects without a shard)")
 	fs.StringVar(&opts.WorkDir, "work-dir", "", "directory for Promotions' work directories, cleaned of stale ones at start (defaults to $TMPDIR/railyard-work)")
+	fs.StringVar(&opts.GitCacheDir, "git-cache-dir", "", "directory of the git object cache promotions clone from (defaults to git-cache in the work directory)")
+	fs.Func("git-cache-size", "bound of the git object cache, as a quantity such as 2Gi; 0 turns the cache off (default "+DefaultGitCacheSize+")", func(v string) error {
+		q, err := resource.ParseQuantity(v)
+		if err != nil {
+			return fmt.Errorf("not a quantity such as 2Gi: %w", err)
+		}
+		if q.Sign() < 0 {
+			return errors.New("must not be negative")
+		}
+		opts.GitCacheSize = &q
+		return nil
+	})
 	fs.StringVar(&opts.UIBaseURL, "ui-base-url", "", "base URL of the web UI, which expressions see as ctx.uiBaseUrl")
 	fs.StringVar(&opts.SharedResourcesNamespace, "shared-resources-namespace", expr.DefaultSharedNamespace, "namespace whose generic-credential Secrets and ConfigMaps sharedSecret() and sharedConfigMap() read")
 	fs.IntVar(&opts.PromotionConcurrency, "promotion-concurrency", 0, "how many Promotions of different Stages run at once (0: 4)")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-logr/logr"
 
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -60,6 +61,12 @@ type Options struct {
 	// DefaultWorkDir. At start the manager removes the work directories of
 	// Promotions that no longer need one.
 	WorkDir string
+	// GitCacheDir holds the git object cache; empty means "git-cache" in
+	// the work directory (which is never swept).
+	GitCacheDir string
+	// GitCacheSize bounds the git object cache; nil means
+	// DefaultGitCacheSize and zero turns the cache off.
+	GitCacheSize *resource.Quantity
 	// UIBaseURL is what expressions see as ctx.uiBaseUrl.
 	UIBaseURL string
 	// SharedResourcesNamespace is where sharedSecret() and
@@ -94,6 +101,9 @@ type Options struct {
 	// process.
 	SkipControllerNameValidation bool
 }
+
+// DefaultGitCacheSize bounds the git object cache unless told otherwise.
+const DefaultGitCacheSize = "2Gi"
 
 // LeaderElectionID names the lease replicas compete for; each shard's
 // replicas have their own (ShardLeaderElectionID).

@@ -3,8 +3,10 @@ package manager
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
 
@@ -13,6 +15,7 @@ import (
 	promotionctrl "github.com/railyard-dev/railyard/internal/controller/promotion"
 	"github.com/railyard-dev/railyard/internal/controller/stage"
 	"github.com/railyard-dev/railyard/internal/credentials"
+	"github.com/railyard-dev/railyard/internal/git"
 	"github.com/railyard-dev/railyard/internal/promotion"
 	"github.com/railyard-dev/railyard/internal/promotion/argocdstep"
 	"github.com/railyard-dev/railyard/internal/promotion/gitsteps"
@@ -22,14 +25,16 @@ import (
 	"github.com/railyard-dev/railyard/internal/promotion/steps"
 )
 
-// NewStepRegistry returns every built-in promotion step.
-func NewStepRegistry(opts Options) *promotion.Registry { return newStepRegistry(opts, nil) }
+// NewStepRegistry returns every built-in promotion step, cloning without
+// a git object cache, with Argo CD in the manager's cluster.
+func NewStepRegistry(opts Options) *promotion.Registry { return newStepRegistry(opts, nil, nil) }
 
-// newStepRegistry returns every built-in promotion step, the Argo CD ones
-// working on remote's cluster when it is set.
-func newStepRegistry(opts Options, remote *argocd.Remote) *promotion.Registry {
+// newStepRegistry returns every built-in promotion step, cloning through
+// cache when set, the Argo CD ones working on remote's cluster when set.
+func newStepRegistry(opts Options, cache *git.Cache, remote *argocd.Remote) *promotion.Registry {
 	r := promotion.NewRegistry(steps.Builtins(steps.Options{HelmCommand: opts.HelmCommand})...)
-	for _, s := range gitsteps.Steps(gitsteps.Options{InsecureIgnoreHostKey: opts.InsecureIgnoreSSHHostKey}) {
+	gitOpts := gitsteps.Options{InsecureIgnoreHostKey: opts.InsecureIgnoreSSHHostKey, Cache: cache}
+	for _, s := range gitsteps.Steps(gitOpts) {
 		r.Register(s)
 	}
 	r.Register(argocdstep.Step{Namespace: opts.ArgoCDNamespace, Remote: remote})
@@ -41,7 +46,7 @@ func newStepRegistry(opts Options, remote *argocd.Remote) *promotion.Registry {
 	for _, s := range metasteps.Steps() {
 		r.Register(s)
 	}
-	for _, s := range prsteps.Steps(prsteps.Options{Git: gitsteps.Options{InsecureIgnoreHostKey: opts.InsecureIgnoreSSHHostKey}}) {
+	for _, s := range prsteps.Steps(prsteps.Options{Git: gitOpts}) {
 		r.Register(s)
 	}
 	return r
@@ -54,12 +59,16 @@ func setupPipeline(mgr ctrl.Manager, opts Options) error {
 		return err
 	}
 	store := credentials.Store{Reader: mgr.GetAPIReader()}
+	cache, err := gitCache(opts)
+	if err != nil {
+		return err
+	}
 	remote, err := argoCDRemote(mgr, opts)
 	if err != nil {
 		return err
 	}
 	eng := &promotion.Engine{
-		Registry:    newStepRegistry(opts, remote),
+		Registry:    newStepRegistry(opts, cache, remote),
 		Client:      mgr.GetClient(),
 		Reader:      mgr.GetAPIReader(),
 		Credentials: promotionCredentials{store: store},
@@ -139,4 +148,26 @@ func (p promotionCredentials) Get(ctx context.Context, namespace, credType, repo
 		GitHubAppID: c.GitHubAppID, GitHubAppClientID: c.GitHubAppClientID,
 		GitHubAppInstallationID: c.GitHubAppInstallationID, GitHubAppPrivateKey: string(c.GitHubAppPrivateKey),
 		Provider: c.Provider}, nil
+}
+
+// gitCache opens the git object cache promotions clone from, or returns
+// nil when it is turned off (a size of zero).
+func gitCache(opts Options) (*git.Cache, error) {
+	size := opts.GitCacheSize
+	if size == nil {
+		q := resource.MustParse(DefaultGitCacheSize)
+		size = &q
+	}
+	if size.IsZero() {
+		return nil, nil
+	}
+	dir := opts.GitCacheDir
+	if dir == "" {
+		dir = filepath.Join(workDir(opts), "git-cache")
+	}
+	cache, err := git.NewCache(dir, size.Value())
+	if err != nil {
+		return nil, fmt.Errorf("opening the git cache: %w", err)
+	}
+	return cache, nil
 }

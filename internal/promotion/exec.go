@@ -73,11 +73,12 @@ func (r *run) step(ctx context.Context, i int) (time.Duration, error) {
 				return 0, nil
 			}
 		}
+		// Not saved here: the step's start reaches status with its result
+		// (or with its first poll), one write per step instead of two. A
+		// crash in between runs the step again, as any crash before a save
+		// does, so steps bear that already.
 		md.StartedAt = &now
 		md.Status = railyard.StepStatusRunning
-		if err := r.save(ctx); err != nil {
-			return 0, err
-		}
 	}
 
 	runner, ok := r.e.Registry.Lookup(step.Uses)
@@ -105,7 +106,9 @@ func (r *run) step(ctx context.Context, i int) (time.Duration, error) {
 	bound := r.runBound(step, runner, md)
 	runCtx, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()
+	start := time.Now()
 	res, err := safeRun(runCtx, runner, sc)
+	observeStep(runner.Name(), start)
 	if errors.Is(runCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 		// A step stuck on a server that never answers ends here and counts
 		// as an error, retried under the step's retry policy.

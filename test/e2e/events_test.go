@@ -16,6 +16,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/argocd/argocdtest"
@@ -74,6 +75,7 @@ func BenchmarkPromotion(b *testing.B) {
 			b.ReportMetric(lat[len(lat)-1].Seconds(), "max-s")
 			b.ReportMetric(0, "ns/op")
 			b.Logf("promotion latencies: %v", lat)
+			b.Logf("mean time per step run so far: %s", stepMeans(b))
 		})
 	}
 }
@@ -302,4 +304,42 @@ func (pw *pipelineWorld) promote(tb testing.TB, stage, freightName string) time.
 	}
 	tb.Fatalf("Promotion %s did not succeed in time", p.Name)
 	return 0
+}
+
+// stepMeans reads the engine's step-duration histogram from the metrics
+// registry and lists each step's mean run time, slowest first.
+func stepMeans(tb testing.TB) string {
+	tb.Helper()
+	families, err := metrics.Registry.Gather()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	type mean struct {
+		step string
+		d    time.Duration
+	}
+	var means []mean
+	for _, f := range families {
+		if f.GetName() != "railyard_promotion_step_duration_seconds" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			h := m.GetHistogram()
+			if h.GetSampleCount() == 0 {
+				continue
+			}
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "step" {
+					d := time.Duration(h.GetSampleSum() / float64(h.GetSampleCount()) * float64(time.Second))
+					means = append(means, mean{l.GetValue(), d})
+				}
+			}
+		}
+	}
+	slices.SortFunc(means, func(a, b mean) int { return int(b.d - a.d) })
+	var parts []string
+	for _, m := range means {
+		parts = append(parts, fmt.Sprintf("%s %v", m.step, m.d.Round(time.Millisecond)))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -159,7 +159,7 @@ func (s *Clone) cloneOne(ctx context.Context, sc *promotion.StepContext, cfg clo
 	if err := prepareDir(dir); err != nil {
 		return "", err
 	}
-	wt, err := git.Clone(ctx, cfg.RepoURL, creds, git.CloneOptions{
+	wt, err := s.opts.clone(ctx, cfg.RepoURL, creds, git.CloneOptions{
 		Dir:             dir,
 		Branch:          co.Branch,
 		Tag:             co.Tag,

@@ -60,6 +60,17 @@ type Options struct {
 	// GitHubAPIURL, when set, replaces the GitHub API root derived from the
 	// repository URL for the GitHub App token exchange (tests, proxies).
 	GitHubAPIURL string
+	// Cache, when set, serves git-clone's checkouts and git-push's scratch
+	// clones from a per-repository object cache instead of full clones.
+	Cache *git.Cache
+}
+
+// clone clones through the cache when there is one.
+func (o Options) clone(ctx context.Context, repoURL string, creds git.Credentials, co git.CloneOptions) (*git.WorkTree, error) {
+	if o.Cache != nil {
+		return o.Cache.Clone(ctx, repoURL, creds, co)
+	}
+	return git.Clone(ctx, repoURL, creds, co)
 }
 
 // networkDefaults gives the steps that reach a git server their retry

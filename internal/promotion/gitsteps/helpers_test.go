@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/git"
 	"github.com/railyard-dev/railyard/internal/promotion"
 )
 
@@ -31,8 +32,28 @@ type env struct {
 	steps   map[string]promotion.Step
 }
 
+// cached makes every env clone through a git object cache; TestMain runs
+// the package's tests once without and once with it.
+var cached bool
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if code == 0 {
+		cached = true
+		code = m.Run()
+	}
+	os.Exit(code)
+}
+
 func newEnv(t *testing.T, opts Options, creds promotion.CredentialsProvider) *env {
 	t.Helper()
+	if cached && opts.Cache == nil {
+		cache, err := git.NewCache(filepath.Join(t.TempDir(), "git-cache"), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Cache = cache
+	}
 	e := &env{t: t, workDir: t.TempDir(), opts: opts, creds: creds}
 	e.restart()
 	return e

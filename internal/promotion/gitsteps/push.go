@@ -169,12 +169,21 @@ func (s *Push) push(ctx context.Context, sc *promotion.StepContext, c *checkout,
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
+	if sameBranch {
+		// The common case: nobody moved the branch since git-clone, so the
+		// checkout's commits go straight up. Only when the server refuses
+		// a non-fast-forward is the remote head cloned and replayed onto.
+		err := pushHead(ctx, c, repoURL, creds, head, target, false, true)
+		if !errors.Is(err, git.ErrNonFastForward) {
+			return head, err
+		}
+	}
 	scratch, err := os.MkdirTemp(sc.WorkDir, ".git-push-")
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("create scratch directory: %w", err)
 	}
 	defer os.RemoveAll(scratch)
-	wt, err := git.Clone(ctx, repoURL, creds, git.CloneOptions{Dir: scratch, Branch: target, OrphanIfMissing: true})
+	wt, err := s.opts.clone(ctx, repoURL, creds, git.CloneOptions{Dir: scratch, Branch: target, OrphanIfMissing: true})
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}

@@ -1,10 +1,12 @@
 package steps
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/helmtest"
 )
 
@@ -195,6 +197,42 @@ func TestKustomizeBuildBadInput(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), dir) {
 				t.Errorf("error exposes the work directory: %v", err)
+			}
+		})
+	}
+}
+
+// BenchmarkKustomizeBuild times one kustomize-build of a plain
+// kustomization, of one inflating a chart in the work directory, and of one
+// pulling its chart from an HTTP repository: the cost of starting helm
+// (through the guard) and of the pull, which the users' task pays.
+//
+//	go test ./internal/promotion/steps -run '^$' -bench KustomizeBuild
+func BenchmarkKustomizeBuild(b *testing.B) {
+	if _, err := HelmPath(""); err != nil {
+		b.Skip("no helm binary: make helm")
+	}
+	repo := helmtest.NewRepo(b)
+	repo.AddChart(helmtest.ChartSpec{Name: "remote", Version: "1.0.0"})
+	plain := map[string]string{"app/kustomization.yaml": "resources: [cm.yaml]\n",
+		"app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n"}
+	local := localChart("app/charts/demo")
+	local["app/kustomization.yaml"] = "helmCharts:\n- name: demo\n  releaseName: rel\n"
+	remote := map[string]string{"app/kustomization.yaml": "helmCharts:\n- name: remote\n  repo: " + repo.URL() +
+		"\n  version: 1.0.0\n  releaseName: rel\n"}
+	for _, bc := range []struct {
+		name  string
+		files map[string]string
+	}{{"plain", plain}, {"local-chart", local}, {"http-repository", remote}} {
+		b.Run(bc.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				dir := workDir(b, bc.files)
+				b.StartTimer()
+				res, err := KustomizeBuild{}.Run(context.Background(), stepContext(dir, map[string]any{"path": "app", "outPath": "out/all.yaml"}))
+				if err != nil || res.Status != railyard.StepStatusSucceeded {
+					b.Fatalf("%v %+v", err, res)
+				}
 			}
 		})
 	}
