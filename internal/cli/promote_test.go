@@ -233,3 +233,22 @@ func TestPromoteForbidden(t *testing.T) {
 	last.mustFail(t, "may not promote to Stage test: it needs the verb promote on stages/test")
 	last.mustFail(t, "you need the verb promote on stages/test")
 }
+
+// A Promotion is created in its Stage's shard, so the Stage's shard
+// manager runs it without a hand-off.
+func TestPromoteTakesTheStageShard(t *testing.T) {
+	ns := newNamespace(t)
+	seedWarehouse(t, ns, "titiler")
+	seedStages(t, ns, "titiler")
+	seedFreight(t, ns, "titiler", "calm-otter", "v1.1.0", "1.3.0", commitOld)
+	st := &railyard.Stage{}
+	must(t, k8s.Get(testCtx, client.ObjectKey{Namespace: ns, Name: "test"}, st))
+	st.Spec.Shard = "eu"
+	must(t, k8s.Update(testCtx, st))
+
+	railyardCLI(ns, "promote", "--stage", "test", "--alias", "calm-otter").mustSucceed(t)
+	promos := promotionsOf(t, ns, "test")
+	if len(promos) != 1 || promos[0].Labels[railyard.LabelShard] != "eu" {
+		t.Fatalf("promotions = %+v, want one labelled with shard eu", promos)
+	}
+}
