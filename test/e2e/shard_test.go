@@ -71,6 +71,10 @@ func TestShard(t *testing.T) {
 	h.stage(t, "stage-b", "", map[string]string{railyard.LabelKargoShard: "b"}, "app-b")
 	h.stage(t, "stage-default", "", nil, "")
 	h.stage(t, "stage-nobody", "nobody", nil, "")
+	// auto-b auto-promotes, in shard b.
+	h.stage(t, "auto-b", "b", nil, "")
+	mustCreate(t, hub.Client, &railyard.ProjectConfig{ObjectMeta: metav1.ObjectMeta{Name: shardNS, Namespace: shardNS},
+		Spec: railyard.ProjectConfigSpec{PromotionPolicies: []railyard.PromotionPolicy{{Stage: "auto-b", AutoPromotionEnabled: true}}}})
 
 	remote := func(name string) func(*manager.Options) {
 		return func(o *manager.Options) {
@@ -105,6 +109,18 @@ func TestShard(t *testing.T) {
 	}
 	h.waitSynced(t, "app-b")
 	h.waitHealthy(t, "stage-b")
+	eventually(t, "auto-promotion of auto-b, in shard b", func() (bool, string) {
+		var list railyard.PromotionList
+		if err := h.hub.List(ctx, &list, client.InNamespace(shardNS)); err != nil {
+			return false, err.Error()
+		}
+		for _, p := range list.Items {
+			if p.Spec.Stage == "auto-b" {
+				return p.Labels[railyard.LabelShard] == "b" && p.Status.Phase == railyard.PromotionPhaseSucceeded, fmt.Sprintf("%s %v", p.Status.Phase, p.Labels)
+			}
+		}
+		return false, "no Promotion"
+	})
 	h.waitReconciled(t, &railyard.Warehouse{}, "app-b")
 	time.Sleep(3 * time.Second)
 	h.untouched(t, &railyard.Warehouse{}, "app", "app-nobody")
