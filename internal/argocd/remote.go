@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-logr/logr"
+
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
@@ -46,6 +48,8 @@ type Remote struct {
 	Timeout time.Duration
 	// ProbeInterval is the time between probes; DefaultProbeInterval if zero.
 	ProbeInterval time.Duration
+	// Log receives reachability changes; ctrl.Log if unset.
+	Log logr.Logger
 
 	mu       sync.Mutex
 	err      error
@@ -97,7 +101,7 @@ func (r *Remote) NeedLeaderElection() bool { return true }
 
 // Start implements manager.Runnable: probe until ctx ends.
 func (r *Remote) Start(ctx context.Context) error {
-	log := ctrl.Log.WithName("argocd-remote")
+	log := r.logger()
 	interval := r.ProbeInterval
 	if interval <= 0 {
 		interval = DefaultProbeInterval
@@ -170,11 +174,18 @@ func (r *Remote) probe(ctx context.Context) error {
 		r.cluster = cl
 		go func() {
 			if err := cl.Start(ctx); err != nil {
-				ctrl.Log.WithName("argocd-remote").Error(err, "the Argo CD cluster's cache stopped")
+				r.logger().Error(err, "the Argo CD cluster's cache stopped", "kubeconfig", r.Kubeconfig)
 			}
 		}()
 	}
 	return nil
+}
+
+func (r *Remote) logger() logr.Logger {
+	if r.Log.GetSink() == nil {
+		return ctrl.Log.WithName("argocd-remote")
+	}
+	return r.Log
 }
 
 func (r *Remote) restConfig() (*rest.Config, error) {

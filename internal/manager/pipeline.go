@@ -117,6 +117,7 @@ func argoCDRemote(mgr ctrl.Manager, opts Options) (*argocd.Remote, error) {
 	}
 	remote := argocd.NewRemote(opts.ArgoCDKubeconfig, mgr.GetScheme())
 	remote.ProbeInterval = opts.ArgoCDProbeInterval
+	remote.Log = mgr.GetLogger().WithName("argocd-remote")
 	if err := mgr.Add(remote); err != nil {
 		return nil, fmt.Errorf("adding the Argo CD cluster: %w", err)
 	}
