@@ -134,9 +134,9 @@ func (r *Remote) Start(ctx context.Context) error {
 	}
 }
 
-// probe loads the kubeconfig (it may be fixed while running, for example a
-// mounted Secret updated) and asks the server whether it serves
-// Applications.
+// probe loads the kubeconfig (it may appear or be fixed while running, a
+// Secret mounted late) and asks the server whether it serves Applications.
+// The first success builds the clients, which are kept.
 func (r *Remote) probe(ctx context.Context) error {
 	cfg, err := r.restConfig()
 	if err != nil {
@@ -167,7 +167,12 @@ func (r *Remote) probe(ctx context.Context) error {
 		r.client = c
 	}
 	if r.cluster == nil {
-		cl, err := cluster.New(cfg, func(o *cluster.Options) { o.Scheme = r.Scheme })
+		// Watches are long requests: a client timeout would cut them
+		// every Timeout and make the informer list again. The server ends
+		// watches itself, and the reflector reconnects.
+		watchCfg := rest.CopyConfig(cfg)
+		watchCfg.Timeout = 0
+		cl, err := cluster.New(watchCfg, func(o *cluster.Options) { o.Scheme = r.Scheme })
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrUnreachable, err)
 		}
