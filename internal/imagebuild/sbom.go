@@ -132,7 +132,7 @@ func SBOM(m Meta, p v1.Platform, bins []Binary) ([]byte, error) {
 		if b.Version != "" {
 			mainVersion = b.Version
 		}
-		binID := ids.make("binary-" + b.Image)
+		binID := ids.make("binary" + b.Image)
 		doc.Packages = append(doc.Packages, spdxPackage{
 			Name:                  info.Path,
 			SPDXID:                binID,
