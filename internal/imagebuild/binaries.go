@@ -13,8 +13,12 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
-// HelmModule is the module the helm binary is built from.
-const HelmModule = "helm.sh/helm/v3"
+// HelmModule is the module the helm binary is built from, and
+// DefaultHelmVersion the release the Makefile pins (HELM_VERSION).
+const (
+	HelmModule         = "helm.sh/helm/v3"
+	DefaultHelmVersion = "v3.22.0"
+)
 
 // Binaries are the executables of one platform on the build machine.
 type Binaries struct {

@@ -58,7 +58,7 @@ func (s *source) bind(fs *flag.FlagSet) {
 	fs.StringVar(&s.version, "version", "dev", "Railyard version, stamped into the binaries and labels")
 	fs.StringVar(&s.revision, "revision", "", "git commit of the source (default: git rev-parse HEAD)")
 	fs.StringVar(&s.epoch, "source-date-epoch", os.Getenv("SOURCE_DATE_EPOCH"), "image creation time in seconds since 1970 (default: $SOURCE_DATE_EPOCH, else the commit time)")
-	fs.StringVar(&s.helmVersion, "helm-version", "v3.22.0", "helm release built into the image")
+	fs.StringVar(&s.helmVersion, "helm-version", imagebuild.DefaultHelmVersion, "helm release built into the image")
 }
 
 // meta resolves the revision and created time, from git when not given, so
