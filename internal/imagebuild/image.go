@@ -89,7 +89,7 @@ func Build(o Options) (*Result, error) {
 		}
 		res.Images[p.String()], res.SBOMs[p.String()] = img, sbom
 		adds = append(adds, mutate.IndexAddendum{
-			Add:        img,
+			Add:        plainImage{img},
 			Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: p.OS, Architecture: p.Architecture}},
 		})
 	}
@@ -155,3 +155,10 @@ func platformImage(o Options, p v1.Platform, bins Binaries, base v1.Layer, label
 	}
 	return img, sbom, nil
 }
+
+// plainImage keeps go-containerregistry from setting the index entry's
+// artifactType to the config media type: these are runnable images, not
+// artifacts, and some clients treat an entry with an artifactType as one.
+type plainImage struct{ v1.Image }
+
+func (plainImage) ArtifactType() (string, error) { return "", nil }

@@ -105,6 +105,9 @@ func TestImage(t *testing.T) {
 	var plats []string
 	for _, m := range im.Manifests {
 		plats = append(plats, m.Platform.String())
+		if m.MediaType != types.OCIManifestSchema1 || m.ArtifactType != "" {
+			t.Errorf("index entry %s: media type %s, artifactType %q; want a plain OCI image", m.Platform, m.MediaType, m.ArtifactType)
+		}
 	}
 	if !slices.Equal(plats, []string{"linux/amd64", "linux/arm64"}) {
 		t.Fatalf("index platforms %v, want linux/amd64 and linux/arm64", plats)
