@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -111,10 +112,18 @@ func pushSBOM(repo name.Repository, img v1.Image, sbom []byte, opts ...remote.Op
 	return remote.Put(repo.Digest(digest.String()), art, opts...)
 }
 
-// WriteLayout writes the index into an OCI image layout directory (created
-// if missing), e.g. for `crane push` or `skopeo copy oci:` later.
-func WriteLayout(dir string, res *Result) error {
-	if _, err := layout.Write(dir, res.Index); err != nil {
+// WriteLayout writes an OCI image layout directory whose index.json names
+// the image index as refName (e.g. the version), the shape `skopeo copy
+// oci:<dir>:<refName>` and `crane push <dir>` expect.
+func WriteLayout(dir, refName string, res *Result) error {
+	p, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		return fmt.Errorf("writing OCI layout %s: %w", dir, err)
+	}
+	err = p.AppendIndex(res.Index, layout.WithAnnotations(map[string]string{
+		"org.opencontainers.image.ref.name": refName,
+	}))
+	if err != nil {
 		return fmt.Errorf("writing OCI layout %s: %w", dir, err)
 	}
 	return nil

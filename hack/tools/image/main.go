@@ -175,7 +175,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if *output != "" {
-		if err := imagebuild.WriteLayout(*output, res); err != nil {
+		if err := imagebuild.WriteLayout(*output, meta.Version, res); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "wrote %s (index %s)\n", *output, digest)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
@@ -133,13 +134,30 @@ func TestImage(t *testing.T) {
 		})
 	}
 
-	// Same inputs, same digest: a second build from the cached binaries.
+	// Same inputs, same digest: a second build from the cached binaries,
+	// this time also written as an OCI layout.
+	dir := filepath.Join(t.TempDir(), "layout")
 	var out2 bytes.Buffer
-	if err := run(ctx, args, &out2, &stderr); err != nil {
+	if err := run(ctx, append(args, "-output", dir), &out2, &stderr); err != nil {
 		t.Fatalf("second run: %v\n%s", err, stderr.String())
 	}
-	if out1.String() != out2.String() {
+	if !strings.Contains(out2.String(), out1.String()) {
 		t.Errorf("two builds of the same source differ:\n%s\n%s", out1.String(), out2.String())
+	}
+	lp, err := layout.FromPath(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, err := lp.ImageIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm, err := top.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tm.Manifests) != 1 || tm.Manifests[0].Digest != digest || tm.Manifests[0].Annotations["org.opencontainers.image.ref.name"] != testVersion {
+		t.Errorf("the OCI layout's index.json lists %+v, want the index %s named %s", tm.Manifests, digest, testVersion)
 	}
 }
 
