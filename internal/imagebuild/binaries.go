@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
@@ -122,6 +123,8 @@ func goBuild(ctx context.Context, log io.Writer, dir string, p v1.Platform, out,
 // directory in the module cache. Building there uses the module's own go.mod
 // and go.sum, the same dependency set `go install mod@version` would.
 func moduleDir(ctx context.Context, mod, version string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", mod+"@"+version)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

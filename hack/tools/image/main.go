@@ -103,6 +103,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		caCerts   = fs.String("ca-certs", imagebuild.DefaultCACerts, "CA bundle on this machine to copy into the image")
 		insecure  = fs.Bool("insecure", false, "talk plain HTTP to the registry (localhost and 127.0.0.1 always are)")
 		timeout   = fs.Duration("timeout", 10*time.Minute, "deadline for pushing to the registry")
+		buildTime = fs.Duration("build-timeout", time.Hour, "deadline for compiling (a cold arm64 build takes minutes; it fetches modules through the proxy)")
 		verbose   = fs.Bool("v", false, "show the go commands' output")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -148,7 +149,9 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		log = stderr
 	}
 	fmt.Fprintf(stderr, "building manager, railyard and helm %s for %s\n", src.helmVersion, *platforms)
-	bins, err := imagebuild.BuildBinaries(ctx, imagebuild.BuildOptions{
+	bctx, cancel := context.WithTimeout(ctx, *buildTime)
+	defer cancel()
+	bins, err := imagebuild.BuildBinaries(bctx, imagebuild.BuildOptions{
 		RepoRoot:    root,
 		CacheDir:    cacheDir,
 		Version:     meta.Version,
