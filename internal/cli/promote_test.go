@@ -2,6 +2,7 @@ package cli
 
 import (
 	"os"
+	"regexp"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -51,12 +52,41 @@ func TestPromote(t *testing.T) {
 		t.Errorf("stdout = %q", r.stdout)
 	}
 
-	railyardCLI(ns, "promote", "--stage", "staging", "--from-upstream").mustSucceed(t)
+	// Nothing is verified in test yet: --from-upstream has nothing to pick.
+	railyardCLI(ns, "promote", "--stage", "staging", "--from-upstream").mustFail(t, "no Freight from warehouse titiler is available to stage staging yet")
+}
+
+// TestPromoteFromUpstreamGolden reproduces issue 13's surprise: a hand-made
+// dev build verified in test after the release is the newest available, so
+// --from-upstream picks it, as Kargo does, and says so.
+func TestPromoteFromUpstreamGolden(t *testing.T) {
+	ns := newNamespace(t)
+	seedWarehouse(t, ns, "titiler")
+	seedStages(t, ns, "titiler")
+	release := seedFreight(t, ns, "titiler", "calm-otter", "v1.1.0", "1.3.0", commitOld)
+	dev := seedFreight(t, ns, "titiler", "dev-build", "v1.2.0", "1.4.0", commitNew)
+	verify := func(f *railyard.Freight, at time.Time) {
+		f.DiscoveredAt = &metav1.Time{Time: at}
+		must(t, k8s.Update(testCtx, f))
+		f.Status.VerifiedIn = map[string]railyard.VerifiedStage{"test": {}}
+		must(t, k8s.Status().Update(testCtx, f))
+	}
+	verify(release, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	verify(dev, time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC))
+
+	r := railyardCLI(ns, "promote", "--stage", "staging", "--from-upstream").mustSucceed(t)
+	golden(t, "promote_from_upstream.golden", normalizeNames(r.stdout))
 	up := promotionsOf(t, ns, "staging")
-	if len(up) != 1 || up[0].Spec.Origin == nil || up[0].Spec.Origin.Name != "titiler" || up[0].Spec.Freight != "" {
-		t.Errorf("from-upstream promotions = %+v", up)
+	if len(up) != 1 || up[0].Spec.Freight != dev.Name {
+		t.Errorf("from-upstream promotions = %+v, want one of %s", up, dev.Name)
 	}
 }
+
+var ulidRe = regexp.MustCompile(`\.[0-9a-z]{26}\.`)
+
+// normalizeNames replaces the ULID of Promotion names, which differs on
+// every run, so output can be compared with a golden file.
+func normalizeNames(s string) string { return ulidRe.ReplaceAllString(s, ".<ulid>.") }
 
 func TestPromoteRefusals(t *testing.T) {
 	ns := newNamespace(t)
@@ -140,9 +170,10 @@ func TestPromoteWait(t *testing.T) {
 			seedWarehouse(t, ns, "titiler")
 			seedStages(t, ns, "titiler")
 			seedFreight(t, ns, "titiler", "calm-otter", "v1.1.0", "1.3.0", commitOld)
+			out := &lockedBuffer{}
 			done := make(chan result, 1)
 			go func() {
-				done <- railyardCLI(ns, "promote", "--stage", "test", "--alias", "calm-otter", "--wait", "--timeout", "30s")
+				done <- railyardTo(out, ns, "promote", "--stage", "test", "--alias", "calm-otter", "--wait", "--timeout", "30s")
 			}()
 
 			var promo railyard.Promotion
@@ -157,6 +188,8 @@ func TestPromoteWait(t *testing.T) {
 			promo.Status = railyard.PromotionStatus{Phase: railyard.PromotionPhaseRunning, StartedAt: &now,
 				StepExecutionMetadata: []railyard.StepExecutionMetadata{{Alias: tt.steps[0].Alias, Status: railyard.StepStatusRunning}}}
 			must(t, k8s.Status().Update(testCtx, &promo))
+			// The golden output shows the Running step; let the CLI see it.
+			waitFor(t, "the running step", func() bool { return strings.Contains(out.String(), "Running") })
 			promo.Status.Phase = tt.final
 			promo.Status.FinishedAt = &now
 			promo.Status.StepExecutionMetadata = tt.steps
@@ -174,6 +207,7 @@ func TestPromoteWait(t *testing.T) {
 			if !strings.Contains(r.stderr, tt.wantErr) {
 				t.Errorf("stderr does not contain %q:\n%s", tt.wantErr, r.stderr)
 			}
+			golden(t, "promote_wait/"+strings.ReplaceAll(tt.name, " ", "_")+".golden", normalizeNames(r.stdout+"--- stderr\n"+r.stderr))
 		})
 	}
 }

@@ -16,8 +16,9 @@ import (
 var ErrPromotionFailed = errors.New("promotion did not succeed")
 
 // followPromotion prints each step as its status changes until the
-// Promotion reaches a terminal phase.
-func followPromotion(ctx context.Context, opts *Options, c client.Client, key client.ObjectKey, timeout time.Duration) error {
+// Promotion reaches a terminal phase. what names the Freight and Stage for
+// the final line.
+func followPromotion(ctx context.Context, opts *Options, c client.Client, key client.ObjectKey, what string, timeout time.Duration) error {
 	var promo railyard.Promotion
 	var lastPhase railyard.PromotionPhase
 	seen := map[int]railyard.StepExecutionMetadata{}
@@ -26,7 +27,9 @@ func followPromotion(ctx context.Context, opts *Options, c client.Client, key cl
 			return false, explain(err, "get", "promotions", key.Name, key.Namespace)
 		}
 		st := promo.Status
-		if st.Phase != lastPhase && st.Phase != "" {
+		// A terminal phase is printed after the steps that led to it, any
+		// other before the steps it starts.
+		if st.Phase != lastPhase && st.Phase != "" && !st.Phase.IsTerminal() {
 			_, _ = fmt.Fprintf(opts.Out, "promotion/%s %s\n", promo.Name, st.Phase)
 			lastPhase = st.Phase
 		}
@@ -38,6 +41,9 @@ func followPromotion(ctx context.Context, opts *Options, c client.Client, key cl
 			}
 			seen[i] = s
 			stepLine(opts.Out, i, total, s)
+		}
+		if st.Phase.IsTerminal() {
+			_, _ = fmt.Fprintf(opts.Out, "promotion/%s %s: %s\n", promo.Name, st.Phase, what)
 		}
 		return st.Phase.IsTerminal(), nil
 	})
