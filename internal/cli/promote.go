@@ -21,7 +21,7 @@ type promoteRequest struct {
 	// downstreamFrom promotes the Freight to every Stage fed by this one.
 	downstreamFrom     string
 	fromUpstream, wait bool
-	timeout                       time.Duration
+	timeout            time.Duration
 }
 
 func newPromoteCommand(opts *Options) *cobra.Command {
