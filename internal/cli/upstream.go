@@ -51,14 +51,23 @@ func pickUpstream(stage *railyard.Stage, origin railyard.FreightOrigin, fs []rai
 		return nil, fmt.Errorf("no Freight from warehouse %s is available to stage %s yet (it must be %s); see 'railyard get freight -n %s'",
 			origin.Name, stage.Name, where, stage.Namespace)
 	}
-	sort.SliceStable(candidates, func(i, j int) bool {
-		ti, tj := discoveredAt(candidates[i]), discoveredAt(candidates[j])
-		if !ti.Equal(tj) {
-			return ti.After(tj)
-		}
-		return candidates[i].Name > candidates[j].Name
-	})
+	sortNewestFirst(candidates)
 	return candidates[0], nil
+}
+
+// sortNewestFirst orders Freight as Kargo's auto-promotion does: by
+// discovery time, newest first, then by name, greatest first.
+func sortNewestFirst(fs []*railyard.Freight) {
+	sort.SliceStable(fs, func(i, j int) bool { return newerFreight(fs[i], fs[j]) })
+}
+
+// newerFreight is the order of sortNewestFirst.
+func newerFreight(a, b *railyard.Freight) bool {
+	ta, tb := discoveredAt(a), discoveredAt(b)
+	if !ta.Equal(tb) {
+		return ta.After(tb)
+	}
+	return a.Name > b.Name
 }
 
 // discoveredAt is Kargo's EffectiveDiscoveredAt: when the artifacts were
