@@ -8,7 +8,9 @@ import (
 
 func TestLastPromotionMessage(t *testing.T) {
 	origin := railyard.FreightOrigin{Kind: railyard.FreightOriginKindWarehouse, Name: "titiler"}
-	ref := func(name string) *railyard.FreightReference { return &railyard.FreightReference{Name: name, Origin: origin} }
+	ref := func(name string) *railyard.FreightReference {
+		return &railyard.FreightReference{Name: name, Origin: origin}
+	}
 	stage := func(phase railyard.PromotionPhase, msg string, freight *railyard.FreightReference, health *railyard.Health, current string) *railyard.Stage {
 		st := &railyard.Stage{}
 		st.Name = "staging"
