@@ -105,3 +105,24 @@ func TestImageLine(t *testing.T) {
 		})
 	}
 }
+
+// TestControlAddr: `make demo-ci` (--non-interactive, no --control-addr)
+// must not need port 7480, which another demo or service may hold.
+func TestControlAddr(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{"interactive: the address people type", Options{}, DefaultControlAddr},
+		{"non-interactive: a free port", Options{NonInteractive: true}, "127.0.0.1:0"},
+		{"asked for", Options{NonInteractive: true, ControlAddr: "127.0.0.1:9999"}, "127.0.0.1:9999"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := controlAddr(tt.opts); got != tt.want {
+				t.Errorf("controlAddr = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

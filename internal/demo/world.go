@@ -126,6 +126,9 @@ func (w *world) start(ctx context.Context, opts Options) error {
 	if err := w.apply(ctx, ProjectManifests(w.image, w.chartRe, w.gitURL, 10*time.Second)+Applications(w.gitURL)); err != nil {
 		return err
 	}
+	if err := setDefaultNamespace(w.env.Kubeconfig, projectName); err != nil {
+		return err
+	}
 	say.detail("ProjectConfig auto-promotes new Freight to test; staging and prod wait for a person")
 	return nil
 }
