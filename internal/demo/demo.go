@@ -70,6 +70,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 		return err
 	}
 	defer func() {
+		say.release()
 		say.step("Stopping the manager, the servers and the control plane")
 		w.stop()
 		say.detail("stopped; temporary files removed")

@@ -183,7 +183,7 @@ func (w *world) startManager(opts Options) error {
 
 func (w *world) startArgoStandIn() {
 	a := &ArgoStandIn{Client: w.env.Client, OnSync: func(app, rev string) {
-		w.say.detail("[Argo CD stand-in] synced Application %s/%s to %s", argoNamespace, app, short(rev))
+		w.say.hold("[Argo CD stand-in] synced Application %s/%s to %s", argoNamespace, app, short(rev))
 	}}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
