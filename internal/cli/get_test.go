@@ -141,8 +141,15 @@ func TestUpdateFreightAlias(t *testing.T) {
 	}
 	f, err := findFreight(testCtx, k8s, ns, "", "release-1-2")
 	must(t, err)
-	if f.Alias != "release-1-2" || f.Labels[railyard.LabelAlias] != "release-1-2" {
-		t.Errorf("alias %q, label %q; want release-1-2 in both", f.Alias, f.Labels[railyard.LabelAlias])
+	r := railyardCLI(ns, "update", "freight", "--name", f.Name, "--new-alias", "rc-1-2", "-o", "yaml").mustSucceed(t)
+	golden(t, "update_freight.yaml.golden", r.stdout)
+	if !strings.Contains(r.stderr, "now has alias rc-1-2") {
+		t.Errorf("stderr = %q", r.stderr)
+	}
+	f, err = findFreight(testCtx, k8s, ns, "", "rc-1-2")
+	must(t, err)
+	if f.Alias != "rc-1-2" || f.Labels[railyard.LabelAlias] != "rc-1-2" {
+		t.Errorf("alias %q, label %q; want rc-1-2 in both", f.Alias, f.Labels[railyard.LabelAlias])
 	}
 }
 
@@ -165,6 +172,12 @@ func TestPromoteDownstream(t *testing.T) {
 	}
 	r := railyardCLI(ns, "promote", "--downstream-from", "test", "--alias", "calm-otter").mustSucceed(t)
 	golden(t, "promote_downstream.golden", normalizeNames(r.stdout))
+	// As data, progress on stderr.
+	r = railyardCLI(ns, "promote", "--downstream-from", "test", "--alias", "calm-otter", "-o", "json").mustSucceed(t)
+	golden(t, "promote_downstream.json.golden", normalizeNames(r.stdout))
+	if !strings.Contains(r.stderr, "created: freight calm-otter") {
+		t.Errorf("stderr = %q", r.stderr)
+	}
 	railyardCLI(ns, "promote", "--downstream-from", "prod", "--alias", "calm-otter").mustFail(t, "nothing is downstream of it")
 	railyardCLI(ns, "promote", "--downstream-from", "test", "--from-upstream").mustFail(t, "--downstream-from takes --freight or --alias")
 }

@@ -26,6 +26,7 @@ type promoteRequest struct {
 
 func newPromoteCommand(opts *Options) *cobra.Command {
 	var req promoteRequest
+	var format string
 	cmd := &cobra.Command{
 		Use:   "promote (--stage S | --downstream-from S) (--freight NAME | --alias ALIAS | --from-upstream [--origin W]) [--wait]",
 		Short: "Promote Freight to a Stage",
@@ -49,18 +50,39 @@ func newPromoteCommand(opts *Options) *cobra.Command {
 			if (req.stage == "") == (req.downstreamFrom == "") || n != 1 {
 				return usageError{fmt.Errorf("give one of --stage or --downstream-from, and exactly one of --freight, --alias or --from-upstream")}
 			}
-			if req.downstreamFrom != "" {
-				if req.fromUpstream || req.wait {
-					return usageError{fmt.Errorf("--downstream-from takes --freight or --alias, without --wait")}
-				}
-				return promoteDownstream(cmd.Context(), opts, req)
+			if req.downstreamFrom != "" && (req.fromUpstream || req.wait) {
+				return usageError{fmt.Errorf("--downstream-from takes --freight or --alias, without --wait")}
 			}
 			if req.origin != "" && !req.fromUpstream {
 				return usageError{fmt.Errorf("--origin only goes with --from-upstream")}
 			}
-			return promote(cmd.Context(), opts, req)
+			if err := checkFormat(format); err != nil {
+				return err
+			}
+			// With -o json|yaml, stdout carries only the data; progress goes
+			// to stderr.
+			progress := opts
+			if format != formatTable {
+				o := *opts
+				o.Out = opts.Err
+				progress = &o
+			}
+			run := promote
+			if req.downstreamFrom != "" {
+				run = promoteDownstream
+			}
+			promos, f, err := run(cmd.Context(), progress, req)
+			if format == formatTable || len(promos) == 0 {
+				return err
+			}
+			rows := promotionRows(promos, map[string]string{f.Name: aliasOf(f)})
+			if perr := printData(opts.Out, format, rows, nil); perr != nil {
+				return perr
+			}
+			return err
 		},
 	}
+	addOutputFlag(cmd, &format)
 	f := cmd.Flags()
 	f.StringVar(&req.stage, "stage", "", "the Stage to promote to")
 	f.StringVar(&req.downstreamFrom, "downstream-from", "", "promote to every Stage fed by this Stage (Kargo's \"promote to downstream\")")
@@ -73,14 +95,16 @@ func newPromoteCommand(opts *Options) *cobra.Command {
 	return cmd
 }
 
-func promote(ctx context.Context, opts *Options, req promoteRequest) error {
+// promote creates the Promotion req asks for and, with --wait, follows
+// it. It returns the Promotion as last read, and the Freight promoted.
+func promote(ctx context.Context, opts *Options, req promoteRequest) ([]railyard.Promotion, *railyard.Freight, error) {
 	c, ns, err := opts.Client()
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	var stage railyard.Stage
 	if err := getOrList(ctx, c, ns, req.stage, "Stage", &stage, &railyard.StageList{}); err != nil {
-		return err
+		return nil, nil, err
 	}
 	var f *railyard.Freight
 	what := ""
@@ -90,34 +114,35 @@ func promote(ctx context.Context, opts *Options, req promoteRequest) error {
 		// FREIGHT column carry it.
 		origin, err := upstreamOrigin(&stage, req.origin)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		all, err := listFreight(ctx, c, ns, origin.Name)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		if f, err = pickUpstream(&stage, origin, all, opts.Now()); err != nil {
-			return err
+			return nil, nil, err
 		}
 		what = fmt.Sprintf("freight %s, the newest available from upstream of warehouse %s,", freightLabel(f), origin.Name)
 	} else {
 		if f, err = findFreight(ctx, c, ns, req.freight, req.alias); err != nil {
-			return err
+			return nil, nil, err
 		}
 		if err := availableTo(&stage, f, opts.Now()); err != nil {
-			return err
+			return nil, nil, err
 		}
 		what = "freight " + freightLabel(f)
 	}
 	promo, err := createPromotion(ctx, opts, c, &stage, f)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	_, _ = fmt.Fprintf(opts.Out, "promotion/%s created: %s to stage %s\n", promo.Name, what, stage.Name)
 	if !req.wait {
-		return nil
+		return []railyard.Promotion{*promo}, f, nil
 	}
-	return followPromotion(ctx, opts, c, client.ObjectKeyFromObject(promo), fmt.Sprintf("freight %s to stage %s", freightLabel(f), stage.Name), req.timeout)
+	err = followPromotion(ctx, opts, c, promo, fmt.Sprintf("freight %s to stage %s", freightLabel(f), stage.Name), req.timeout)
+	return []railyard.Promotion{*promo}, f, err
 }
 
 // createPromotion creates a Promotion of f to stage, explaining RBAC

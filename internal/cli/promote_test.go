@@ -76,9 +76,11 @@ func TestPromoteFromUpstreamGolden(t *testing.T) {
 
 	r := railyardCLI(ns, "promote", "--stage", "staging", "--from-upstream").mustSucceed(t)
 	golden(t, "promote_from_upstream.golden", normalizeNames(r.stdout))
+	r = railyardCLI(ns, "promote", "--stage", "staging", "--from-upstream", "-o", "yaml").mustSucceed(t)
+	golden(t, "promote_from_upstream.yaml.golden", normalizeNames(r.stdout))
 	up := promotionsOf(t, ns, "staging")
-	if len(up) != 1 || up[0].Spec.Freight != dev.Name {
-		t.Errorf("from-upstream promotions = %+v, want one of %s", up, dev.Name)
+	if len(up) != 2 || up[0].Spec.Freight != dev.Name || up[1].Spec.Freight != dev.Name {
+		t.Errorf("from-upstream promotions = %+v, want two of %s", up, dev.Name)
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 )
 
 func newUpdateFreightCommand(opts *Options) *cobra.Command {
-	var name, oldAlias, newAlias string
+	var name, oldAlias, newAlias, format string
 	cmd := &cobra.Command{
 		Use:   "freight (--name NAME | --old-alias ALIAS) --new-alias ALIAS",
 		Short: "Change a Freight's alias",
@@ -29,9 +29,13 @@ func newUpdateFreightCommand(opts *Options) *cobra.Command {
 			if errs := validation.IsDNS1123Label(newAlias); len(errs) > 0 {
 				return usageError{fmt.Errorf("--new-alias %q is not a valid alias: %s", newAlias, errs[0])}
 			}
-			return updateFreightAlias(cmd.Context(), opts, name, oldAlias, newAlias)
+			if err := checkFormat(format); err != nil {
+				return err
+			}
+			return updateFreightAlias(cmd.Context(), opts, name, oldAlias, newAlias, format)
 		},
 	}
+	addOutputFlag(cmd, &format)
 	f := cmd.Flags()
 	f.StringVar(&name, "name", "", "name of the Freight")
 	f.StringVar(&oldAlias, "old-alias", "", "current alias of the Freight")
@@ -39,7 +43,13 @@ func newUpdateFreightCommand(opts *Options) *cobra.Command {
 	return cmd
 }
 
-func updateFreightAlias(ctx context.Context, opts *Options, name, oldAlias, newAlias string) error {
+// updateFreightAlias gives the Freight newAlias. With -o json|yaml it
+// prints the Freight as get freight does, and the news on stderr.
+func updateFreightAlias(ctx context.Context, opts *Options, name, oldAlias, newAlias, format string) error {
+	news := opts.Out
+	if format != formatTable {
+		news = opts.Err
+	}
 	c, ns, err := opts.Client()
 	if err != nil {
 		return err
@@ -50,8 +60,8 @@ func updateFreightAlias(ctx context.Context, opts *Options, name, oldAlias, newA
 	}
 	before := freightLabel(f)
 	if aliasOf(f) == newAlias {
-		_, _ = fmt.Fprintf(opts.Out, "freight %s already has alias %s\n", before, newAlias)
-		return nil
+		_, _ = fmt.Fprintf(news, "freight %s already has alias %s\n", before, newAlias)
+		return printUpdated(opts, format, f)
 	}
 	all, err := listFreight(ctx, c, ns, "")
 	if err != nil {
@@ -78,6 +88,13 @@ func updateFreightAlias(ctx context.Context, opts *Options, name, oldAlias, newA
 	if err := c.Patch(ctx, f, client.RawPatch(types.MergePatchType, patch)); err != nil {
 		return explain(err, "patch", "freights", f.Name, ns)
 	}
-	_, _ = fmt.Fprintf(opts.Out, "freight %s now has alias %s\n", before, newAlias)
-	return nil
+	_, _ = fmt.Fprintf(news, "freight %s now has alias %s\n", before, newAlias)
+	return printUpdated(opts, format, f)
+}
+
+func printUpdated(opts *Options, format string, f *railyard.Freight) error {
+	if format == formatTable {
+		return nil
+	}
+	return printData(opts.Out, format, freightViews([]railyard.Freight{*f}), nil)
 }
