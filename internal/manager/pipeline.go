@@ -30,7 +30,13 @@ import (
 func NewStepRegistry(opts Options) *promotion.Registry { return newStepRegistry(opts, nil) }
 
 func newStepRegistry(opts Options, cache *git.Cache) *promotion.Registry {
-	r := promotion.NewRegistry(steps.Builtins(steps.Options{HelmCommand: opts.HelmCommand})...)
+	stepOpts := steps.Options{HelmCommand: opts.HelmCommand}
+	if cache != nil {
+		// Charts are cached when git objects are, in the work directory
+		// (never swept; outside every Promotion's own directory).
+		stepOpts.ChartCacheDir = filepath.Join(workDir(opts), "helm-charts")
+	}
+	r := promotion.NewRegistry(steps.Builtins(stepOpts)...)
 	gitOpts := gitsteps.Options{InsecureIgnoreHostKey: opts.InsecureIgnoreSSHHostKey, Cache: cache}
 	for _, s := range gitsteps.Steps(gitOpts) {
 		r.Register(s)

@@ -73,11 +73,12 @@ func (r *run) step(ctx context.Context, i int) (time.Duration, error) {
 				return 0, nil
 			}
 		}
+		// Not saved here: the step's start reaches status with its result
+		// (or with its first poll), one write per step instead of two. A
+		// crash in between runs the step again, as any crash before a save
+		// does, so steps bear that already.
 		md.StartedAt = &now
 		md.Status = railyard.StepStatusRunning
-		if err := r.save(ctx); err != nil {
-			return 0, err
-		}
 	}
 
 	runner, ok := r.e.Registry.Lookup(step.Uses)

@@ -61,6 +61,9 @@ type guardConfig struct {
 	// process: kustomize asks before every chart, and answering it here
 	// saves starting helm once per inflation.
 	VersionShort string `json:"versionShort,omitempty"`
+	// ChartCache, when set, is the directory of the chart cache (see
+	// helm_chart_cache.go), outside every work directory.
+	ChartCache string `json:"chartCache,omitempty"`
 }
 
 // HelmTimeout bounds one run of helm (a pull, a template); charts render in
@@ -80,7 +83,7 @@ type helmGuard struct {
 
 // newHelmGuard prepares a guard that runs helm inside root until ctx's
 // deadline or HelmTimeout, whichever comes first.
-func newHelmGuard(ctx context.Context, root *promotion.Root, helm string) (*helmGuard, error) {
+func newHelmGuard(ctx context.Context, root *promotion.Root, helm, chartCache string) (*helmGuard, error) {
 	if p, err := exec.LookPath(helm); err == nil {
 		helm = p
 	}
@@ -103,7 +106,7 @@ func newHelmGuard(ctx context.Context, root *promotion.Root, helm string) (*helm
 		deadline = d
 	}
 	cfg, err := json.Marshal(guardConfig{Root: root.Dir(), Helm: helm, Home: g.home, Deadline: deadline,
-		VersionShort: helmVersionShort(ctx, helm)})
+		VersionShort: helmVersionShort(ctx, helm), ChartCache: chartCache})
 	if err == nil {
 		err = os.WriteFile(filepath.Join(g.dir, guardConfigFile), cfg, 0o600)
 	}
@@ -172,6 +175,15 @@ func guardMain(dir string, args []string) int {
 	}
 	ctx, cancel := context.WithDeadline(context.Background(), cfg.Deadline)
 	defer cancel()
+	cached, store := cfg.cachedPull(ctx, root, args)
+	if cached {
+		for _, d := range inv.unpacked {
+			if err := root.CheckTree(d); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return refuse(fmt.Errorf("after helm %s: %w", args[0], err))
+			}
+		}
+		return 0
+	}
 	cmd := exec.CommandContext(ctx, cfg.Helm, args...)
 	// Helm's own children must not keep the guard waiting on its output
 	// once helm is killed.
@@ -189,6 +201,9 @@ func guardMain(dir string, args []string) int {
 		if err := root.CheckTree(d); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return refuse(fmt.Errorf("after helm %s: %w", args[0], err))
 		}
+	}
+	if runErr == nil && store != nil {
+		store()
 	}
 	var exitErr *exec.ExitError
 	switch {

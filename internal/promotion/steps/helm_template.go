@@ -115,7 +115,7 @@ func (h HelmTemplate) Run(ctx context.Context, sc *promotion.StepContext) (promo
 	if err != nil {
 		return errored(err)
 	}
-	guard, err := newHelmGuard(ctx, root, helm)
+	guard, err := newHelmGuard(ctx, root, helm, "")
 	if err != nil {
 		return errored(err)
 	}

@@ -155,7 +155,7 @@ func (h HelmUpdateChart) update(ctx context.Context, sc *promotion.StepContext, 
 	if err != nil {
 		return err
 	}
-	guard, err := newHelmGuard(ctx, root, helm)
+	guard, err := newHelmGuard(ctx, root, helm, "")
 	if err != nil {
 		return err
 	}

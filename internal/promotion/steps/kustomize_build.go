@@ -24,6 +24,10 @@ import (
 type KustomizeBuild struct {
 	// HelmCommand is the helm binary; see HelmPath.
 	HelmCommand string
+	// ChartCacheDir, when set, keeps charts pulled from HTTP repositories
+	// across builds (see helm_chart_cache.go). It must be outside every
+	// work directory.
+	ChartCacheDir string
 }
 
 type kustomizeBuildConfig struct {
@@ -92,7 +96,7 @@ func (k KustomizeBuild) Run(ctx context.Context, sc *promotion.StepContext) (pro
 	if err != nil {
 		return errored(err)
 	}
-	guard, err := newHelmGuard(ctx, root, helm)
+	guard, err := newHelmGuard(ctx, root, helm, k.ChartCacheDir)
 	if err != nil {
 		return errored(err)
 	}

@@ -220,16 +220,18 @@ func BenchmarkKustomizeBuild(b *testing.B) {
 	local["app/kustomization.yaml"] = "helmCharts:\n- name: demo\n  releaseName: rel\n"
 	remote := map[string]string{"app/kustomization.yaml": "helmCharts:\n- name: remote\n  repo: " + repo.URL() +
 		"\n  version: 1.0.0\n  releaseName: rel\n"}
+	cache := b.TempDir()
 	for _, bc := range []struct {
 		name  string
 		files map[string]string
-	}{{"plain", plain}, {"local-chart", local}, {"http-repository", remote}} {
+		cache string
+	}{{"plain", plain, ""}, {"local-chart", local, ""}, {"http-repository", remote, ""}, {"http-repository-cached", remote, cache}} {
 		b.Run(bc.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				dir := workDir(b, bc.files)
 				b.StartTimer()
-				res, err := KustomizeBuild{}.Run(context.Background(), stepContext(dir, map[string]any{"path": "app", "outPath": "out/all.yaml"}))
+				res, err := KustomizeBuild{ChartCacheDir: bc.cache}.Run(context.Background(), stepContext(dir, map[string]any{"path": "app", "outPath": "out/all.yaml"}))
 				if err != nil || res.Status != railyard.StepStatusSucceeded {
 					b.Fatalf("%v %+v", err, res)
 				}

@@ -20,6 +20,8 @@ type Options struct {
 	// the enclosing Go module (for tests and development), else `helm` on
 	// PATH. See HelmPath.
 	HelmCommand string
+	// ChartCacheDir is kustomize-build's chart cache; empty turns it off.
+	ChartCacheDir string
 }
 
 // Builtins returns every step of this package, ready to be registered.
@@ -28,7 +30,7 @@ func Builtins(opts Options) []promotion.Step {
 		KustomizeSetImage{},
 		YAMLUpdate{},
 		HelmUpdateChart{HelmCommand: opts.HelmCommand},
-		KustomizeBuild{HelmCommand: opts.HelmCommand},
+		KustomizeBuild{HelmCommand: opts.HelmCommand, ChartCacheDir: opts.ChartCacheDir},
 		HelmTemplate{HelmCommand: opts.HelmCommand},
 		Copy{},
 		Delete{},
