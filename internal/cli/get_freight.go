@@ -80,8 +80,8 @@ func selectFreight(fs []railyard.Freight, want []string, ns string) ([]railyard.
 	return out, nil
 }
 
-// freightViews describes fs newest first (by discovery, as --from-upstream
-// orders them).
+// freightViews describes fs newest first, by discovery time as Kargo
+// orders Freight.
 func freightViews(fs []railyard.Freight) []freightView {
 	sorted := make([]*railyard.Freight, len(fs))
 	for i := range fs {

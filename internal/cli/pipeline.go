@@ -24,8 +24,8 @@ type warehouseView struct {
 	// Missing is set when Stages request a Warehouse that does not exist.
 	Missing bool `json:"missing,omitempty"`
 	// NewestFreight is the alias (or name) of the Warehouse's newest
-	// Freight, in the order --from-upstream picks (hand-made Freight
-	// included), not the Warehouse's last discovery.
+	// Freight by discovery time (hand-made Freight included), not the last
+	// one the Warehouse made.
 	NewestFreight string      `json:"newestFreight,omitempty"`
 	Stages        []stageView `json:"stages"`
 }

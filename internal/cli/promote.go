@@ -31,9 +31,9 @@ func newPromoteCommand(opts *Options) *cobra.Command {
 		Use:   "promote (--stage S | --downstream-from S) (--freight NAME | --alias ALIAS | --from-upstream [--origin W]) [--wait]",
 		Short: "Promote Freight to a Stage",
 		Long: "Creates a Promotion of the named Freight, or with --from-upstream of what the\n" +
-			"Stage's upstream offers, to the Stage. --from-upstream picks as Kargo does: the\n" +
-			"newest Freight available to the Stage (or, with selectionPolicy MatchUpstream, the\n" +
-			"one its upstream Stage runs), and says which. --downstream-from S promotes the\n" +
+			"Stage's upstream offers, to the Stage. --from-upstream picks as Kargo does: what the\n" +
+			"upstream Stage runs, for a Stage fed by one, else the newest Freight available to\n" +
+			"the Stage; it says which. --downstream-from S promotes the\n" +
 			"Freight to every Stage fed by S. With --wait, follows its steps and exits non-zero\n" +
 			"if the Promotion fails. Promoting needs the verb promote on the Stage.",
 		Example: "  railyard promote --stage test --alias brave-otter --wait -n demo\n" +
@@ -88,7 +88,7 @@ func newPromoteCommand(opts *Options) *cobra.Command {
 	f.StringVar(&req.downstreamFrom, "downstream-from", "", "promote to every Stage fed by this Stage (Kargo's \"promote to downstream\")")
 	f.StringVar(&req.freight, "freight", "", "name of the Freight to promote")
 	f.StringVar(&req.alias, "alias", "", "alias of the Freight to promote")
-	f.BoolVar(&req.fromUpstream, "from-upstream", false, "promote what the Stage's upstream offers: the newest available Freight, or with MatchUpstream what the upstream Stage runs")
+	f.BoolVar(&req.fromUpstream, "from-upstream", false, "promote what the Stage's upstream offers: what its one upstream Stage runs, else the newest available Freight")
 	f.StringVar(&req.origin, "origin", "", "with --from-upstream: the Warehouse whose Freight to promote, when the Stage requests several")
 	f.BoolVar(&req.wait, "wait", false, "follow the Promotion until it finishes")
 	f.DurationVar(&req.timeout, "timeout", 10*time.Minute, "how long --wait waits")
@@ -123,7 +123,7 @@ func promote(ctx context.Context, opts *Options, req promoteRequest) ([]railyard
 		if f, err = pickUpstream(&stage, origin, all, opts.Now()); err != nil {
 			return nil, nil, err
 		}
-		what = fmt.Sprintf("freight %s, the newest available from upstream of warehouse %s,", freightLabel(f), origin.Name)
+		what = fmt.Sprintf("freight %s, %s,", freightLabel(f), upstreamPick(&stage, origin))
 	} else {
 		if f, err = findFreight(ctx, c, ns, req.freight, req.alias); err != nil {
 			return nil, nil, err

@@ -57,30 +57,40 @@ func TestPromote(t *testing.T) {
 }
 
 // TestPromoteFromUpstreamGolden reproduces issue 13's surprise: a hand-made
-// dev build verified in test after the release is the newest available, so
-// --from-upstream picks it, as Kargo does, and says so.
+// dev build that reached test after the release is what test runs, so
+// --from-upstream promotes it to staging, as Kargo's "Promote from
+// upstream" does, and says so. Once test goes back to the release, the
+// release is what staging gets.
 func TestPromoteFromUpstreamGolden(t *testing.T) {
 	ns := newNamespace(t)
 	seedWarehouse(t, ns, "titiler")
 	seedStages(t, ns, "titiler")
 	release := seedFreight(t, ns, "titiler", "calm-otter", "v1.1.0", "1.3.0", commitOld)
 	dev := seedFreight(t, ns, "titiler", "dev-build", "v1.2.0", "1.4.0", commitNew)
-	verify := func(f *railyard.Freight, at time.Time) {
-		f.DiscoveredAt = &metav1.Time{Time: at}
-		must(t, k8s.Update(testCtx, f))
+	inTest := func(f *railyard.Freight, running bool) {
 		f.Status.VerifiedIn = map[string]railyard.VerifiedStage{"test": {}}
+		f.Status.CurrentlyIn = nil
+		if running {
+			f.Status.CurrentlyIn = map[string]railyard.CurrentStage{"test": {}}
+		}
 		must(t, k8s.Status().Update(testCtx, f))
 	}
-	verify(release, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	verify(dev, time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC))
+	inTest(release, false)
+	inTest(dev, true)
 
 	r := railyardCLI(ns, "promote", "--stage", "staging", "--from-upstream").mustSucceed(t)
 	golden(t, "promote_from_upstream.golden", normalizeNames(r.stdout))
+	inTest(dev, false)
+	inTest(release, true)
 	r = railyardCLI(ns, "promote", "--stage", "staging", "--from-upstream", "-o", "yaml").mustSucceed(t)
 	golden(t, "promote_from_upstream.yaml.golden", normalizeNames(r.stdout))
 	up := promotionsOf(t, ns, "staging")
-	if len(up) != 2 || up[0].Spec.Freight != dev.Name || up[1].Spec.Freight != dev.Name {
-		t.Errorf("from-upstream promotions = %+v, want two of %s", up, dev.Name)
+	got := map[string]bool{}
+	for _, p := range up {
+		got[p.Spec.Freight] = true
+	}
+	if len(up) != 2 || !got[dev.Name] || !got[release.Name] {
+		t.Errorf("from-upstream promotions = %+v, want one of %s and one of %s", up, dev.Name, release.Name)
 	}
 }
 

@@ -10,20 +10,19 @@ import (
 )
 
 // pickUpstream chooses the Freight of origin that --from-upstream promotes
-// to stage, as Kargo's "promote --warehouse" does: the origin's
-// auto-promotion selection policy decides, whether or not auto-promotion is
-// on. NewestFreight (the default) takes the newest available Freight by
-// discovery time, then name; MatchUpstream takes what the single upstream
-// Stage runs now. Hand-made Freight counts like any other, so a dev build
-// verified upstream is picked if it is the newest: the CLI names its pick.
+// to stage, as Kargo does. A Stage fed by one upstream Stage gets what that
+// Stage runs now, if it is available (verified there): Kargo's UI "Promote
+// from upstream", and its MatchUpstream policy. Otherwise (fed directly, or
+// by several Stages) it gets the newest available Freight by discovery
+// time, then name: Kargo's "promote --warehouse" with the NewestFreight
+// policy. Hand-made Freight counts like any other, so a dev build running
+// upstream is picked: the CLI names its pick.
 func pickUpstream(stage *railyard.Stage, origin railyard.FreightOrigin, fs []railyard.Freight, now time.Time) (*railyard.Freight, error) {
 	req := requestFor(stage, origin)
 	if req == nil {
 		return nil, fmt.Errorf("stage %s does not request Freight from warehouse %s", stage.Name, origin.Name)
 	}
-	matchUpstream := req.Sources.AutoPromotionOptions != nil &&
-		req.Sources.AutoPromotionOptions.SelectionPolicy == railyard.AutoPromotionSelectionPolicyMatchUpstream &&
-		len(req.Sources.Stages) == 1
+	matchUpstream := len(req.Sources.Stages) == 1
 	var candidates []*railyard.Freight
 	for i := range fs {
 		f := &fs[i]
@@ -46,7 +45,7 @@ func pickUpstream(stage *railyard.Stage, origin railyard.FreightOrigin, fs []rai
 			where = "created by the Warehouse"
 		}
 		if matchUpstream {
-			where = "running in stage " + req.Sources.Stages[0]
+			where = "running in stage " + req.Sources.Stages[0] + " and verified there"
 		}
 		return nil, fmt.Errorf("no Freight from warehouse %s is available to stage %s yet (it must be %s); see 'railyard get freight -n %s'",
 			origin.Name, stage.Name, where, stage.Namespace)
@@ -77,4 +76,12 @@ func discoveredAt(f *railyard.Freight) time.Time {
 		return f.DiscoveredAt.Time
 	}
 	return f.CreationTimestamp.Time
+}
+
+// upstreamPick says in words which rule pickUpstream followed.
+func upstreamPick(stage *railyard.Stage, origin railyard.FreightOrigin) string {
+	if req := requestFor(stage, origin); req != nil && len(req.Sources.Stages) == 1 {
+		return "what stage " + req.Sources.Stages[0] + " runs"
+	}
+	return "the newest available from warehouse " + origin.Name
 }

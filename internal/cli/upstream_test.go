@@ -22,26 +22,26 @@ func TestPickUpstream(t *testing.T) {
 		}
 		return f
 	}
-	stage := func(policy railyard.AutoPromotionSelectionPolicy) *railyard.Stage {
-		src := railyard.FreightSources{Stages: []string{"test"}}
-		if policy != "" {
-			src.AutoPromotionOptions = &railyard.AutoPromotionOptions{SelectionPolicy: policy}
-		}
+	// stage is fed by test alone, or by test and qa.
+	stage := func(ups ...string) *railyard.Stage {
+		src := railyard.FreightSources{Stages: ups}
 		return &railyard.Stage{ObjectMeta: metav1.ObjectMeta{Name: "staging"},
 			Spec: railyard.StageSpec{RequestedFreight: []railyard.FreightRequest{{Origin: origin, Sources: src}}}}
 	}
+	one, two := stage("test"), stage("test", "qa")
 	tests := []struct {
 		name    string
 		stage   *railyard.Stage
 		freight []railyard.Freight
 		want    string
 	}{
-		{"newest discovered wins over newest created", stage(""), []railyard.Freight{fr("aaa", day(2), true, false), fr("bbb", day(1), true, true)}, "aaa"},
-		{"unverified is not available", stage(""), []railyard.Freight{fr("aaa", day(3), false, false), fr("bbb", day(1), true, false)}, "bbb"},
-		{"no discovery time: creation time", stage(""), []railyard.Freight{fr("aaa", nil, true, false), fr("bbb", day(1), true, false)}, "aaa"},
-		{"same time: greater name, as Kargo", stage(""), []railyard.Freight{fr("aaa", day(1), true, false), fr("bbb", day(1), true, false)}, "bbb"},
-		{"MatchUpstream takes what test runs", stage(railyard.AutoPromotionSelectionPolicyMatchUpstream), []railyard.Freight{fr("aaa", day(2), true, false), fr("bbb", day(1), true, true)}, "bbb"},
-		{"nothing available", stage(""), []railyard.Freight{fr("aaa", day(2), false, false)}, ""},
+		{"one upstream: what it runs, not the newest", one, []railyard.Freight{fr("aaa", day(2), true, false), fr("bbb", day(1), true, true)}, "bbb"},
+		{"one upstream: what it runs must be verified there", one, []railyard.Freight{fr("aaa", day(2), true, false), fr("bbb", day(1), false, true)}, ""},
+		{"several upstreams: newest discovered wins over newest created", two, []railyard.Freight{fr("aaa", day(2), true, false), fr("bbb", day(1), true, true)}, "aaa"},
+		{"several upstreams: unverified is not available", two, []railyard.Freight{fr("aaa", day(3), false, false), fr("bbb", day(1), true, false)}, "bbb"},
+		{"several upstreams: no discovery time means creation time", two, []railyard.Freight{fr("aaa", nil, true, false), fr("bbb", day(1), true, false)}, "aaa"},
+		{"several upstreams: same time, greater name, as Kargo", two, []railyard.Freight{fr("aaa", day(1), true, false), fr("bbb", day(1), true, false)}, "bbb"},
+		{"nothing available", two, []railyard.Freight{fr("aaa", day(2), false, false)}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
