@@ -174,3 +174,19 @@ chart: $(K8S_BIN)/helm chart-crds ## Lint the chart and package it into dist/ (C
 chart-push: chart ## Package the chart and push it to CHART_REGISTRY=oci://host/path (log in first with `helm registry login`).
 	@[[ "$(CHART_REGISTRY)" == oci://* ]] || { echo "set CHART_REGISTRY=oci://host/path"; exit 1; }
 	$(K8S_BIN)/helm push dist/railyard-$(CHART_VERSION).tgz $(CHART_REGISTRY) $(CHART_PUSH_FLAGS)
+
+##@ Image
+
+IMAGE_PLATFORMS ?= linux/amd64,linux/arm64
+IMAGE_DIST      ?= dist/railyard-image
+IMAGE_FLAGS      = -version '$(VERSION)' -ldflags '$(LDFLAGS)' -helm-version $(HELM_VERSION) \
+                   -platforms $(IMAGE_PLATFORMS) -cache $(BIN)/image
+
+.PHONY: image
+image: ## Build the manager image for IMAGE_PLATFORMS without Docker and push it to $(IMG).
+	go run ./hack/tools/image -img '$(IMG)' $(IMAGE_FLAGS)
+
+.PHONY: image-tar
+image-tar: ## Write the same image as an OCI layout into $(IMAGE_DIST) instead of pushing it.
+	rm -rf $(IMAGE_DIST)
+	go run ./hack/tools/image -output $(IMAGE_DIST) $(IMAGE_FLAGS)

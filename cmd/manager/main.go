@@ -32,8 +32,13 @@ func run(ctx context.Context, args []string, cfg *rest.Config) error {
 	manager.BindFlags(fs, &opts)
 	zapOpts := zap.Options{Development: false}
 	zapOpts.BindFlags(fs)
+	printVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *printVersion {
+		fmt.Println("manager", version.Get())
+		return nil
 	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	ctrl.Log.WithName("setup").Info("starting manager", "version", version.Get())

@@ -94,3 +94,12 @@ func TestRunRejectsUnknownFlags(t *testing.T) {
 		t.Fatalf("want an error naming the flag, got %v", err)
 	}
 }
+
+// TestVersionFlag: --version prints and returns before looking for a cluster
+// (cfg is nil and there is no kubeconfig to find).
+func TestVersionFlag(t *testing.T) {
+	t.Setenv("KUBECONFIG", "/nonexistent")
+	if err := run(context.Background(), []string{"--version"}, nil); err != nil {
+		t.Fatalf("run --version: %v", err)
+	}
+}
