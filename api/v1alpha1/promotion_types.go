@@ -173,7 +173,7 @@ type PromotionStatus struct {
 // +kubebuilder:resource:categories=railyard,shortName={promo,promos}
 // +kubebuilder:printcolumn:name="Shard",type=string,JSONPath=`.metadata.labels.railyard\.dev/shard`,priority=1
 // +kubebuilder:printcolumn:name="Stage",type=string,JSONPath=`.spec.stage`
-// +kubebuilder:printcolumn:name="Freight",type=string,JSONPath=`.spec.freight`
+// +kubebuilder:printcolumn:name="Freight",type=string,JSONPath=`.status.freight.name`
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type Promotion struct {

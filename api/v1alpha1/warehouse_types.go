@@ -229,7 +229,7 @@ type ChartDiscoveryResult struct {
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:categories=railyard
 // +kubebuilder:printcolumn:name="Shard",type=string,JSONPath=`.spec.shard`
-// +kubebuilder:printcolumn:name="Last Freight",type=string,JSONPath=`.status.lastFreightID`
+// +kubebuilder:printcolumn:name="Last Freight",type=string,JSONPath=`.status.lastFreightID`,priority=1
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`

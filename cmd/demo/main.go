@@ -38,14 +38,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	nonInteractive := fs.Bool("non-interactive", os.Getenv("DEMO_NONINTERACTIVE") == "1",
 		"run the whole scenario (v1.0.0 to test, staging and prod from upstream, v1.1.0 to test) and exit; also DEMO_NONINTERACTIVE=1")
 	timeout := fs.Duration("timeout", demo.DefaultTimeout, "bound on starting up and, with --non-interactive, on the whole scenario")
-	controlAddr := fs.String("control-addr", demo.DefaultControlAddr, "address of the push-tag control endpoint")
+	controlAddr := fs.String("control-addr", "", "address of the push-tag control endpoint (default "+demo.DefaultControlAddr+"; with --non-interactive a free port)")
 	verbose := fs.Bool("verbose", false, "print the manager's logs to stderr")
 	fs.Usage = func() {
 		_, _ = fmt.Fprintln(stderr, "usage: demo [flags]\n       demo push-tag [--control-addr ADDR] TAG")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return parseExit(err)
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
@@ -74,7 +74,7 @@ func pushTag(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	controlAddr := fs.String("control-addr", demo.DefaultControlAddr, "address of the running demo's control endpoint")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return parseExit(err)
 	}
 	if fs.NArg() != 1 {
 		_, _ = fmt.Fprintln(stderr, "usage: demo push-tag [--control-addr ADDR] TAG   (e.g. v1.1.0)")
@@ -89,4 +89,13 @@ func pushTag(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	_, _ = fmt.Fprintln(stdout, msg)
 	return 0
+}
+
+// parseExit is the exit code of a command line the flag package refused:
+// 0 for -h/--help, which printed the usage someone asked for, else 2.
+func parseExit(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 2
 }

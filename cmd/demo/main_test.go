@@ -25,6 +25,9 @@ func TestCommandLine(t *testing.T) {
 		stderrs string
 	}{
 		{"unknown flag", []string{"--nope"}, 2, "flag provided but not defined"},
+		{"help", []string{"--help"}, 0, "usage: demo"},
+		{"-h", []string{"-h"}, 0, "-non-interactive"},
+		{"push-tag help", []string{"push-tag", "--help"}, 0, "-control-addr"},
 		{"stray argument", []string{"extra"}, 2, "usage: demo"},
 		{"push-tag without tag", []string{"push-tag"}, 2, "usage: demo push-tag"},
 		{"push-tag with two tags", []string{"push-tag", "a", "b"}, 2, "usage: demo push-tag"},

@@ -2,16 +2,34 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
+	authenticationv1 "k8s.io/api/authentication/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 )
 
-// abortRequest is the value of the abort annotation, Kargo's format, which
-// the Promotion controller reads.
-const abortRequest = `{"action":"terminate"}`
+// abortRequest is the value of the abort annotation in Kargo's format
+// (AbortPromotionRequest), which the Promotion controller reads; actor,
+// when known, lets the Promotion say who aborted it.
+type abortRequest struct {
+	Action string `json:"action"`
+	Actor  string `json:"actor,omitempty"`
+}
+
+// whoAmI returns the user name the API server knows the CLI as, or "" when
+// it cannot tell (SelfSubjectReview not served or refused): the actor is a
+// courtesy, never a reason to fail an abort.
+func whoAmI(ctx context.Context, c client.Client) string {
+	review := &authenticationv1.SelfSubjectReview{}
+	if err := c.Create(ctx, review); err != nil {
+		return ""
+	}
+	return review.Status.UserInfo.Username
+}
 
 func newAbortPromotionCommand(opts *Options) *cobra.Command {
 	return &cobra.Command{
@@ -39,7 +57,11 @@ func abortPromotion(ctx context.Context, opts *Options, name string) error {
 		_, _ = fmt.Fprintf(opts.Out, "promotion/%s already finished (%s); nothing to abort\n", name, promo.Status.Phase)
 		return nil
 	}
-	if err := patchAnnotation(ctx, c, &promo, railyard.AnnotationAbort, abortRequest); err != nil {
+	value, err := json.Marshal(abortRequest{Action: "terminate", Actor: whoAmI(ctx, c)})
+	if err != nil {
+		return fmt.Errorf("encoding the abort request: %w", err)
+	}
+	if err := patchAnnotation(ctx, c, &promo, railyard.AnnotationAbort, string(value)); err != nil {
 		return explain(err, "patch", "promotions", name, ns)
 	}
 	_, _ = fmt.Fprintf(opts.Out, "promotion/%s abort requested\n", name)

@@ -73,11 +73,12 @@ func NewRootCommand(opts *Options) *cobra.Command {
 
 	get := &cobra.Command{
 		Use:   "get",
-		Short: "Show artifacts, the pipeline or webhook receivers",
+		Short: "Show Freight, Stages, Promotions, artifacts, the pipeline or webhook receivers",
 		Args:  unknownSubcommand,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	get.AddCommand(newGetArtifactsCommand(opts), newGetPipelineCommand(opts), newGetReceiversCommand(opts))
+	get.AddCommand(newGetArtifactsCommand(opts), newGetPipelineCommand(opts), newGetReceiversCommand(opts),
+		newGetFreightCommand(opts), newGetStagesCommand(opts), newGetPromotionsCommand(opts))
 
 	refresh := &cobra.Command{
 		Use:   "refresh",
@@ -94,6 +95,14 @@ func NewRootCommand(opts *Options) *cobra.Command {
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	create.AddCommand(newCreateFreightCommand(opts))
+
+	updateCmd := &cobra.Command{
+		Use:   "update",
+		Short: "Change a Freight's alias",
+		Args:  unknownSubcommand,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	updateCmd.AddCommand(newUpdateFreightCommand(opts))
 
 	abort := &cobra.Command{
 		Use:   "abort",
@@ -113,7 +122,7 @@ func NewRootCommand(opts *Options) *cobra.Command {
 
 	root.AddCommand(
 		newVersionCommand(opts),
-		get, refresh, create, abort, verify,
+		get, refresh, create, updateCmd, abort, verify,
 		newPromoteCommand(opts),
 		newApproveCommand(opts),
 		newConvertCommand(opts),

@@ -23,7 +23,9 @@ type warehouseView struct {
 	Name string `json:"name"`
 	// Missing is set when Stages request a Warehouse that does not exist.
 	Missing bool `json:"missing,omitempty"`
-	// NewestFreight is the alias (or name) of the Warehouse's last Freight.
+	// NewestFreight is the alias (or name) of the Warehouse's newest
+	// Freight by discovery time (hand-made Freight included), not the last
+	// one the Warehouse made.
 	NewestFreight string      `json:"newestFreight,omitempty"`
 	Stages        []stageView `json:"stages"`
 }
@@ -52,8 +54,9 @@ type promotionView struct {
 func newGetPipelineCommand(opts *Options) *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
-		Use:   "pipeline",
-		Short: "Picture each Warehouse and its Stages in promotion order",
+		Use:     "pipeline",
+		Aliases: []string{"pipelines"},
+		Short:   "Picture each Warehouse and its Stages in promotion order",
 		Long: "Shows, per Warehouse, its Stages in promotion order (those fed directly first),\n" +
 			"each with its current Freight, health, and running or last Promotion.",
 		Example: "  railyard get pipeline --project demo",
@@ -98,14 +101,22 @@ func getPipeline(ctx context.Context, opts *Options, format string) error {
 // ordering rules can be tested without a cluster.
 func buildPipeline(ns string, whs []railyard.Warehouse, stages []railyard.Stage, promos []railyard.Promotion, fr []railyard.Freight) pipelineView {
 	aliases := map[string]string{}
+	newest := map[string]*railyard.Freight{}
 	for i := range fr {
-		aliases[fr[i].Name] = aliasOf(&fr[i])
+		f := &fr[i]
+		aliases[f.Name] = aliasOf(f)
+		if n := newest[f.Origin.Name]; n == nil || newerFreight(f, n) {
+			newest[f.Origin.Name] = f
+		}
 	}
 	names := map[string]bool{}
 	view := pipelineView{Namespace: ns, Warehouses: []warehouseView{}}
 	for _, wh := range whs {
 		names[wh.Name] = true
-		wv := warehouseView{Name: wh.Name, NewestFreight: orAlias(aliases, wh.Status.LastFreightID)}
+		wv := warehouseView{Name: wh.Name}
+		if n := newest[wh.Name]; n != nil {
+			wv.NewestFreight = orAlias(aliases, n.Name)
+		}
 		view.Warehouses = append(view.Warehouses, wv)
 	}
 	for _, st := range stages {

@@ -65,6 +65,8 @@ func TestGetPipelineGolden(t *testing.T) {
 	}))
 	older := seedFreight(t, ns, "titiler", "calm-otter", "v1.1.0", "1.3.0", commitOld)
 	newer := seedFreight(t, ns, "titiler", "brave-otter", "v1.2.0", "1.4.0", commitNew)
+	discovered(t, older, 1)
+	discovered(t, newer, 2)
 	var wh railyard.Warehouse
 	must(t, k8s.Get(testCtx, objectKey(ns, "titiler"), &wh))
 	wh.Status.LastFreightID = newer.Name
@@ -95,6 +97,30 @@ func TestGetPipelineGolden(t *testing.T) {
 	empty := newNamespace(t)
 	if got := railyardCLI(empty, "get", "pipeline").mustSucceed(t).stdout; got != "No warehouses in namespace "+empty+". Create one, or choose another project with --project.\n" {
 		t.Errorf("empty project: %q", got)
+	}
+}
+
+// discovered sets the Freight's discovery time to day d of January 2026.
+func discovered(t *testing.T, f *railyard.Freight, d int) {
+	t.Helper()
+	f.DiscoveredAt = &metav1.Time{Time: time.Date(2026, 1, d, 0, 0, 0, 0, time.UTC)}
+	must(t, k8s.Update(testCtx, f))
+}
+
+// TestPipelineNewestFreight: a hand-made Freight newer than the
+// Warehouse's last discovery is the newest, as --from-upstream sees it.
+func TestPipelineNewestFreight(t *testing.T) {
+	day := func(d int) *metav1.Time { return &metav1.Time{Time: time.Date(2026, 1, d, 0, 0, 0, 0, time.UTC)} }
+	origin := railyard.FreightOrigin{Kind: railyard.FreightOriginKindWarehouse, Name: "w"}
+	wh := railyard.Warehouse{ObjectMeta: metav1.ObjectMeta{Name: "w"}, Status: railyard.WarehouseStatus{LastFreightID: "release"}}
+	fr := []railyard.Freight{
+		{ObjectMeta: metav1.ObjectMeta{Name: "release"}, Alias: "calm-otter", Origin: origin, DiscoveredAt: day(1)},
+		{ObjectMeta: metav1.ObjectMeta{Name: "dev"}, Alias: "dev-build", Origin: origin, DiscoveredAt: day(2)},
+		{ObjectMeta: metav1.ObjectMeta{Name: "other"}, Alias: "elsewhere", Origin: railyard.FreightOrigin{Kind: railyard.FreightOriginKindWarehouse, Name: "x"}, DiscoveredAt: day(3)},
+	}
+	v := buildPipeline("ns", []railyard.Warehouse{wh}, nil, nil, fr)
+	if got := v.Warehouses[0].NewestFreight; got != "dev-build" {
+		t.Errorf("newest freight = %q, want dev-build", got)
 	}
 }
 

@@ -19,20 +19,27 @@ import (
 // promoteRequest is what promote was asked for.
 type promoteRequest struct {
 	stage, freight, alias, origin string
-	fromUpstream, wait            bool
-	timeout                       time.Duration
+	// downstreamFrom promotes the Freight to every Stage fed by this one.
+	downstreamFrom     string
+	fromUpstream, wait bool
+	timeout            time.Duration
 }
 
 func newPromoteCommand(opts *Options) *cobra.Command {
 	var req promoteRequest
+	var format string
 	cmd := &cobra.Command{
-		Use:   "promote --stage S (--freight NAME | --alias ALIAS | --from-upstream [--origin W]) [--wait]",
+		Use:   "promote (--stage S | --downstream-from S) (--freight NAME | --alias ALIAS | --from-upstream [--origin W]) [--wait]",
 		Short: "Promote Freight to a Stage",
 		Long: "Creates a Promotion of the named Freight, or with --from-upstream of what the\n" +
-			"Stage's upstream offers, to the Stage. With --wait, follows its steps and exits\n" +
-			"non-zero if the Promotion fails. Promoting needs the verb promote on the Stage.",
+			"Stage's upstream offers, to the Stage. --from-upstream picks as Kargo does: what the\n" +
+			"upstream Stage runs, for a Stage fed by one, else the newest Freight available to\n" +
+			"the Stage; it says which. --downstream-from S promotes the\n" +
+			"Freight to every Stage fed by S. With --wait, follows its steps and exits non-zero\n" +
+			"if the Promotion fails. Promoting needs the verb promote on the Stage.",
 		Example: "  railyard promote --stage test --alias brave-otter --wait -n demo\n" +
-			"  railyard promote --stage staging --from-upstream",
+			"  railyard promote --stage staging --from-upstream\n" +
+			"  railyard promote --downstream-from test --alias brave-otter",
 		Args: exactArgs(0, "flags only"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			n := 0
@@ -41,72 +48,121 @@ func newPromoteCommand(opts *Options) *cobra.Command {
 					n++
 				}
 			}
-			if req.stage == "" || n != 1 {
-				return usageError{fmt.Errorf("give --stage and exactly one of --freight, --alias or --from-upstream")}
+			if (req.stage == "") == (req.downstreamFrom == "") || n != 1 {
+				return usageError{fmt.Errorf("give one of --stage or --downstream-from, and exactly one of --freight, --alias or --from-upstream")}
+			}
+			if req.downstreamFrom != "" && (req.fromUpstream || req.wait) {
+				return usageError{fmt.Errorf("--downstream-from takes --freight or --alias, without --wait")}
 			}
 			if req.origin != "" && !req.fromUpstream {
 				return usageError{fmt.Errorf("--origin only goes with --from-upstream")}
 			}
-			return promote(cmd.Context(), opts, req)
+			if err := checkFormat(format); err != nil {
+				return err
+			}
+			// With -o json|yaml, stdout carries only the data; progress goes
+			// to stderr.
+			progress := opts
+			if format != formatTable {
+				o := *opts
+				o.Out = opts.Err
+				progress = &o
+			}
+			run := promote
+			if req.downstreamFrom != "" {
+				run = promoteDownstream
+			}
+			promos, f, err := run(cmd.Context(), progress, req)
+			if format == formatTable || len(promos) == 0 {
+				return err
+			}
+			rows := promotionRows(promos, map[string]string{f.Name: aliasOf(f)})
+			if perr := printData(opts.Out, format, rows, nil); perr != nil {
+				return perr
+			}
+			return err
 		},
 	}
+	addOutputFlag(cmd, &format)
 	f := cmd.Flags()
 	f.StringVar(&req.stage, "stage", "", "the Stage to promote to")
+	f.StringVar(&req.downstreamFrom, "downstream-from", "", "promote to every Stage fed by this Stage (Kargo's \"promote to downstream\")")
 	f.StringVar(&req.freight, "freight", "", "name of the Freight to promote")
 	f.StringVar(&req.alias, "alias", "", "alias of the Freight to promote")
-	f.BoolVar(&req.fromUpstream, "from-upstream", false, "promote what the Stage's upstream offers (the newest available Freight)")
+	f.BoolVar(&req.fromUpstream, "from-upstream", false, "promote what the Stage's upstream offers: what its one upstream Stage runs, else the newest available Freight")
 	f.StringVar(&req.origin, "origin", "", "with --from-upstream: the Warehouse whose Freight to promote, when the Stage requests several")
 	f.BoolVar(&req.wait, "wait", false, "follow the Promotion until it finishes")
 	f.DurationVar(&req.timeout, "timeout", 10*time.Minute, "how long --wait waits")
 	return cmd
 }
 
-func promote(ctx context.Context, opts *Options, req promoteRequest) error {
+// promote creates the Promotion req asks for and, with --wait, follows
+// it. It returns the Promotion as last read, and the Freight promoted.
+func promote(ctx context.Context, opts *Options, req promoteRequest) ([]railyard.Promotion, *railyard.Freight, error) {
 	c, ns, err := opts.Client()
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	var stage railyard.Stage
 	if err := getOrList(ctx, c, ns, req.stage, "Stage", &stage, &railyard.StageList{}); err != nil {
-		return err
+		return nil, nil, err
 	}
-	promo := &railyard.Promotion{Spec: railyard.PromotionSpec{Stage: stage.Name}}
+	var f *railyard.Freight
 	what := ""
 	if req.fromUpstream {
+		// Resolved here rather than left to the controller (spec.origin), so
+		// the user sees the pick before it runs and the Promotion's name and
+		// FREIGHT column carry it.
 		origin, err := upstreamOrigin(&stage, req.origin)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
-		promo.Spec.Origin = &origin
-		what = "freight from upstream of warehouse " + origin.Name
-	} else {
-		f, err := findFreight(ctx, c, ns, req.freight, req.alias)
+		all, err := listFreight(ctx, c, ns, origin.Name)
 		if err != nil {
-			return err
+			return nil, nil, err
+		}
+		if f, err = pickUpstream(&stage, origin, all, opts.Now()); err != nil {
+			return nil, nil, err
+		}
+		what = fmt.Sprintf("freight %s, %s,", freightLabel(f), upstreamPick(&stage, origin))
+	} else {
+		if f, err = findFreight(ctx, c, ns, req.freight, req.alias); err != nil {
+			return nil, nil, err
 		}
 		if err := availableTo(&stage, f, opts.Now()); err != nil {
-			return err
+			return nil, nil, err
 		}
-		promo.Spec.Freight = f.Name
 		what = "freight " + freightLabel(f)
 	}
-	promo.Namespace = ns
-	promo.Name = naming.PromotionName(stage.Name, promo.Spec.Freight, opts.Now())
-	promo.Labels = map[string]string{railyard.LabelStage: naming.LabelValue(stage.Name)}
-	// The Stage's shard manager runs it (docs/sharding.md).
-	shard.LabelPromotion(promo, &stage)
-	if err := c.Create(ctx, promo); err != nil {
-		if apierrors.IsForbidden(err) {
-			return fmt.Errorf("%w\nyou may not promote to stage %s: you need the verb promote on stages/%s and create on promotions in namespace %s; ask a project admin for a RoleBinding to the promoter role",
-				err, stage.Name, stage.Name, ns)
-		}
-		return explain(err, "create", "promotions", promo.Name, ns)
+	promo, err := createPromotion(ctx, opts, c, &stage, f)
+	if err != nil {
+		return nil, nil, err
 	}
 	_, _ = fmt.Fprintf(opts.Out, "promotion/%s created: %s to stage %s\n", promo.Name, what, stage.Name)
 	if !req.wait {
-		return nil
+		return []railyard.Promotion{*promo}, f, nil
 	}
-	return followPromotion(ctx, opts, c, client.ObjectKeyFromObject(promo), req.timeout)
+	err = followPromotion(ctx, opts, c, promo, fmt.Sprintf("freight %s to stage %s", freightLabel(f), stage.Name), req.timeout)
+	return []railyard.Promotion{*promo}, f, err
+}
+
+// createPromotion creates a Promotion of f to stage, explaining RBAC
+// refusals.
+func createPromotion(ctx context.Context, opts *Options, c client.Client, stage *railyard.Stage, f *railyard.Freight) (*railyard.Promotion, error) {
+	promo := &railyard.Promotion{Spec: railyard.PromotionSpec{Stage: stage.Name, Freight: f.Name}}
+	promo.Namespace = stage.Namespace
+	promo.Name = naming.PromotionName(stage.Name, f.Name, opts.Now())
+	promo.Labels = map[string]string{railyard.LabelStage: naming.LabelValue(stage.Name)}
+	// The Stage's shard manager runs it (docs/sharding.md).
+	shard.LabelPromotion(promo, stage)
+	if err := c.Create(ctx, promo); err != nil {
+		if apierrors.IsForbidden(err) {
+			return nil, fmt.Errorf("%w\nyou may not promote to stage %s: you need the verb promote on stages/%s and create on promotions in namespace %s; ask a project admin for a RoleBinding to the promoter role",
+				err, stage.Name, stage.Name, stage.Namespace)
+		}
+		return nil, explain(err, "create", "promotions", promo.Name, stage.Namespace)
+	}
+	return promo, nil
 }
 
 // upstreamOrigin picks the origin a --from-upstream Promotion asks for.

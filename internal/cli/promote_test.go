@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -51,12 +52,53 @@ func TestPromote(t *testing.T) {
 		t.Errorf("stdout = %q", r.stdout)
 	}
 
-	railyardCLI(ns, "promote", "--stage", "staging", "--from-upstream").mustSucceed(t)
+	// Nothing is verified in test yet: --from-upstream has nothing to pick.
+	railyardCLI(ns, "promote", "--stage", "staging", "--from-upstream").mustFail(t, "no Freight from warehouse titiler is available to stage staging yet")
+}
+
+// TestPromoteFromUpstreamGolden reproduces issue 13's surprise: a hand-made
+// dev build that reached test after the release is what test runs, so
+// --from-upstream promotes it to staging, as Kargo's "Promote from
+// upstream" does, and says so. Once test goes back to the release, the
+// release is what staging gets.
+func TestPromoteFromUpstreamGolden(t *testing.T) {
+	ns := newNamespace(t)
+	seedWarehouse(t, ns, "titiler")
+	seedStages(t, ns, "titiler")
+	release := seedFreight(t, ns, "titiler", "calm-otter", "v1.1.0", "1.3.0", commitOld)
+	dev := seedFreight(t, ns, "titiler", "dev-build", "v1.2.0", "1.4.0", commitNew)
+	inTest := func(f *railyard.Freight, running bool) {
+		f.Status.VerifiedIn = map[string]railyard.VerifiedStage{"test": {}}
+		f.Status.CurrentlyIn = nil
+		if running {
+			f.Status.CurrentlyIn = map[string]railyard.CurrentStage{"test": {}}
+		}
+		must(t, k8s.Status().Update(testCtx, f))
+	}
+	inTest(release, false)
+	inTest(dev, true)
+
+	r := railyardCLI(ns, "promote", "--stage", "staging", "--from-upstream").mustSucceed(t)
+	golden(t, "promote_from_upstream.golden", normalizeNames(r.stdout))
+	inTest(dev, false)
+	inTest(release, true)
+	r = railyardCLI(ns, "promote", "--stage", "staging", "--from-upstream", "-o", "yaml").mustSucceed(t)
+	golden(t, "promote_from_upstream.yaml.golden", normalizeNames(r.stdout))
 	up := promotionsOf(t, ns, "staging")
-	if len(up) != 1 || up[0].Spec.Origin == nil || up[0].Spec.Origin.Name != "titiler" || up[0].Spec.Freight != "" {
-		t.Errorf("from-upstream promotions = %+v", up)
+	got := map[string]bool{}
+	for _, p := range up {
+		got[p.Spec.Freight] = true
+	}
+	if len(up) != 2 || !got[dev.Name] || !got[release.Name] {
+		t.Errorf("from-upstream promotions = %+v, want one of %s and one of %s", up, dev.Name, release.Name)
 	}
 }
+
+var ulidRe = regexp.MustCompile(`\.[0-9a-z]{26}\.`)
+
+// normalizeNames replaces the ULID of Promotion names, which differs on
+// every run, so output can be compared with a golden file.
+func normalizeNames(s string) string { return ulidRe.ReplaceAllString(s, ".<ulid>.") }
 
 func TestPromoteRefusals(t *testing.T) {
 	ns := newNamespace(t)
@@ -140,9 +182,10 @@ func TestPromoteWait(t *testing.T) {
 			seedWarehouse(t, ns, "titiler")
 			seedStages(t, ns, "titiler")
 			seedFreight(t, ns, "titiler", "calm-otter", "v1.1.0", "1.3.0", commitOld)
+			out := &lockedBuffer{}
 			done := make(chan result, 1)
 			go func() {
-				done <- railyardCLI(ns, "promote", "--stage", "test", "--alias", "calm-otter", "--wait", "--timeout", "30s")
+				done <- railyardTo(out, ns, "promote", "--stage", "test", "--alias", "calm-otter", "--wait", "--timeout", "30s")
 			}()
 
 			var promo railyard.Promotion
@@ -157,6 +200,8 @@ func TestPromoteWait(t *testing.T) {
 			promo.Status = railyard.PromotionStatus{Phase: railyard.PromotionPhaseRunning, StartedAt: &now,
 				StepExecutionMetadata: []railyard.StepExecutionMetadata{{Alias: tt.steps[0].Alias, Status: railyard.StepStatusRunning}}}
 			must(t, k8s.Status().Update(testCtx, &promo))
+			// The golden output shows the Running step; let the CLI see it.
+			waitFor(t, "the running step", func() bool { return strings.Contains(out.String(), "Running") })
 			promo.Status.Phase = tt.final
 			promo.Status.FinishedAt = &now
 			promo.Status.StepExecutionMetadata = tt.steps
@@ -174,6 +219,7 @@ func TestPromoteWait(t *testing.T) {
 			if !strings.Contains(r.stderr, tt.wantErr) {
 				t.Errorf("stderr does not contain %q:\n%s", tt.wantErr, r.stderr)
 			}
+			golden(t, "promote_wait/"+strings.ReplaceAll(tt.name, " ", "_")+".golden", normalizeNames(r.stdout+"--- stderr\n"+r.stderr))
 		})
 	}
 }

@@ -16,17 +16,20 @@ import (
 var ErrPromotionFailed = errors.New("promotion did not succeed")
 
 // followPromotion prints each step as its status changes until the
-// Promotion reaches a terminal phase.
-func followPromotion(ctx context.Context, opts *Options, c client.Client, key client.ObjectKey, timeout time.Duration) error {
-	var promo railyard.Promotion
+// Promotion reaches a terminal phase. what names the Freight and Stage for
+// the final line. promo is left as last read.
+func followPromotion(ctx context.Context, opts *Options, c client.Client, promo *railyard.Promotion, what string, timeout time.Duration) error {
+	key := client.ObjectKeyFromObject(promo)
 	var lastPhase railyard.PromotionPhase
 	seen := map[int]railyard.StepExecutionMetadata{}
 	err := poll(ctx, opts.PollInterval, timeout, func() (bool, error) {
-		if err := c.Get(ctx, key, &promo); err != nil {
+		if err := c.Get(ctx, key, promo); err != nil {
 			return false, explain(err, "get", "promotions", key.Name, key.Namespace)
 		}
 		st := promo.Status
-		if st.Phase != lastPhase && st.Phase != "" {
+		// A terminal phase is printed after the steps that led to it, any
+		// other before the steps it starts.
+		if st.Phase != lastPhase && st.Phase != "" && !st.Phase.IsTerminal() {
 			_, _ = fmt.Fprintf(opts.Out, "promotion/%s %s\n", promo.Name, st.Phase)
 			lastPhase = st.Phase
 		}
@@ -38,6 +41,9 @@ func followPromotion(ctx context.Context, opts *Options, c client.Client, key cl
 			}
 			seen[i] = s
 			stepLine(opts.Out, i, total, s)
+		}
+		if st.Phase.IsTerminal() {
+			_, _ = fmt.Fprintf(opts.Out, "promotion/%s %s: %s\n", promo.Name, st.Phase, what)
 		}
 		return st.Phase.IsTerminal(), nil
 	})
@@ -51,7 +57,7 @@ func followPromotion(ctx context.Context, opts *Options, c client.Client, key cl
 	if promo.Status.Phase == railyard.PromotionPhaseSucceeded {
 		return nil
 	}
-	return promotionFailure(&promo)
+	return promotionFailure(promo)
 }
 
 // promotionFailure names the step that failed and its message.

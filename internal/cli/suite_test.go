@@ -5,8 +5,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -60,12 +62,45 @@ func railyardCLI(ns string, args ...string) result {
 }
 
 func railyardAs(kubeconfig, ns string, args ...string) result {
-	var out, errOut bytes.Buffer
-	opts := NewOptions(&out, &errOut)
+	var out bytes.Buffer
+	r := railyardWith(kubeconfig, &out, ns, args...)
+	r.stdout = out.String()
+	return r
+}
+
+// railyardTo runs the CLI with stdout going to out, which a test may read
+// while the command runs.
+func railyardTo(out *lockedBuffer, ns string, args ...string) result {
+	r := railyardWith(env.Kubeconfig, out, ns, args...)
+	r.stdout = out.String()
+	return r
+}
+
+func railyardWith(kubeconfig string, out io.Writer, ns string, args ...string) result {
+	var errOut bytes.Buffer
+	opts := NewOptions(out, &errOut)
 	opts.PollInterval = 20 * time.Millisecond
 	all := append([]string{"--kubeconfig", kubeconfig, "-n", ns}, args...)
 	code := run(testCtx, opts, all)
-	return result{code: code, stdout: out.String(), stderr: errOut.String()}
+	return result{code: code, stderr: errOut.String()}
+}
+
+// lockedBuffer is a bytes.Buffer safe for one writer and one reader.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func (r result) mustSucceed(t *testing.T) result {

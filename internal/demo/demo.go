@@ -36,7 +36,9 @@ type Options struct {
 	// zero means DefaultTimeout.
 	Timeout time.Duration
 	// ControlAddr is where push-tag requests are taken; empty means
-	// DefaultControlAddr. "127.0.0.1:0" picks a free port.
+	// DefaultControlAddr, or non-interactively a free port (the scenario
+	// finds it itself, and CI may run where 7480 is taken). "127.0.0.1:0"
+	// picks a free port.
 	ControlAddr string
 }
 
@@ -53,9 +55,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
-	if opts.ControlAddr == "" {
-		opts.ControlAddr = DefaultControlAddr
-	}
+	opts.ControlAddr = controlAddr(opts)
 	say := &narrator{out: opts.Out}
 	bounded, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
@@ -70,6 +70,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 		return err
 	}
 	defer func() {
+		say.release()
 		say.step("Stopping the manager, the servers and the control plane")
 		w.stop()
 		say.detail("stopped; temporary files removed")
@@ -96,6 +97,19 @@ func Run(ctx context.Context, opts Options) (err error) {
 	<-ctx.Done()
 	<-watched // before the world it looks at stops
 	return nil
+}
+
+// controlAddr is where the control endpoint listens: the address asked
+// for, else a fixed one people can type, else for a run nobody types into
+// a free port.
+func controlAddr(opts Options) string {
+	switch {
+	case opts.ControlAddr != "":
+		return opts.ControlAddr
+	case opts.NonInteractive:
+		return "127.0.0.1:0"
+	}
+	return DefaultControlAddr
 }
 
 // pushAndAutoPromote pushes tag with push and waits for its Freight to
@@ -159,12 +173,12 @@ func (w *world) printNext(controlAddr string, showAddr bool) {
 	w.say.step("The demo is running. Try, from another terminal:")
 	for _, l := range []string{
 		"cd " + w.env.Root,
-		"export KUBECONFIG=" + w.env.Kubeconfig,
-		"bin/k8s/kubectl get freight,stages -n " + projectName,
-		"bin/railyard get pipeline -n " + projectName,
-		"bin/railyard promote --stage staging --from-upstream -n " + projectName + " --wait",
+		"export KUBECONFIG=" + w.env.Kubeconfig + "    # its namespace is " + projectName + ", so no -n is needed",
+		"bin/k8s/kubectl get freight,stages",
+		"bin/railyard get pipeline",
+		"bin/railyard promote --stage staging --from-upstream --wait",
 		pushTag + "    # or: curl -X POST 'http://" + controlAddr + "/push-tag?tag=v1.1.0'",
-		"bin/k8s/kubectl get promotions -n " + projectName + " -w",
+		"bin/k8s/kubectl get promotions -w",
 	} {
 		w.say.detail("%s", l)
 	}

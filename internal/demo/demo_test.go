@@ -42,6 +42,10 @@ func TestNonInteractive(t *testing.T) {
 			t.Errorf("the output lacks %q:\n%s", want, out.String())
 		}
 	}
+	// Told in the order it happened: the Freight, then the sync it caused.
+	if i, j := strings.Index(out.String(), "The Warehouse created Freight"), strings.Index(out.String(), "[Argo CD stand-in] synced Application argocd/demo-test"); i < 0 || j < i {
+		t.Errorf("the Argo CD sync of test is told before the Freight:\n%s", out.String())
+	}
 	left, err := os.ReadDir(tmp)
 	if err != nil {
 		t.Fatal(err)
@@ -103,5 +107,41 @@ func TestImageLine(t *testing.T) {
 				t.Errorf("imageLine = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestControlAddr: `make demo-ci` (--non-interactive, no --control-addr)
+// must not need port 7480, which another demo or service may hold.
+func TestControlAddr(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{"interactive: the address people type", Options{}, DefaultControlAddr},
+		{"non-interactive: a free port", Options{NonInteractive: true}, "127.0.0.1:0"},
+		{"asked for", Options{NonInteractive: true, ControlAddr: "127.0.0.1:9999"}, "127.0.0.1:9999"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := controlAddr(tt.opts); got != tt.want {
+				t.Errorf("controlAddr = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNarratorHoldsBackgroundNews(t *testing.T) {
+	var out bytes.Buffer
+	n := &narrator{out: &out}
+	n.hold("[Argo CD stand-in] synced %s", "a")
+	n.step("The Warehouse created Freight %s", "f")
+	n.hold("[Argo CD stand-in] synced %s", "b")
+	n.release()
+	n.detail("Stage test runs Freight f")
+	n.release() // nothing left
+	want := "==> The Warehouse created Freight f\n    [Argo CD stand-in] synced a\n    [Argo CD stand-in] synced b\n    Stage test runs Freight f\n"
+	if out.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
 	}
 }

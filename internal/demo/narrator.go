@@ -11,8 +11,28 @@ import (
 // indented under them. It is safe for concurrent use (the Argo CD stand-in
 // and the control endpoint talk too).
 type narrator struct {
-	mu  sync.Mutex
-	out io.Writer
+	mu   sync.Mutex
+	out  io.Writer
+	held []string
+}
+
+// hold keeps a detail until release: what happens in the background (an
+// Argo CD sync) would otherwise be told before the Freight or Promotion
+// that caused it, which is told when the scenario notices it.
+func (n *narrator) hold(format string, args ...any) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.held = append(n.held, fmt.Sprintf("    "+format+"\n", args...))
+}
+
+// release prints the held details, in the order they happened.
+func (n *narrator) release() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, l := range n.held {
+		_, _ = io.WriteString(n.out, l)
+	}
+	n.held = nil
 }
 
 func (n *narrator) step(format string, args ...any) { n.line("==> ", format, args...) }

@@ -67,6 +67,7 @@ func (w *world) reportStage(stage string, f *railyard.Freight) error {
 	if line == "" {
 		return fmt.Errorf("the commit %s on %s does not render image %s:\n%s", short(head), branch, want, manifests)
 	}
+	w.say.release() // the syncs that brought it there
 	w.say.detail("Stage %s runs Freight %s, healthy", stage, aliasOf(f))
 	w.say.detail("commit %s on branch %s renders %q", short(head), branch, line)
 	return nil

@@ -51,6 +51,8 @@ func (v *watcher) look(ctx context.Context, tell bool) {
 	if err := c.List(ctx, promos, client.InNamespace(projectName)); err != nil {
 		return
 	}
+	// Syncs are told after the Freight and Promotions behind them.
+	defer say.release()
 	for i := range promos.Items {
 		p := &promos.Items[i]
 		phase := p.Status.Phase

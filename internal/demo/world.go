@@ -126,6 +126,9 @@ func (w *world) start(ctx context.Context, opts Options) error {
 	if err := w.apply(ctx, ProjectManifests(w.image, w.chartRe, w.gitURL, 10*time.Second)+Applications(w.gitURL)); err != nil {
 		return err
 	}
+	if err := setDefaultNamespace(w.env.Kubeconfig, projectName); err != nil {
+		return err
+	}
 	say.detail("ProjectConfig auto-promotes new Freight to test; staging and prod wait for a person")
 	return nil
 }
@@ -180,7 +183,7 @@ func (w *world) startManager(opts Options) error {
 
 func (w *world) startArgoStandIn() {
 	a := &ArgoStandIn{Client: w.env.Client, OnSync: func(app, rev string) {
-		w.say.detail("[Argo CD stand-in] synced Application %s/%s to %s", argoNamespace, app, short(rev))
+		w.say.hold("[Argo CD stand-in] synced Application %s/%s to %s", argoNamespace, app, short(rev))
 	}}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

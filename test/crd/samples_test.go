@@ -34,6 +34,17 @@ func TestSamplesApplyAndPrint(t *testing.T) {
 		t.Fatalf("applying the samples: %v", err)
 	}
 
+	// The controller (not running here) resolves the from-upstream
+	// Promotion's Freight into status; FREIGHT shows it.
+	var promo railyard.Promotion
+	if err := env.Client.Get(ctx, key("demo", "staging-from-upstream"), &promo); err != nil {
+		t.Fatal(err)
+	}
+	promo.Status.Freight = &railyard.FreightReference{Name: "744b88ad5ba101bcc7927db4013a38b805df3597", Origin: *promo.Spec.Origin}
+	if err := env.Client.Status().Update(ctx, &promo); err != nil {
+		t.Fatal(err)
+	}
+
 	// Printer columns: the header of each kind, and the values a row shows.
 	tests := []struct {
 		args    []string
@@ -42,6 +53,12 @@ func TestSamplesApplyAndPrint(t *testing.T) {
 	}{
 		{
 			args:    []string{"get", "warehouses", "-n", "demo"},
+			headers: []string{"NAME", "SHARD", "READY", "STATUS", "AGE"},
+			row:     []string{"titiler"},
+		},
+		{
+			// The 40-character Freight name only in the wide listing.
+			args:    []string{"get", "warehouses", "-n", "demo", "-o", "wide"},
 			headers: []string{"NAME", "SHARD", "LAST FREIGHT", "READY", "STATUS", "AGE"},
 			row:     []string{"titiler"},
 		},
@@ -63,7 +80,7 @@ func TestSamplesApplyAndPrint(t *testing.T) {
 		{
 			args:    []string{"get", "promos", "-n", "demo"},
 			headers: []string{"NAME", "STAGE", "FREIGHT", "PHASE", "AGE"},
-			row:     []string{"staging-from-upstream", "staging"},
+			row:     []string{"staging-from-upstream", "staging", "744b88ad5ba101bcc7927db4013a38b805df3597"},
 		},
 		{
 			args:    []string{"get", "projects"},

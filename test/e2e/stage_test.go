@@ -311,12 +311,13 @@ func (s *semantics) abortQueued(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := p.DeepCopy()
-	p.Annotations = map[string]string{railyard.AnnotationAbort: `{"action":"terminate"}`}
+	p.Annotations = map[string]string{railyard.AnnotationAbort: `{"action":"terminate","actor":"alice"}`}
 	if err := s.c.Patch(s.ctx, p, client.MergeFrom(base)); err != nil {
 		t.Fatal(err)
 	}
 	p = s.waitPhase(t, ns, name, railyard.PromotionPhaseAborted)
-	if !strings.Contains(p.Status.Message, "aborted") || p.Status.FinishedAt == nil {
+	// Who asked, in words: not the annotation's key and JSON.
+	if p.Status.Message != "aborted: by request of alice" || p.Status.FinishedAt == nil {
 		t.Errorf("aborted Promotion: %q, finishedAt %v", p.Status.Message, p.Status.FinishedAt)
 	}
 }

@@ -274,7 +274,9 @@ func (w *world) waitPromotion(name string, phase railyard.PromotionPhase) *raily
 	return p
 }
 
-// promoteFromUpstream does what `railyard promote --from-upstream` does.
+// promoteFromUpstream creates a Promotion by origin (spec.origin), which
+// the controller resolves, as kubectl users do; `railyard promote
+// --from-upstream` picks the Freight itself and sets spec.freight.
 func (w *world) promoteFromUpstream(stage string) string {
 	w.t.Helper()
 	p := &railyard.Promotion{

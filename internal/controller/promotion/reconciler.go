@@ -126,7 +126,7 @@ func (r *Reconciler) reconcile(ctx context.Context, promo *railyard.Promotion) (
 	// A Promotion that has not started is aborted here; a running one by
 	// the engine, which marks the step in progress.
 	if reason, ok := abortRequested(promo); ok && promo.Status.Phase != railyard.PromotionPhaseRunning {
-		return ctrl.Result{}, r.fail(ctx, promo, railyard.PromotionPhaseAborted, "", reason)
+		return ctrl.Result{}, r.fail(ctx, promo, railyard.PromotionPhaseAborted, "", "aborted: "+reason)
 	}
 	stage, err := r.stageOf(ctx, promo)
 	if err != nil {
@@ -234,7 +234,7 @@ func (r *Reconciler) persister(promo *railyard.Promotion) engine.PersistFunc {
 func abortRequested(promo *railyard.Promotion) (string, bool) {
 	for _, key := range []string{railyard.AnnotationAbort, railyard.AnnotationKargoAbort} {
 		if v, ok := promo.Annotations[key]; ok {
-			return "aborted by request (" + key + ": " + v + ")", true
+			return abortReason(v), true
 		}
 	}
 	return "", false

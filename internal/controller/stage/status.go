@@ -89,8 +89,7 @@ func setConditions(sc *scope) {
 	last := st.Status.LastPromotion
 	switch {
 	case last != nil && last.Status != nil && last.Status.Phase != railyard.PromotionPhaseSucceeded && st.Status.CurrentPromotion == nil:
-		set(railyard.ConditionReady, metav1.ConditionFalse, railyard.ReasonLastPromotionFailed,
-			"Promotion "+last.Name+" "+string(last.Status.Phase)+": "+last.Status.Message)
+		set(railyard.ConditionReady, metav1.ConditionFalse, railyard.ReasonLastPromotionFailed, lastPromotionMessage(st))
 	case len(st.Status.FreightHistory) == 0:
 		set(railyard.ConditionReady, metav1.ConditionFalse, railyard.ReasonNoFreight, "the Stage has no Freight yet")
 	case st.Status.CurrentPromotion != nil:
