@@ -75,6 +75,9 @@ type Options struct {
 	// PromotionConcurrency is how many Promotions (of different Stages) run
 	// at once; zero means the Promotion controller's default.
 	PromotionConcurrency int
+	// WarehouseConcurrency is how many Warehouses discover at once (each
+	// registry's rate limit is shared by all); zero means 4.
+	WarehouseConcurrency int
 	// HelmCommand is the helm binary kustomize-build and helm-template run;
 	// empty means $RAILYARD_HELM, bin/k8s/helm or helm on PATH.
 	HelmCommand string
@@ -165,7 +168,7 @@ func New(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the ECR token provider: %w", err)
 	}
-	if err := warehouse.SetupWithManager(mgr, warehouse.Options{Shard: opts.shardFilter(), ECR: ecrProvider}); err != nil {
+	if err := warehouse.SetupWithManager(mgr, warehouse.Options{Shard: opts.shardFilter(), ECR: ecrProvider, MaxConcurrentReconciles: opts.WarehouseConcurrency}); err != nil {
 		return nil, err
 	}
 	// Kinds without a shard are the default manager's alone, so that shard
