@@ -49,6 +49,10 @@ const (
 	AnnotationRollback      = Prefix + "rollback"
 	AnnotationKargoRollback = KargoPrefix + "rollback"
 
+	// AnnotationDiscoveredAt is when a Freight's artifacts were discovered,
+	// RFC 3339 with nanoseconds: discoveredAt has whole seconds only, and
+	// Freight discovered within one second must still be ordered.
+	AnnotationDiscoveredAt = Prefix + "discovered-at"
 	// AnnotationCreateActor records who created an object (Promotions, Freight).
 	AnnotationCreateActor = Prefix + "create-actor"
 	// AnnotationDescription is free text for people.

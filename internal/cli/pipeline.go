@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/freight"
 )
 
 // pipelineView is the data of get pipeline: per Warehouse, its Stages in
@@ -105,7 +106,7 @@ func buildPipeline(ns string, whs []railyard.Warehouse, stages []railyard.Stage,
 	for i := range fr {
 		f := &fr[i]
 		aliases[f.Name] = aliasOf(f)
-		if n := newest[f.Origin.Name]; n == nil || newerFreight(f, n) {
+		if n := newest[f.Origin.Name]; n == nil || freight.Newer(f, n) {
 			newest[f.Origin.Name] = f
 		}
 	}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"sort"
 	"time"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
@@ -54,29 +53,9 @@ func pickUpstream(stage *railyard.Stage, origin railyard.FreightOrigin, fs []rai
 	return candidates[0], nil
 }
 
-// sortNewestFirst orders Freight as Kargo's auto-promotion does: by
-// discovery time, newest first, then by name, greatest first.
-func sortNewestFirst(fs []*railyard.Freight) {
-	sort.SliceStable(fs, func(i, j int) bool { return newerFreight(fs[i], fs[j]) })
-}
-
-// newerFreight is the order of sortNewestFirst.
-func newerFreight(a, b *railyard.Freight) bool {
-	ta, tb := discoveredAt(a), discoveredAt(b)
-	if !ta.Equal(tb) {
-		return ta.After(tb)
-	}
-	return a.Name > b.Name
-}
-
-// discoveredAt is Kargo's EffectiveDiscoveredAt: when the artifacts were
-// discovered, else when the Freight was created.
-func discoveredAt(f *railyard.Freight) time.Time {
-	if f.DiscoveredAt != nil && !f.DiscoveredAt.IsZero() {
-		return f.DiscoveredAt.Time
-	}
-	return f.CreationTimestamp.Time
-}
+// sortNewestFirst orders Freight as Kargo's auto-promotion does (see
+// freight.Newer).
+func sortNewestFirst(fs []*railyard.Freight) { freight.SortNewestFirst(fs) }
 
 // upstreamPick says in words which rule pickUpstream followed.
 func upstreamPick(stage *railyard.Stage, origin railyard.FreightOrigin) string {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -83,20 +82,8 @@ func (r *Reconciler) availableFreight(ctx context.Context, stage *railyard.Stage
 			out = append(out, &list.Items[i])
 		}
 	}
-	SortNewestFirst(out)
+	freight.SortNewestFirst(out)
 	return out, nil
-}
-
-// SortNewestFirst orders Freight by creation time, newest first; names
-// break ties so the order is stable.
-func SortNewestFirst(fs []*railyard.Freight) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		ti, tj := fs[i].CreationTimestamp, fs[j].CreationTimestamp
-		if !ti.Equal(&tj) {
-			return tj.Before(&ti)
-		}
-		return fs[i].Name < fs[j].Name
-	})
 }
 
 // collection is what the Stage will run: its current Freight with target

@@ -128,8 +128,7 @@ func (r *Reconciler) newestAvailable(ctx context.Context, sc *scope, origin rail
 			}
 			continue
 		}
-		if newest == nil || newest.CreationTimestamp.Before(&f.CreationTimestamp) ||
-			(newest.CreationTimestamp.Equal(&f.CreationTimestamp) && f.Name > newest.Name) {
+		if newest == nil || freight.Newer(f, newest) {
 			newest = f
 		}
 	}

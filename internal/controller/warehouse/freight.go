@@ -84,6 +84,7 @@ func candidate(w *railyard.Warehouse, outcomes []outcome, now time.Time) *railya
 		Origin:       railyard.FreightOrigin{Kind: railyard.FreightOriginKindWarehouse, Name: w.Name},
 		DiscoveredAt: &metav1.Time{Time: now},
 	}
+	freight.StampDiscoveredAt(f, now)
 	for i := range outcomes {
 		o := &outcomes[i]
 		switch {
