@@ -355,16 +355,13 @@ type failoverTimes struct{ resumed, succeeded time.Duration }
 
 // failover ends the leader (crash: cut off, lease kept; otherwise a clean
 // stop that releases the lease), lets Argo CD sync again, and waits for the
-// held Promotion to succeed. The old leader can write nothing after its
-// death, so the first change to the Promotion afterwards is the new
-// leader's.
+// held Promotion to succeed.
 func (fw *failoverWorld) failover(tb testing.TB, promo string, crash bool) failoverTimes {
 	tb.Helper()
 	old := fw.leader(tb)
 	ctx, cancel := context.WithTimeout(fw.ctx, 3*time.Minute)
 	defer cancel()
-	// The Promotion as it was before the death. The old leader has nothing
-	// to write while its step waits, and a crashed one cannot.
+	// The Promotion as it was before the death, waiting in its last step.
 	p := &railyard.Promotion{}
 	if err := fw.env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: promo}, p); err != nil {
 		tb.Fatal(err)
@@ -391,7 +388,10 @@ func (fw *failoverWorld) failover(tb testing.TB, promo string, crash bool) failo
 		if !ok || ev.Type == watch.Deleted {
 			continue
 		}
-		if times.resumed == 0 {
+		// A save of the old leader's may still land just after its death;
+		// the new leader's first save is the one that starts the steps
+		// again (its work directory is empty).
+		if times.resumed == 0 && got.Status.CurrentStep < p.Status.CurrentStep {
 			times.resumed = time.Since(died)
 		}
 		switch phase := got.Status.Phase; {
