@@ -85,6 +85,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	row := func(k, v string) { rows = append(rows, [2]string{k, v}) }
 	row("apps", fmt.Sprintf("%d (%d Warehouses, %d Stages, %d Applications, one GitOps repository)", n, n, 3*n, 3*n))
 	row("load average before", loadAverage())
+	row("promotion concurrency", orDefaultString(os.Getenv("SCALE_PROMOTION_CONCURRENCY"), "default (4)"))
 
 	for _, app := range sw.apps {
 		pw.reg.PushImage(b, "apps/"+app, "v1.0.0", registrytest.NewImage(b, registrytest.ImageSpec{Created: pw.built, OS: "linux", Arch: "amd64"}))
@@ -118,7 +119,9 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	row("new tag: refresh → all Freight", secs(allFreight))
 	row("new tag: refresh → all test branches moved", secs(moved))
 	b.ReportMetric(moved.Seconds(), "new-tag-s")
-	sw.waitPromotionsDone(b)
+	for _, r := range sw.promotionBreakdown(b, sw.waitPromotionsDone(b), start) {
+		row("new tag: "+r[0], r[1])
+	}
 
 	// Idle: nothing to discover or promote; the stand-in is paused so only
 	// the manager (and the registry, idle too) uses the CPU.
@@ -181,7 +184,14 @@ func startScaleWorld(tb testing.TB, n int) *scaleWorld {
 		out = os.Stderr
 	}
 	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(out)))
-	mgr, err := manager.New(env.Config, manager.Options{MetricsAddr: "0", ProbeAddr: "0", WorkDir: tb.TempDir(), SkipControllerNameValidation: true})
+	opts := manager.Options{MetricsAddr: "0", ProbeAddr: "0", WorkDir: tb.TempDir(), SkipControllerNameValidation: true}
+	// SCALE_PROMOTION_CONCURRENCY is --promotion-concurrency, to compare.
+	if v := os.Getenv("SCALE_PROMOTION_CONCURRENCY"); v != "" {
+		if opts.PromotionConcurrency, err = strconv.Atoi(v); err != nil {
+			tb.Fatalf("SCALE_PROMOTION_CONCURRENCY: %v", err)
+		}
+	}
+	mgr, err := manager.New(env.Config, opts)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -457,12 +467,12 @@ func branchHeads(dir string) (map[string]string, error) {
 	return heads, nil
 }
 
-// waitPromotionsDone waits until no Promotion is left running and fails on
-// any that did not succeed.
-func (sw *scaleWorld) waitPromotionsDone(tb testing.TB) {
+// waitPromotionsDone waits until no Promotion is left running, fails on
+// any that did not succeed, and returns them all.
+func (sw *scaleWorld) waitPromotionsDone(tb testing.TB) []railyard.Promotion {
 	tb.Helper()
+	var list railyard.PromotionList
 	sw.wait(tb, "every Promotion to finish", func() (bool, string) {
-		var list railyard.PromotionList
 		if err := sw.pw.env.Client.List(sw.pw.ctx, &list, client.InNamespace(ns)); err != nil {
 			return false, err.Error()
 		}
@@ -477,6 +487,56 @@ func (sw *scaleWorld) waitPromotionsDone(tb testing.TB) {
 		}
 		return running == 0, fmt.Sprintf("%d running", running)
 	})
+	return list.Items
+}
+
+// promotionBreakdown tells where the Promotions created after since spent
+// their time: waiting for their turn (created → first step started),
+// running, and each step on average. Status times have a resolution of one
+// second, so only averages over many Promotions mean something.
+func (sw *scaleWorld) promotionBreakdown(tb testing.TB, promos []railyard.Promotion, since time.Time) [][2]string {
+	tb.Helper()
+	var waited, ran []time.Duration
+	steps := map[string]time.Duration{}
+	var order []string
+	for _, p := range promos {
+		if p.CreationTimestamp.Time.Before(since.Truncate(time.Second)) || p.Status.StartedAt == nil || p.Status.FinishedAt == nil {
+			continue
+		}
+		waited = append(waited, p.Status.StartedAt.Sub(p.CreationTimestamp.Time))
+		ran = append(ran, p.Status.FinishedAt.Sub(p.Status.StartedAt.Time))
+		for _, md := range p.Status.StepExecutionMetadata {
+			if md.StartedAt == nil || md.FinishedAt == nil {
+				continue
+			}
+			_, alias, _ := strings.Cut(md.Alias, "::")
+			if _, ok := steps[alias]; !ok {
+				order = append(order, alias)
+			}
+			steps[alias] += md.FinishedAt.Sub(md.StartedAt.Time)
+		}
+	}
+	if len(ran) == 0 {
+		return nil
+	}
+	out := [][2]string{
+		{"Promotions", strconv.Itoa(len(ran))},
+		{"Promotion created → first step started, mean / max", meanMax(waited)},
+		{"Promotion running (first step → finished), mean / max", meanMax(ran)},
+	}
+	for _, a := range order {
+		out = append(out, [2]string{"step " + a + ", mean", secs(steps[a] / time.Duration(len(ran)))})
+	}
+	return out
+}
+
+func meanMax(ds []time.Duration) string {
+	var sum, m time.Duration
+	for _, d := range ds {
+		sum += d
+		m = max(m, d)
+	}
+	return secs(sum/time.Duration(len(ds))) + " / " + secs(m)
 }
 
 // refreshAll asks every Warehouse to discover now, all at once.
@@ -504,6 +564,13 @@ func (sw *scaleWorld) refreshAll(tb testing.TB) {
 	for err := range errs {
 		tb.Fatal(err)
 	}
+}
+
+func orDefaultString(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }
 
 func secs(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
