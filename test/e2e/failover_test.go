@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -42,43 +45,86 @@ var (
 )
 
 // TestLeaderFailover runs two replicas with leader election, holds a
-// promotion of the users' task in its last step (argocd-update waits for an
-// Application the Argo CD stand-in does not sync while paused; git-push has
-// already pushed), and crashes the leader: it is cut off from the API server
-// without giving up its lease, as a killed pod or a partitioned node is.
-// The standby must take the lease once it expires and finish the Promotion,
-// with exactly one commit for it on kargo/demo/test.
+// promotion of the users' task in the middle of its steps, and crashes the
+// leader: it is cut off from the API server without giving up its lease,
+// as a killed pod or a partitioned node is, then stopped. The standby must
+// take the lease once it expires and finish the Promotion, with exactly one
+// commit for it on kargo/demo/test. The promotion is held at two points:
+// in argocd-update, waiting for an Application the paused Argo CD stand-in
+// does not sync (git-push has pushed), and in git-push, whose request the
+// git server has not received.
 func TestLeaderFailover(t *testing.T) {
 	fw := startFailoverWorld(t, shortLease)
 	fw.freightVerifiedInTest(t, "v1.0.0") // the first leader works
-	before := fw.repo.CommitCount("kargo/demo/test")
 
-	freightName, promo := fw.hold(t, "v1.0.1")
-	if got := fw.repo.CommitCount("kargo/demo/test"); got != before+1 {
-		t.Fatalf("kargo/demo/test has %d new commits before the failover, want 1", got-before)
-	}
-	old, next := fw.leader(t), fw.standby(t)
-	r := fw.failover(t, promo, true)
-	t.Logf("leader death → Promotion resumed %v, → Succeeded %v", r.resumed, r.succeeded)
+	t.Run("while argocd-update waits", func(t *testing.T) {
+		before := fw.repo.CommitCount("kargo/demo/test")
+		freightName, promo := fw.hold(t, "v1.0.1")
+		if got := fw.repo.CommitCount("kargo/demo/test"); got != before+1 {
+			t.Fatalf("kargo/demo/test has %d new commits before the failover, want 1", got-before)
+		}
+		next := fw.standby(t)
+		r := fw.failover(t, promo, true)
+		t.Logf("leader death → Promotion resumed %v, → Succeeded %v", r.resumed, r.succeeded)
+		fw.checkTakenOver(t, next, freightName, "v1.0.1", before)
+		fw.ensureStandby(t)
+	})
 
-	select {
-	case <-next.elected:
-	default:
+	// The leader dies while its git-push is in flight: the server has not
+	// received the commit. The new leader commits and pushes it, once.
+	t.Run("while git-push is in flight", func(t *testing.T) {
+		before := fw.repo.CommitCount("kargo/demo/test")
+		fw.gate.holdPushes()
+		freightName := fw.pushTag(t, "v1.0.2")
+		fw.gate.waitHeld(t)
+		if got := fw.repo.CommitCount("kargo/demo/test"); got != before {
+			t.Fatalf("kargo/demo/test moved while its push was held: %d new commits", got-before)
+		}
+		old, next := fw.leader(t), fw.standby(t)
+		old.gone.Store(true)
+		old.severed.Store(true)
+		old.cut.sever()
+		// The process is gone, its connection to the git server with it;
+		// only then may pushes through again.
+		old.stop()
+		fw.gate.release()
+		p := fw.promotionsOf(t, freightName)
+		if len(p) != 1 {
+			t.Fatalf("%d Promotions of %s, want 1", len(p), freightName)
+		}
+		fw.wait(t, "the Promotion to succeed on the new leader", func() (bool, string) {
+			cur := &railyard.Promotion{}
+			if err := fw.env.Client.Get(fw.ctx, client.ObjectKey{Namespace: ns, Name: p[0].Name}, cur); err != nil {
+				return false, err.Error()
+			}
+			if cur.Status.Phase.IsTerminal() && cur.Status.Phase != railyard.PromotionPhaseSucceeded {
+				t.Fatalf("Promotion %s ended %s: %s", cur.Name, cur.Status.Phase, cur.Status.Message)
+			}
+			return cur.Status.Phase == railyard.PromotionPhaseSucceeded, fmt.Sprintf("%s %q step %d %+v", cur.Status.Phase, cur.Status.Message, cur.Status.CurrentStep, cur.Status.StepExecutionMetadata)
+		})
+		fw.checkTakenOver(t, next, freightName, "v1.0.2", before)
+	})
+}
+
+// checkTakenOver asserts that next leads and that the Promotion of
+// freightName left exactly one commit, rendering tag, on kargo/demo/test,
+// synced by Argo CD, with the Stage running the Freight.
+func (fw *failoverWorld) checkTakenOver(t *testing.T, next *replica, freightName, tag string, before int) {
+	t.Helper()
+	if !isClosed(next.elected) {
 		t.Fatal("the Promotion finished but the standby is not the leader")
-	}
-	if !old.severed.Load() {
-		t.Fatal("the old leader was not cut off")
 	}
 	if got := fw.repo.CommitCount("kargo/demo/test"); got != before+1 {
 		t.Errorf("kargo/demo/test has %d new commits after the failover, want exactly 1", got-before)
 	}
 	head := fw.repo.Head("kargo/demo/test")
-	if m := fw.repo.ReadFile(head, "manifests.yaml"); !strings.Contains(m, fw.image+":v1.0.1") {
-		t.Errorf("kargo/demo/test does not run v1.0.1:\n%s", m)
+	if m := fw.repo.ReadFile(head, "manifests.yaml"); !strings.Contains(m, fw.image+":"+tag) {
+		t.Errorf("kargo/demo/test does not run %s:\n%s", tag, m)
 	}
-	if got := fw.syncedRevision(t, "demo-test"); got != head {
-		t.Errorf("Argo CD synced demo-test to %s, want the one commit %s", got, head)
-	}
+	fw.wait(t, "Argo CD to sync demo-test to "+head, func() (bool, string) {
+		got := fw.syncedRevision(t, "demo-test")
+		return got == head, got
+	})
 	fw.wait(t, "Stage test to run "+freightName, func() (bool, string) {
 		s := &railyard.Stage{}
 		if err := fw.env.Client.Get(fw.ctx, client.ObjectKey{Namespace: ns, Name: "test"}, s); err != nil {
@@ -147,7 +193,13 @@ func BenchmarkFailover(b *testing.B) {
 // replicas that elect a leader.
 type failoverWorld struct {
 	*pipelineWorld
-	repo     *gittest.Repo
+	repo *gittest.Repo
+	// gitURL is the repository behind gate, which the project uses.
+	gitURL string
+	gate   *pushGate
+	// top is the whole test or benchmark: replicas live as long as it does,
+	// not only as long as the subtest that started them.
+	top      testing.TB
 	lease    leaseTimings
 	replicas []*replica
 }
@@ -182,8 +234,9 @@ func startFailoverWorld(tb testing.TB, lease leaseTimings) *failoverWorld {
 	helm := helmtest.NewRepo(tb)
 	helm.AddChart(helmtest.ChartSpec{Name: "demo-chart", Version: "0.1.0"})
 	git := gittest.NewServer(tb, gittest.WithPush(), gittest.WithBasicAuth(gitUser, gitPassword))
-	fw := &failoverWorld{pipelineWorld: pw, lease: lease}
+	fw := &failoverWorld{pipelineWorld: pw, top: tb, lease: lease}
 	fw.repo = git.CreateRepo("gitops", demo.GitOpsFiles(pw.image, helm.URL()))
+	fw.gate, fw.gitURL = startPushGate(tb, fw.repo.URL)
 	if err := env.Client.Create(pw.ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "argocd"}}); err != nil {
 		tb.Fatal(err)
 	}
@@ -205,9 +258,9 @@ func startFailoverWorld(tb testing.TB, lease leaseTimings) *failoverWorld {
 		err := env.Client.Get(pw.ctx, client.ObjectKey{Name: ns}, &corev1.Namespace{})
 		return err == nil, fmt.Sprint(err)
 	})
-	pw.apply(tb, credentialSecrets(fw.repo.URL, pw.image))
-	pw.apply(tb, demo.ProjectManifests(pw.image, helm.URL(), fw.repo.URL, 24*time.Hour))
-	pw.apply(tb, demo.Applications(fw.repo.URL))
+	pw.apply(tb, credentialSecrets(fw.gitURL, pw.image))
+	pw.apply(tb, demo.ProjectManifests(pw.image, helm.URL(), fw.gitURL, 24*time.Hour))
+	pw.apply(tb, demo.Applications(fw.gitURL))
 	return fw
 }
 
@@ -216,7 +269,7 @@ func startFailoverWorld(tb testing.TB, lease leaseTimings) *failoverWorld {
 func (fw *failoverWorld) startReplica(tb testing.TB) *replica {
 	tb.Helper()
 	r := &replica{cut: &severable{}}
-	r.runningManager = startManagerOn(tb, r.cut.config(fw.env.Config), tb.TempDir(), func(o *manager.Options) {
+	r.runningManager = startManagerOn(fw.top, r.cut.config(fw.env.Config), fw.top.TempDir(), func(o *manager.Options) {
 		o.LeaderElection = true
 		o.LeaderElectionNamespace = "default"
 		o.LeaderElectionLeaseDuration = fw.lease.duration
@@ -296,30 +349,8 @@ func isClosed(c <-chan struct{}) bool {
 func (fw *failoverWorld) hold(tb testing.TB, tag string) (freightName, promo string) {
 	tb.Helper()
 	fw.argo.Paused.Store(true)
-	fw.built = fw.built.Add(time.Minute)
-	fw.reg.PushImage(tb, "demo/app", tag, registrytest.NewImage(tb, registrytest.ImageSpec{Created: fw.built, OS: "linux", Arch: "amd64"}))
-	wh := &railyard.Warehouse{}
-	if err := fw.env.Client.Get(fw.ctx, client.ObjectKey{Namespace: ns, Name: "demo"}, wh); err != nil {
-		tb.Fatal(err)
-	}
-	base := wh.DeepCopy()
-	metav1.SetMetaDataAnnotation(&wh.ObjectMeta, railyard.AnnotationRefresh, tag)
-	if err := fw.env.Client.Patch(fw.ctx, wh, client.MergeFrom(base)); err != nil {
-		tb.Fatal(err)
-	}
+	freightName = fw.pushTag(tb, tag)
 	fw.wait(tb, "the Promotion of "+tag+" to wait in argocd-update", func() (bool, string) {
-		var list railyard.FreightList
-		if err := fw.env.Client.List(fw.ctx, &list, client.InNamespace(ns)); err != nil {
-			return false, err.Error()
-		}
-		for _, f := range list.Items {
-			if len(f.Images) == 1 && f.Images[0].Tag == tag {
-				freightName = f.Name
-			}
-		}
-		if freightName == "" {
-			return false, "no Freight for " + tag
-		}
 		ps := fw.promotionsOf(tb, freightName)
 		if len(ps) == 0 {
 			return false, "no Promotion of " + freightName
@@ -332,6 +363,36 @@ func (fw *failoverWorld) hold(tb testing.TB, tag string) (freightName, promo str
 			fmt.Sprintf("%s %s step %d %q", p.Name, p.Status.Phase, p.Status.CurrentStep, p.Status.Message)
 	})
 	return freightName, promo
+}
+
+// pushTag pushes an image tag, asks the Warehouse to look, and returns the
+// name of the Freight made of it (auto-promoted to test).
+func (fw *failoverWorld) pushTag(tb testing.TB, tag string) (freightName string) {
+	tb.Helper()
+	fw.built = fw.built.Add(time.Minute)
+	fw.reg.PushImage(tb, "demo/app", tag, registrytest.NewImage(tb, registrytest.ImageSpec{Created: fw.built, OS: "linux", Arch: "amd64"}))
+	wh := &railyard.Warehouse{}
+	if err := fw.env.Client.Get(fw.ctx, client.ObjectKey{Namespace: ns, Name: "demo"}, wh); err != nil {
+		tb.Fatal(err)
+	}
+	base := wh.DeepCopy()
+	metav1.SetMetaDataAnnotation(&wh.ObjectMeta, railyard.AnnotationRefresh, tag)
+	if err := fw.env.Client.Patch(fw.ctx, wh, client.MergeFrom(base)); err != nil {
+		tb.Fatal(err)
+	}
+	fw.wait(tb, "Freight of "+tag, func() (bool, string) {
+		var list railyard.FreightList
+		if err := fw.env.Client.List(fw.ctx, &list, client.InNamespace(ns)); err != nil {
+			return false, err.Error()
+		}
+		for _, f := range list.Items {
+			if len(f.Images) == 1 && f.Images[0].Tag == tag {
+				freightName = f.Name
+			}
+		}
+		return freightName != "", "no Freight for " + tag
+	})
+	return freightName
 }
 
 // promotionsOf lists the Promotions of a Freight to test.
@@ -498,4 +559,82 @@ func (b *severableBody) Close() error {
 	delete(b.s.open, b)
 	b.s.mu.Unlock()
 	return b.ReadCloser.Close()
+}
+
+// pushGate stands in front of the git server and, while holding, keeps
+// pushes (receive-pack requests) from reaching it: a push in flight when
+// its sender dies. A held push whose sender went away is dropped, as a
+// server drops a request whose connection closed before it was read.
+type pushGate struct {
+	next    http.Handler
+	holding atomic.Bool
+	held    chan struct{} // a push is being held
+	mu      sync.Mutex
+	open    chan struct{} // closed by release
+}
+
+// startPushGate serves repoURL's server through a gate and returns the
+// repository's URL through it.
+func startPushGate(tb testing.TB, repoURL string) (*pushGate, string) {
+	tb.Helper()
+	u, err := url.Parse(repoURL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	g := &pushGate{next: httputil.NewSingleHostReverseProxy(&url.URL{Scheme: u.Scheme, Host: u.Host}), held: make(chan struct{}, 1)}
+	srv := httptest.NewServer(g)
+	tb.Cleanup(srv.Close)
+	gated, err := url.Parse(srv.URL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	u.Host = gated.Host
+	return g, u.String()
+}
+
+func (g *pushGate) holdPushes() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.open = make(chan struct{})
+	g.holding.Store(true)
+}
+
+// release lets pushes through again, held ones included if their sender
+// is still there.
+func (g *pushGate) release() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.holding.Swap(false) {
+		close(g.open)
+	}
+}
+
+func (g *pushGate) waitHeld(tb testing.TB) {
+	tb.Helper()
+	select {
+	case <-g.held:
+	case <-time.After(3 * time.Minute): // only keeps a broken run from hanging
+		tb.Fatal("no push reached the git server")
+	}
+}
+
+func (g *pushGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasSuffix(r.URL.Path, "/git-receive-pack") && g.holding.Load() {
+		g.mu.Lock()
+		open := g.open
+		g.mu.Unlock()
+		select {
+		case g.held <- struct{}{}:
+		default:
+		}
+		select {
+		case <-open:
+		case <-r.Context().Done():
+			return
+		}
+		if r.Context().Err() != nil {
+			return
+		}
+	}
+	g.next.ServeHTTP(w, r)
 }
