@@ -199,7 +199,12 @@ func startScaleWorld(tb testing.TB, n int) *scaleWorld {
 	ctx, cancel := context.WithCancel(pw.ctx)
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
-	tb.Cleanup(func() { cancel(); <-done })
+	tb.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			tb.Errorf("manager: %v", err)
+		}
+	})
 
 	// The stand-in lists every Application on each look: at 100ms with 300
 	// Applications it took a quarter of this process's CPU, competing with
