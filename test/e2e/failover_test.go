@@ -82,7 +82,6 @@ func TestLeaderFailover(t *testing.T) {
 		}
 		old, next := fw.leader(t), fw.standby(t)
 		old.gone.Store(true)
-		old.severed.Store(true)
 		old.cut.sever()
 		// The process is gone, its connection to the git server with it;
 		// only then may pushes through again.
@@ -204,13 +203,11 @@ type failoverWorld struct {
 	replicas []*replica
 }
 
-// replica is one manager; severed is set once it was cut off, gone once
-// it was killed or stopped.
+// replica is one manager; gone is set once it was killed or stopped.
 type replica struct {
 	*runningManager
-	cut     *severable
-	severed atomic.Bool
-	gone    atomic.Bool
+	cut  *severable
+	gone atomic.Bool
 }
 
 func startFailoverWorld(tb testing.TB, lease leaseTimings) *failoverWorld {
@@ -436,7 +433,6 @@ func (fw *failoverWorld) failover(tb testing.TB, promo string, crash bool) failo
 
 	died := time.Now()
 	if crash {
-		old.severed.Store(true)
 		old.cut.sever()
 	}
 	old.gone.Store(true)
