@@ -190,3 +190,11 @@ image: ## Build the manager image for IMAGE_PLATFORMS without Docker and push it
 image-tar: ## Write the same image as an OCI layout into $(IMAGE_DIST) instead of pushing it.
 	rm -rf $(IMAGE_DIST)
 	go run ./hack/tools/image -output $(IMAGE_DIST) $(IMAGE_FLAGS)
+
+##@ Scale
+
+SCALE_APPS ?= 100
+
+.PHONY: bench-scale
+bench-scale: envtest ## Promote SCALE_APPS apps (default 100) shaped like the users' and print times, peak RSS and idle CPU (docs/benchmarks.md).
+	SCALE_APPS=$(SCALE_APPS) go test ./test/e2e -run '^$$' -bench '^BenchmarkScale$$' -benchtime 1x -count 1 -timeout 90m $(TEST_FLAGS)

@@ -4,12 +4,20 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/railyard-dev/railyard/internal/expr"
 	"github.com/railyard-dev/railyard/internal/promotion/argocdstep"
 	"github.com/railyard-dev/railyard/internal/receiver"
+)
+
+// Lease timings, as controller-runtime's defaults.
+const (
+	DefaultLeaseDuration = 15 * time.Second
+	DefaultRenewDeadline = 10 * time.Second
+	DefaultRetryPeriod   = 2 * time.Second
 )
 
 // BindFlags registers the manager's command-line flags on fs, writing into
@@ -20,6 +28,9 @@ func BindFlags(fs *flag.FlagSet, opts *Options) {
 	fs.StringVar(&opts.ProbeAddr, "health-probe-bind-address", ":8081", "address the /healthz and /readyz probes bind to")
 	fs.BoolVar(&opts.LeaderElection, "leader-elect", false, "elect a leader so that only one replica reconciles at a time")
 	fs.StringVar(&opts.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader election lease (defaults to the pod's)")
+	fs.DurationVar(&opts.LeaderElectionLeaseDuration, "leader-election-lease-duration", DefaultLeaseDuration, "how long standby replicas wait after the leader's last renewal before taking the lease; a crashed leader's promotions resume after about this long")
+	fs.DurationVar(&opts.LeaderElectionRenewDeadline, "leader-election-renew-deadline", DefaultRenewDeadline, "how long the leader keeps trying to renew before it stops leading; less than the lease duration")
+	fs.DurationVar(&opts.LeaderElectionRetryPeriod, "leader-election-retry-period", DefaultRetryPeriod, "how often replicas try to acquire or renew the lease")
 	fs.StringVar(&opts.Shard, "shard", "", "reconcile only objects of this shard (empty: objects without a shard)")
 	fs.StringVar(&opts.WorkDir, "work-dir", "", "directory for Promotions' work directories, cleaned of stale ones at start (defaults to $TMPDIR/railyard-work)")
 	fs.StringVar(&opts.GitCacheDir, "git-cache-dir", "", "directory of the git object cache promotions clone from (defaults to git-cache in the work directory)")

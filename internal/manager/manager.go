@@ -39,6 +39,15 @@ type Options struct {
 	LeaderElection bool
 	// LeaderElectionNamespace holds the lease; empty means the pod's.
 	LeaderElectionNamespace string
+	// LeaderElectionLeaseDuration, LeaderElectionRenewDeadline and
+	// LeaderElectionRetryPeriod tune the lease; zero means
+	// DefaultLeaseDuration, DefaultRenewDeadline and DefaultRetryPeriod.
+	// A crashed leader's work resumes on another replica after up to
+	// LeaseDuration plus RetryPeriod; shorter leases fail over sooner but
+	// cost more API writes and lose leadership on a briefly slow API server.
+	LeaderElectionLeaseDuration time.Duration
+	LeaderElectionRenewDeadline time.Duration
+	LeaderElectionRetryPeriod   time.Duration
 	// Shard restricts reconcilers to objects of one shard
 	// (docs/sharding.md); empty makes this the default manager, which
 	// reconciles objects of no shard.
@@ -108,6 +117,15 @@ type Options struct {
 // DefaultGitCacheSize bounds the git object cache unless told otherwise.
 const DefaultGitCacheSize = "2Gi"
 
+// orDefault is d, or def when d is not positive, as controller-runtime's
+// options take it.
+func orDefault(d, def time.Duration) *time.Duration {
+	if d <= 0 {
+		d = def
+	}
+	return &d
+}
+
 // LeaderElectionID names the lease replicas compete for; each shard's
 // replicas have their own (ShardLeaderElectionID).
 const LeaderElectionID = "manager.railyard.dev"
@@ -152,8 +170,18 @@ func New(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		LeaderElection:          opts.LeaderElection,
 		LeaderElectionID:        ShardLeaderElectionID(opts.Shard),
 		LeaderElectionNamespace: opts.LeaderElectionNamespace,
-		Controller:              config.Controller{SkipNameValidation: &opts.SkipControllerNameValidation},
-		Logger:                  managerLogger(opts),
+		LeaseDuration:           orDefault(opts.LeaderElectionLeaseDuration, DefaultLeaseDuration),
+		RenewDeadline:           orDefault(opts.LeaderElectionRenewDeadline, DefaultRenewDeadline),
+		RetryPeriod:             orDefault(opts.LeaderElectionRetryPeriod, DefaultRetryPeriod),
+		// A replica that stops cleanly (rollout, drain) gives the lease up
+		// at once instead of leaving it to expire: its promotions resume on
+		// the next leader within a retry period. controller-runtime
+		// releases it only after the reconcilers have stopped, and
+		// cmd/manager exits as soon as Start returns, so two replicas do
+		// not run a promotion at once.
+		LeaderElectionReleaseOnCancel: true,
+		Controller:                    config.Controller{SkipNameValidation: &opts.SkipControllerNameValidation},
+		Logger:                        managerLogger(opts),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating manager: %w", err)

@@ -64,6 +64,15 @@ func setupPipeline(mgr ctrl.Manager, opts Options) error {
 	if err := index.Register(context.Background(), mgr.GetFieldIndexer()); err != nil {
 		return err
 	}
+	if opts.LeaderElection {
+		removed, err := removeWorkDirs(workDir(opts))
+		if err != nil {
+			return err
+		}
+		if removed > 0 {
+			ctrl.Log.WithName("setup").Info("removed Promotion work directories another replica may have outdated", "count", removed)
+		}
+	}
 	store := credentials.Store{Reader: mgr.GetAPIReader()}
 	cache, err := gitCache(opts)
 	if err != nil {

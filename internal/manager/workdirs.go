@@ -90,3 +90,32 @@ func (s *workDirSweeper) sweep(ctx context.Context, started time.Time) (int, err
 	}
 	return removed, nil
 }
+
+// removeWorkDirs removes every Promotion work directory under root. With
+// leader election, a replica runs at start-up with this before any
+// reconciler: while it was down another replica may have led and taken a
+// Promotion past the steps this replica's directory reflects, and resuming
+// from status.currentStep on that directory would push or render stale
+// files. Without its directory the engine starts the Promotion again from
+// the first step, which idempotent steps make safe (the commit is already
+// on the branch: no diff, no second commit).
+func removeWorkDirs(root string) (int, error) {
+	entries, err := os.ReadDir(root)
+	if os.IsNotExist(err) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("reading %s: %w", root, err)
+	}
+	removed := 0
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), promotion.WorkDirPrefix) {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(root, e.Name())); err != nil {
+			return removed, fmt.Errorf("removing %s: %w", e.Name(), err)
+		}
+		removed++
+	}
+	return removed, nil
+}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -43,6 +44,9 @@ func (b *syncBuffer) String() string {
 // runningManager is a Railyard manager started by a test; stop ends it and
 // waits, as killing the process would.
 type runningManager struct {
+	// elected is closed once the manager leads (at once without leader
+	// election).
+	elected <-chan struct{}
 	cancel  context.CancelFunc
 	done    chan error
 	err     error // what Start returned, once stopped
@@ -56,6 +60,13 @@ func startManager(t *testing.T, env *testenv.Env, workDir string) *runningManage
 
 // startManagerWith starts a manager whose options tune may change.
 func startManagerWith(t *testing.T, env *testenv.Env, workDir string, tune func(*manager.Options)) *runningManager {
+	t.Helper()
+	return startManagerOn(t, env.Config, workDir, tune)
+}
+
+// startManagerOn starts a manager that reaches the API server through cfg
+// (failover tests cut one replica off through it).
+func startManagerOn(t testing.TB, cfg *rest.Config, workDir string, tune func(*manager.Options)) *runningManager {
 	t.Helper()
 	// The manager's logs are kept for tests that scan them (managerLogs),
 	// and also go to stderr with RAILYARD_TEST_LOG=1.
@@ -73,12 +84,12 @@ func startManagerWith(t *testing.T, env *testenv.Env, workDir string, tune func(
 	if tune != nil {
 		tune(&opts)
 	}
-	mgr, err := manager.New(env.Config, opts)
+	mgr, err := manager.New(cfg, opts)
 	if err != nil {
 		t.Fatalf("creating the manager: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	m := &runningManager{cancel: cancel, done: make(chan error, 1)}
+	m := &runningManager{elected: mgr.Elected(), cancel: cancel, done: make(chan error, 1)}
 	go func() { m.done <- mgr.Start(ctx) }()
 	t.Cleanup(m.stop)
 	return m

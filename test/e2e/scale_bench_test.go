@@ -1,0 +1,640 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"text/tabwriter"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/argocd/argocdtest"
+	"github.com/railyard-dev/railyard/internal/demo"
+	"github.com/railyard-dev/railyard/internal/git/gittest"
+	"github.com/railyard-dev/railyard/internal/manager"
+	"github.com/railyard-dev/railyard/internal/registrytest"
+	"github.com/railyard-dev/railyard/internal/testenv"
+)
+
+// BenchmarkScale builds SCALE_APPS apps shaped like the users' (default
+// 100) in one project: per app a Warehouse following the app's image and
+// its path in the one GitOps repository, Stages test, staging and prod
+// running the shared PromotionTask, and three Argo CD Applications (the
+// stand-in syncs them). It measures, once:
+//
+//   - first promotions: the Warehouses created (images v1.0.0 pushed
+//     before) → every app's Freight → every kargo/<app>/test branch
+//     created by the auto-promotion;
+//   - a new tag for every app: v1.0.1 pushed for all, every Warehouse
+//     refreshed at once → every kargo/<app>/test branch moved;
+//   - the test process's peak RSS (VmHWM): the manager runs in process,
+//     with the in-process registry and the Argo CD stand-in (kube-apiserver,
+//     etcd and git http-backend are other processes), and so does a CPU
+//     profile (-cpuprofile) include the stand-in;
+//   - idle CPU: CPU-seconds per minute of the test process once everything
+//     settled, with the stand-in paused (SCALE_IDLE, default 60s).
+//
+// It prints a table. It runs only when SCALE_APPS is set:
+//
+//	make bench-scale                  # SCALE_APPS=100
+//	SCALE_APPS=20 make bench-scale
+//	SCALE_APPS=100 go test ./test/e2e -run '^$' -bench Scale -benchtime 1x -timeout 60m -cpuprofile /tmp/scale.cpu
+func BenchmarkScale(b *testing.B) {
+	n, err := strconv.Atoi(os.Getenv("SCALE_APPS"))
+	if err != nil || n <= 0 {
+		b.Skip("set SCALE_APPS to the number of apps (make bench-scale)")
+	}
+	idle := time.Minute
+	if v := os.Getenv("SCALE_IDLE"); v != "" {
+		if idle, err = time.ParseDuration(v); err != nil {
+			b.Fatalf("SCALE_IDLE: %v", err)
+		}
+	}
+	for range b.N {
+		runScale(b, n, idle)
+	}
+	b.ReportMetric(0, "ns/op")
+}
+
+// scaleWorld is the N apps' project on loopback servers.
+type scaleWorld struct {
+	pw   *pipelineWorld
+	repo *gittest.Repo
+	apps []string
+}
+
+func (sw *scaleWorld) image(app string) string { return sw.pw.reg.Repo("apps/" + app) }
+
+func runScale(b *testing.B, n int, idle time.Duration) {
+	sw := startScaleWorld(b, n)
+	pw := sw.pw
+	var rows [][2]string
+	row := func(k, v string) { rows = append(rows, [2]string{k, v}) }
+	row("apps", fmt.Sprintf("%d (%d Warehouses, %d Stages, %d Applications, one GitOps repository)", n, n, 3*n, 3*n))
+	row("load average before", loadAverage())
+	row("promotion concurrency", orDefaultString(os.Getenv("SCALE_PROMOTION_CONCURRENCY"), "default (4)"))
+
+	for _, app := range sw.apps {
+		pw.reg.PushImage(b, "apps/"+app, "v1.0.0", registrytest.NewImage(b, registrytest.ImageSpec{Created: pw.built, OS: "linux", Arch: "amd64"}))
+	}
+	start := time.Now()
+	pw.apply(b, sw.manifests())
+	applied := time.Since(start)
+	firstFreight, allFreight := sw.waitFreight(b, "v1.0.0", start)
+	heads := sw.waitTestBranches(b, nil)
+	moved := time.Since(start)
+	row("first promotions: kubectl apply of all objects", secs(applied))
+	row("first promotions: apply → first Freight", secs(firstFreight))
+	row("first promotions: apply → all Freight", secs(allFreight))
+	row("first promotions: first Freight → all test branches created", secs(moved-firstFreight))
+	row("first promotions: apply → all test branches created", secs(moved))
+	b.ReportMetric(moved.Seconds(), "first-s")
+	sw.waitPromotionsDone(b)
+
+	// A new tag for every app, refreshed at once.
+	pw.built = pw.built.Add(time.Minute)
+	for _, app := range sw.apps {
+		pw.reg.PushImage(b, "apps/"+app, "v1.0.1", registrytest.NewImage(b, registrytest.ImageSpec{Created: pw.built, OS: "linux", Arch: "amd64"}))
+	}
+	start = time.Now()
+	sw.refreshAll(b)
+	refreshed := time.Since(start)
+	_, allFreight = sw.waitFreight(b, "v1.0.1", start)
+	sw.waitTestBranches(b, heads)
+	moved = time.Since(start)
+	row("new tag: refresh annotations written (all apps)", secs(refreshed))
+	row("new tag: refresh → all Freight", secs(allFreight))
+	row("new tag: refresh → all test branches moved", secs(moved))
+	b.ReportMetric(moved.Seconds(), "new-tag-s")
+	for _, r := range sw.promotionBreakdown(b, sw.waitPromotionsDone(b), start) {
+		row("new tag: "+r[0], r[1])
+	}
+
+	// Idle: nothing to discover or promote; the stand-in is paused so only
+	// the manager (and the registry, idle too) uses the CPU.
+	pw.argo.Paused.Store(true)
+	time.Sleep(10 * time.Second)
+	cpu0 := processCPU()
+	time.Sleep(idle)
+	perMin := (processCPU() - cpu0).Seconds() / idle.Minutes()
+	row("peak RSS of the test process (VmHWM; manager in process)", procStatus("VmHWM"))
+	row("RSS now (VmRSS)", procStatus("VmRSS"))
+	row("Go heap in use now", fmt.Sprintf("%.0f MiB", heapInUse()/(1<<20)))
+	row(fmt.Sprintf("idle CPU, measured over %v", idle), fmt.Sprintf("%.2f CPU-s per minute", perMin))
+	row("load average after", loadAverage())
+	b.ReportMetric(perMin, "idle-cpu-s/min")
+
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	_, _ = fmt.Fprintf(tw, "\nScale benchmark, %d apps\n", n)
+	for _, r := range rows {
+		_, _ = fmt.Fprintf(tw, "%s\t%s\n", r[0], r[1])
+	}
+	_ = tw.Flush()
+}
+
+func startScaleWorld(tb testing.TB, n int) *scaleWorld {
+	tb.Helper()
+	crd, err := argocdtest.TestCRDPath()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	env, err := testenv.Start(testenv.Options{ExtraCRDPaths: []string{crd}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = env.Stop() })
+	wc, err := client.NewWithWatch(env.Config, client.Options{Scheme: env.Client.Scheme()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	pw := &pipelineWorld{ctx: context.Background(), env: env, wc: wc, built: time.Now().Add(-time.Hour)}
+	pw.reg = registrytest.New(tb)
+	sw := &scaleWorld{pw: pw}
+	files := map[string]string{"README.md": "# One GitOps repository for every app\n"}
+	for i := range n {
+		app := fmt.Sprintf("app-%03d", i)
+		sw.apps = append(sw.apps, app)
+		for path, content := range scaleAppFiles(app, sw.image(app)) {
+			files[path] = content
+		}
+	}
+	git := gittest.NewServer(tb, gittest.WithPush(), gittest.WithBasicAuth(gitUser, gitPassword))
+	sw.repo = git.CreateRepo("gitops", files)
+	if err := env.Client.Create(pw.ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "argocd"}}); err != nil {
+		tb.Fatal(err)
+	}
+
+	// The manager's logs are dropped, not kept in memory: they would count
+	// in the peak RSS.
+	out := io.Discard
+	if os.Getenv("RAILYARD_TEST_LOG") != "" {
+		out = os.Stderr
+	}
+	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(out)))
+	opts := manager.Options{MetricsAddr: "0", ProbeAddr: "0", WorkDir: tb.TempDir(), SkipControllerNameValidation: true}
+	// SCALE_PROMOTION_CONCURRENCY is --promotion-concurrency, to compare.
+	if v := os.Getenv("SCALE_PROMOTION_CONCURRENCY"); v != "" {
+		if opts.PromotionConcurrency, err = strconv.Atoi(v); err != nil {
+			tb.Fatalf("SCALE_PROMOTION_CONCURRENCY: %v", err)
+		}
+	}
+	mgr, err := manager.New(env.Config, opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(pw.ctx)
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	tb.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			tb.Errorf("manager: %v", err)
+		}
+	})
+
+	// The stand-in lists every Application on each look: at 100ms with 300
+	// Applications it took a quarter of this process's CPU, competing with
+	// the manager it stands beside.
+	pw.argo = &demo.ArgoStandIn{Client: env.Client, Interval: 500 * time.Millisecond}
+	actx, acancel := context.WithCancel(pw.ctx)
+	adone := make(chan struct{})
+	go func() { defer close(adone); pw.argo.Run(actx) }()
+	tb.Cleanup(func() { acancel(); <-adone })
+
+	pw.apply(tb, demo.ProjectManifest)
+	pw.wait(tb, "the project namespace", func() (bool, string) {
+		err := env.Client.Get(pw.ctx, client.ObjectKey{Name: ns}, &corev1.Namespace{})
+		return err == nil, fmt.Sprint(err)
+	})
+	pw.apply(tb, credentialSecrets(sw.repo.URL, pw.reg.Repo("apps/unused")))
+	return sw
+}
+
+// scaleAppFiles are one app's files in the shared GitOps repository: a base
+// and an overlay per environment.
+func scaleAppFiles(app, image string) map[string]string {
+	files := map[string]string{
+		"apps/" + app + "/base/kustomization.yaml": "resources:\n- deployment.yaml\n",
+		"apps/" + app + "/base/deployment.yaml": fmt.Sprintf(`apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: %[1]s
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: %[1]s
+  template:
+    metadata:
+      labels:
+        app: %[1]s
+    spec:
+      containers:
+      - name: %[1]s
+        image: %[2]s:placeholder
+`, app, image),
+	}
+	for _, env := range []string{"test", "staging", "prod"} {
+		files["apps/"+app+"/overlays/"+env+"/kustomization.yaml"] = "resources:\n- ../../base\nnamePrefix: " + env + "-\n"
+	}
+	return files
+}
+
+// manifests are the project's objects: auto-promotion to every test Stage,
+// the shared PromotionTask, and per app a Warehouse, three Stages and three
+// Applications.
+func (sw *scaleWorld) manifests() string {
+	repo := sw.repo.URL
+	var b strings.Builder
+	fmt.Fprintf(&b, `apiVersion: railyard.dev/v1alpha1
+kind: ProjectConfig
+metadata:
+  name: %[1]s
+  namespace: %[1]s
+spec:
+  promotionPolicies:
+  - stageSelector:
+      name: glob:*-test
+    autoPromotionEnabled: true
+---
+apiVersion: railyard.dev/v1alpha1
+kind: PromotionTask
+metadata:
+  name: promote
+  namespace: %[1]s
+spec:
+  vars:
+  - name: app
+  - name: env
+  - name: image
+  steps:
+  - uses: git-clone
+    as: clone
+    config:
+      repoURL: %[2]s
+      checkout:
+      - commit: ${{ commitFrom('%[2]s').ID }}
+        path: ./src
+      - branch: kargo/${{ vars.app }}/${{ vars.env }}
+        create: true
+        path: ./out
+  - uses: git-clear
+    as: clear
+    config:
+      path: ./out
+  - uses: kustomize-set-image
+    as: set-image
+    config:
+      path: ./src/apps/${{ vars.app }}/base
+      images:
+      - image: ${{ vars.image }}
+        tag: ${{ imageFrom(vars.image).Tag }}
+  - uses: kustomize-build
+    as: render
+    config:
+      path: ./src/apps/${{ vars.app }}/overlays/${{ vars.env }}
+      outPath: ./out/manifests.yaml
+  - uses: git-commit
+    as: commit
+    config:
+      path: ./out
+      message: ${{ task.outputs['set-image'].commitMessage }}
+  - uses: git-push
+    as: push
+    config:
+      path: ./out
+  - uses: argocd-update
+    as: argocd-update
+    config:
+      apps:
+      - name: ${{ vars.app }}-${{ vars.env }}
+        namespace: argocd
+        sources:
+        - repoURL: %[2]s
+          desiredRevision: ${{ task.outputs.push.commit }}
+`, ns, repo)
+	for _, app := range sw.apps {
+		fmt.Fprintf(&b, `---
+apiVersion: railyard.dev/v1alpha1
+kind: Warehouse
+metadata:
+  name: %[1]s
+  namespace: %[2]s
+spec:
+  interval: 24h
+  subscriptions:
+  - image:
+      repoURL: %[3]s
+  - git:
+      repoURL: %[4]s
+      branch: main
+      includePaths:
+      - apps/%[1]s
+`, app, ns, sw.image(app), repo)
+		prev := ""
+		for _, env := range []string{"test", "staging", "prod"} {
+			source := "direct: true"
+			if prev != "" {
+				source = "stages: [" + app + "-" + prev + "]"
+			}
+			prev = env
+			fmt.Fprintf(&b, `---
+apiVersion: railyard.dev/v1alpha1
+kind: Stage
+metadata:
+  name: %[1]s-%[2]s
+  namespace: %[3]s
+spec:
+  requestedFreight:
+  - origin:
+      kind: Warehouse
+      name: %[1]s
+    sources:
+      %[4]s
+  promotionTemplate:
+    spec:
+      steps:
+      - task:
+          name: promote
+        vars:
+        - name: app
+          value: %[1]s
+        - name: env
+          value: %[2]s
+        - name: image
+          value: %[5]s
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: %[1]s-%[2]s
+  namespace: argocd
+  annotations:
+    railyard.dev/authorized-stage: %[3]s:%[1]s-%[2]s
+spec:
+  project: default
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: %[1]s-%[2]s
+  source:
+    repoURL: %[6]s
+    targetRevision: kargo/%[1]s/%[2]s
+    path: .
+`, app, env, ns, source, sw.image(app), repo)
+		}
+	}
+	return b.String()
+}
+
+// waitFreight waits until every app has Freight with tag, and returns how
+// long after start the first and the last appeared.
+func (sw *scaleWorld) waitFreight(tb testing.TB, tag string, start time.Time) (first, all time.Duration) {
+	tb.Helper()
+	sw.pw.wait(tb, "Freight "+tag+" of every app", func() (bool, string) {
+		var list railyard.FreightList
+		if err := sw.pw.env.Client.List(sw.pw.ctx, &list, client.InNamespace(ns)); err != nil {
+			return false, err.Error()
+		}
+		have := 0
+		for _, f := range list.Items {
+			if len(f.Images) == 1 && f.Images[0].Tag == tag {
+				have++
+			}
+		}
+		if have > 0 && first == 0 {
+			first = time.Since(start)
+		}
+		return have == len(sw.apps), fmt.Sprintf("%d of %d", have, len(sw.apps))
+	})
+	return first, time.Since(start)
+}
+
+// waitTestBranches waits until every app's test branch exists and differs
+// from before (nil: only exists), and returns the heads.
+func (sw *scaleWorld) waitTestBranches(tb testing.TB, before map[string]string) map[string]string {
+	tb.Helper()
+	var heads map[string]string
+	sw.wait(tb, "every test branch to move", func() (bool, string) {
+		var err error
+		if heads, err = branchHeads(sw.repo.Dir); err != nil {
+			return false, err.Error()
+		}
+		moved := 0
+		for _, app := range sw.apps {
+			if h, ok := heads["kargo/"+app+"/test"]; ok && h != before["kargo/"+app+"/test"] {
+				moved++
+			}
+		}
+		return moved == len(sw.apps), fmt.Sprintf("%d of %d moved", moved, len(sw.apps))
+	})
+	return heads
+}
+
+// wait polls cond; the bound (30 minutes: a slow machine with many apps
+// takes minutes, which is what is measured) only keeps a broken run from
+// hanging.
+func (sw *scaleWorld) wait(tb testing.TB, what string, cond func() (bool, string)) {
+	tb.Helper()
+	sw.waitEvery(tb, 100*time.Millisecond, what, cond)
+}
+
+// waitEvery is wait with another poll interval: listing every Promotion
+// uncached ten times a second cost this process 17 s of CPU with 100 apps.
+func (sw *scaleWorld) waitEvery(tb testing.TB, every time.Duration, what string, cond func() (bool, string)) {
+	tb.Helper()
+	deadline := time.Now().Add(30 * time.Minute)
+	last := ""
+	for time.Now().Before(deadline) {
+		ok, state := cond()
+		if ok {
+			return
+		}
+		last = state
+		time.Sleep(every)
+	}
+	tb.Fatalf("gave up waiting for %s; last state: %s", what, last)
+}
+
+func branchHeads(dir string) (map[string]string, error) {
+	out, err := exec.Command("git", "-C", dir, "for-each-ref", "--format=%(refname:strip=2) %(objectname)", "refs/heads/kargo/").Output()
+	if err != nil {
+		return nil, fmt.Errorf("listing branches: %w", err)
+	}
+	heads := map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if name, id, ok := strings.Cut(l, " "); ok {
+			heads[name] = id
+		}
+	}
+	return heads, nil
+}
+
+// waitPromotionsDone waits until no Promotion is left running, fails on
+// any that did not succeed, and returns them all.
+func (sw *scaleWorld) waitPromotionsDone(tb testing.TB) []railyard.Promotion {
+	tb.Helper()
+	var list railyard.PromotionList
+	sw.waitEvery(tb, time.Second, "every Promotion to finish", func() (bool, string) {
+		if err := sw.pw.env.Client.List(sw.pw.ctx, &list, client.InNamespace(ns)); err != nil {
+			return false, err.Error()
+		}
+		running := 0
+		for _, p := range list.Items {
+			switch {
+			case !p.Status.Phase.IsTerminal():
+				running++
+			case p.Status.Phase != railyard.PromotionPhaseSucceeded:
+				tb.Fatalf("Promotion %s ended %s: %s", p.Name, p.Status.Phase, p.Status.Message)
+			}
+		}
+		return running == 0, fmt.Sprintf("%d running", running)
+	})
+	return list.Items
+}
+
+// promotionBreakdown tells where the Promotions created after since spent
+// their time: waiting for their turn (created → first step started),
+// running, and each step on average. Status times have a resolution of one
+// second, so only averages over many Promotions mean something.
+func (sw *scaleWorld) promotionBreakdown(tb testing.TB, promos []railyard.Promotion, since time.Time) [][2]string {
+	tb.Helper()
+	var waited, ran []time.Duration
+	steps := map[string]time.Duration{}
+	var order []string
+	for _, p := range promos {
+		if p.CreationTimestamp.Time.Before(since.Truncate(time.Second)) || p.Status.StartedAt == nil || p.Status.FinishedAt == nil {
+			continue
+		}
+		waited = append(waited, p.Status.StartedAt.Sub(p.CreationTimestamp.Time))
+		ran = append(ran, p.Status.FinishedAt.Sub(p.Status.StartedAt.Time))
+		for _, md := range p.Status.StepExecutionMetadata {
+			if md.StartedAt == nil || md.FinishedAt == nil {
+				continue
+			}
+			_, alias, _ := strings.Cut(md.Alias, "::")
+			if _, ok := steps[alias]; !ok {
+				order = append(order, alias)
+			}
+			steps[alias] += md.FinishedAt.Sub(md.StartedAt.Time)
+		}
+	}
+	if len(ran) == 0 {
+		return nil
+	}
+	out := [][2]string{
+		{"Promotions", strconv.Itoa(len(ran))},
+		{"Promotion created → first step started, mean / max", meanMax(waited)},
+		{"Promotion running (first step → finished), mean / max", meanMax(ran)},
+	}
+	for _, a := range order {
+		out = append(out, [2]string{"step " + a + ", mean", secs(steps[a] / time.Duration(len(ran)))})
+	}
+	return out
+}
+
+func meanMax(ds []time.Duration) string {
+	var sum, m time.Duration
+	for _, d := range ds {
+		sum += d
+		m = max(m, d)
+	}
+	return secs(sum/time.Duration(len(ds))) + " / " + secs(m)
+}
+
+// refreshAll asks every Warehouse to discover now, all at once.
+func (sw *scaleWorld) refreshAll(tb testing.TB) {
+	tb.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, len(sw.apps))
+	sem := make(chan struct{}, 16)
+	now := time.Now().Format(time.RFC3339Nano)
+	for _, app := range sw.apps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			wh := &railyard.Warehouse{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: app}}
+			patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, railyard.AnnotationRefresh, now)
+			if err := sw.pw.env.Client.Patch(sw.pw.ctx, wh, client.RawPatch("application/merge-patch+json", []byte(patch))); err != nil {
+				errs <- fmt.Errorf("refreshing Warehouse %s: %w", app, err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		tb.Fatal(err)
+	}
+}
+
+func orDefaultString(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
+
+// processCPU is the user and system CPU time of this process so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// procStatus is a field of /proc/self/status, such as VmHWM.
+func procStatus(field string) string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return err.Error()
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, field+":"); ok {
+			kb, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			if err != nil {
+				return strings.TrimSpace(v)
+			}
+			return fmt.Sprintf("%.0f MiB", float64(kb)/1024)
+		}
+	}
+	return "unknown"
+}
+
+func heapInUse() float64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return float64(s[0].Value.Uint64())
+}
+
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return err.Error()
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return string(b)
+	}
+	return strings.Join(f[:3], " ")
+}
