@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"strings"
@@ -13,9 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
@@ -180,11 +177,7 @@ func startPipelineWorld(tb testing.TB, argoInterval time.Duration, tune ...func(
 
 func (pw *pipelineWorld) startManager(tb testing.TB, tune ...func(*manager.Options)) {
 	tb.Helper()
-	out := io.Discard
-	if os.Getenv("RAILYARD_TEST_LOG") != "" {
-		out = os.Stderr
-	}
-	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(out)))
+	setupManagerLogs(tb)
 	opts := manager.Options{
 		MetricsAddr: "0", ProbeAddr: "0", WorkDir: tb.TempDir(), SkipControllerNameValidation: true,
 	}

@@ -24,6 +24,27 @@ import (
 // managerLog holds everything the managers of this test binary logged.
 var managerLog syncBuffer
 
+var logsOnce sync.Once
+
+// setupManagerLogs points controller-runtime's logger, which can be set only
+// once per process, where every manager of this binary logs: into
+// managerLog for tests that scan it, nowhere for benchmarks (their logs
+// would count in the memory they measure); to stderr as well with
+// RAILYARD_TEST_LOG=1. The first test or benchmark to start a manager
+// decides.
+func setupManagerLogs(tb testing.TB) {
+	logsOnce.Do(func() {
+		var out io.Writer = &managerLog
+		if _, bench := tb.(*testing.B); bench {
+			out = io.Discard
+		}
+		if os.Getenv("RAILYARD_TEST_LOG") != "" {
+			out = io.MultiWriter(out, os.Stderr)
+		}
+		ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(out)))
+	})
+}
+
 type syncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
@@ -68,13 +89,7 @@ func startManagerWith(t *testing.T, env *testenv.Env, workDir string, tune func(
 // (failover tests cut one replica off through it).
 func startManagerOn(t testing.TB, cfg *rest.Config, workDir string, tune func(*manager.Options)) *runningManager {
 	t.Helper()
-	// The manager's logs are kept for tests that scan them (managerLogs),
-	// and also go to stderr with RAILYARD_TEST_LOG=1.
-	var out io.Writer = &managerLog
-	if os.Getenv("RAILYARD_TEST_LOG") != "" {
-		out = io.MultiWriter(&managerLog, os.Stderr)
-	}
-	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(out)))
+	setupManagerLogs(t)
 	opts := manager.Options{
 		MetricsAddr:                  "0",
 		ProbeAddr:                    "0",

@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"runtime/metrics"
@@ -17,9 +16,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/argocd/argocdtest"
@@ -178,13 +175,9 @@ func startScaleWorld(tb testing.TB, n int) *scaleWorld {
 		tb.Fatal(err)
 	}
 
-	// The manager's logs are dropped, not kept in memory: they would count
-	// in the peak RSS.
-	out := io.Discard
-	if os.Getenv("RAILYARD_TEST_LOG") != "" {
-		out = os.Stderr
-	}
-	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(out)))
+	// A benchmark's manager logs go nowhere: kept in memory they would
+	// count in the peak RSS.
+	setupManagerLogs(tb)
 	opts := manager.Options{MetricsAddr: "0", ProbeAddr: "0", WorkDir: tb.TempDir(), SkipControllerNameValidation: true}
 	// SCALE_PROMOTION_CONCURRENCY is --promotion-concurrency, to compare.
 	if v := os.Getenv("SCALE_PROMOTION_CONCURRENCY"); v != "" {
