@@ -369,14 +369,17 @@ func (w *WorkTree) checkoutPlan(plan clonePlan, opts CloneOptions) error {
 			return err
 		}
 	}
-	co := &gogit.CheckoutOptions{Hash: plan.commit, Force: true}
+	head := plumbing.NewHashReference(plumbing.HEAD, plan.commit)
 	if opts.Tag == "" && opts.Commit == "" {
-		co = &gogit.CheckoutOptions{Branch: plumbing.NewBranchReferenceName(opts.Branch), Force: true}
+		head = plumbing.NewSymbolicReference(plumbing.HEAD, plumbing.NewBranchReferenceName(opts.Branch))
 	} else {
 		w.branch = ""
 	}
-	if err := w.wt.Checkout(co); err != nil {
-		return fmt.Errorf("checkout %s: %w", plan.commit, err)
+	if err := set(head); err != nil {
+		return err
+	}
+	if err := w.materialize(plan.commit); err != nil {
+		return err
 	}
 	w.base = plan.commit
 	return nil
