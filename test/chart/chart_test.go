@@ -124,6 +124,8 @@ func TestSchemaRejectsWrongValues(t *testing.T) {
 		{"unknown log level", "logLevel: verbose\n", "/logLevel"},
 		{"a misspelt key", "replica: 3\n", "replica"},
 		{"an extra argument without dashes", "extraArgs: [shard=a]\n", "/extraArgs/0"},
+		{"a lease without a unit", "leaderElection:\n  leaseDuration: \"15\"\n", "/leaderElection/leaseDuration"},
+		{"a git cache of the wrong type", "gitCache:\n  size: [2Gi]\n", "/gitCache/size"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "values.yaml")
@@ -351,6 +353,8 @@ func TestManagerArgs(t *testing.T) {
 			want: manager.Options{
 				MetricsAddr: ":8080", ProbeAddr: ":8081",
 				LeaderElection: true, LeaderElectionNamespace: Namespace,
+				LeaderElectionLeaseDuration: 15 * time.Second, LeaderElectionRenewDeadline: 10 * time.Second,
+				LeaderElectionRetryPeriod:  2 * time.Second,
 				ArgoCDNamespace:            argocdstep.DefaultNamespace,
 				WorkDir:                    "/var/lib/railyard/work",
 				GitCacheSize:               quantity("2Gi"),
@@ -370,6 +374,8 @@ func TestManagerArgs(t *testing.T) {
 			want: manager.Options{
 				MetricsAddr: ":8080", ProbeAddr: ":8081",
 				LeaderElection: true, LeaderElectionNamespace: "railyard-leases",
+				LeaderElectionLeaseDuration: 30 * time.Second, LeaderElectionRenewDeadline: 20 * time.Second,
+				LeaderElectionRetryPeriod:  4 * time.Second,
 				Shard:                      "eu-west",
 				ArgoCDNamespace:            "gitops",
 				ArgoCDKubeconfig:           "/etc/railyard/argocd/config",
