@@ -130,7 +130,10 @@ type pipelineWorld struct {
 	argo  *demo.ArgoStandIn
 }
 
-func startPipelineWorld(tb testing.TB, argoInterval time.Duration, tune ...func(*manager.Options)) *pipelineWorld {
+// startControlPlane starts envtest with Argo CD's Application CRD and
+// returns a pipelineWorld holding it and a watching client; the worlds of
+// the benchmarks and the failover test add their servers to it.
+func startControlPlane(tb testing.TB) *pipelineWorld {
 	tb.Helper()
 	crd, err := argocdtest.TestCRDPath()
 	if err != nil {
@@ -146,6 +149,13 @@ func startPipelineWorld(tb testing.TB, argoInterval time.Duration, tune ...func(
 		tb.Fatal(err)
 	}
 	pw := &pipelineWorld{ctx: context.Background(), env: env, wc: wc, built: time.Now().Add(-time.Hour)}
+	return pw
+}
+
+func startPipelineWorld(tb testing.TB, argoInterval time.Duration, tune ...func(*manager.Options)) *pipelineWorld {
+	tb.Helper()
+	pw := startControlPlane(tb)
+	env := pw.env
 	pw.reg = registrytest.New(tb, registrytest.WithBasicAuth(registryUser, registryPassword))
 	pw.image = pw.reg.Repo("demo/app")
 	helm := helmtest.NewRepo(tb)

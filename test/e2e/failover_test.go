@@ -25,13 +25,11 @@ import (
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/argocd"
-	"github.com/railyard-dev/railyard/internal/argocd/argocdtest"
 	"github.com/railyard-dev/railyard/internal/demo"
 	"github.com/railyard-dev/railyard/internal/git/gittest"
 	"github.com/railyard-dev/railyard/internal/helmtest"
 	"github.com/railyard-dev/railyard/internal/manager"
 	"github.com/railyard-dev/railyard/internal/registrytest"
-	"github.com/railyard-dev/railyard/internal/testenv"
 )
 
 // leaseTimings are the leader election flags of the replicas.
@@ -212,20 +210,8 @@ type replica struct {
 
 func startFailoverWorld(tb testing.TB, lease leaseTimings) *failoverWorld {
 	tb.Helper()
-	crd, err := argocdtest.TestCRDPath()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	env, err := testenv.Start(testenv.Options{ExtraCRDPaths: []string{crd}})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = env.Stop() })
-	wc, err := client.NewWithWatch(env.Config, client.Options{Scheme: env.Client.Scheme()})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	pw := &pipelineWorld{ctx: context.Background(), env: env, wc: wc, built: time.Now().Add(-time.Hour)}
+	pw := startControlPlane(tb)
+	env := pw.env
 	pw.reg = registrytest.New(tb, registrytest.WithBasicAuth(registryUser, registryPassword))
 	pw.image = pw.reg.Repo("demo/app")
 	helm := helmtest.NewRepo(tb)

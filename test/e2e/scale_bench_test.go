@@ -19,12 +19,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
-	"github.com/railyard-dev/railyard/internal/argocd/argocdtest"
 	"github.com/railyard-dev/railyard/internal/demo"
 	"github.com/railyard-dev/railyard/internal/git/gittest"
 	"github.com/railyard-dev/railyard/internal/manager"
 	"github.com/railyard-dev/railyard/internal/registrytest"
-	"github.com/railyard-dev/railyard/internal/testenv"
 )
 
 // BenchmarkScale builds SCALE_APPS apps shaped like the users' (default
@@ -145,20 +143,8 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 
 func startScaleWorld(tb testing.TB, n int) *scaleWorld {
 	tb.Helper()
-	crd, err := argocdtest.TestCRDPath()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	env, err := testenv.Start(testenv.Options{ExtraCRDPaths: []string{crd}})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = env.Stop() })
-	wc, err := client.NewWithWatch(env.Config, client.Options{Scheme: env.Client.Scheme()})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	pw := &pipelineWorld{ctx: context.Background(), env: env, wc: wc, built: time.Now().Add(-time.Hour)}
+	pw := startControlPlane(tb)
+	env := pw.env
 	pw.reg = registrytest.New(tb)
 	sw := &scaleWorld{pw: pw}
 	files := map[string]string{"README.md": "# One GitOps repository for every app\n"}
@@ -181,6 +167,7 @@ func startScaleWorld(tb testing.TB, n int) *scaleWorld {
 	opts := manager.Options{MetricsAddr: "0", ProbeAddr: "0", WorkDir: tb.TempDir(), SkipControllerNameValidation: true}
 	// SCALE_PROMOTION_CONCURRENCY is --promotion-concurrency, to compare.
 	if v := os.Getenv("SCALE_PROMOTION_CONCURRENCY"); v != "" {
+		var err error
 		if opts.PromotionConcurrency, err = strconv.Atoi(v); err != nil {
 			tb.Fatalf("SCALE_PROMOTION_CONCURRENCY: %v", err)
 		}
