@@ -174,27 +174,8 @@ func (c chartCache) restore(root *promotion.Root, p chartPull, key string) (bool
 	}
 	now := time.Now()
 	_ = os.Chtimes(filepath.Join(c.dir, key), now, now) // most recently used
-	err = filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, path)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		switch {
-		case d.IsDir():
-			return root.MkdirAll(target, 0o755)
-		case d.Type().IsRegular():
-			b, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			return root.WriteFile(target, b, 0o644)
-		}
-		return fmt.Errorf("unexpected %s in the chart cache", rel)
-	})
+	err = copyChartTree(src, func(rel string) error { return root.MkdirAll(filepath.Join(dst, rel), 0o755) },
+		func(rel string, b []byte) error { return root.WriteFile(filepath.Join(dst, rel), b, 0o644) })
 	return err == nil, err
 }
 
@@ -211,27 +192,9 @@ func (c chartCache) store(p chartPull, key string) error {
 		return err
 	}
 	defer func() { _ = os.RemoveAll(tmp) }()
-	err = filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, path)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(tmp, p.name, rel)
-		switch {
-		case d.IsDir():
-			return os.MkdirAll(target, 0o755)
-		case d.Type().IsRegular():
-			b, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(target, b, 0o644)
-		}
-		return errors.New("not cached: the chart holds a link or special file")
-	})
+	target := filepath.Join(tmp, p.name)
+	err = copyChartTree(src, func(rel string) error { return os.MkdirAll(filepath.Join(target, rel), 0o755) },
+		func(rel string, b []byte) error { return os.WriteFile(filepath.Join(target, rel), b, 0o644) })
 	if err != nil {
 		return err
 	}
@@ -244,6 +207,32 @@ func (c chartCache) store(p chartPull, key string) error {
 	}
 	c.trim()
 	return nil
+}
+
+// copyChartTree walks a chart directory, calling mkdir for each directory
+// and write for each regular file (paths relative to src). Anything else
+// (a link, a device) is an error: neither the cache nor a build takes it.
+func copyChartTree(src string, mkdir func(rel string) error, write func(rel string, b []byte) error) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir():
+			return mkdir(rel)
+		case d.Type().IsRegular():
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			return write(rel, b)
+		}
+		return fmt.Errorf("%s is a link or special file; charts with those are not cached", rel)
+	})
 }
 
 // trim removes the least recently used entries beyond chartCacheEntries.
