@@ -110,19 +110,15 @@ func (r *Reconciler) promotionsOfFreight(ctx context.Context, obj client.Object)
 	if !ok {
 		return nil
 	}
-	var list railyard.PromotionList
-	if err := r.Client.List(ctx, &list, client.InNamespace(f.Namespace)); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "listing Promotions for Freight", "freight", f.Name)
-		return nil
-	}
 	var reqs []reconcile.Request
-	for i := range list.Items {
-		p := &list.Items[i]
-		if p.Status.Phase.IsTerminal() || p.Status.Freight != nil {
-			continue
+	for _, key := range []string{index.AwaitingName(f.Name), index.AwaitingOrigin(f.Origin)} {
+		var list railyard.PromotionList
+		if err := r.Client.List(ctx, &list, client.InNamespace(f.Namespace), client.MatchingFields{index.PromotionsAwaitingFreight: key}); err != nil {
+			ctrl.LoggerFrom(ctx).Error(err, "listing Promotions for Freight", "freight", f.Name)
+			return nil
 		}
-		if p.Spec.Freight == f.Name || (p.Spec.Freight == "" && p.Spec.Origin != nil && p.Spec.Origin.Equals(f.Origin)) {
-			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(p)})
+		for i := range list.Items {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
 		}
 	}
 	return reqs

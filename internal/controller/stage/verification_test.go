@@ -331,7 +331,10 @@ func TestVerification(t *testing.T) {
 		w.stage("test", templates("slow"))
 		st := w.waitStage("test", "VerificationRunning", func(st *railyard.Stage) bool {
 			c := verifiedCondition(st)
+			// The condition may be written a moment before the history
+			// entry; wait for both rather than failing in between.
 			return c != nil && c.Status == metav1.ConditionUnknown && c.Reason == railyard.ReasonVerificationRunning &&
+				len(st.Status.FreightHistory) > 0 && len(st.Status.FreightHistory[0].VerificationHistory) > 0 &&
 				lastVerification(t, st).Phase == railyard.VerificationPhaseRunning
 		})
 		vi := lastVerification(t, st)

@@ -17,6 +17,7 @@ import (
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/argocd"
+	"github.com/railyard-dev/railyard/internal/controller/index"
 	"github.com/railyard-dev/railyard/internal/policy"
 )
 
@@ -91,18 +92,14 @@ func stageOfPromotion(_ context.Context, obj client.Object) []reconcile.Request 
 func (r *Reconciler) stagesOfFreight(ctx context.Context, obj client.Object) []reconcile.Request {
 	f := obj.(*railyard.Freight)
 	var stages railyard.StageList
-	if err := r.Client.List(ctx, &stages, client.InNamespace(f.Namespace)); err != nil {
+	if err := r.Client.List(ctx, &stages, client.InNamespace(f.Namespace),
+		client.MatchingFields{index.StagesByRequestedOrigin: f.Origin.String()}); err != nil {
 		ctrl.LoggerFrom(ctx).Error(err, "listing Stages for Freight", "freight", f.Name)
 		return nil
 	}
-	var reqs []reconcile.Request
+	reqs := make([]reconcile.Request, 0, len(stages.Items))
 	for i := range stages.Items {
-		for _, req := range stages.Items[i].Spec.RequestedFreight {
-			if req.Origin.Equals(f.Origin) {
-				reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&stages.Items[i])})
-				break
-			}
-		}
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&stages.Items[i])})
 	}
 	return reqs
 }
