@@ -22,14 +22,16 @@ const argoNamespace = "argocd"
 // requested revision as synced and the Application as Synced and Healthy,
 // the way Argo CD reports a finished sync. It deploys nothing.
 type ArgoStandIn struct {
-	// Client reads and updates Applications in the argocd namespace.
+	// Client reads and updates Applications in the argocd namespace. When it
+	// can also watch (client.WithWatch), the stand-in acts as soon as an
+	// operation is requested, as Argo CD does, instead of on its next tick.
 	Client client.Client
 	// OnSync, if set, is told of each completed sync.
 	OnSync func(app, revision string)
 	// Paused leaves requested operations waiting while true.
 	Paused atomic.Bool
-	// Interval is how often Applications are looked at; 200ms if zero.
-	// Benchmarks shorten it to stand in for an Argo CD that answers at once.
+	// Interval is how often Applications are looked at without a watch
+	// event (a delayed operation falling due); 200ms if zero.
 	Interval time.Duration
 	// Delay is how long an operation waits, from when the stand-in first
 	// sees it, before it completes: a slow sync, for tests that must tell a
@@ -58,15 +60,45 @@ func (a *ArgoStandIn) Run(ctx context.Context) {
 	}
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
+	kick := make(chan struct{}, 1)
+	if wc, ok := a.Client.(client.WithWatch); ok {
+		go a.watch(ctx, wc, kick)
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			if !a.Paused.Load() {
-				a.syncAll(ctx)
+		case <-kick:
+		}
+		if !a.Paused.Load() {
+			a.syncAll(ctx)
+		}
+	}
+}
+
+// watch kicks the sync loop on every change to an Application, so a
+// requested operation completes at once; it watches again when the server
+// ends a watch, until ctx ends.
+func (a *ArgoStandIn) watch(ctx context.Context, wc client.WithWatch, kick chan<- struct{}) {
+	for ctx.Err() == nil {
+		list := &unstructured.UnstructuredList{}
+		list.SetGroupVersionKind(argocd.ApplicationListKind)
+		w, err := wc.Watch(ctx, list, client.InNamespace(argoNamespace))
+		if err != nil {
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+			continue
+		}
+		for range w.ResultChan() {
+			select {
+			case kick <- struct{}{}:
+			default: // a kick is pending: that sync sees this change too
 			}
 		}
+		w.Stop()
 	}
 }
 

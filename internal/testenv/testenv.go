@@ -87,7 +87,8 @@ func Binary(name string) (string, error) {
 type Env struct {
 	// Config reaches the API server as an administrator.
 	Config *rest.Config
-	// Client is a controller-runtime client with the Railyard scheme.
+	// Client is a controller-runtime client with the Railyard scheme; it
+	// can also watch (client.WithWatch).
 	Client client.Client
 	// Kubeconfig is the path of a kubeconfig file for kubectl.
 	Kubeconfig string
@@ -138,7 +139,7 @@ func (e *Env) init() error {
 	if err != nil {
 		return err
 	}
-	if e.Client, err = client.New(e.Config, client.Options{Scheme: scheme}); err != nil {
+	if e.Client, err = client.NewWithWatch(e.Config, client.Options{Scheme: scheme}); err != nil {
 		return fmt.Errorf("creating client: %w", err)
 	}
 	user, err := e.env.AddUser(envtest.User{Name: "railyard-admin", Groups: []string{"system:masters"}}, nil)

@@ -44,7 +44,7 @@ const benchPromotions = 10
 //
 //     go test ./test/e2e -run '^$' -bench Promotion -benchtime 1x
 func BenchmarkPromotion(b *testing.B) {
-	pw := startPipelineWorld(b, 5*time.Millisecond)
+	pw := startPipelineWorld(b, demo.DefaultStandInInterval)
 	pw.apply(b, bareStage)
 	f1 := pw.freightVerifiedInTest(b, "v1.0.0")
 	f2 := pw.freightVerifiedInTest(b, "v1.0.1")

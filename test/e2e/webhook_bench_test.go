@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/railyard-dev/railyard/internal/demo"
+
 	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -31,7 +33,7 @@ func BenchmarkWebhookToTest(b *testing.B) {
 		b.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	pw := startPipelineWorld(b, 5*time.Millisecond, func(o *manager.Options) {
+	pw := startPipelineWorld(b, demo.DefaultStandInInterval, func(o *manager.Options) {
 		o.WebhookReceiverListener = ln
 		o.WebhookReceiverBaseURL = base
 	})
