@@ -33,6 +33,7 @@ ARG VERSION=dev
 ARG REVISION=unknown
 ARG CREATED=
 COPY --from=build /src/bin/manager /manager
+COPY --from=build /src/bin/railyard-helm-guard /railyard-helm-guard
 COPY --from=build /src/bin/railyard /usr/local/bin/railyard
 COPY --from=build /src/bin/k8s/helm /usr/local/bin/helm
 COPY --from=build /src/bin/sbom.spdx.json /usr/share/railyard/sbom.spdx.json

@@ -75,6 +75,7 @@ bench: envtest ## Run the benchmarks reported in docs/benchmarks.md.
 build: ## Build bin/manager and bin/railyard.
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/manager ./cmd/manager
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/railyard ./cmd/railyard
+	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/railyard-helm-guard ./cmd/railyard-helm-guard
 	ln -sf railyard $(BIN)/kubectl-railyard
 
 .PHONY: gitea

@@ -23,7 +23,7 @@ const (
 
 // Binaries are the executables of one platform on the build machine.
 type Binaries struct {
-	Manager, CLI, Helm string
+	Manager, CLI, Guard, Helm string
 }
 
 // BuildOptions says what BuildBinaries compiles and where it caches it.
@@ -31,7 +31,7 @@ type BuildOptions struct {
 	// RepoRoot is the Railyard module's directory.
 	RepoRoot string
 	// CacheDir holds the results, keyed by version and platform:
-	// <CacheDir>/<Version>/<os>_<arch>/{manager,railyard} and
+	// <CacheDir>/<Version>/<os>_<arch>/{manager,railyard,railyard-helm-guard} and
 	// <CacheDir>/helm/<HelmVersion>/<os>_<arch>/helm.
 	CacheDir string
 	// Version is stamped into the manager and CLI with LDFlags.
@@ -65,9 +65,10 @@ func BuildBinaries(ctx context.Context, o BuildOptions) (map[string]Binaries, er
 		b := Binaries{
 			Manager: filepath.Join(dir, "manager"),
 			CLI:     filepath.Join(dir, "railyard"),
+			Guard:   filepath.Join(dir, "railyard-helm-guard"),
 			Helm:    filepath.Join(o.CacheDir, "helm", o.HelmVersion, key, "helm"),
 		}
-		for _, c := range []struct{ out, pkg string }{{b.Manager, "./cmd/manager"}, {b.CLI, "./cmd/railyard"}} {
+		for _, c := range []struct{ out, pkg string }{{b.Manager, "./cmd/manager"}, {b.CLI, "./cmd/railyard"}, {b.Guard, "./cmd/railyard-helm-guard"}} {
 			if err := goBuild(ctx, o.Log, o.RepoRoot, p, c.out, o.LDFlags, c.pkg); err != nil {
 				return nil, err
 			}

@@ -108,6 +108,7 @@ func platformImage(o Options, p v1.Platform, bins Binaries, base v1.Layer, label
 	sbom, err := SBOM(o.Meta, p, []Binary{
 		{Local: bins.Manager, Image: ManagerPath, Version: o.Meta.Version},
 		{Local: bins.CLI, Image: CLIPath, Version: o.Meta.Version},
+		{Local: bins.Guard, Image: GuardPath, Version: o.Meta.Version},
 		{Local: bins.Helm, Image: HelmPath, Version: o.HelmVersion},
 	})
 	if err != nil {
@@ -116,6 +117,7 @@ func platformImage(o Options, p v1.Platform, bins Binaries, base v1.Layer, label
 	app, err := newLayer([]entry{
 		{path: ManagerPath, mode: 0o755, src: bins.Manager},
 		{path: CLIPath, mode: 0o755, src: bins.CLI},
+		{path: GuardPath, mode: 0o755, src: bins.Guard},
 		{path: SBOMPath, mode: 0o644, data: sbom},
 	})
 	if err != nil {

@@ -16,6 +16,8 @@ import (
 // Paths inside the image.
 const (
 	ManagerPath = "/manager"
+	// GuardPath is next to the manager, where the manager looks for it.
+	GuardPath   = "/railyard-helm-guard"
 	CLIPath     = "/usr/local/bin/railyard"
 	HelmPath    = "/usr/local/bin/helm"
 	SBOMPath    = "/usr/share/railyard/sbom.spdx.json"

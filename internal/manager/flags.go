@@ -50,6 +50,7 @@ func BindFlags(fs *flag.FlagSet, opts *Options) {
 	fs.IntVar(&opts.PromotionConcurrency, "promotion-concurrency", 0, "how many Promotions of different Stages run at once (0: 4)")
 	fs.IntVar(&opts.WarehouseConcurrency, "warehouse-concurrency", 0, "how many Warehouses discover at once, sharing each registry's rate limit (0: 4)")
 	fs.StringVar(&opts.HelmCommand, "helm", "", "helm binary for Helm chart inflation (defaults to $RAILYARD_HELM, then helm on PATH)")
+	fs.StringVar(&opts.HelmGuardCommand, "helm-guard", "", "the helm guard program every helm run goes through (defaults to railyard-helm-guard next to the manager, else the manager itself)")
 	fs.StringVar(&opts.WebhookReceiverBindAddress, "webhook-receiver-bind-address", "", "address webhook receivers listen on, such as :8090; empty disables them")
 	fs.StringVar(&opts.WebhookReceiverBaseURL, "webhook-receiver-base-url", "", "public base URL of the webhook receivers, published with each receiver's path")
 	fs.Float64Var(&opts.WebhookReceiverRate, "webhook-receiver-rate", receiver.DefaultRate, "deliveries per second each webhook receiver accepts, sustained")

@@ -90,6 +90,10 @@ type Options struct {
 	// HelmCommand is the helm binary kustomize-build and helm-template run;
 	// empty means $RAILYARD_HELM, bin/k8s/helm or helm on PATH.
 	HelmCommand string
+	// HelmGuardCommand is the program helm runs behind (package
+	// helmguard); empty means railyard-helm-guard next to the manager,
+	// else the manager itself.
+	HelmGuardCommand string
 	// InsecureIgnoreSSHHostKey skips SSH host key checks of git servers.
 	// Only for development.
 	InsecureIgnoreSSHHostKey bool

@@ -32,7 +32,7 @@ func NewStepRegistry(opts Options) *promotion.Registry { return newStepRegistry(
 // newStepRegistry returns every built-in promotion step, cloning through
 // cache when set, the Argo CD ones working on remote's cluster when set.
 func newStepRegistry(opts Options, cache *git.Cache, remote *argocd.Remote) *promotion.Registry {
-	stepOpts := steps.Options{HelmCommand: opts.HelmCommand}
+	stepOpts := steps.Options{HelmCommand: opts.HelmCommand, GuardCommand: opts.HelmGuardCommand}
 	if cache != nil {
 		// Charts are cached when git objects are, in the work directory
 		// (never swept; outside every Promotion's own directory).

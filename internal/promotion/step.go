@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/workdir"
 )
 
 // Step is a built-in promotion step such as git-clone or yaml-update.
@@ -130,10 +131,12 @@ func Terminalf(format string, args ...any) error {
 	return &TerminalError{Err: fmt.Errorf(format, args...)}
 }
 
-// IsTerminal reports whether err is or wraps a TerminalError.
+// IsTerminal reports whether err is or wraps a TerminalError, or a
+// refusal of the work-directory confinement (a path out of it), which no
+// retry can fix either.
 func IsTerminal(err error) bool {
 	var t *TerminalError
-	return errors.As(err, &t)
+	return errors.As(err, &t) || workdir.IsRefused(err)
 }
 
 // DecodeConfig decodes a step's configuration into out, refusing unknown

@@ -81,7 +81,7 @@ func TestDockerfileBuildsWhatImagebuildBuilds(t *testing.T) {
 		}
 	}
 
-	wantCopied := []string{imagebuild.ManagerPath, imagebuild.CLIPath, imagebuild.HelmPath, imagebuild.SBOMPath}
+	wantCopied := []string{imagebuild.ManagerPath, imagebuild.GuardPath, imagebuild.CLIPath, imagebuild.HelmPath, imagebuild.SBOMPath}
 	slices.Sort(copied)
 	slices.Sort(wantCopied)
 	if !slices.Equal(copied, wantCopied) {

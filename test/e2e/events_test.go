@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -190,6 +192,8 @@ func (pw *pipelineWorld) startManager(tb testing.TB, tune ...func(*manager.Optio
 	setupManagerLogs(tb)
 	opts := manager.Options{
 		MetricsAddr: "0", ProbeAddr: "0", WorkDir: tb.TempDir(), SkipControllerNameValidation: true,
+		// As the image ships it: the guard program next to the manager.
+		HelmGuardCommand: helmGuardProgram(tb),
 	}
 	for _, t := range tune {
 		t(&opts)
@@ -345,4 +349,21 @@ func stepMeans(tb testing.TB) string {
 		parts = append(parts, fmt.Sprintf("%s %v", m.step, m.d.Round(time.Millisecond)))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// helmGuardProgram builds cmd/railyard-helm-guard, which the image ships
+// next to the manager, for a manager started in the test process.
+func helmGuardProgram(tb testing.TB) string {
+	tb.Helper()
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	exe := filepath.Join(tb.TempDir(), "railyard-helm-guard")
+	cmd := exec.Command("go", "build", "-o", exe, "./cmd/railyard-helm-guard")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("building the helm guard: %v\n%s", err, out)
+	}
+	return exe
 }

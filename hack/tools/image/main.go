@@ -212,6 +212,7 @@ func runSBOM(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		platform = fs.String("platform", "linux/amd64", "platform of the binaries")
 		manager  = fs.String("manager", "bin/manager", "the manager binary")
 		cli      = fs.String("cli", "bin/railyard", "the railyard binary")
+		guard    = fs.String("guard", "bin/railyard-helm-guard", "the helm guard binary")
 		helm     = fs.String("helm", "bin/k8s/helm", "the helm binary")
 		out      = fs.String("o", "-", "output file, - for standard output")
 	)
@@ -234,6 +235,7 @@ func runSBOM(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	doc, err := imagebuild.SBOM(meta, *p, []imagebuild.Binary{
 		{Local: *manager, Image: imagebuild.ManagerPath, Version: meta.Version},
 		{Local: *cli, Image: imagebuild.CLIPath, Version: meta.Version},
+		{Local: *guard, Image: imagebuild.GuardPath, Version: meta.Version},
 		{Local: *helm, Image: imagebuild.HelmPath, Version: src.helmVersion},
 	})
 	if err != nil {

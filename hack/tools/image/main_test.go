@@ -243,7 +243,7 @@ func imageFiles(t *testing.T, image v1.Image) map[string]file {
 func checkFiles(t *testing.T, files map[string]file, arch string) {
 	t.Helper()
 	machine := map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64}[arch]
-	for _, p := range []string{imagebuild.ManagerPath, imagebuild.CLIPath, imagebuild.HelmPath} {
+	for _, p := range []string{imagebuild.ManagerPath, imagebuild.GuardPath, imagebuild.CLIPath, imagebuild.HelmPath} {
 		f, ok := files[strings.TrimPrefix(p, "/")]
 		if !ok {
 			t.Errorf("%s is missing", p)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/railyard-dev/railyard/internal/git"
 	"github.com/railyard-dev/railyard/internal/promotion"
+	"github.com/railyard-dev/railyard/internal/workdir"
 )
 
 // baseRef names the remote commit a checkout's local commits sit on. It is
@@ -90,7 +91,7 @@ func (c *checkout) sparse(dirs []string) error {
 		if !e.SkipWorktree {
 			continue
 		}
-		full, err := promotion.SecureJoin(c.dir, e.Name)
+		full, err := workdir.SecureJoin(c.dir, e.Name)
 		if err != nil {
 			return err
 		}

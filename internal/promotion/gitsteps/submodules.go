@@ -8,6 +8,7 @@ import (
 
 	"github.com/railyard-dev/railyard/internal/git"
 	"github.com/railyard-dev/railyard/internal/promotion"
+	"github.com/railyard-dev/railyard/internal/workdir"
 )
 
 // updateSubmodules checks out the submodules of the checkout at dir,
@@ -29,7 +30,7 @@ func (s *Clone) updateSubmodules(ctx context.Context, sc *promotion.StepContext,
 	}
 	err := git.UpdateSubmodules(ctx, dir, cfg.RepoURL, lookup)
 	if errors.Is(err, git.ErrSubmodulePath) {
-		return promotion.Terminal(fmt.Errorf("recurseSubmodules: %w: %w", promotion.ErrPathEscapes, err))
+		return promotion.Terminal(fmt.Errorf("recurseSubmodules: %w: %w", workdir.ErrPathEscapes, err))
 	}
 	if errors.Is(err, git.ErrSubmodule) {
 		return promotion.Terminal(fmt.Errorf("recurseSubmodules: %w", err))

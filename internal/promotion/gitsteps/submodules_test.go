@@ -10,6 +10,7 @@ import (
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/git/gittest"
 	"github.com/railyard-dev/railyard/internal/promotion"
+	"github.com/railyard-dev/railyard/internal/workdir"
 )
 
 func gitmodules(subs ...string) string {
@@ -158,7 +159,7 @@ func TestCloneSubmoduleBelowSymlinkStaysInside(t *testing.T) {
 	e := newEnv(t, Options{}, nil)
 	res, err := e.run("git-clone", map[string]any{"repoURL": super.URL, "recurseSubmodules": true,
 		"checkout": []any{map[string]any{"path": "out"}}})
-	if err != nil && !errors.Is(err, promotion.ErrPathEscapes) {
+	if err != nil && !errors.Is(err, workdir.ErrPathEscapes) {
 		t.Fatalf("status %s: %v", res.Status, err)
 	}
 	if entries, _ := os.ReadDir(outside); len(entries) != 0 {

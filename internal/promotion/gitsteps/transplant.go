@@ -15,7 +15,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/storer"
 
 	"github.com/railyard-dev/railyard/internal/git"
-	"github.com/railyard-dev/railyard/internal/promotion"
+	"github.com/railyard-dev/railyard/internal/workdir"
 )
 
 // entry is one file of a flattened tree.
@@ -80,7 +80,7 @@ func transplant(src, dst *checkout, before, after, onto plumbing.Hash) (bool, er
 
 // writeEntry makes path p under dir hold e, or removes it for a zero entry.
 func writeEntry(repo *gogit.Repository, dir, p string, e entry) error {
-	full, err := promotion.SecureJoin(dir, p)
+	full, err := workdir.SecureJoin(dir, p)
 	if err != nil {
 		return err
 	}

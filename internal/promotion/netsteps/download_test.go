@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/railyard-dev/railyard/internal/promotion"
+	"github.com/railyard-dev/railyard/internal/workdir"
 )
 
 func TestHTTPDownload(t *testing.T) {
@@ -145,7 +145,7 @@ func TestHTTPDownloadThroughLink(t *testing.T) {
 }
 
 func errorsIsEscape(err error) bool {
-	return err != nil && strings.Contains(err.Error(), promotion.ErrPathEscapes.Error())
+	return err != nil && strings.Contains(err.Error(), workdir.ErrPathEscapes.Error())
 }
 
 func writeFiles(t *testing.T, dir string, files map[string]string) {

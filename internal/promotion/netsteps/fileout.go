@@ -13,13 +13,14 @@ import (
 	"path/filepath"
 
 	"github.com/railyard-dev/railyard/internal/promotion"
+	"github.com/railyard-dev/railyard/internal/workdir"
 )
 
 // outFile is a download's destination in the work directory. Content is
 // written to a temporary file beside it and renamed into place, so a
 // failed or cut-off download never leaves a partial file at outPath.
 type outFile struct {
-	root *promotion.Root
+	root *workdir.Root
 	rel  string // outPath relative to the work directory, links resolved
 	name string // outPath as configured, for messages
 	// keep is set when outPath exists and may not be overwritten. The
@@ -31,7 +32,7 @@ type outFile struct {
 
 // prepareOut checks outPath: inside the work directory and not a
 // directory. Its parent directories are created.
-func prepareOut(root *promotion.Root, outPath string, allowOverwrite bool) (*outFile, error) {
+func prepareOut(root *workdir.Root, outPath string, allowOverwrite bool) (*outFile, error) {
 	if outPath == "" {
 		return nil, promotion.Terminalf("invalid config: field %q is required", "outPath")
 	}
@@ -78,7 +79,7 @@ func (o *outFile) write(r io.Reader, limit int64) (int64, error) {
 		err = cerr
 	}
 	if err != nil {
-		return n, fmt.Errorf("writing %q: %w", o.name, promotion.RelError(err, o.root.Dir()))
+		return n, fmt.Errorf("writing %q: %w", o.name, workdir.RelError(err, o.root.Dir()))
 	}
 	if n > limit {
 		return n, promotion.Terminalf("download to %q: %w of %d bytes", o.name, errTooLarge, limit)
@@ -93,7 +94,7 @@ func (o *outFile) write(r io.Reader, limit int64) (int64, error) {
 	}
 	defer func() { _ = r2.Close() }()
 	if err := r2.Rename(tmp, o.rel); err != nil {
-		return n, fmt.Errorf("moving download into %q: %w", o.name, promotion.RelError(err, o.root.Dir()))
+		return n, fmt.Errorf("moving download into %q: %w", o.name, workdir.RelError(err, o.root.Dir()))
 	}
 	return n, nil
 }
@@ -108,7 +109,7 @@ func (o *outFile) same(downloaded []byte) error {
 	defer func() { _ = f.Close() }()
 	sum := sha256.New()
 	if _, err := io.Copy(sum, f); err != nil {
-		return fmt.Errorf("reading %q: %w", o.name, promotion.RelError(err, o.root.Dir()))
+		return fmt.Errorf("reading %q: %w", o.name, workdir.RelError(err, o.root.Dir()))
 	}
 	if !bytes.Equal(sum.Sum(nil), downloaded) {
 		return promotion.Terminalf("file already exists at %q and allowOverwrite is false", o.name)

@@ -47,7 +47,7 @@ func TestConfinementKustomizeBuild(t *testing.T) {
 	archives := archiveRepo(t)
 	build := func(out string) map[string]any { return map[string]any{"path": "app", "outPath": out} }
 	cm := map[string]string{"app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n"}
-	runAttacks(t, attacks{
+	as := attacks{
 		{
 			name:    "chartHome absolute",
 			files:   kustomization("helmGlobals:\n  chartHome: {OUT}/charts\n" + localHelmChart),
@@ -151,7 +151,12 @@ func TestConfinementKustomizeBuild(t *testing.T) {
 			name:  "pulled archive with a dot-dot entry",
 			files: kustomization("helmCharts:\n- name: climb\n  repo: " + archives + "\n  version: 1.0.0\n  releaseName: rel\n"),
 		},
-	}.with(KustomizeBuild{}, build("out/all.yaml")), repo.URL())
+	}
+	for name, guard := range guardPrograms(t) {
+		t.Run(name, func(t *testing.T) {
+			runAttacks(t, as.with(KustomizeBuild{GuardCommand: guard}, build("out/all.yaml")), repo.URL())
+		})
+	}
 }
 
 func TestConfinementHelmTemplate(t *testing.T) {
@@ -164,7 +169,7 @@ func TestConfinementHelmTemplate(t *testing.T) {
 		return cfg
 	}
 	chart := demoChart("chart")
-	runAttacks(t, attacks{
+	as := attacks{
 		{
 			name:    "chart file symlinked out",
 			files:   chart,
@@ -235,7 +240,12 @@ func TestConfinementHelmTemplate(t *testing.T) {
 			name:  "subchart archive with a symlink entry",
 			files: merge(chart, map[string]string{"chart/charts/evil-1.0.0.tgz": string(evilArchive(t, "evil", "symlink"))}),
 		},
-	}.with(HelmTemplate{}, tmpl("out.yaml")), "")
+	}
+	for name, guard := range guardPrograms(t) {
+		t.Run(name, func(t *testing.T) {
+			runAttacks(t, as.with(HelmTemplate{GuardCommand: guard}, tmpl("out.yaml")), "")
+		})
+	}
 }
 
 type attacks []attack

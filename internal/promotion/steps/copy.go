@@ -13,6 +13,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 
 	"github.com/railyard-dev/railyard/internal/promotion"
+	"github.com/railyard-dev/railyard/internal/workdir"
 )
 
 // Copy is the `copy` step: it copies a file or a directory tree inside the
@@ -60,7 +61,7 @@ func (Copy) Run(_ context.Context, sc *promotion.StepContext) (promotion.Result,
 		return failed(fmt.Errorf("inPath %q does not exist", cfg.InPath))
 	}
 	if err != nil {
-		return errored(fmt.Errorf("reading %q: %w", cfg.InPath, promotion.RelError(err, root.Dir())))
+		return errored(fmt.Errorf("reading %q: %w", cfg.InPath, workdir.RelError(err, root.Dir())))
 	}
 	// Both are resolved: from here on, names relative to the work
 	// directory go through root, which refuses links leading out.
@@ -93,7 +94,7 @@ func ignoreMatcher(ignore string) gitignore.Matcher {
 
 // copyTree copies the regular files and directories below in to out, both
 // relative to root. It walks root's fs.FS, which does not follow links.
-func copyTree(root *promotion.Root, in, out string, ignore gitignore.Matcher) error {
+func copyTree(root *workdir.Root, in, out string, ignore gitignore.Matcher) error {
 	return fs.WalkDir(root.FS(), filepath.ToSlash(in), func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -126,7 +127,7 @@ func copyTree(root *promotion.Root, in, out string, ignore gitignore.Matcher) er
 }
 
 // copyFile copies src to dst, both relative to root.
-func copyFile(root *promotion.Root, src, dst string, mode fs.FileMode) error {
+func copyFile(root *workdir.Root, src, dst string, mode fs.FileMode) error {
 	r, err := root.Open(src)
 	if err != nil {
 		return err

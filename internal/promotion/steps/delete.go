@@ -10,6 +10,7 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 
 	"github.com/railyard-dev/railyard/internal/promotion"
+	"github.com/railyard-dev/railyard/internal/workdir"
 )
 
 // Delete is the `delete` step: it removes files and directories.
@@ -89,13 +90,13 @@ func (Delete) Run(_ context.Context, sc *promotion.StepContext) (promotion.Resul
 
 // deletePath removes rel itself: a symbolic link is removed, not followed,
 // and links in its parent directories must stay inside the work directory.
-func deletePath(root *promotion.Root, rel string, strict bool) error {
+func deletePath(root *workdir.Root, rel string, strict bool) error {
 	clean := filepath.Clean(rel)
 	switch {
 	case clean == ".":
 		return promotion.Terminalf("refusing to delete the work directory itself")
 	case filepath.Base(clean) == "..":
-		return promotion.Terminal(fmt.Errorf("%w: %q", promotion.ErrPathEscapes, rel))
+		return promotion.Terminal(fmt.Errorf("%w: %q", workdir.ErrPathEscapes, rel))
 	}
 	if _, err := root.Lstat(clean); errors.Is(err, fs.ErrNotExist) {
 		if strict {

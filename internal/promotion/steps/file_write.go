@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/railyard-dev/railyard/internal/promotion"
+	"github.com/railyard-dev/railyard/internal/workdir"
 )
 
 // FileWrite is the `file-write` step: it writes contents to a file of the
@@ -112,7 +113,7 @@ func (FileWrite) Run(_ context.Context, sc *promotion.StepContext) (promotion.Re
 	// set the mode asked for.
 	cerr := f.Chmod(mode)
 	if err := errors.Join(werr, cerr, f.Close()); err != nil {
-		return errored(fmt.Errorf("writing %q: %w", cfg.Path, promotion.RelError(err, root.Dir())))
+		return errored(fmt.Errorf("writing %q: %w", cfg.Path, workdir.RelError(err, root.Dir())))
 	}
 	return succeeded(nil)
 }

@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/railyard-dev/railyard/internal/helmguard"
 )
 
 // HelmEnv is the environment variable naming the helm binary.
@@ -111,8 +113,8 @@ func (e *helmError) Unwrap() error {
 }
 
 // exited reports whether helm ran and exited with an error; the guard
-// reports a helm it could not start with guardNoHelm.
+// reports a helm it could not start with helmguard.ExitNoHelm.
 func (e *helmError) exited() bool {
 	var exitErr *exec.ExitError
-	return errors.As(e.err, &exitErr) && exitErr.ExitCode() != guardNoHelm
+	return errors.As(e.err, &exitErr) && exitErr.ExitCode() != helmguard.ExitNoHelm
 }

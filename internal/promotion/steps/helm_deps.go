@@ -22,6 +22,7 @@ import (
 
 	"github.com/railyard-dev/railyard/internal/git/redact"
 	"github.com/railyard-dev/railyard/internal/promotion"
+	"github.com/railyard-dev/railyard/internal/workdir"
 )
 
 const credTypeHelm = "helm"
@@ -73,7 +74,7 @@ func parseChartDeps(b []byte) ([]chartDep, error) {
 // helmDeps runs `helm dependency` for one chart with the project's Helm
 // credentials.
 type helmDeps struct {
-	root  *promotion.Root
+	root  *workdir.Root
 	guard *helmGuard
 	chart string // relative to root
 	// secrets are redacted from every message.
@@ -95,7 +96,7 @@ type repoEntry struct {
 
 // newHelmDeps writes the repository and registry configuration for deps
 // into the guard's helm home.
-func newHelmDeps(ctx context.Context, sc *promotion.StepContext, root *promotion.Root, guard *helmGuard, chart string, deps []chartDep) (*helmDeps, error) {
+func newHelmDeps(ctx context.Context, sc *promotion.StepContext, root *workdir.Root, guard *helmGuard, chart string, deps []chartDep) (*helmDeps, error) {
 	h := &helmDeps{root: root, guard: guard, chart: chart}
 	repos := []repoEntry{}
 	auths := map[string]map[string]string{}
@@ -246,7 +247,7 @@ func permanentDepsFailure(msg string) bool {
 // buildDependencies runs `helm dependency build` on the chart at path (which
 // resolves Chart.yaml when there is no Chart.lock); a chart without
 // dependencies is left alone.
-func buildDependencies(ctx context.Context, sc *promotion.StepContext, root *promotion.Root, guard *helmGuard, path string) error {
+func buildDependencies(ctx context.Context, sc *promotion.StepContext, root *workdir.Root, guard *helmGuard, path string) error {
 	b, err := root.ReadFile(filepath.Join(path, "Chart.yaml"))
 	if err != nil {
 		return nil // helm template reports a missing chart

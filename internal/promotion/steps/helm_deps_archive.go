@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/railyard-dev/railyard/internal/promotion"
+	"github.com/railyard-dev/railyard/internal/workdir"
 )
 
 // checkDependencyArchives refuses the chart archives in <chart>/charts that
@@ -19,7 +20,7 @@ import (
 // writes links; one in a downloaded archive could reach outside the work
 // directory once unpacked (by a later tool, or a checkout of the commit),
 // so such an archive is removed as well as refused.
-func checkDependencyArchives(root *promotion.Root, chart string) error {
+func checkDependencyArchives(root *workdir.Root, chart string) error {
 	dir := filepath.Join(chart, "charts")
 	entries, err := fs.ReadDir(root.FS(), filepath.ToSlash(dir))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -39,14 +40,14 @@ func checkDependencyArchives(root *promotion.Root, chart string) error {
 		}
 		if bad != "" {
 			_ = root.RemoveAll(name)
-			return promotion.Terminal(fmt.Errorf("%w: dependency archive %s holds %s", promotion.ErrPathEscapes, filepath.ToSlash(name), bad))
+			return promotion.Terminal(fmt.Errorf("%w: dependency archive %s holds %s", workdir.ErrPathEscapes, filepath.ToSlash(name), bad))
 		}
 	}
 	return nil
 }
 
 // chartArchiveLink describes the first link or escaping name in a .tgz, or "".
-func chartArchiveLink(root *promotion.Root, name string) (string, error) {
+func chartArchiveLink(root *workdir.Root, name string) (string, error) {
 	f, err := root.Open(name)
 	if err != nil {
 		return "", err

@@ -9,16 +9,15 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/railyard-dev/railyard/internal/workdir"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
-
-	"github.com/railyard-dev/railyard/internal/promotion"
 )
 
 // writeFlat writes each document of a rendered manifest to its own file in
 // dir (relative to root), named [group-]kind[-namespace]-name.yaml as
 // Kargo's "flat" layout.
-func writeFlat(root *promotion.Root, dir string, manifest []byte) error {
+func writeFlat(root *workdir.Root, dir string, manifest []byte) error {
 	if err := root.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}

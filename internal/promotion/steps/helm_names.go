@@ -10,6 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/railyard-dev/railyard/internal/promotion"
+	"github.com/railyard-dev/railyard/internal/workdir"
 )
 
 // checkHelmChartNames refuses a kustomization or generator configuration
@@ -53,7 +54,7 @@ func checkHelmChartNames(data []byte) error {
 		}
 		for _, n := range names {
 			if n == "." || n == ".." || strings.ContainsAny(n, `/\`) {
-				return promotion.Terminal(fmt.Errorf("%w: helm chart name %q is not a plain name", promotion.ErrPathEscapes, n))
+				return promotion.Terminal(fmt.Errorf("%w: helm chart name %q is not a plain name", workdir.ErrPathEscapes, n))
 			}
 		}
 	}

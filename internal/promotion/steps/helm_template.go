@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/railyard-dev/railyard/internal/promotion"
+	"github.com/railyard-dev/railyard/internal/workdir"
 )
 
 // HelmTemplate is the `helm-template` step: it renders a local chart with
@@ -16,6 +17,8 @@ import (
 type HelmTemplate struct {
 	// HelmCommand is the helm binary; see HelmPath.
 	HelmCommand string
+	// GuardCommand is the helm guard program; see GuardExecutable.
+	GuardCommand string
 }
 
 type helmTemplateConfig struct {
@@ -111,11 +114,7 @@ func (h HelmTemplate) Run(ctx context.Context, sc *promotion.StepContext) (promo
 	if _, err := root.Resolve(cfg.OutPath); err != nil {
 		return errored(err)
 	}
-	helm, err := HelmPath(h.HelmCommand)
-	if err != nil {
-		return errored(err)
-	}
-	guard, err := newHelmGuard(ctx, root, helm, "")
+	guard, err := openHelmGuard(ctx, root, h.HelmCommand, h.GuardCommand, "")
 	if err != nil {
 		return errored(err)
 	}
@@ -158,7 +157,7 @@ func (h HelmTemplate) Run(ctx context.Context, sc *promotion.StepContext) (promo
 }
 
 // copyRendered copies the regular files helm wrote below from into to.
-func copyRendered(root *promotion.Root, from, to string) error {
+func copyRendered(root *workdir.Root, from, to string) error {
 	return fs.WalkDir(root.FS(), filepath.ToSlash(from), func(p string, d fs.DirEntry, err error) error {
 		if errors.Is(err, fs.ErrNotExist) && p == filepath.ToSlash(from) {
 			return nil // nothing rendered
@@ -176,7 +175,7 @@ func copyRendered(root *promotion.Root, from, to string) error {
 
 // helmTemplateArgs builds the `helm template` command line. Every path is
 // already resolved inside the work directory.
-func helmTemplateArgs(sc *promotion.StepContext, root *promotion.Root, cfg *helmTemplateConfig, chart, out string) ([]string, error) {
+func helmTemplateArgs(sc *promotion.StepContext, root *workdir.Root, cfg *helmTemplateConfig, chart, out string) ([]string, error) {
 	ns := cfg.Namespace
 	if ns == "" {
 		ns = sc.Project

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/railyard-dev/railyard/internal/promotion"
+	"github.com/railyard-dev/railyard/internal/workdir"
 )
 
 // HelmUpdateChart is the `helm-update-chart` step: it sets the versions of
@@ -18,6 +19,8 @@ import (
 type HelmUpdateChart struct {
 	// HelmCommand is the helm binary; see HelmPath.
 	HelmCommand string
+	// GuardCommand is the helm guard program; see GuardExecutable.
+	GuardCommand string
 }
 
 type helmUpdateChartConfig struct {
@@ -150,12 +153,8 @@ func (h HelmUpdateChart) Run(ctx context.Context, sc *promotion.StepContext) (pr
 }
 
 // update runs `helm dependency update` on the chart at path.
-func (h HelmUpdateChart) update(ctx context.Context, sc *promotion.StepContext, root *promotion.Root, path string, deps []chartDep) error {
-	helm, err := HelmPath(h.HelmCommand)
-	if err != nil {
-		return err
-	}
-	guard, err := newHelmGuard(ctx, root, helm, "")
+func (h HelmUpdateChart) update(ctx context.Context, sc *promotion.StepContext, root *workdir.Root, path string, deps []chartDep) error {
+	guard, err := openHelmGuard(ctx, root, h.HelmCommand, h.GuardCommand, "")
 	if err != nil {
 		return err
 	}

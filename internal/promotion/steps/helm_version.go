@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/railyard-dev/railyard/internal/helmguard"
 )
 
 // helmVersions caches `helm version --short` by binary path and
@@ -29,7 +31,7 @@ func helmVersionShort(ctx context.Context, helm string) string {
 	cmd := exec.CommandContext(ctx, helm, "version", "--short")
 	// No HELM_ settings: the version does not depend on them, and helm
 	// must not read or create homes outside a work directory.
-	cmd.Env = helmEnv(os.Environ(), os.TempDir()+"/railyard-helm-version-home")
+	cmd.Env = helmguard.Env(os.Environ(), os.TempDir()+"/railyard-helm-version-home")
 	out, err := cmd.Output()
 	v := strings.TrimSpace(string(out))
 	if err != nil || v == "" {

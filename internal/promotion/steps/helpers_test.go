@@ -13,6 +13,7 @@ import (
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/promotion"
+	"github.com/railyard-dev/railyard/internal/workdir"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -173,4 +174,23 @@ func helmBinary(t *testing.T) string {
 	return p
 }
 
-func isPathEscape(err error) bool { return errors.Is(err, promotion.ErrPathEscapes) }
+func isPathEscape(err error) bool { return errors.Is(err, workdir.ErrPathEscapes) }
+
+// guardPrograms are the two ways helm's guard is started, by name: the
+// running executable under the guard's name (the manager without the
+// program next to it; here the test binary), and the railyard-helm-guard
+// program, built from this module.
+func guardPrograms(t *testing.T) map[string]string {
+	t.Helper()
+	root, ok := moduleRoot()
+	if !ok {
+		t.Fatal("no go.mod above the working directory")
+	}
+	exe := filepath.Join(t.TempDir(), "railyard-helm-guard")
+	cmd := exec.Command("go", "build", "-o", exe, "./cmd/railyard-helm-guard")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the helm guard: %v\n%s", err, out)
+	}
+	return map[string]string{"manager itself": "", "railyard-helm-guard": exe}
+}

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/railyard-dev/railyard/internal/promotion"
+	"github.com/railyard-dev/railyard/internal/workdir"
 )
 
 // KustomizeBuild is the `kustomize-build` step: it renders a kustomization
@@ -24,6 +25,8 @@ import (
 type KustomizeBuild struct {
 	// HelmCommand is the helm binary; see HelmPath.
 	HelmCommand string
+	// GuardCommand is the helm guard program; see GuardExecutable.
+	GuardCommand string
 	// ChartCacheDir, when set, keeps charts pulled from HTTP repositories
 	// across builds (see helm_chart_cache.go). It must be outside every
 	// work directory.
@@ -92,11 +95,7 @@ func (k KustomizeBuild) Run(ctx context.Context, sc *promotion.StepContext) (pro
 	if _, err := root.Resolve(cfg.OutPath); err != nil {
 		return errored(err)
 	}
-	helm, err := HelmPath(k.HelmCommand)
-	if err != nil {
-		return errored(err)
-	}
-	guard, err := newHelmGuard(ctx, root, helm, k.ChartCacheDir)
+	guard, err := openHelmGuard(ctx, root, k.HelmCommand, k.GuardCommand, k.ChartCacheDir)
 	if err != nil {
 		return errored(err)
 	}
@@ -119,7 +118,7 @@ func (k KustomizeBuild) Run(ctx context.Context, sc *promotion.StepContext) (pro
 		msg := strings.ReplaceAll(err.Error(), fsys.root+string(filepath.Separator), "")
 		msg = strings.ReplaceAll(kustomizeHelmEnv.ReplaceAllString(msg, ""), guard.Command(), "helm")
 		// Our filesystem's refusals reach us as text through kustomize.
-		if errors.Is(err, promotion.ErrPathEscapes) || strings.Contains(msg, promotion.ErrPathEscapes.Error()) {
+		if errors.Is(err, workdir.ErrPathEscapes) || strings.Contains(msg, workdir.ErrPathEscapes.Error()) {
 			return failed(fmt.Errorf("building %q: %w", cfg.Path, escapeMessage(msg)))
 		}
 		return failed(fmt.Errorf("building %q: %s", cfg.Path, msg))
@@ -158,7 +157,7 @@ func kustomizeRun(fsys rootedFS, dir, helm string, cfg kustomizeBuildConfig) (rm
 
 // writeResMap writes all resources to one file, or one file per resource
 // into a directory; out is relative to root.
-func writeResMap(root *promotion.Root, rm resmap.ResMap, out, format string) error {
+func writeResMap(root *workdir.Root, rm resmap.ResMap, out, format string) error {
 	if ext := filepath.Ext(out); ext == ".yaml" || ext == ".yml" {
 		b, err := rm.AsYaml()
 		if err != nil {
@@ -232,4 +231,4 @@ func safeFileName(name string) error {
 type escapeMessage string
 
 func (e escapeMessage) Error() string { return string(e) }
-func (escapeMessage) Unwrap() error   { return promotion.ErrPathEscapes }
+func (escapeMessage) Unwrap() error   { return workdir.ErrPathEscapes }

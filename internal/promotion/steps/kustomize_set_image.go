@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/kustomize/api/konfig"
 
 	"github.com/railyard-dev/railyard/internal/promotion"
+	"github.com/railyard-dev/railyard/internal/workdir"
 )
 
 // KustomizeSetImage is the `kustomize-set-image` step: it sets image tags
@@ -111,7 +112,7 @@ func (KustomizeSetImage) Run(_ context.Context, sc *promotion.StepContext) (prom
 
 // findKustomization returns the one kustomization file in dir, relative to
 // root. Links are not taken for a kustomization file.
-func findKustomization(root *promotion.Root, dir string) (string, error) {
+func findKustomization(root *workdir.Root, dir string) (string, error) {
 	var found []string
 	for _, name := range konfig.RecognizedKustomizationFileNames() {
 		p := filepath.Join(dir, name)

@@ -9,32 +9,32 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/railyard-dev/railyard/internal/promotion"
+	"github.com/railyard-dev/railyard/internal/workdir"
 )
 
 // This file holds the few confined operations tar and untar need that
-// promotion.Root does not offer (creating a link, renaming, a private
+// workdir.Root does not offer (creating a link, renaming, a private
 // temporary directory). They run through an os.Root on the work directory,
 // which refuses names that leave it, links included.
 
 // withOSRoot runs fn with the work directory of root opened as an os.Root.
-func withOSRoot(root *promotion.Root, fn func(*os.Root) error) error {
+func withOSRoot(root *workdir.Root, fn func(*os.Root) error) error {
 	r, err := os.OpenRoot(root.Dir())
 	if err != nil {
 		return fmt.Errorf("opening work directory: %w", err)
 	}
 	defer func() { _ = r.Close() }()
-	return promotion.RelError(fn(r), root.Dir())
+	return workdir.RelError(fn(r), root.Dir())
 }
 
 // symlinkIn creates the link name -> target; name is relative to root.
-func symlinkIn(root *promotion.Root, target, name string) error {
+func symlinkIn(root *workdir.Root, target, name string) error {
 	return withOSRoot(root, func(r *os.Root) error { return r.Symlink(target, name) })
 }
 
 // replaceWith moves the directory from over to, replacing to and anything in
 // it; both are relative to root and must not be links.
-func replaceWith(root *promotion.Root, from, to string) error {
+func replaceWith(root *workdir.Root, from, to string) error {
 	return withOSRoot(root, func(r *os.Root) error {
 		err := r.Rename(from, to)
 		if err == nil || !errors.Is(err, fs.ErrExist) {
@@ -50,7 +50,7 @@ func replaceWith(root *promotion.Root, from, to string) error {
 
 // tempDirIn creates a new private directory in dir (relative to root),
 // named after prefix; it returns its name relative to root.
-func tempDirIn(root *promotion.Root, dir, prefix string) (string, error) {
+func tempDirIn(root *workdir.Root, dir, prefix string) (string, error) {
 	for range 10 {
 		var b [8]byte
 		_, _ = rand.Read(b[:])

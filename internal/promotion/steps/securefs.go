@@ -6,9 +6,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/railyard-dev/railyard/internal/workdir"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
-
-	"github.com/railyard-dev/railyard/internal/promotion"
 )
 
 // rootedFS is the on-disk filesystem confined to a root directory: every
@@ -44,10 +43,10 @@ func (f rootedFS) resolve(p string) (string, error) {
 	p = filepath.Clean(p)
 	rel, err := filepath.Rel(f.root, p)
 	if err != nil || rel == ".." || len(rel) > 2 && rel[:3] == ".."+string(filepath.Separator) {
-		return "", f.refuse(fmt.Errorf("%w: %q", promotion.ErrPathEscapes, f.display(p)))
+		return "", f.refuse(fmt.Errorf("%w: %q", workdir.ErrPathEscapes, f.display(p)))
 	}
-	r, err := promotion.SecureJoin(f.root, rel)
-	if errors.Is(err, promotion.ErrPathEscapes) {
+	r, err := workdir.SecureJoin(f.root, rel)
+	if errors.Is(err, workdir.ErrPathEscapes) {
 		return "", f.refuse(err)
 	}
 	return r, err

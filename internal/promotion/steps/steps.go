@@ -20,6 +20,10 @@ type Options struct {
 	// the enclosing Go module (for tests and development), else `helm` on
 	// PATH. See HelmPath.
 	HelmCommand string
+	// GuardCommand is the helm guard program; empty means
+	// railyard-helm-guard next to the running executable, else the running
+	// executable itself. See GuardExecutable.
+	GuardCommand string
 	// ChartCacheDir is kustomize-build's chart cache; empty turns it off.
 	ChartCacheDir string
 }
@@ -29,9 +33,9 @@ func Builtins(opts Options) []promotion.Step {
 	return []promotion.Step{
 		KustomizeSetImage{},
 		YAMLUpdate{},
-		HelmUpdateChart{HelmCommand: opts.HelmCommand},
-		KustomizeBuild{HelmCommand: opts.HelmCommand, ChartCacheDir: opts.ChartCacheDir},
-		HelmTemplate{HelmCommand: opts.HelmCommand},
+		HelmUpdateChart{HelmCommand: opts.HelmCommand, GuardCommand: opts.GuardCommand},
+		KustomizeBuild{HelmCommand: opts.HelmCommand, GuardCommand: opts.GuardCommand, ChartCacheDir: opts.ChartCacheDir},
+		HelmTemplate{HelmCommand: opts.HelmCommand, GuardCommand: opts.GuardCommand},
 		Copy{},
 		Delete{},
 		FileWrite{},

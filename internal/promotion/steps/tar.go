@@ -17,6 +17,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 
 	"github.com/railyard-dev/railyard/internal/promotion"
+	"github.com/railyard-dev/railyard/internal/workdir"
 )
 
 // Tar is the `tar` step: it archives a file or a directory tree of the work
@@ -115,7 +116,7 @@ func (t Tar) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Resu
 }
 
 type archiver struct {
-	root                   *promotion.Root
+	root                   *workdir.Root
 	maxBytes, maxFileBytes int64
 	total                  int64
 }
@@ -224,13 +225,13 @@ func (a *archiver) add(tw *tar.Writer, name, entry string, fi fs.FileInfo) error
 	}
 	defer func() { _ = f.Close() }()
 	if _, err := io.CopyN(tw, f, fi.Size()); err != nil {
-		return fmt.Errorf("%q: %w", filepath.ToSlash(name), promotion.RelError(err, a.root.Dir()))
+		return fmt.Errorf("%q: %w", filepath.ToSlash(name), workdir.RelError(err, a.root.Dir()))
 	}
 	return nil
 }
 
 // readlinkIn reads a link's target without following it.
-func readlinkIn(root *promotion.Root, name string) (string, error) {
+func readlinkIn(root *workdir.Root, name string) (string, error) {
 	var target string
 	err := withOSRoot(root, func(r *os.Root) error {
 		var err error

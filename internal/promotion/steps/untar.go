@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/railyard-dev/railyard/internal/promotion"
+	"github.com/railyard-dev/railyard/internal/workdir"
 )
 
 // Untar is the `untar` step: it extracts a tar archive, gzipped or not,
@@ -95,7 +96,7 @@ func (u Untar) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Re
 	}
 	defer func() { _ = in.Close() }()
 	if fi, err := in.Stat(); err != nil {
-		return errored(fmt.Errorf("reading %q: %w", cfg.InPath, promotion.RelError(err, root.Dir())))
+		return errored(fmt.Errorf("reading %q: %w", cfg.InPath, workdir.RelError(err, root.Dir())))
 	} else if !fi.Mode().IsRegular() {
 		return failed(fmt.Errorf("inPath %q is not a file", cfg.InPath))
 	}
@@ -115,7 +116,7 @@ func (u Untar) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Re
 		return errored(fmt.Errorf("creating a temporary directory in %q: %w", filepath.ToSlash(parent), err))
 	}
 	defer func() { _ = root.RemoveAll(tmp) }()
-	tmpRoot, err := promotion.OpenRoot(filepath.Join(root.Dir(), tmp))
+	tmpRoot, err := workdir.OpenRoot(filepath.Join(root.Dir(), tmp))
 	if err != nil {
 		return errored(err)
 	}
@@ -146,7 +147,7 @@ func (u Untar) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Re
 
 // untarTarget resolves outPath to a name relative to the work directory,
 // refusing the work directory itself and .git.
-func untarTarget(root *promotion.Root, outPath string) (string, error) {
+func untarTarget(root *workdir.Root, outPath string) (string, error) {
 	abs, err := root.Resolve(outPath)
 	if err != nil {
 		return "", err

@@ -16,6 +16,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 
 	"github.com/railyard-dev/railyard/internal/promotion"
+	"github.com/railyard-dev/railyard/internal/workdir"
 )
 
 type untarLimits struct {
@@ -27,7 +28,7 @@ type untarLimits struct {
 // and directories are written as they come; links are made at the end, so
 // no entry is ever written through a link from the archive.
 type extraction struct {
-	root     *promotion.Root
+	root     *workdir.Root
 	outRel   string // where the tree will live, relative to the work directory
 	limits   untarLimits
 	ignore   gitignore.Matcher
@@ -122,11 +123,11 @@ func checkArchiveName(name string) error {
 	case strings.ContainsRune(name, 0):
 		return errArchive("entry %q: invalid name", name)
 	case path.IsAbs(slashed) || filepath.IsAbs(name) || filepath.VolumeName(name) != "":
-		return errArchive("entry %q: %w: absolute names are refused", name, promotion.ErrPathEscapes)
+		return errArchive("entry %q: %w: absolute names are refused", name, workdir.ErrPathEscapes)
 	}
 	for _, part := range strings.Split(slashed, "/") {
 		if part == ".." {
-			return errArchive("entry %q: %w: names with \"..\" are refused", name, promotion.ErrPathEscapes)
+			return errArchive("entry %q: %w: names with \"..\" are refused", name, workdir.ErrPathEscapes)
 		}
 	}
 	return nil
@@ -194,7 +195,7 @@ func (x *extraction) writeFile(name string, size int64, mode fs.FileMode, r io.R
 		return errArchive("entry %q: the archive is truncated", name)
 	}
 	if err != nil {
-		return fmt.Errorf("entry %q: %w", name, promotion.RelError(err, x.root.Dir()))
+		return fmt.Errorf("entry %q: %w", name, workdir.RelError(err, x.root.Dir()))
 	}
 	return nil
 }
@@ -207,11 +208,11 @@ func (x *extraction) addSymlink(name, target string) error {
 		return errArchive("symbolic link %q has no target", name)
 	}
 	if path.IsAbs(target) || filepath.IsAbs(target) || strings.HasPrefix(target, `\`) {
-		return errArchive("symbolic link %q -> %q: %w: absolute targets are refused", name, target, promotion.ErrPathEscapes)
+		return errArchive("symbolic link %q -> %q: %w: absolute targets are refused", name, target, workdir.ErrPathEscapes)
 	}
 	final := filepath.Join(x.outRel, filepath.FromSlash(path.Dir(name)), filepath.FromSlash(target))
 	if !filepath.IsLocal(final) {
-		return errArchive("symbolic link %q -> %q: %w", name, target, promotion.ErrPathEscapes)
+		return errArchive("symbolic link %q -> %q: %w", name, target, workdir.ErrPathEscapes)
 	}
 	x.symlinks = append(x.symlinks, archiveLink{name: name, target: target})
 	return nil

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
-	"github.com/railyard-dev/railyard/internal/promotion"
+	"github.com/railyard-dev/railyard/internal/workdir"
 )
 
 // FuzzUntar extracts arbitrary bytes as an archive. The step may succeed
@@ -44,7 +44,7 @@ func FuzzUntar(f *testing.F) {
 		if err != nil {
 			return
 		}
-		root, rerr := promotion.OpenRoot(dir)
+		root, rerr := workdir.OpenRoot(dir)
 		if rerr != nil {
 			t.Fatal(rerr)
 		}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/railyard-dev/railyard/internal/promotion"
+	"github.com/railyard-dev/railyard/internal/workdir"
 )
 
 // YAMLUpdate is the `yaml-update` step: it sets values at dotted keys of a
@@ -134,7 +135,7 @@ func quoteIfNecessary(v any) string {
 
 // writeFileKeepMode replaces a file's content, keeping its permissions.
 // name is relative to root; links leading out of it fail the write.
-func writeFileKeepMode(root *promotion.Root, name string, data []byte) error {
+func writeFileKeepMode(root *workdir.Root, name string, data []byte) error {
 	mode := fs.FileMode(0o644)
 	if fi, err := root.Stat(name); err == nil {
 		mode = fi.Mode().Perm()

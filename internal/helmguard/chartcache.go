@@ -1,4 +1,4 @@
-package steps
+package helmguard
 
 // kustomize pulls every remote chart again for each build, and each pull
 // starts helm. The guard keeps charts pulled from HTTP repositories in a
@@ -25,9 +25,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/railyard-dev/railyard/internal/workdir"
 	"sigs.k8s.io/yaml"
-
-	"github.com/railyard-dev/railyard/internal/promotion"
 )
 
 // chartCacheEntries bounds the cache; the oldest entries go first.
@@ -163,7 +162,7 @@ func (c chartCache) digest(ctx context.Context, p chartPull) (string, error) {
 
 // restore copies the cached chart of key into the pull's directory through
 // root; false when there is no such entry.
-func (c chartCache) restore(root *promotion.Root, p chartPull, key string) (bool, error) {
+func (c chartCache) restore(root *workdir.Root, p chartPull, key string) (bool, error) {
 	src := filepath.Join(c.dir, key, p.name)
 	if fi, err := os.Stat(src); err != nil || !fi.IsDir() {
 		return false, nil
@@ -266,7 +265,7 @@ func (c chartCache) trim() {
 // cachedPull serves a pull of args from the chart cache when it can. It
 // reports whether it did; otherwise store, when not nil, caches what helm
 // is about to pull once it succeeded.
-func (cfg guardConfig) cachedPull(ctx context.Context, root *promotion.Root, args []string) (served bool, store func()) {
+func (cfg Config) cachedPull(ctx context.Context, root *workdir.Root, args []string) (served bool, store func()) {
 	if cfg.ChartCache == "" {
 		return false, nil
 	}

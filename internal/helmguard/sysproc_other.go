@@ -1,6 +1,6 @@
 //go:build !linux
 
-package steps
+package helmguard
 
 import "syscall"
 

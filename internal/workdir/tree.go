@@ -1,4 +1,4 @@
-package promotion
+package workdir
 
 import (
 	"errors"
@@ -40,7 +40,7 @@ func (r *Root) checkTree(abs string, seen map[string]bool) error {
 		target, err := SecureJoin(r.dir, rel)
 		if err != nil {
 			if errors.Is(err, ErrPathEscapes) {
-				return Terminal(fmt.Errorf("%w: symbolic link %q leads outside it", ErrPathEscapes, filepath.ToSlash(rel)))
+				return refused(fmt.Errorf("%w: symbolic link %q leads outside it", ErrPathEscapes, filepath.ToSlash(rel)))
 			}
 			return err
 		}
@@ -49,7 +49,7 @@ func (r *Root) checkTree(abs string, seen map[string]bool) error {
 		}
 		return nil
 	})
-	if err != nil && !IsTerminal(err) {
+	if err != nil && !IsRefused(err) {
 		return RelError(err, r.dir)
 	}
 	return err

@@ -1,15 +1,4 @@
-package promotion
-
-// This file is the confinement layer every file-touching step goes through.
-// Step configuration, checkouts and charts come from users and from Git
-// repositories, so any path in them — absolute, `..`, or a symbolic link at
-// any component, committed or unpacked from an archive — may aim outside the
-// Promotion's work directory, and whatever a step reads there can end up
-// pushed to a stage branch. Reads and writes go through os.Root, which
-// follows a link only while it stays inside the work directory; paths handed
-// to other programs (helm, kustomize) are resolved with SecureJoin and the
-// trees they read are checked with CheckTree first. Errors name paths
-// relative to the work directory only: they end up in the Promotion status.
+package workdir
 
 import (
 	"errors"
@@ -39,9 +28,6 @@ func OpenRoot(dir string) (*Root, error) {
 	return &Root{dir: abs, os: r}, nil
 }
 
-// OpenRoot opens the work directory for confined access.
-func (sc *StepContext) OpenRoot() (*Root, error) { return OpenRoot(sc.WorkDir) }
-
 // Close releases the root.
 func (r *Root) Close() error { return r.os.Close() }
 
@@ -57,7 +43,7 @@ func (r *Root) Resolve(name string) (string, error) { return SecureJoin(r.dir, n
 func (r *Root) Rel(abs string) (string, error) {
 	rel, err := filepath.Rel(r.dir, filepath.Clean(abs))
 	if err != nil || !filepath.IsLocal(rel) && rel != "." {
-		return "", Terminal(fmt.Errorf("%w: %q", ErrPathEscapes, filepath.Base(abs)))
+		return "", refused(fmt.Errorf("%w: %q", ErrPathEscapes, filepath.Base(abs)))
 	}
 	return rel, nil
 }
@@ -168,7 +154,7 @@ func (r *Root) Create(name string, perm fs.FileMode) (*os.File, error) {
 // not followed; links in parent components must stay inside.
 func (r *Root) RemoveAll(name string) error {
 	if c := filepath.Clean(name); c == "." || filepath.Base(c) == ".." {
-		return Terminal(fmt.Errorf("refusing to remove %q", name))
+		return refused(fmt.Errorf("refusing to remove %q", name))
 	}
 	n, err := r.parentLocal(name)
 	if err != nil {
@@ -188,7 +174,7 @@ func (r *Root) wrap(name string, err error) error {
 	}
 	var pe *fs.PathError
 	if errors.As(err, &pe) && pe.Err != nil && pe.Err.Error() == "path escapes from parent" {
-		return Terminal(fmt.Errorf("%w: %q resolves outside it through a symbolic link", ErrPathEscapes, name))
+		return refused(fmt.Errorf("%w: %q resolves outside it through a symbolic link", ErrPathEscapes, name))
 	}
 	return RelError(err, r.dir)
 }

@@ -1,4 +1,4 @@
-package steps
+package helmguard
 
 import (
 	"errors"
@@ -8,9 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/railyard-dev/railyard/internal/workdir"
 	"sigs.k8s.io/yaml"
-
-	"github.com/railyard-dev/railyard/internal/promotion"
 )
 
 // helmInvocation is what the guard learned from a helm command line.
@@ -50,7 +49,7 @@ var helmBoolFlags = map[string]bool{
 // checkHelmArgs refuses helm commands other than the ones the steps and
 // kustomize run, and paths outside the work directory in them. Charts helm
 // will load are checked for links leading out.
-func checkHelmArgs(root *promotion.Root, args []string) (helmInvocation, error) {
+func checkHelmArgs(root *workdir.Root, args []string) (helmInvocation, error) {
 	var inv helmInvocation
 	if len(args) == 0 {
 		return inv, fmt.Errorf("no helm command")
@@ -167,7 +166,7 @@ func checkHelmArgs(root *promotion.Root, args []string) (helmInvocation, error) 
 
 // checkChart checks a chart directory (or archive) helm will load, and for
 // `dependency build` the file:// repositories of its dependencies.
-func checkChart(root *promotion.Root, rel string, deps bool) error {
+func checkChart(root *workdir.Root, rel string, deps bool) error {
 	if _, err := root.Stat(rel); errors.Is(err, fs.ErrNotExist) {
 		return nil // helm reports it
 	}
@@ -209,7 +208,7 @@ func checkChart(root *promotion.Root, rel string, deps bool) error {
 
 // insideRoot returns abs relative to the root, resolving links, or an error
 // naming the path as written when it is not inside.
-func insideRoot(root *promotion.Root, abs, written string) (string, error) {
+func insideRoot(root *workdir.Root, abs, written string) (string, error) {
 	rel, err := filepath.Rel(root.Dir(), abs)
 	if err != nil || !filepath.IsLocal(rel) && rel != "." {
 		shown := fmt.Sprintf("%q", written)

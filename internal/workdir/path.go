@@ -1,4 +1,4 @@
-package promotion
+package workdir
 
 import (
 	"errors"
@@ -13,16 +13,30 @@ import (
 // ErrPathEscapes is returned for a path that would leave the work directory.
 var ErrPathEscapes = errors.New("path escapes the work directory")
 
+// refusedError is a path refused for what it is, not for a condition that
+// may pass: retrying cannot help, so the promotion engine ends the step at
+// once (see IsRefused).
+type refusedError struct{ err error }
+
+func (e *refusedError) Error() string { return e.err.Error() }
+func (e *refusedError) Unwrap() error { return e.err }
+
+// refused marks err as a refusal.
+func refused(err error) error { return &refusedError{err: err} }
+
+// refusedf formats a refusal.
+func refusedf(format string, args ...any) error { return refused(fmt.Errorf(format, args...)) }
+
+// IsRefused reports whether err is or wraps a refusal of this package: a
+// path out of the work directory, an invalid path, a link cycle.
+func IsRefused(err error) bool {
+	var r *refusedError
+	return errors.As(err, &r)
+}
+
 // maxSymlinks bounds the links followed while resolving one path, as the
 // kernel's ELOOP does, so a link cycle ends with an error.
 const maxSymlinks = 40
-
-// Path resolves a path from step configuration inside the work directory.
-// Absolute paths, `..` and symbolic links that lead outside are refused with
-// a TerminalError.
-func (sc *StepContext) Path(rel string) (string, error) {
-	return SecureJoin(sc.WorkDir, rel)
-}
 
 // SecureJoin joins rel to root and refuses results outside root. Symbolic
 // links are resolved one path component at a time, a link's target included
@@ -33,14 +47,14 @@ func (sc *StepContext) Path(rel string) (string, error) {
 // kustomize) reaches the place that was checked.
 func SecureJoin(root, rel string) (string, error) {
 	if filepath.IsAbs(rel) {
-		return "", Terminal(fmt.Errorf("%w: %q is absolute; paths are relative to the work directory", ErrPathEscapes, rel))
+		return "", refused(fmt.Errorf("%w: %q is absolute; paths are relative to the work directory", ErrPathEscapes, rel))
 	}
 	if strings.ContainsRune(rel, 0) {
-		return "", Terminalf("invalid path %q", rel)
+		return "", refusedf("invalid path %q", rel)
 	}
 	clean := filepath.Clean(rel)
 	if clean != "." && !filepath.IsLocal(clean) {
-		return "", Terminal(fmt.Errorf("%w: %q", ErrPathEscapes, rel))
+		return "", refused(fmt.Errorf("%w: %q", ErrPathEscapes, rel))
 	}
 	rootAbs, err := resolvedRoot(root)
 	if err != nil {
@@ -49,7 +63,7 @@ func SecureJoin(root, rel string) (string, error) {
 	full, err := resolveIn(rootAbs, clean)
 	if err != nil {
 		if errors.Is(err, ErrPathEscapes) {
-			return "", Terminal(fmt.Errorf("%w: %q resolves outside it through a symbolic link", ErrPathEscapes, rel))
+			return "", refused(fmt.Errorf("%w: %q resolves outside it through a symbolic link", ErrPathEscapes, rel))
 		}
 		return "", fmt.Errorf("resolving %q: %w", rel, RelError(err, rootAbs))
 	}
@@ -104,7 +118,7 @@ func resolveIn(root, rel string) (string, error) {
 		}
 		if links++; links > maxSymlinks {
 			// A loop in a checkout: no retry will fix it.
-			return "", Terminalf("too many levels of symbolic links at %q", relTo(root, next))
+			return "", refusedf("too many levels of symbolic links at %q", relTo(root, next))
 		}
 		target, err := os.Readlink(next)
 		if err != nil {

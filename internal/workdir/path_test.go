@@ -1,4 +1,4 @@
-package promotion
+package workdir
 
 import (
 	"errors"
@@ -59,7 +59,7 @@ func TestSecureJoin(t *testing.T) {
 			}
 		case err == nil:
 			t.Errorf("SecureJoin(%q) = %q, want an error", tc.rel, got)
-		case !IsTerminal(err) || errors.Is(err, ErrPathEscapes) != tc.escapes || strings.Contains(err.Error(), base):
+		case !IsRefused(err) || errors.Is(err, ErrPathEscapes) != tc.escapes || strings.Contains(err.Error(), base):
 			t.Errorf("SecureJoin(%q): error %v: want terminal, escapes=%v, no work directory", tc.rel, err, tc.escapes)
 		}
 	}
