@@ -72,7 +72,7 @@ bench: envtest ## Run the benchmarks reported in docs/benchmarks.md.
 ##@ Build
 
 .PHONY: build
-build: ## Build bin/manager and bin/railyard.
+build: ## Build bin/manager, bin/railyard and bin/railyard-helm-guard.
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/manager ./cmd/manager
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/railyard ./cmd/railyard
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/railyard-helm-guard ./cmd/railyard-helm-guard
