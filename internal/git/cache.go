@@ -235,7 +235,7 @@ func (c *Cache) update(ctx context.Context, e *cacheEntry, rem *remote, opts Clo
 // openCacheRepo opens the bare repository of an entry, creating it with an
 // origin remote at url when absent.
 func openCacheRepo(dir, url string) (*gogit.Repository, error) {
-	repo, err := gogit.PlainOpen(dir)
+	repo, err := OpenRepository(dir, true)
 	if errors.Is(err, gogit.ErrRepositoryNotExists) {
 		_ = os.RemoveAll(dir)
 		if repo, err = gogit.PlainInit(dir, true); err != nil {
@@ -325,7 +325,7 @@ func isAncestorIn(repo *gogit.Repository, anc, head plumbing.Hash) bool {
 // checkoutPlan makes opts.Dir, which holds the cache's objects, a checkout
 // of plan as the package's Clone would leave it.
 func (w *WorkTree) checkoutPlan(plan clonePlan, opts CloneOptions) error {
-	repo, err := gogit.PlainOpen(opts.Dir)
+	repo, err := OpenRepository(opts.Dir, false)
 	if err != nil {
 		return fmt.Errorf("open checkout: %w", err)
 	}

@@ -33,7 +33,7 @@ func PushRefs(ctx context.Context, dir, repoURL string, creds Credentials, updat
 	if len(updates) == 0 {
 		return false, errors.New("push: no refs to push")
 	}
-	repo, err := gogit.PlainOpen(dir)
+	repo, err := OpenRepository(dir, false)
 	if err != nil {
 		return false, fmt.Errorf("open repository: %w", err)
 	}

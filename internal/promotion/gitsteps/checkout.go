@@ -53,7 +53,7 @@ func openCheckout(sc *promotion.StepContext, field, rel string) (*checkout, erro
 
 // reopen opens the checkout rooted at dir.
 func reopen(dir string) (*checkout, error) {
-	repo, err := gogit.PlainOpen(dir)
+	repo, err := git.OpenRepository(dir, false)
 	if err != nil {
 		return nil, fmt.Errorf("open repository: %w", err)
 	}
