@@ -19,10 +19,23 @@ var errUnavailable = errors.New("not available")
 // resolve finds the Freight the Promotion moves, checks that the Stage may
 // receive it, and records it with the collection the Stage will run.
 func (r *Reconciler) resolve(ctx context.Context, promo *railyard.Promotion, stage *railyard.Stage) error {
-	target, err := r.targetFreight(ctx, promo, stage)
+	base := promo.DeepCopy()
+	err := r.resolveInto(ctx, promo, stage)
 	if errors.Is(err, errUnavailable) {
 		return r.fail(ctx, promo, railyard.PromotionPhaseFailed, "", err.Error())
 	}
+	if err != nil {
+		return err
+	}
+	return r.Client.Status().Patch(ctx, promo, client.MergeFrom(base))
+}
+
+// resolveInto sets in promo's status what resolve records, without
+// writing it: the snapshot writes it with the steps digest, one status
+// write less per Promotion. Freight the Stage may not receive is an
+// errUnavailable error, and promo is left as it was.
+func (r *Reconciler) resolveInto(ctx context.Context, promo *railyard.Promotion, stage *railyard.Stage) error {
+	target, err := r.targetFreight(ctx, promo, stage)
 	if err != nil {
 		return err
 	}
@@ -30,13 +43,12 @@ func (r *Reconciler) resolve(ctx context.Context, promo *railyard.Promotion, sta
 	if err != nil {
 		return err
 	}
-	base := promo.DeepCopy()
 	ref := freight.Ref(target)
 	promo.Status.Phase = railyard.PromotionPhasePending
 	promo.Status.Message = "waiting for Stage " + stage.Name + " to start it"
 	promo.Status.Freight = &ref
 	promo.Status.FreightCollection = &collection
-	return r.Client.Status().Patch(ctx, promo, client.MergeFrom(base))
+	return nil
 }
 
 // targetFreight returns spec.freight, or for spec.origin the Freight to

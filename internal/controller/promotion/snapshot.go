@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -54,9 +55,17 @@ func (r *Reconciler) snapshot(ctx context.Context, promo *railyard.Promotion, st
 		return false, err
 	}
 	// The digest goes first: a crash between the two writes leaves a digest
-	// and empty steps, which the next reconcile simply snapshots again.
-	if promo.Status.StepsDigest != digest {
-		base := promo.DeepCopy()
+	// and empty steps, which the next reconcile simply snapshots again. The
+	// resolved Freight goes with it when it is known; Freight the Stage may
+	// not receive is left for resolve, which fails the Promotion after the
+	// snapshot as before.
+	base := promo.DeepCopy()
+	if promo.Status.Freight == nil {
+		if err := r.resolveInto(ctx, promo, stage); err != nil && !errors.Is(err, errUnavailable) {
+			return false, err
+		}
+	}
+	if promo.Status.StepsDigest != digest || promo.Status.Freight != nil && base.Status.Freight == nil {
 		promo.Status.StepsDigest = digest
 		if err := r.Client.Status().Patch(ctx, promo, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
 			return false, fmt.Errorf("recording the steps digest: %w", err)
