@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -104,13 +105,21 @@ func (pw *pipelineWorld) pushAndDeliver(b *testing.B, url, tag string) time.Dura
 	if resp.StatusCode != http.StatusOK {
 		b.Fatalf("delivery answered %d", resp.StatusCode)
 	}
+	var created time.Duration
 	for ev := range w.ResultChan() {
 		p, ok := ev.Object.(*railyard.Promotion)
+		if ok && ev.Type == watch.Added && p.Spec.Stage == "test" && created == 0 {
+			created = time.Since(start)
+		}
 		if !ok || ev.Type == watch.Deleted || p.Spec.Stage != "test" || p.Status.Phase != railyard.PromotionPhaseSucceeded ||
 			p.Status.Freight == nil || len(p.Status.Freight.Images) != 1 || p.Status.Freight.Images[0].Tag != tag {
 			continue
 		}
-		return time.Since(start)
+		took := time.Since(start)
+		if os.Getenv("BENCH_TRACE") != "" {
+			b.Logf("%s: delivered → Promotion created %v, → Succeeded %v", tag, created, took)
+		}
+		return took
 	}
 	b.Fatalf("no Promotion of %s to test succeeded in time", tag)
 	return 0
