@@ -16,6 +16,7 @@ import (
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/demo"
 	"github.com/railyard-dev/railyard/internal/manager"
+	"github.com/railyard-dev/railyard/internal/promotion"
 )
 
 // The snapshot-time check of the built-in registry accepts every step the
@@ -108,5 +109,27 @@ func TestSnapshotValidatesLiteralConfigs(t *testing.T) {
 				t.Fatalf("Check = %v, want an error about %s naming the step", err, tc.wantErr)
 			}
 		})
+	}
+}
+
+// Steps marked WorkDirOnly have their status saved only with a later step
+// (promotion.WorkDirOnly), so a crash runs them again: exactly the steps
+// whose effects stay in the work directory may say so, never one that
+// changes a remote, a cluster object or another server.
+func TestWorkDirOnlySteps(t *testing.T) {
+	want := map[string]bool{
+		"git-clone": true, "git-clear": true, "git-commit": true, "git-tag": true,
+		"kustomize-set-image": true, "kustomize-build": true, "yaml-update": true, "helm-update-chart": true,
+		"helm-template": true, "copy": true, "delete": true, "file-write": true, "yaml-parse": true,
+		"json-parse": true, "toml-parse": true, "yaml-merge": true, "json-update": true, "toml-update": true,
+		"tar": true, "untar": true, "compose-output": true, "http-download": true, "oci-download": true,
+	}
+	reg := manager.NewStepRegistry(manager.Options{})
+	for _, name := range reg.Names() {
+		s, _ := reg.Lookup(name)
+		_, got := s.(promotion.WorkDirOnly)
+		if got != want[name] {
+			t.Errorf("step %s: WorkDirOnly %v, want %v", name, got, want[name])
+		}
 	}
 }

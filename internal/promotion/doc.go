@@ -16,7 +16,7 @@
 // status.freightCollection already set, it calls:
 //
 //	outcome, err := eng.Run(ctx, promo, func(ctx context.Context, st *railyard.PromotionStatus) error {
-//		return patchStatus(ctx, promo, st) // a status patch; called after every step
+//		return patchStatus(ctx, promo, st) // a status patch; see "Saving progress"
 //	})
 //
 // Then:
@@ -34,6 +34,15 @@
 // (currentStep, stepExecutionMetadata, state, healthChecks). If the work
 // directory is missing while a run is under way, the steps start again from
 // the first one; steps are idempotent, so that is safe.
+//
+// # Saving progress
+//
+// Run saves status when the Promotion starts running, after every step
+// that may have changed something outside the work directory (a push, an
+// Argo CD sync, an HTTP call), when a step waits or will be retried, and at
+// the end. A step that implements WorkDirOnly (file rewrites, renders,
+// clones, local commits) is saved with the next save instead: a crash
+// before it runs that step again, which steps must bear anyway.
 //
 // Abort marks the running step and the Promotion Aborted. Cleanup removes the
 // work directory of a Promotion deleted while running.

@@ -185,6 +185,9 @@ func (e *Engine) Run(ctx context.Context, promo *railyard.Promotion, persist Per
 			// step, which steps must bear anyway.
 			break
 		}
+		if r.workDirOnly(int(r.status.CurrentStep) - 1) {
+			continue
+		}
 		if err := r.save(ctx); err != nil {
 			return Outcome{}, err
 		}
@@ -247,6 +250,17 @@ func (r *run) prepare(ctx context.Context) error {
 	}
 	r.state = state
 	return r.save(ctx)
+}
+
+// workDirOnly reports whether step i changed nothing outside the work
+// directory, so its result need not be saved before the next step runs.
+func (r *run) workDirOnly(i int) bool {
+	runner, ok := r.e.Registry.Lookup(r.steps[i].Uses)
+	if !ok {
+		return false
+	}
+	_, ok = runner.(WorkDirOnly)
+	return ok
 }
 
 func (r *run) started() bool {

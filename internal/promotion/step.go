@@ -32,6 +32,19 @@ type Step interface {
 	Run(ctx context.Context, sc *StepContext) (Result, error)
 }
 
+// WorkDirOnly is implemented by steps whose only lasting effects are in
+// the Promotion's work directory and its step outputs (they may read from
+// the network, as git-clone does). Running one again changes nothing
+// elsewhere, so the engine does not save status after it: the next save,
+// after a step with effects elsewhere, a step that waits or retries, or at
+// the end, carries its result, and a crash in between runs it again, as
+// steps must bear anyway. Each save is an API write and a watch event for
+// every controller watching Promotions; Kargo's engine, too, saves once per
+// reconcile rather than once per step.
+type WorkDirOnly interface {
+	WorkDirOnly()
+}
+
 // Defaults is implemented by steps whose retry defaults differ from the
 // engine's (one attempt, no timeout), such as argocd-update.
 type Defaults interface {

@@ -1,7 +1,7 @@
 // Package promotion reconciles Promotions: it takes a snapshot of the
 // Stage's steps, resolves and checks the Freight, waits until the Stage
 // publishes this Promotion as the one allowed to run, and drives the step
-// engine, persisting progress after every step.
+// engine, which persists progress as it goes.
 package promotion
 
 import (

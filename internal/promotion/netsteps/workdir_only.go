@@ -1,0 +1,7 @@
+package netsteps
+
+// The downloads only write into the work directory (promotion.WorkDirOnly);
+// http and oci-push act on other servers and are not among them.
+
+func (*HTTPDownload) WorkDirOnly() {}
+func (*OCIDownload) WorkDirOnly()  {}
