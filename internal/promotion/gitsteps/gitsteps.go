@@ -25,6 +25,7 @@ import (
 	"github.com/railyard-dev/railyard/internal/git"
 	"github.com/railyard-dev/railyard/internal/gitprovider"
 	"github.com/railyard-dev/railyard/internal/promotion"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 // CredentialType is the credential type the steps ask the provider for.
@@ -71,6 +72,20 @@ func (o Options) clone(ctx context.Context, repoURL string, creds git.Credential
 		return o.Cache.Clone(ctx, repoURL, creds, co)
 	}
 	return git.Clone(ctx, repoURL, creds, co)
+}
+
+// learn tells the cache, when there is one, that the remote's branch is
+// now at commit, pushed from the checkout at dir, so the next checkout of
+// the stage branch need not fetch it back. Failing to is only a missed
+// saving, so it is logged and not returned.
+func (o Options) learn(ctx context.Context, repoURL string, creds git.Credentials, dir, branch, commit string) {
+	if o.Cache == nil {
+		return
+	}
+	if err := o.Cache.Learn(repoURL, creds, dir, branch, commit); err != nil {
+		log.FromContext(ctx).V(1).Info("the git cache did not take the pushed commit; the next checkout fetches it",
+			"repository", git.RedactURL(repoURL), "error", err.Error())
+	}
 }
 
 // networkDefaults gives the steps that reach a git server their retry

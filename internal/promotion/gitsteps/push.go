@@ -174,6 +174,9 @@ func (s *Push) push(ctx context.Context, sc *promotion.StepContext, c *checkout,
 		// checkout's commits go straight up. Only when the server refuses
 		// a non-fast-forward is the remote head cloned and replayed onto.
 		err := pushHead(ctx, c, repoURL, creds, head, target, false, true)
+		if err == nil {
+			s.opts.learn(ctx, repoURL, creds, c.dir, target, head.String())
+		}
 		if !errors.Is(err, git.ErrNonFastForward) {
 			return head, err
 		}
