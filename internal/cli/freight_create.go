@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -86,7 +87,7 @@ func createFreight(ctx context.Context, opts *Options, req freightRequest, forma
 	if len(same) > 0 {
 		return printFreight(opts.Out, format, same[0], "already exists")
 	}
-	alias, err := chooseAlias(ctx, c, ns, f.Name, req.alias)
+	alias, err := chooseAlias(ctx, c, f, req.alias, "--alias")
 	if err != nil {
 		return err
 	}
@@ -112,30 +113,17 @@ func printFreight(w io.Writer, format string, f *railyard.Freight, what string) 
 	})
 }
 
-// chooseAlias returns want if no other Freight carries it, or else the
-// first free generated alias for id.
-func chooseAlias(ctx context.Context, c client.Client, ns, id, want string) (string, error) {
-	var list railyard.FreightList
-	if err := c.List(ctx, &list, client.InNamespace(ns)); err != nil {
-		return "", explain(err, "list", "freights", "", ns)
+// chooseAlias is want (the value of flag) when free, else a generated
+// alias, as freight.ChooseAlias decides; a taken want is an error that
+// names flag, never replaced by a generated alias.
+func chooseAlias(ctx context.Context, c client.Reader, f *railyard.Freight, want, flag string) (string, error) {
+	alias, err := freight.ChooseAlias(ctx, c, f, want)
+	var taken *freight.AliasTakenError
+	switch {
+	case errors.As(err, &taken):
+		return "", fmt.Errorf("%w; choose another %s", err, flag)
+	case err != nil:
+		return "", explain(err, "list", "freights", "", f.Namespace)
 	}
-	taken := map[string]string{}
-	for i := range list.Items {
-		if a := aliasOf(&list.Items[i]); a != "" {
-			taken[a] = list.Items[i].Name
-		}
-	}
-	if want != "" {
-		if owner, ok := taken[want]; ok && owner != id {
-			return "", fmt.Errorf("alias %q is already used by freight %s; choose another --alias", want, owner)
-		}
-		return want, nil
-	}
-	candidates := freight.AliasCandidates(id)
-	for _, a := range candidates {
-		if _, ok := taken[a]; !ok {
-			return a, nil
-		}
-	}
-	return candidates[len(candidates)-1], nil
+	return alias, nil
 }

@@ -63,14 +63,8 @@ func updateFreightAlias(ctx context.Context, opts *Options, name, oldAlias, newA
 		_, _ = fmt.Fprintf(news, "freight %s already has alias %s\n", before, newAlias)
 		return printUpdated(opts, format, f)
 	}
-	all, err := listFreight(ctx, c, ns, "")
-	if err != nil {
+	if _, err := chooseAlias(ctx, c, f, newAlias, "--new-alias"); err != nil {
 		return err
-	}
-	for i := range all {
-		if all[i].Name != f.Name && aliasOf(&all[i]) == newAlias {
-			return fmt.Errorf("alias %q is already used by freight %s; choose another --new-alias", newAlias, all[i].Name)
-		}
 	}
 	labels := map[string]string{railyard.LabelAlias: newAlias}
 	if _, ok := f.Labels[railyard.LabelKargoAlias]; ok {

@@ -1,9 +1,15 @@
 package freight
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
 	"strconv"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 )
 
 // Word lists of aliases: short, unambiguous and inoffensive, so that
@@ -60,4 +66,57 @@ func AliasCandidates(id string) []string {
 		short = short[:12]
 	}
 	return append(out, Alias(id, 0)+"-"+short)
+}
+
+// AliasTakenError says the alias a person asked for is another Freight's.
+type AliasTakenError struct {
+	Alias string
+	// Freight is the name of the Freight that carries Alias.
+	Freight string
+}
+
+func (e *AliasTakenError) Error() string {
+	return fmt.Sprintf("alias %q is already used by freight %s", e.Alias, e.Freight)
+}
+
+// ChooseAlias returns the alias f gets: the first of
+// AliasCandidates(IDOf(f)) that no other Freight of f's namespace carries,
+// or, when every candidate is taken, the last one (qualified by the ID).
+// An alias is carried in the alias field, Railyard's alias label or Kargo's,
+// so that hand-made and Kargo Freight count too; f itself (by name) never
+// blocks its own alias.
+//
+// want is an alias a person asked for (the CLI's --alias and --new-alias):
+// when set it is returned as is if free, and an *AliasTakenError otherwise,
+// never replaced by a generated one. Controllers pass "".
+func ChooseAlias(ctx context.Context, c client.Reader, f *railyard.Freight, want string) (string, error) {
+	var list railyard.FreightList
+	if err := c.List(ctx, &list, client.InNamespace(f.Namespace)); err != nil {
+		return "", fmt.Errorf("listing Freight aliases in %s: %w", f.Namespace, err)
+	}
+	taken := make(map[string]string, len(list.Items))
+	for i := range list.Items {
+		o := &list.Items[i]
+		if o.Name == f.Name {
+			continue
+		}
+		for _, a := range []string{o.Alias, o.Labels[railyard.LabelAlias], o.Labels[railyard.LabelKargoAlias]} {
+			if a != "" {
+				taken[a] = o.Name
+			}
+		}
+	}
+	if want != "" {
+		if owner, ok := taken[want]; ok {
+			return "", &AliasTakenError{Alias: want, Freight: owner}
+		}
+		return want, nil
+	}
+	cands := AliasCandidates(IDOf(f))
+	for _, a := range cands {
+		if _, ok := taken[a]; !ok {
+			return a, nil
+		}
+	}
+	return cands[len(cands)-1], nil
 }

@@ -1,5 +1,7 @@
-// Package freight holds the rules about Freight that do not need the API
-// server: content-addressed names, aliases and collections.
+// Package freight holds the rules about Freight: content-addressed names,
+// aliases (ChooseAlias decides a new Freight's), availability and
+// collections. The few that look at other Freight (WithContent,
+// ChooseAlias) take a client.Reader, so controllers and the CLI share them.
 package freight
 
 import (

@@ -20,11 +20,13 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/railyard-dev/railyard/internal/controller/clusterconfig"
+	"github.com/railyard-dev/railyard/internal/controller/freightcheck"
 	"github.com/railyard-dev/railyard/internal/controller/project"
 	"github.com/railyard-dev/railyard/internal/controller/projectconfig"
 	"github.com/railyard-dev/railyard/internal/controller/shard"
 	"github.com/railyard-dev/railyard/internal/controller/warehouse"
 	"github.com/railyard-dev/railyard/internal/ecr"
+	"github.com/railyard-dev/railyard/internal/freight"
 	"github.com/railyard-dev/railyard/internal/receiver"
 	"github.com/railyard-dev/railyard/internal/scheme"
 )
@@ -196,11 +198,7 @@ func New(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return nil, fmt.Errorf("adding readiness check: %w", err)
 	}
-	ecrProvider, err := ecr.New(ecr.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("creating the ECR token provider: %w", err)
-	}
-	if err := warehouse.SetupWithManager(mgr, warehouse.Options{Shard: opts.shardFilter(), ECR: ecrProvider, MaxConcurrentReconciles: opts.WarehouseConcurrency}); err != nil {
+	if err := setupFreightSources(mgr, opts); err != nil {
 		return nil, err
 	}
 	// Kinds without a shard are the default manager's alone, so that shard
@@ -217,6 +215,24 @@ func New(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		return nil, err
 	}
 	return mgr, nil
+}
+
+// setupFreightSources registers the Warehouse reconciler, which makes
+// Freight, the Freight checker, which completes and checks it, and the
+// Freight content index both look Freight up by (registered once: a
+// second registration of one index fails).
+func setupFreightSources(mgr ctrl.Manager, opts Options) error {
+	if err := freight.IndexContent(context.Background(), mgr.GetFieldIndexer()); err != nil {
+		return err
+	}
+	ecrProvider, err := ecr.New(ecr.Options{})
+	if err != nil {
+		return fmt.Errorf("creating the ECR token provider: %w", err)
+	}
+	if err := warehouse.SetupWithManager(mgr, warehouse.Options{Shard: opts.shardFilter(), ECR: ecrProvider, MaxConcurrentReconciles: opts.WarehouseConcurrency}); err != nil {
+		return err
+	}
+	return (&freightcheck.Reconciler{Shard: opts.shardFilter()}).SetupWithManager(mgr)
 }
 
 // DefaultSystemResourcesNamespace holds cluster-wide receivers' Secrets

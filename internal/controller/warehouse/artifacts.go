@@ -6,6 +6,13 @@ import (
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 )
 
+// DescribeSubscription names sub in messages as the Warehouse's own
+// conditions do ("image ghcr.io/org/app"), with credentials redacted.
+func DescribeSubscription(sub *railyard.RepoSubscription) string {
+	o := outcome{status: identify(sub)}
+	return o.describe()
+}
+
 // identify returns the status entry that names sub: its kind, repoURL and
 // its subscription name, or else its chart name.
 func identify(sub *railyard.RepoSubscription) railyard.SubscriptionStatus {

@@ -146,7 +146,7 @@ func (r *Reconciler) createFreight(ctx context.Context, f *railyard.Freight) (bo
 		f.Name, f.Alias = same[0].Name, same[0].Alias
 		return false, nil
 	}
-	alias, err := r.freeAlias(ctx, f)
+	alias, err := freight.ChooseAlias(ctx, r.client, f, "")
 	if err != nil {
 		return false, err
 	}
@@ -159,33 +159,6 @@ func (r *Reconciler) createFreight(ctx context.Context, f *railyard.Freight) (bo
 		return false, err
 	}
 	return true, nil
-}
-
-// freeAlias returns the first alias candidate no Freight of the namespace
-// uses.
-func (r *Reconciler) freeAlias(ctx context.Context, f *railyard.Freight) (string, error) {
-	return FreeAlias(ctx, r.client, f.Namespace, f.Name)
-}
-
-// FreeAlias returns the first alias candidate for the Freight id that no
-// Freight of the namespace carries (in its alias label).
-func FreeAlias(ctx context.Context, c client.Reader, namespace, id string) (string, error) {
-	var list railyard.FreightList
-	if err := c.List(ctx, &list, client.InNamespace(namespace), client.HasLabels{railyard.LabelAlias}); err != nil {
-		return "", fmt.Errorf("listing Freight aliases: %w", err)
-	}
-	used := make(map[string]bool, len(list.Items))
-	for i := range list.Items {
-		used[list.Items[i].Labels[railyard.LabelAlias]] = true
-		used[list.Items[i].Alias] = true
-	}
-	cands := freight.AliasCandidates(id)
-	for _, a := range cands {
-		if !used[a] {
-			return a, nil
-		}
-	}
-	return cands[len(cands)-1], nil
 }
 
 // artifactsOf summarises Freight content for messages: "ghcr.io/org/app:v1.2.3, chart@1.0.0".

@@ -1,7 +1,7 @@
 // Package warehouse reconciles Warehouses: it discovers the images, charts
 // and commits a Warehouse subscribes to, records them in its status and
-// creates Freight from the newest of them. It also checks Freight that
-// people create by hand.
+// creates Freight from the newest of them. Freight that people create by
+// hand is checked by package freightcheck.
 //
 // One pass: get the Warehouse; decide with shouldDiscover whether (and why)
 // to discover now; publish Reconciling; discover every subscription, keeping
@@ -34,7 +34,6 @@ import (
 	"github.com/railyard-dev/railyard/internal/credentials"
 	"github.com/railyard-dev/railyard/internal/discovery/chart"
 	"github.com/railyard-dev/railyard/internal/discovery/image"
-	"github.com/railyard-dev/railyard/internal/freight"
 )
 
 // ControllerName names the controller in logs, metrics and Events.
@@ -125,13 +124,12 @@ func New(c client.Client, apiReader client.Reader, recorder events.EventRecorder
 	}
 }
 
-// SetupWithManager registers the Warehouse and Freight reconcilers. A
-// Warehouse is reconciled when its spec or annotations change, when a
-// credentials Secret of its namespace changes, and at its interval.
+// SetupWithManager registers the Warehouse reconciler. A Warehouse is
+// reconciled when its spec or annotations change, when a credentials Secret
+// of its namespace changes, and at its interval. mgr's cache must have
+// freight.ContentIndex (freight.IndexContent), which the Freight checker
+// uses too, so the manager registers it once for both.
 func SetupWithManager(mgr ctrl.Manager, opts Options) error {
-	if err := freight.IndexContent(context.Background(), mgr.GetFieldIndexer()); err != nil {
-		return err
-	}
 	r := New(mgr.GetClient(), mgr.GetAPIReader(), mgr.GetEventRecorder(ControllerName), opts)
 	secrets, err := credentialSources(mgr, r.credentialHandler())
 	if err != nil {
@@ -149,7 +147,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	if err := b.Complete(r); err != nil {
 		return fmt.Errorf("setting up the Warehouse controller: %w", err)
 	}
-	return setupFreightChecker(mgr, opts.Shard)
+	return nil
 }
 
 // Reconcile is the skeleton: get, reconcile, patch status once at the end.

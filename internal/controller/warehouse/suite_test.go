@@ -17,8 +17,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/controller/freightcheck"
 	"github.com/railyard-dev/railyard/internal/controller/warehouse"
 	"github.com/railyard-dev/railyard/internal/discovery/image"
+	"github.com/railyard-dev/railyard/internal/freight"
 	"github.com/railyard-dev/railyard/internal/testenv"
 )
 
@@ -42,7 +44,15 @@ func TestMain(m *testing.M) {
 			Image:            image.Config{MaxRetries: 1, RetryBaseDelay: 10 * time.Millisecond, MaxRetryDelay: 50 * time.Millisecond},
 			DiscoveryTimeout: testDiscoveryTimeout,
 		}
-		return warehouse.SetupWithManager(mgr, opts)
+		// The workflow tests check hand-made Freight too, so the Freight
+		// checker runs here as in the manager, sharing the content index.
+		if err := freight.IndexContent(context.Background(), mgr.GetFieldIndexer()); err != nil {
+			return err
+		}
+		if err := warehouse.SetupWithManager(mgr, opts); err != nil {
+			return err
+		}
+		return (&freightcheck.Reconciler{}).SetupWithManager(mgr)
 	}, &env))
 }
 

@@ -11,7 +11,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
-	"github.com/railyard-dev/railyard/internal/controller/warehouse"
 	"github.com/railyard-dev/railyard/internal/freight"
 	"github.com/railyard-dev/railyard/internal/git/gittest"
 	"github.com/railyard-dev/railyard/internal/registrytest"
@@ -120,7 +119,7 @@ func TestUserWorkflow(t *testing.T) {
 		}
 		return nil
 	})
-	if v, rejected := manual.Annotations[warehouse.AnnotationRejected]; rejected {
+	if v, rejected := manual.Annotations[railyard.AnnotationRejected]; rejected {
 		t.Fatalf("hand-made dev-tag Freight rejected: %s", v)
 	}
 
@@ -136,7 +135,7 @@ func TestUserWorkflow(t *testing.T) {
 		if err := k.Get(ctx, client.ObjectKeyFromObject(bogus), bogus); err != nil {
 			return err
 		}
-		v := bogus.Annotations[warehouse.AnnotationRejected]
+		v := bogus.Annotations[railyard.AnnotationRejected]
 		for _, want := range []string{"has 0 artifacts for the subscription to git " + gitURL} {
 			if !strings.Contains(v, want) {
 				return fmt.Errorf("rejection %q lacks %q", v, want)
@@ -171,7 +170,7 @@ func TestUserWorkflow(t *testing.T) {
 		}
 		return nil
 	})
-	if v, rejected := byHand.Annotations[warehouse.AnnotationRejected]; rejected {
+	if v, rejected := byHand.Annotations[railyard.AnnotationRejected]; rejected {
 		t.Fatalf("Freight named by hand rejected: %s", v)
 	}
 	before := len(freights(t, ns))
@@ -193,7 +192,7 @@ func TestUserWorkflow(t *testing.T) {
 		if err := k.Get(ctx, client.ObjectKeyFromObject(again), again); err != nil {
 			return err
 		}
-		if v := again.Annotations[warehouse.AnnotationRejected]; !strings.Contains(v, "holds the same artifacts as Freight release-2-0-0") {
+		if v := again.Annotations[railyard.AnnotationRejected]; !strings.Contains(v, "holds the same artifacts as Freight release-2-0-0") {
 			return fmt.Errorf("rejection %q does not name release-2-0-0", v)
 		}
 		return nil

@@ -1,4 +1,21 @@
-package warehouse
+// Package freightcheck completes and checks every Freight, which matters
+// for Freight made by hand (kubectl apply, the CLI, Kargo manifests): it
+// assigns a unique alias (and its label) and discoveredAt when missing, and
+// marks Freight that does not fit its Warehouse (one artifact per
+// subscription) or repeats an older Freight's content with the
+// railyard.dev/rejected annotation (railyard.railyard.AnnotationRejected) and a
+// Warning Event. Stages do not accept rejected Freight; the annotation is
+// removed when the Freight fits again (for example after its Warehouse
+// changed).
+//
+// One pass: get the Freight; skip it unless this manager's shard owns its
+// Warehouse (or the Warehouse is gone and this is the default manager);
+// work out the verdict; patch the Freight once, only if it changed.
+//
+// Freight content lookups go through the freight.ContentIndex field
+// index, which the manager registers once (freight.IndexContent) for this
+// controller and the Warehouse controller.
+package freightcheck
 
 import (
 	"context"
@@ -21,56 +38,68 @@ import (
 	"github.com/railyard-dev/railyard/internal/freight"
 )
 
-const eventFreightRejected = "FreightRejected"
+const (
+	// ControllerName names the controller in logs and metrics.
+	ControllerName = "freightcheck"
+	// recorderName is the reporting controller of its Events.
+	recorderName = "freight"
 
-// freightChecker completes and checks every Freight, which matters for
-// Freight made by hand: it assigns a unique alias (and its label) and
-// discoveredAt when missing, and marks Freight that does not fit its
-// Warehouse or repeats an older Freight's content with AnnotationRejected
-// and a Warning Event.
-type freightChecker struct {
-	client   client.Client
-	recorder events.EventRecorder
-	// shard: a Freight is checked by the manager of its Warehouse's
+	eventFreightRejected = "FreightRejected"
+)
+
+// Reconciler checks Freight. Client and Recorder default to the manager's.
+type Reconciler struct {
+	Client   client.Client
+	Recorder events.EventRecorder
+	// Shard: a Freight is checked by the manager of its Warehouse's
 	// shard, and by the default manager when the Warehouse is gone.
-	shard shard.Filter
+	Shard shard.Filter
 }
 
-func setupFreightChecker(mgr ctrl.Manager, sh shard.Filter) error {
-	c := &freightChecker{client: mgr.GetClient(), recorder: mgr.GetEventRecorder("freight"), shard: sh}
+// SetupWithManager registers the reconciler. A Freight is checked when it
+// is created and when its spec, annotations or labels change. mgr's cache
+// must have freight.ContentIndex.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.Client == nil {
+		r.Client = mgr.GetClient()
+	}
+	if r.Recorder == nil {
+		r.Recorder = mgr.GetEventRecorder(recorderName)
+	}
 	err := ctrl.NewControllerManagedBy(mgr).
-		Named("freightcheck").
+		Named(ControllerName).
 		For(&railyard.Freight{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{},
 			predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
-		Complete(c)
+		Complete(r)
 	if err != nil {
 		return fmt.Errorf("setting up the Freight controller: %w", err)
 	}
 	return nil
 }
 
-func (c *freightChecker) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+// Reconcile checks one Freight and patches what it completed or decided.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	f := &railyard.Freight{}
-	if err := c.client.Get(ctx, req.NamespacedName, f); err != nil {
+	if err := r.Client.Get(ctx, req.NamespacedName, f); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !f.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil
 	}
-	w, err := c.origin(ctx, f)
+	w, err := r.origin(ctx, f)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if (w == nil && !c.shard.TakesUnlabelled()) || (w != nil && !c.shard.Responsible(w)) {
+	if (w == nil && !r.Shard.TakesUnlabelled()) || (w != nil && !r.Shard.Responsible(w)) {
 		return ctrl.Result{}, nil
 	}
-	same, err := olderWithContent(ctx, c.client, f)
+	same, err := olderWithContent(ctx, r.Client, f)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	orig := f.DeepCopy()
 	problems := freightProblems(f, w, same)
-	aliasProblem, err := c.completeAlias(ctx, f)
+	aliasProblem, err := r.completeAlias(ctx, f)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -83,37 +112,37 @@ func (c *freightChecker) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 	}
 	verdict := strings.Join(problems, "; ")
 	if verdict == "" {
-		delete(f.Annotations, AnnotationRejected)
+		delete(f.Annotations, railyard.AnnotationRejected)
 	} else {
 		if f.Annotations == nil {
 			f.Annotations = map[string]string{}
 		}
-		f.Annotations[AnnotationRejected] = verdict
+		f.Annotations[railyard.AnnotationRejected] = verdict
 	}
 	if equality.Semantic.DeepEqual(orig, f) {
 		return ctrl.Result{}, nil
 	}
-	if err := c.client.Patch(ctx, f, client.MergeFrom(orig)); err != nil {
+	if err := r.Client.Patch(ctx, f, client.MergeFrom(orig)); err != nil {
 		return ctrl.Result{}, fmt.Errorf("patching Freight %s/%s: %w", f.Namespace, f.Name, err)
 	}
-	if verdict != "" && orig.Annotations[AnnotationRejected] != verdict {
+	if verdict != "" && orig.Annotations[railyard.AnnotationRejected] != verdict {
 		// A nil *Warehouse in an interface is not nil: pass no related object
 		// when the Warehouse does not exist.
 		var related runtime.Object
 		if w != nil {
 			related = w
 		}
-		c.recorder.Eventf(f, related, corev1.EventTypeWarning, eventFreightRejected, "CheckFreight", "Freight rejected: %s", verdict)
+		r.Recorder.Eventf(f, related, corev1.EventTypeWarning, eventFreightRejected, "CheckFreight", "Freight rejected: %s", verdict)
 	}
 	return ctrl.Result{}, nil
 }
 
-func (c *freightChecker) origin(ctx context.Context, f *railyard.Freight) (*railyard.Warehouse, error) {
+func (r *Reconciler) origin(ctx context.Context, f *railyard.Freight) (*railyard.Warehouse, error) {
 	if f.Origin.Kind != railyard.FreightOriginKindWarehouse || f.Origin.Name == "" {
 		return nil, nil
 	}
 	w := &railyard.Warehouse{}
-	err := c.client.Get(ctx, client.ObjectKey{Namespace: f.Namespace, Name: f.Origin.Name}, w)
+	err := r.Client.Get(ctx, client.ObjectKey{Namespace: f.Namespace, Name: f.Origin.Name}, w)
 	switch {
 	case apierrors.IsNotFound(err):
 		return nil, nil
@@ -128,7 +157,7 @@ func (c *freightChecker) origin(ctx context.Context, f *railyard.Freight) (*rail
 // Creation time, then name, orders Freight, so of two with one content
 // exactly one is rejected.
 func olderWithContent(ctx context.Context, c client.Reader, f *railyard.Freight) (*railyard.Freight, error) {
-	all, err := freight.WithContent(ctx, c, f.Namespace, freightID(f), true)
+	all, err := freight.WithContent(ctx, c, f.Namespace, freight.IDOf(f), true)
 	if err != nil {
 		return nil, err
 	}
@@ -142,12 +171,12 @@ func olderWithContent(ctx context.Context, c client.Reader, f *railyard.Freight)
 // completeAlias gives f an alias when it has none (Kargo's alias label is
 // kept) and mirrors it in the alias label. It returns a problem when the
 // alias is already another Freight's.
-func (c *freightChecker) completeAlias(ctx context.Context, f *railyard.Freight) (string, error) {
+func (r *Reconciler) completeAlias(ctx context.Context, f *railyard.Freight) (string, error) {
 	if f.Alias == "" {
 		f.Alias = f.Labels[railyard.LabelKargoAlias]
 	}
 	if f.Alias == "" {
-		alias, err := FreeAlias(ctx, c.client, f.Namespace, freightID(f))
+		alias, err := freight.ChooseAlias(ctx, r.Client, f, "")
 		if err != nil {
 			return "", err
 		}
@@ -161,7 +190,7 @@ func (c *freightChecker) completeAlias(ctx context.Context, f *railyard.Freight)
 	}
 	f.Labels[railyard.LabelAlias] = f.Alias
 	var list railyard.FreightList
-	if err := c.client.List(ctx, &list, client.InNamespace(f.Namespace), client.MatchingLabels{railyard.LabelAlias: f.Alias}); err != nil {
+	if err := r.Client.List(ctx, &list, client.InNamespace(f.Namespace), client.MatchingLabels{railyard.LabelAlias: f.Alias}); err != nil {
 		return "", fmt.Errorf("listing Freight with alias %s: %w", f.Alias, err)
 	}
 	for i := range list.Items {

@@ -1,19 +1,14 @@
-package warehouse
+package freightcheck
 
 import (
 	"fmt"
 	"strings"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/controller/warehouse"
 	"github.com/railyard-dev/railyard/internal/freight"
+	"github.com/railyard-dev/railyard/internal/git/redact"
 )
-
-// AnnotationRejected is set on Freight that does not fit its Warehouse (an
-// artifact per subscription) or holds the same artifacts as an older
-// Freight. Its value says why. Stages must not accept such Freight. The
-// controller removes it when the Freight fits again (for example after the
-// Warehouse changed).
-const AnnotationRejected = railyard.AnnotationRejected
 
 // freightProblems lists why f does not fit w, its origin Warehouse (nil when
 // it does not exist). same is an older Freight with f's content, if any.
@@ -49,26 +44,24 @@ func freightProblems(f *railyard.Freight, w *railyard.Warehouse, same *railyard.
 			n = mark(used.commits, func(j int) bool { return commitFits(&f.Commits[j], sub) })
 		}
 		if n != 1 {
-			id := identify(sub)
-			o := outcome{status: id}
 			problems = append(problems, fmt.Sprintf("has %d artifacts for the subscription to %s of Warehouse %s, want exactly one",
-				n, o.describe(), w.Name))
+				n, warehouse.DescribeSubscription(sub), w.Name))
 		}
 	}
 	for j, ok := range used.images {
 		if !ok {
-			problems = append(problems, fmt.Sprintf("image %s:%s matches no subscription of Warehouse %s", displayURL(f.Images[j].RepoURL), f.Images[j].Tag, w.Name))
+			problems = append(problems, fmt.Sprintf("image %s:%s matches no subscription of Warehouse %s", redact.URL(f.Images[j].RepoURL), f.Images[j].Tag, w.Name))
 		}
 	}
 	for j, ok := range used.charts {
 		if !ok {
 			problems = append(problems, fmt.Sprintf("chart %s %s matches no subscription of Warehouse %s",
-				strings.TrimSuffix(displayURL(f.Charts[j].RepoURL)+"/"+f.Charts[j].Name, "/"), f.Charts[j].Version, w.Name))
+				strings.TrimSuffix(redact.URL(f.Charts[j].RepoURL)+"/"+f.Charts[j].Name, "/"), f.Charts[j].Version, w.Name))
 		}
 	}
 	for j, ok := range used.commits {
 		if !ok {
-			problems = append(problems, fmt.Sprintf("commit %s of %s matches no subscription of Warehouse %s", f.Commits[j].ID, displayURL(f.Commits[j].RepoURL), w.Name))
+			problems = append(problems, fmt.Sprintf("commit %s of %s matches no subscription of Warehouse %s", f.Commits[j].ID, redact.URL(f.Commits[j].RepoURL), w.Name))
 		}
 	}
 	return problems
@@ -98,6 +91,3 @@ func chartFits(c *railyard.Chart, sub *railyard.RepoSubscription) bool {
 func commitFits(c *railyard.GitCommit, sub *railyard.RepoSubscription) bool {
 	return c.SubscriptionName == sub.Name && freight.NormalizeGitURL(c.RepoURL) == freight.NormalizeGitURL(sub.Git.RepoURL)
 }
-
-// freightID is f's content address.
-func freightID(f *railyard.Freight) string { return freight.IDOf(f) }
