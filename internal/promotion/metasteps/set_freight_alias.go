@@ -2,6 +2,7 @@ package metasteps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -9,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/freight"
 	"github.com/railyard-dev/railyard/internal/promotion"
 )
 
@@ -45,21 +47,20 @@ func (SetFreightAlias) Run(ctx context.Context, sc *promotion.StepContext) (prom
 	if sc.Client == nil {
 		return errored(errNoClient)
 	}
-	var taken railyard.FreightList
-	if err := sc.Client.List(ctx, &taken, client.InNamespace(sc.Project), client.MatchingLabels{railyard.LabelAlias: cfg.Alias}); err != nil {
-		return errored(fmt.Errorf("listing Freight with alias %q: %w", cfg.Alias, err))
-	}
-	for _, f := range taken.Items {
-		if f.Name != cfg.Name {
-			return failed(fmt.Errorf("alias %q is already used by Freight %s", cfg.Alias, f.Name))
-		}
-	}
 	f := &railyard.Freight{}
 	if err := sc.Client.Get(ctx, client.ObjectKey{Namespace: sc.Project, Name: cfg.Name}, f); err != nil {
 		if apierrors.IsNotFound(err) {
 			return failed(fmt.Errorf("no Freight %q in project %q", cfg.Name, sc.Project))
 		}
 		return errored(fmt.Errorf("getting Freight %s: %w", cfg.Name, err))
+	}
+	// The one rule for whose alias is whose (internal/freight).
+	if _, err := freight.ChooseAlias(ctx, sc.Client, f, cfg.Alias); err != nil {
+		var taken *freight.AliasTakenError
+		if errors.As(err, &taken) {
+			return failed(fmt.Errorf("alias %q is already used by Freight %s", cfg.Alias, taken.Freight))
+		}
+		return errored(err)
 	}
 	base := f.DeepCopy()
 	f.Alias = cfg.Alias
