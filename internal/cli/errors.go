@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/freight"
 )
 
 // explain turns API errors into messages that say what to do next: which
@@ -85,12 +86,4 @@ func freightLabel(f *railyard.Freight) string {
 }
 
 // aliasOf returns the Freight's alias from the field or either label.
-func aliasOf(f *railyard.Freight) string {
-	if f.Alias != "" {
-		return f.Alias
-	}
-	if a := f.Labels[railyard.LabelAlias]; a != "" {
-		return a
-	}
-	return f.Labels[railyard.LabelKargoAlias]
-}
+func aliasOf(f *railyard.Freight) string { return freight.AliasOf(f) }

@@ -9,6 +9,7 @@ import (
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/cli"
+	"github.com/railyard-dev/railyard/internal/freight"
 )
 
 // originKey is how Stages key the demo Warehouse's Freight.
@@ -136,9 +137,10 @@ func promotedFreight(p *railyard.Promotion) string {
 	return ""
 }
 
+// aliasOf is the Freight's alias, or its short name without one.
 func aliasOf(f *railyard.Freight) string {
-	if f.Alias != "" {
-		return f.Alias
+	if a := freight.AliasOf(f); a != "" {
+		return a
 	}
 	return short(f.Name)
 }

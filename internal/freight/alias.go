@@ -120,3 +120,15 @@ func ChooseAlias(ctx context.Context, c client.Reader, f *railyard.Freight, want
 	}
 	return cands[len(cands)-1], nil
 }
+
+// AliasOf is the alias a Freight shows: its alias field, else Railyard's
+// alias label, else Kargo's (Freight made by Kargo or by hand); "" when it
+// has none.
+func AliasOf(f *railyard.Freight) string {
+	for _, a := range []string{f.Alias, f.Labels[railyard.LabelAlias], f.Labels[railyard.LabelKargoAlias]} {
+		if a != "" {
+			return a
+		}
+	}
+	return ""
+}

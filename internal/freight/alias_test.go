@@ -3,6 +3,9 @@ package freight
 import (
 	"regexp"
 	"testing"
+
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 func TestAlias(t *testing.T) {
@@ -37,5 +40,25 @@ func TestAlias(t *testing.T) {
 	}
 	if last := cands[len(cands)-1]; last != Alias(id, 0)+"-0123456789ab" {
 		t.Errorf("fallback candidate = %q", last)
+	}
+}
+
+func TestAliasOf(t *testing.T) {
+	tests := []struct {
+		name string
+		f    railyard.Freight
+		want string
+	}{
+		{name: "field first", f: railyard.Freight{Alias: "a", ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{railyard.LabelAlias: "b", railyard.LabelKargoAlias: "c"}}}, want: "a"},
+		{name: "Railyard label", f: railyard.Freight{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{railyard.LabelAlias: "b", railyard.LabelKargoAlias: "c"}}}, want: "b"},
+		{name: "Kargo label", f: railyard.Freight{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{railyard.LabelKargoAlias: "c"}}}, want: "c"},
+		{name: "none", f: railyard.Freight{}, want: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := AliasOf(&tt.f); got != tt.want {
+				t.Errorf("AliasOf = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
