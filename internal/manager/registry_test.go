@@ -133,3 +133,14 @@ func TestWorkDirOnlySteps(t *testing.T) {
 		}
 	}
 }
+
+// Only compose-output returns values from a task (promotion.TaskOutput).
+func TestTaskOutputSteps(t *testing.T) {
+	reg := manager.NewStepRegistry(manager.Options{})
+	for _, name := range reg.Names() {
+		s, _ := reg.Lookup(name)
+		if _, got := s.(promotion.TaskOutput); got != (name == promotion.ComposeOutputStep) {
+			t.Errorf("step %s: TaskOutput %v", name, got)
+		}
+	}
+}

@@ -58,11 +58,16 @@ func echo(log *[]string) *fakeStep {
 	}}
 }
 
+// taskOutputStep is a fakeStep that publishes to its task (TaskOutput).
+type taskOutputStep struct{ fakeStep }
+
+func (*taskOutputStep) TaskOutput() {}
+
 // composeOutput stands in for the real compose-output step.
-func composeOutput() *fakeStep {
-	return &fakeStep{name: ComposeOutputStep, fn: func(_ int, sc *StepContext) (Result, error) {
+func composeOutput() *taskOutputStep {
+	return &taskOutputStep{fakeStep{name: ComposeOutputStep, fn: func(_ int, sc *StepContext) (Result, error) {
 		return Result{Status: railyard.StepStatusSucceeded, Output: sc.Config}, nil
-	}}
+	}}}
 }
 
 func failing(name string, status railyard.StepStatus, err error) *fakeStep {

@@ -150,6 +150,12 @@ func safeRun(ctx context.Context, s Step, sc *StepContext) (res Result, err erro
 	return s.Run(ctx, sc)
 }
 
+// isTaskOutput reports whether runner publishes its output to its task.
+func isTaskOutput(runner Step) bool {
+	_, ok := runner.(TaskOutput)
+	return ok
+}
+
 // handle records a step's result and returns how long to wait before
 // running it again (zero when it finished).
 func (r *run) handle(ctx context.Context, step railyard.PromotionStep, runner Step, md *railyard.StepExecutionMetadata, res Result, err error) time.Duration {
@@ -198,7 +204,7 @@ func (r *run) handle(ctx context.Context, step railyard.PromotionStep, runner St
 		}
 		return r.e.pollInterval()
 	case railyard.StepStatusSucceeded, railyard.StepStatusSkipped, "":
-		r.state.record(step.As, step.Uses, res.Output)
+		r.state.record(step.As, isTaskOutput(runner), res.Output)
 		r.addHealthCheck(ctx, res.HealthCheck)
 		status := res.Status
 		if status == "" {
@@ -206,7 +212,7 @@ func (r *run) handle(ctx context.Context, step railyard.PromotionStep, runner St
 		}
 		r.end(md, status, res.Message)
 	case railyard.StepStatusFailed, railyard.StepStatusErrored:
-		r.state.record(step.As, step.Uses, res.Output)
+		r.state.record(step.As, isTaskOutput(runner), res.Output)
 		r.end(md, res.Status, res.Message)
 	default:
 		r.end(md, railyard.StepStatusErrored, fmt.Sprintf("step returned unexpected status %q", res.Status))

@@ -11,9 +11,16 @@ import (
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 )
 
-// ComposeOutputStep is the step whose output is also published under its
-// task's alias, which is how a task returns values to the Stage's template.
+// ComposeOutputStep is the name of Kargo's compose-output step, the one
+// step that implements TaskOutput.
 const ComposeOutputStep = "compose-output"
+
+// TaskOutput is implemented by a step whose output is also published under
+// its task's alias, which is how a task returns values to the Stage's
+// template (compose-output).
+type TaskOutput interface {
+	TaskOutput()
+}
 
 // outputs holds step outputs by alias, as persisted in status.state.
 type outputs map[string]any
@@ -43,14 +50,14 @@ func (o outputs) encode() (*apiextensionsv1.JSON, error) {
 	return &apiextensionsv1.JSON{Raw: raw}, nil
 }
 
-// record stores a step's output under its alias; for compose-output inside
-// a task it also merges the output into the task's alias.
-func (o outputs) record(alias, uses string, out map[string]any) {
+// record stores a step's output under its alias; for a TaskOutput step
+// inside a task it also merges the output into the task's alias.
+func (o outputs) record(alias string, taskOutput bool, out map[string]any) {
 	if out == nil {
 		return
 	}
 	o[alias] = out
-	if uses != ComposeOutputStep {
+	if !taskOutput {
 		return
 	}
 	task, ok := taskAlias(alias)

@@ -37,12 +37,12 @@ func TestFinalPhase(t *testing.T) {
 
 func TestOutputs(t *testing.T) {
 	o := outputs{}
-	o.record("t::a", "echo", map[string]any{"x": 1})
-	o.record("t::b", ComposeOutputStep, map[string]any{"y": 2})
-	o.record("t::c", ComposeOutputStep, map[string]any{"z": 3, "y": 4})
-	o.record("top", ComposeOutputStep, map[string]any{"w": 5})
-	o.record("u::a", "echo", map[string]any{"v": 6})
-	o.record("nil", "echo", nil)
+	o.record("t::a", false, map[string]any{"x": 1})
+	o.record("t::b", true, map[string]any{"y": 2})
+	o.record("t::c", true, map[string]any{"z": 3, "y": 4})
+	o.record("top", true, map[string]any{"w": 5})
+	o.record("u::a", false, map[string]any{"v": 6})
+	o.record("nil", false, nil)
 
 	if want := map[string]any{"y": 4, "z": 3}; !reflect.DeepEqual(o["t"], want) {
 		t.Errorf("task alias outputs = %v, want %v", o["t"], want)

@@ -13,7 +13,10 @@ import (
 type ComposeOutput struct{}
 
 // Name implements promotion.Step.
-func (ComposeOutput) Name() string { return "compose-output" }
+func (ComposeOutput) Name() string { return promotion.ComposeOutputStep }
+
+// TaskOutput implements promotion.TaskOutput: its output is its task's.
+func (ComposeOutput) TaskOutput() {}
 
 // Run implements promotion.Step.
 func (ComposeOutput) Run(_ context.Context, sc *promotion.StepContext) (promotion.Result, error) {
