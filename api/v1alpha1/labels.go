@@ -120,13 +120,20 @@ var KargoKeysHonoured = []string{
 	AnnotationKargoRollback, AnnotationKargoReverify, LabelKargoAlias, LabelKargoProject, LabelKargoCredType, LabelKargoShard,
 }
 
+// KeyValue returns the value of a key Railyard and Kargo both define:
+// Railyard's spelling when it is present (even empty), else Kargo's. Every
+// "Railyard's key, else Kargo's" lookup goes through it, so they all agree
+// on which one wins.
+func KeyValue(m map[string]string, railyardKey, kargoKey string) (string, bool) {
+	if v, ok := m[railyardKey]; ok {
+		return v, true
+	}
+	v, ok := m[kargoKey]
+	return v, ok
+}
+
 // RefreshValue returns an object's refresh annotation, Railyard's spelling
 // first, then Kargo's.
 func RefreshValue(annotations map[string]string) (string, bool) {
-	for _, key := range []string{AnnotationRefresh, AnnotationKargoRefresh} {
-		if v, ok := annotations[key]; ok {
-			return v, true
-		}
-	}
-	return "", false
+	return KeyValue(annotations, AnnotationRefresh, AnnotationKargoRefresh)
 }

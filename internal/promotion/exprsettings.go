@@ -40,7 +40,8 @@ func (r *run) exprSettings() ExpressionSettings {
 
 // isRollback reads the rollback annotation, as Kargo does ("true" only).
 func isRollback(promo *railyard.Promotion) bool {
-	return promo.Annotations[AnnotationRollback] == "true" || promo.Annotations[AnnotationKargoRollback] == "true"
+	v, _ := railyard.KeyValue(promo.Annotations, AnnotationRollback, AnnotationKargoRollback)
+	return v == "true"
 }
 
 // freightAlias reads the alias of the target Freight, which the Freight

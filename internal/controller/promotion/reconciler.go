@@ -232,12 +232,11 @@ func (r *Reconciler) persister(promo *railyard.Promotion) engine.PersistFunc {
 }
 
 func abortRequested(promo *railyard.Promotion) (string, bool) {
-	for _, key := range []string{railyard.AnnotationAbort, railyard.AnnotationKargoAbort} {
-		if v, ok := promo.Annotations[key]; ok {
-			return abortReason(v), true
-		}
+	v, ok := railyard.KeyValue(promo.Annotations, railyard.AnnotationAbort, railyard.AnnotationKargoAbort)
+	if !ok {
+		return "", false
 	}
-	return "", false
+	return abortReason(v), true
 }
 
 func (r *Reconciler) setPending(ctx context.Context, promo *railyard.Promotion, msg string) error {

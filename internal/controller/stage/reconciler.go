@@ -174,11 +174,8 @@ func (r *Reconciler) patchStatus(ctx context.Context, sc *scope) error {
 }
 
 func handleRefresh(stage *railyard.Stage) {
-	for _, key := range []string{railyard.AnnotationRefresh, railyard.AnnotationKargoRefresh} {
-		if v, ok := stage.Annotations[key]; ok {
-			stage.Status.LastHandledRefresh = v
-			return
-		}
+	if v, ok := railyard.RefreshValue(stage.Annotations); ok {
+		stage.Status.LastHandledRefresh = v
 	}
 }
 

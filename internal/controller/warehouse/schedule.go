@@ -49,10 +49,8 @@ func shouldDiscover(w *railyard.Warehouse, now time.Time, credsChanged bool) (re
 // refreshToken is the value of the refresh annotation: Railyard's, or else
 // Kargo's, so tools written for Kargo keep working.
 func refreshToken(w *railyard.Warehouse) string {
-	if v := w.Annotations[railyard.AnnotationRefresh]; v != "" {
-		return v
-	}
-	return w.Annotations[railyard.AnnotationKargoRefresh]
+	v, _ := railyard.RefreshValue(w.Annotations)
+	return v
 }
 
 // failedTransiently reports whether the last pass ended in an error that
