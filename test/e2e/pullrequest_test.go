@@ -35,8 +35,9 @@ const prRepo = "gitops"
 const prStageBranch = "kargo/demo/prod"
 
 // TestPullRequestPromotion is issue #14's "how it is shown", end to end: a
-// Promotion to prod pushes a generated branch to a real Gitea, opens a pull
-// request into the stage branch and waits for it; a manager killed while it
+// Promotion to prod pushes branch kargo/<app>/prod-<freight> to a real
+// Gitea, opens a pull request into the stage branch kargo/<app>/prod and
+// waits for it; a manager killed while it
 // waits is replaced and the Promotion resumes without a second pull
 // request; a person merges the pull request through Gitea and the Promotion
 // succeeds with Argo CD pointed at the merge commit. A pull request closed
@@ -81,13 +82,13 @@ func TestPullRequestPromotion(t *testing.T) {
 	w.apply(prManifests(repoURL, w.image, forge.Username(), forge.Token()))
 	traceProdPromotions(t, w)
 
-	// 1. A Promotion of v1.0.0 pushes kargo/promotion/<promotion>, opens a
+	// 1. A Promotion of v1.0.0 pushes kargo/demo/prod-<freight>, opens a
 	// pull request into kargo/demo/prod and waits for it.
 	f1 := w.pushImage("v1.0.0")
 	p1 := w.promote("prod-pr-1", f1.Name)
 	pr := waitOnePR(t, forge, "v1.0.0")
-	if pr.Head.Branch != "kargo/promotion/"+p1 || pr.Base.Branch != prStageBranch || pr.State != "open" {
-		t.Fatalf("pull request %d: %s -> %s (%s), want kargo/promotion/%s -> %s, open", pr.Number, pr.Head.Branch, pr.Base.Branch, pr.State, p1, prStageBranch)
+	if pr.Head.Branch != prStageBranch+"-"+f1.Name || pr.Base.Branch != prStageBranch || pr.State != "open" {
+		t.Fatalf("pull request %d: %s -> %s (%s), want %s-%s -> %s, open", pr.Number, pr.Head.Branch, pr.Base.Branch, pr.State, prStageBranch, f1.Name, prStageBranch)
 	}
 	if got := forge.BranchHead(t, prRepo, prStageBranch); got != stageHead {
 		t.Fatalf("%s moved to %s before the pull request was merged", prStageBranch, got)
@@ -161,7 +162,7 @@ func TestPullRequestPromotion(t *testing.T) {
 	eventually(t, "a second pull request", func() (bool, string) {
 		prs := forge.PullRequests(t, prRepo)
 		for _, p := range prs {
-			if p.Head.Branch == "kargo/promotion/"+p2 {
+			if p.Head.Branch == prStageBranch+"-"+f2.Name {
 				second = p
 				return true, ""
 			}
@@ -250,7 +251,7 @@ spec:
         as: push
         config:
           path: ./out
-          generateTargetBranch: true
+          targetBranch: STAGEBRANCH-${{ ctx.targetFreight.name }}
       - uses: git-open-pr
         as: open-pr
         config:
