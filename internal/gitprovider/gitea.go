@@ -62,6 +62,9 @@ func giteaErr(resp *gitea.Response, err error) error {
 		return apiError(Gitea, resp.Response, msg)
 	}
 	if err != nil {
+		if na := notAPI(Gitea, err); na != nil {
+			return na
+		}
 		return fmt.Errorf("gitea: %w", err)
 	}
 	return nil

@@ -89,6 +89,9 @@ func githubErr(err error) error {
 		}
 		return apiError(GitHub, er.Response, msg)
 	}
+	if na := notAPI(GitHub, err); na != nil {
+		return na
+	}
 	return fmt.Errorf("github: %w", err)
 }
 

@@ -49,6 +49,9 @@ func gitlabErr(err error) error {
 	if errors.Is(err, gitlab.ErrNotFound) { // returned for every 404
 		return &APIError{Provider: GitLab, StatusCode: http.StatusNotFound}
 	}
+	if na := notAPI(GitLab, err); na != nil {
+		return na
+	}
 	return fmt.Errorf("gitlab: %w", err)
 }
 

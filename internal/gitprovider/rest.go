@@ -64,6 +64,9 @@ func (c *restClient) do(ctx context.Context, method, path string, body, out any)
 	}
 	if out != nil && resp.StatusCode != http.StatusNoContent && len(data) > 0 {
 		if err := json.Unmarshal(data, out); err != nil {
+			if na := notAPI(c.provider, err); na != nil {
+				return resp.StatusCode, na
+			}
 			return resp.StatusCode, fmt.Errorf("%s: decoding %s %s: %w", c.provider, method, req.URL.Path, err)
 		}
 	}

@@ -59,6 +59,11 @@ func TestBadInput(t *testing.T) {
 		}
 	})
 	base := strings.TrimSuffix(repoURL, "/org/repo.git")
+	// A web site, not a forge: every path is an HTML page.
+	site := standIn(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write([]byte("<html><body>Welcome</body></html>"))
+	})
 	r := tokenRunner(t, base)
 	tests := []struct {
 		name string
@@ -78,6 +83,12 @@ func TestBadInput(t *testing.T) {
 		{"url the provider does not serve (not a gitlab)", "git-wait-for-pr",
 			map[string]any{"repoURL": repoURL, "provider": "gitlab", "prNumber": 7},
 			[]string{"#7", "not found"}},
+		{"url the provider does not serve (a web site)", "git-wait-for-pr",
+			map[string]any{"repoURL": site, "provider": "gitlab", "prNumber": 7},
+			[]string{"does not answer as the GitLab API", "check the provider"}},
+		{"url the provider does not serve (a web site, merge)", "git-merge-pr",
+			map[string]any{"repoURL": site, "provider": "github", "prNumber": 7, "wait": true},
+			[]string{"does not answer as the GitHub API"}},
 		{"pull request that does not exist", "git-wait-for-pr",
 			map[string]any{"repoURL": repoURL, "provider": "github", "prNumber": 8},
 			[]string{"pull request #8 of " + repoURL, "HTTP 404", "not found"}},
