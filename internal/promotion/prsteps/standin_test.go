@@ -260,3 +260,25 @@ func TestBackoff(t *testing.T) {
 		t.Fatalf("a pollInterval above the bound is kept: %s", d)
 	}
 }
+
+// TestChooseProvider: the step's provider field wins; then the host; then
+// the provider the credentials Secret names.
+func TestChooseProvider(t *testing.T) {
+	for _, tc := range []struct {
+		step, repoURL, secret, want string
+	}{
+		{"gitea", "https://github.com/org/repo.git", "gitlab", "gitea"},
+		{"", "https://github.com/org/repo.git", "gitlab", "github"},
+		{"", "https://gitlab.com/grp/sub/repo.git", "", "gitlab"},
+		{"", "https://gitea.com/org/repo.git", "github", "gitea"},
+		{"", "https://bitbucket.org/org/repo.git", "gitea", "bitbucket"},
+		{"", "https://dev.azure.com/org/proj/_git/repo", "", "azure"},
+		{"", "https://org.visualstudio.com/proj/_git/repo", "", "azure"},
+		{"", "https://git.example.com/org/repo.git", "gitea", "gitea"},
+		{"", "https://git.example.com/org/repo.git", "", ""},
+	} {
+		if got := chooseProvider(tc.step, tc.repoURL, tc.secret); got != tc.want {
+			t.Errorf("chooseProvider(%q, %q, %q) = %q, want %q", tc.step, tc.repoURL, tc.secret, got, tc.want)
+		}
+	}
+}
