@@ -231,6 +231,15 @@ type PullRequest struct {
 	Mergeable   bool   `json:"mergeable"`
 	Head        Ref    `json:"head"`
 	Base        Ref    `json:"base"`
+	Labels      []struct {
+		Name string `json:"name"`
+	} `json:"labels"`
+}
+
+// CreateLabel defines a label in repo.
+func (f *Forge) CreateLabel(t testing.TB, repo, name string) {
+	t.Helper()
+	f.MustDo(t, http.MethodPost, "/repos/"+f.fullName(repo)+"/labels", map[string]any{"name": name, "color": "#00aabb"}, nil)
 }
 
 // Ref is one side of a pull request.

@@ -122,7 +122,9 @@ func (p *giteaProvider) labelIDs(c *gitea.Client, names []string) ([]int64, erro
 		}
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("gitea: labels not defined in %s/%s: %s", p.owner, p.repo, strings.Join(missing, ", "))
+		// Gitea adds only labels the repository defines; no retry defines
+		// them.
+		return nil, fmt.Errorf("gitea: labels not defined in %s/%s: %s: %w", p.owner, p.repo, strings.Join(missing, ", "), ErrNotFound)
 	}
 	return ids, nil
 }
