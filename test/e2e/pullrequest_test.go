@@ -219,8 +219,24 @@ func TestPullRequestPromotion(t *testing.T) {
 	if prs := forge.PullRequests(t, prRepo); len(prs) != 3 {
 		t.Errorf("%d pull requests in all, want 3", len(prs))
 	}
-	if strings.Contains(managerLog.String(), hookSecret) || strings.Contains(managerLog.String(), forge.Token()) {
-		t.Error("the manager's log holds the receiver secret or the forge token")
+	// Neither the forge's token nor the receiver's secret shows in the
+	// manager's log, the Promotions' status or the project's Events.
+	var promos railyard.PromotionList
+	var events corev1.EventList
+	if err := env.Client.List(w.ctx, &promos, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Client.List(w.ctx, &events, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	statuses, _ := json.Marshal(promos.Items)
+	evs, _ := json.Marshal(events.Items)
+	for _, secret := range []string{forge.Token(), hookSecret} {
+		for where, text := range map[string]string{"log": managerLog.String(), "Promotions": string(statuses), "Events": string(evs)} {
+			if strings.Contains(text, secret) {
+				t.Errorf("a secret shows in the %s", where)
+			}
+		}
 	}
 }
 

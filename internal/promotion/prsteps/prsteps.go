@@ -4,7 +4,8 @@
 //
 // They reach the Git hosting provider through internal/gitprovider
 // (GitHub, GitLab, Gitea, Bitbucket, Azure DevOps; the provider field, else
-// inferred from the host) with the project's "git" credentials Secret for
+// inferred from the host, else named by the credentials Secret) with the
+// project's "git" credentials Secret for
 // the repository: its password as a token, or its GitHub App keys.
 //
 // Every step is safe to run again after a restart: git-open-pr adopts the
