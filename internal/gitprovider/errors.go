@@ -43,6 +43,9 @@ type RateLimitedError struct {
 }
 
 func (e *RateLimitedError) Error() string {
+	if e.StatusCode == 0 {
+		return fmt.Sprintf("%s: rate limited (its last answer left no requests until its reset), retry after %s", e.Provider, e.RetryAfter)
+	}
 	return fmt.Sprintf("%s: rate limited (HTTP %d), retry after %s", e.Provider, e.StatusCode, e.RetryAfter)
 }
 

@@ -32,7 +32,7 @@ func newGitea(ref repoRef, opts Options) (Interface, error) {
 		base = strings.TrimSuffix(strings.TrimSuffix(opts.APIURL, "/"), "/api/v1")
 	}
 	co := []gitea.ClientOption{
-		gitea.SetHTTPClient(httpClient(opts)),
+		gitea.SetHTTPClient(apiClient(Gitea, opts)),
 		// Skip the SDK's server version probe: no request at construction,
 		// and every feature used here exists on all supported versions.
 		gitea.SetGiteaVersion(""),
@@ -62,6 +62,9 @@ func giteaErr(resp *gitea.Response, err error) error {
 		return apiError(Gitea, resp.Response, msg)
 	}
 	if err != nil {
+		if rl := asRateLimited(err); rl != nil {
+			return rl
+		}
 		if na := notAPI(Gitea, err); na != nil {
 			return na
 		}

@@ -37,7 +37,7 @@ func newGitHub(ref repoRef, opts Options) (Interface, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc := httpClient(opts)
+	hc := apiClient(GitHub, opts)
 	if opts.GitHubApp != nil {
 		src, err := NewAppTokenSource(ref.base()+"/"+owner+"/"+repo, opts.GitHubApp, opts)
 		if err != nil {
@@ -65,6 +65,9 @@ func newGitHub(ref repoRef, opts Options) (Interface, error) {
 func githubErr(err error) error {
 	if err == nil {
 		return nil
+	}
+	if rl := asRateLimited(err); rl != nil {
+		return rl
 	}
 	var rl *github.RateLimitError
 	if errors.As(err, &rl) {
