@@ -233,8 +233,9 @@ func TestPullRequestPromotion(t *testing.T) {
 	evs, _ := json.Marshal(events.Items)
 	for _, secret := range []string{forge.Token(), hookSecret} {
 		for where, text := range map[string]string{"log": managerLog.String(), "Promotions": string(statuses), "Events": string(evs)} {
-			if strings.Contains(text, secret) {
-				t.Errorf("a secret shows in the %s", where)
+			if i := strings.Index(text, secret); i >= 0 {
+				around := text[max(0, i-300):min(len(text), i+len(secret)+100)]
+				t.Errorf("a secret shows in the %s: ...%s...", where, strings.ReplaceAll(around, secret, "<secret>"))
 			}
 		}
 	}
