@@ -231,6 +231,15 @@ type PullRequest struct {
 	Mergeable   bool   `json:"mergeable"`
 	Head        Ref    `json:"head"`
 	Base        Ref    `json:"base"`
+	Labels      []struct {
+		Name string `json:"name"`
+	} `json:"labels"`
+}
+
+// CreateLabel defines a label in repo.
+func (f *Forge) CreateLabel(t testing.TB, repo, name string) {
+	t.Helper()
+	f.MustDo(t, http.MethodPost, "/repos/"+f.fullName(repo)+"/labels", map[string]any{"name": name, "color": "#00aabb"}, nil)
 }
 
 // Ref is one side of a pull request.
@@ -305,4 +314,17 @@ func (f *Forge) ClosePR(t testing.TB, repo string, number int64) {
 	t.Helper()
 	f.MustDo(t, http.MethodPatch, fmt.Sprintf("/repos/%s/pulls/%d", f.fullName(repo), number),
 		map[string]any{"state": "closed"}, nil)
+}
+
+// CreateWebhook makes Gitea deliver repo's events of the given types (such
+// as "pull_request" or "push") to url as JSON, signed with secret (HMAC-SHA256
+// in X-Gitea-Signature and X-Hub-Signature-256).
+func (f *Forge) CreateWebhook(t testing.TB, repo, url, secret string, events ...string) {
+	t.Helper()
+	f.MustDo(t, http.MethodPost, "/repos/"+f.fullName(repo)+"/hooks", map[string]any{
+		"type":   "gitea",
+		"active": true,
+		"events": events,
+		"config": map[string]string{"url": url, "content_type": "json", "secret": secret},
+	}, nil)
 }

@@ -143,10 +143,25 @@ func repoRoot() (string, error) {
 	}
 }
 
+// Options tune StartWith.
+type Options struct {
+	// RootURL is the public URL Gitea puts in what it sends (web links,
+	// clone URLs in webhook payloads), for a forge reached through a proxy;
+	// empty means its own address. Gitea still listens on its own address,
+	// which URL returns.
+	RootURL string
+}
+
 // Start runs a Gitea server on a free loopback port and stops it when the
 // test ends. It fails the test when the binary is missing (run `make gitea`)
 // or the server does not come up.
 func Start(t testing.TB) *Forge {
+	t.Helper()
+	return StartWith(t, Options{})
+}
+
+// StartWith is Start with options.
+func StartWith(t testing.TB, opts Options) *Forge {
 	t.Helper()
 	bin, err := FindBinary()
 	if err != nil {
@@ -154,7 +169,7 @@ func Start(t testing.TB) *Forge {
 	}
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		f, err := start(t, bin)
+		f, err := start(t, bin, opts)
 		if err == nil {
 			return f
 		}
@@ -169,7 +184,7 @@ func Start(t testing.TB) *Forge {
 
 var errPortTaken = errors.New("port taken")
 
-func start(t testing.TB, bin Binary) (*Forge, error) {
+func start(t testing.TB, bin Binary, opts Options) (*Forge, error) {
 	dir := t.TempDir()
 	port, err := freePort()
 	if err != nil {
@@ -184,7 +199,7 @@ func start(t testing.TB, bin Binary) (*Forge, error) {
 		client:   &http.Client{Timeout: 60 * time.Second},
 	}
 	conf := filepath.Join(dir, "app.ini")
-	if err := os.WriteFile(conf, []byte(config(dir, bin.StaticRoot, port)), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte(config(dir, bin.StaticRoot, port, opts.RootURL)), 0o600); err != nil {
 		return nil, fmt.Errorf("forgetest: %w", err)
 	}
 	env := append(os.Environ(),
@@ -337,7 +352,13 @@ var cronTasks = []string{
 
 // config is a lean app.ini: SQLite, in-memory queues, cache and sessions, no
 // SSH, LFS, mailer, indexers, Actions, packages or cron jobs.
-func config(dir, staticRoot string, port int) string {
+func config(dir, staticRoot string, port int, rootURL string) string {
+	if rootURL == "" {
+		rootURL = fmt.Sprintf("http://127.0.0.1:%d/", port)
+	}
+	if !strings.HasSuffix(rootURL, "/") {
+		rootURL += "/"
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `APP_NAME = forgetest
 RUN_MODE = prod
@@ -349,7 +370,10 @@ PROTOCOL = http
 HTTP_ADDR = 127.0.0.1
 HTTP_PORT = %[3]d
 DOMAIN = 127.0.0.1
-ROOT_URL = http://127.0.0.1:%[3]d/
+ROOT_URL = %[7]s
+; links and webhook payloads name ROOT_URL, not the Host of the request
+; that caused them (Gitea >= 1.26 defaults to the Host)
+PUBLIC_URL_DETECTION = never
 STATIC_ROOT_PATH = %[4]s
 APP_DATA_PATH = %[2]s/data
 DISABLE_SSH = true
@@ -437,7 +461,7 @@ ROOT_PATH = %[2]s/log
 
 [cron]
 ENABLED = false
-`, currentUser(), dir, port, staticRoot, randomHex(32), randomHex(32))
+`, currentUser(), dir, port, staticRoot, randomHex(32), randomHex(32), rootURL)
 	for _, task := range cronTasks {
 		fmt.Fprintf(&b, "\n[cron.%s]\nENABLED = false\nRUN_AT_START = false\n", task)
 	}

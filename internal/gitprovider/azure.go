@@ -59,7 +59,7 @@ func newAzure(ref repoRef, opts Options) (Interface, error) {
 	}
 	token := opts.Token
 	return &azureProvider{
-		rest: restClient{provider: Azure, base: base, hc: httpClient(opts), auth: func(r *http.Request) {
+		rest: restClient{provider: Azure, base: base, hc: apiClient(Azure, opts), auth: func(r *http.Request) {
 			r.SetBasicAuth("", token)
 		}},
 		polls:     10,

@@ -36,7 +36,7 @@ func newBitbucket(ref repoRef, opts Options) (Interface, error) {
 	}
 	user, token := opts.Username, opts.Token
 	return &bitbucketProvider{
-		rest: restClient{provider: Bitbucket, base: base, hc: httpClient(opts), auth: func(r *http.Request) {
+		rest: restClient{provider: Bitbucket, base: base, hc: apiClient(Bitbucket, opts), auth: func(r *http.Request) {
 			switch {
 			case token == "":
 			case user != "" && user != "x-token-auth":

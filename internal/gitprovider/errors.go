@@ -1,6 +1,7 @@
 package gitprovider
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -42,6 +43,9 @@ type RateLimitedError struct {
 }
 
 func (e *RateLimitedError) Error() string {
+	if e.StatusCode == 0 {
+		return fmt.Sprintf("%s: rate limited (its last answer left no requests until its reset), retry after %s", e.Provider, e.RetryAfter)
+	}
 	return fmt.Sprintf("%s: rate limited (HTTP %d), retry after %s", e.Provider, e.StatusCode, e.RetryAfter)
 }
 
@@ -165,4 +169,36 @@ func apiError(provider string, resp *http.Response, msg string) error {
 		code = resp.StatusCode
 	}
 	return &APIError{Provider: provider, StatusCode: code, Message: shorten(msg)}
+}
+
+// notAPI recognises a successful answer that is not JSON at all (its first
+// byte is not JSON: an HTML page, typically) as a server that is not the
+// provider's API: the provider is wrong, or the repository is not hosted
+// where its URL says. No retry helps, so it wraps ErrUnsupported. A body
+// that breaks off later (a truncated answer) is not matched, and stays
+// retryable. It returns nil when err is something else.
+func notAPI(provider string, err error) error {
+	var syn *json.SyntaxError
+	if !errors.As(err, &syn) || syn.Offset > 1 {
+		return nil
+	}
+	return fmt.Errorf("%w: %s: the server does not answer as the %s API (its answer is not JSON); check the provider "+
+		"and that the repository is hosted at this URL", ErrUnsupported, provider, providerTitle(provider))
+}
+
+// providerTitle is a provider's name as the product spells it.
+func providerTitle(provider string) string {
+	switch provider {
+	case GitHub:
+		return "GitHub"
+	case GitLab:
+		return "GitLab"
+	case Gitea:
+		return "Gitea"
+	case Bitbucket:
+		return "Bitbucket"
+	case Azure:
+		return "Azure DevOps"
+	}
+	return provider
 }

@@ -32,7 +32,7 @@ func newGitea(ref repoRef, opts Options) (Interface, error) {
 		base = strings.TrimSuffix(strings.TrimSuffix(opts.APIURL, "/"), "/api/v1")
 	}
 	co := []gitea.ClientOption{
-		gitea.SetHTTPClient(httpClient(opts)),
+		gitea.SetHTTPClient(apiClient(Gitea, opts)),
 		// Skip the SDK's server version probe: no request at construction,
 		// and every feature used here exists on all supported versions.
 		gitea.SetGiteaVersion(""),
@@ -62,6 +62,12 @@ func giteaErr(resp *gitea.Response, err error) error {
 		return apiError(Gitea, resp.Response, msg)
 	}
 	if err != nil {
+		if rl := asRateLimited(err); rl != nil {
+			return rl
+		}
+		if na := notAPI(Gitea, err); na != nil {
+			return na
+		}
 		return fmt.Errorf("gitea: %w", err)
 	}
 	return nil
@@ -119,7 +125,9 @@ func (p *giteaProvider) labelIDs(c *gitea.Client, names []string) ([]int64, erro
 		}
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("gitea: labels not defined in %s/%s: %s", p.owner, p.repo, strings.Join(missing, ", "))
+		// Gitea adds only labels the repository defines; no retry defines
+		// them.
+		return nil, fmt.Errorf("gitea: labels not defined in %s/%s: %s: %w", p.owner, p.repo, strings.Join(missing, ", "), ErrNotFound)
 	}
 	return ids, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 )
 
 // The Gitea tests run the Gitea SDK against a stand-in for Gitea's API v1
@@ -101,6 +102,9 @@ func TestGiteaMerge(t *testing.T) {
 		{"forbidden", map[string]http.HandlerFunc{
 			"GET " + gtRepo + "/pulls/3": reply(403, `{"message":"token does not have at least one of required scope(s): [read:repository]"}`),
 		}, false, ErrAccessDenied},
+		{"rate limited (a proxy in front of Gitea)", map[string]http.HandlerFunc{
+			"GET " + gtRepo + "/pulls/3": reply(429, `{"message":"Too Many Requests"}`, "Retry-After", "42"),
+		}, false, &RateLimitedError{RetryAfter: 42 * time.Second}},
 		{"merge refused", map[string]http.HandlerFunc{
 			"GET " + gtRepo + "/pulls/3":        reply(200, gtPR(3, "open", false, true, "h", "b")),
 			"POST " + gtRepo + "/pulls/3/merge": reply(405, `{"message":"Please try again later"}`),
@@ -116,6 +120,13 @@ func TestGiteaMerge(t *testing.T) {
 				})
 			}
 			pr, ok, err := p.MergePullRequest(context.Background(), 3, MergeOpts{Method: "squash"})
+			var want, got *RateLimitedError
+			if errors.As(tc.wantErr, &want) {
+				if !errors.As(err, &got) || got.RetryAfter != want.RetryAfter || got.StatusCode != http.StatusTooManyRequests {
+					t.Fatalf("err = %v, want a rate limit of %s", err, want.RetryAfter)
+				}
+				return
+			}
 			if (tc.wantErr == nil) != (err == nil) || (tc.wantErr != nil && tc.wantErr.Error() != "any" && !errors.Is(err, tc.wantErr)) {
 				t.Fatalf("err = %v, want %v", err, tc.wantErr)
 			}

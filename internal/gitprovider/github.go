@@ -37,7 +37,7 @@ func newGitHub(ref repoRef, opts Options) (Interface, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc := httpClient(opts)
+	hc := apiClient(GitHub, opts)
 	if opts.GitHubApp != nil {
 		src, err := NewAppTokenSource(ref.base()+"/"+owner+"/"+repo, opts.GitHubApp, opts)
 		if err != nil {
@@ -66,6 +66,9 @@ func githubErr(err error) error {
 	if err == nil {
 		return nil
 	}
+	if rl := asRateLimited(err); rl != nil {
+		return rl
+	}
 	var rl *github.RateLimitError
 	if errors.As(err, &rl) {
 		wait := positive(time.Until(rl.Rate.Reset.Time))
@@ -88,6 +91,9 @@ func githubErr(err error) error {
 			}
 		}
 		return apiError(GitHub, er.Response, msg)
+	}
+	if na := notAPI(GitHub, err); na != nil {
+		return na
 	}
 	return fmt.Errorf("github: %w", err)
 }

@@ -29,7 +29,7 @@ func newGitLab(ref repoRef, opts Options) (Interface, error) {
 	// callers get a RateLimitedError and back off instead.
 	c, err := gitlab.NewClient(opts.Token,
 		gitlab.WithBaseURL(base),
-		gitlab.WithHTTPClient(httpClient(opts)),
+		gitlab.WithHTTPClient(apiClient(GitLab, opts)),
 		gitlab.WithoutRetries(),
 	)
 	if err != nil {
@@ -42,12 +42,18 @@ func gitlabErr(err error) error {
 	if err == nil {
 		return nil
 	}
+	if rl := asRateLimited(err); rl != nil {
+		return rl
+	}
 	var er *gitlab.ErrorResponse
 	if errors.As(err, &er) && er.Response != nil {
 		return apiError(GitLab, er.Response, er.Message)
 	}
 	if errors.Is(err, gitlab.ErrNotFound) { // returned for every 404
 		return &APIError{Provider: GitLab, StatusCode: http.StatusNotFound}
+	}
+	if na := notAPI(GitLab, err); na != nil {
+		return na
 	}
 	return fmt.Errorf("gitlab: %w", err)
 }

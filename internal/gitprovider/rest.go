@@ -51,6 +51,9 @@ func (c *restClient) do(ctx context.Context, method, path string, body, out any)
 		c.auth(req)
 	}
 	resp, err := c.hc.Do(req)
+	if rl := asRateLimited(err); rl != nil {
+		return 0, rl
+	}
 	if err != nil {
 		return 0, fmt.Errorf("%s: %s %s: %w", c.provider, method, req.URL.Path, err)
 	}
@@ -64,6 +67,9 @@ func (c *restClient) do(ctx context.Context, method, path string, body, out any)
 	}
 	if out != nil && resp.StatusCode != http.StatusNoContent && len(data) > 0 {
 		if err := json.Unmarshal(data, out); err != nil {
+			if na := notAPI(c.provider, err); na != nil {
+				return resp.StatusCode, na
+			}
 			return resp.StatusCode, fmt.Errorf("%s: decoding %s %s: %w", c.provider, method, req.URL.Path, err)
 		}
 	}

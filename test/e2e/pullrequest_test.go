@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -24,6 +25,7 @@ import (
 	"github.com/railyard-dev/railyard/internal/argocd/argocdtest"
 	"github.com/railyard-dev/railyard/internal/demo"
 	"github.com/railyard-dev/railyard/internal/forgetest"
+	"github.com/railyard-dev/railyard/internal/manager"
 	"github.com/railyard-dev/railyard/internal/registrytest"
 	"github.com/railyard-dev/railyard/internal/testenv"
 )
@@ -35,12 +37,15 @@ const prRepo = "gitops"
 const prStageBranch = "kargo/demo/prod"
 
 // TestPullRequestPromotion is issue #14's "how it is shown", end to end: a
-// Promotion to prod pushes a generated branch to a real Gitea, opens a pull
-// request into the stage branch and waits for it; a manager killed while it
-// waits is replaced and the Promotion resumes without a second pull
-// request; a person merges the pull request through Gitea and the Promotion
-// succeeds with Argo CD pointed at the merge commit. A pull request closed
-// without merging fails its Promotion with the pull request's URL.
+// Promotion to prod pushes branch kargo/<app>/prod-<freight> to a real
+// Gitea, opens a pull request into the stage branch kargo/<app>/prod and
+// waits for it; a manager killed while it waits is replaced and the
+// Promotion resumes without a second pull request; a person merges the pull
+// request through Gitea and the Promotion succeeds with Argo CD pointed at
+// the merge commit. Then, with a Gitea webhook receiver in the project and
+// git-wait-for-pr polling only hourly, Gitea's own pull-request events wake
+// the waiting Promotions: a merge finishes one, a pull request closed
+// without merging fails another with the pull request's URL.
 //
 // git-wait-for-pr polls no faster than every 10s (the step's minimum, not
 // shortened here), so this test takes a minute or more.
@@ -55,13 +60,19 @@ func TestPullRequestPromotion(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = env.Stop() })
 
-	forge := forgetest.Start(t)
+	// The manager reaches Gitea through a proxy that records each request,
+	// so the test can count pull requests opened and polls made. Gitea
+	// names the proxy as its public URL, so the repository URL in its
+	// webhook payloads is the one the Stage uses.
+	proxyLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	forge := forgetest.StartWith(t, forgetest.Options{RootURL: "http://" + proxyLn.Addr().String()})
 	forge.CreateRepo(t, prRepo, map[string]string{"README.md": "# gitops\n"})
 	forge.CommitFiles(t, prRepo, prStageBranch, "main", "create the prod stage branch", map[string]string{"version.yaml": "version: none\n"})
 	stageHead := forge.BranchHead(t, prRepo, prStageBranch)
-	// The manager reaches Gitea through a proxy that records each request,
-	// so the test can count pull requests opened and polls made.
-	proxy := startForgeProxy(t, forge.URL())
+	proxy := startForgeProxy(t, proxyLn, forge.URL())
 	repoURL := proxy.URL + "/" + forge.Username() + "/" + prRepo + ".git"
 	apiRepo := "/api/v1/repos/" + forge.Username() + "/" + prRepo
 
@@ -81,13 +92,13 @@ func TestPullRequestPromotion(t *testing.T) {
 	w.apply(prManifests(repoURL, w.image, forge.Username(), forge.Token()))
 	traceProdPromotions(t, w)
 
-	// 1. A Promotion of v1.0.0 pushes kargo/promotion/<promotion>, opens a
+	// 1. A Promotion of v1.0.0 pushes kargo/demo/prod-<freight>, opens a
 	// pull request into kargo/demo/prod and waits for it.
 	f1 := w.pushImage("v1.0.0")
 	p1 := w.promote("prod-pr-1", f1.Name)
 	pr := waitOnePR(t, forge, "v1.0.0")
-	if pr.Head.Branch != "kargo/promotion/"+p1 || pr.Base.Branch != prStageBranch || pr.State != "open" {
-		t.Fatalf("pull request %d: %s -> %s (%s), want kargo/promotion/%s -> %s, open", pr.Number, pr.Head.Branch, pr.Base.Branch, pr.State, p1, prStageBranch)
+	if pr.Head.Branch != prStageBranch+"-"+f1.Name || pr.Base.Branch != prStageBranch || pr.State != "open" {
+		t.Fatalf("pull request %d: %s -> %s (%s), want %s-%s -> %s, open", pr.Number, pr.Head.Branch, pr.Base.Branch, pr.State, prStageBranch, f1.Name, prStageBranch)
 	}
 	if got := forge.BranchHead(t, prRepo, prStageBranch); got != stageHead {
 		t.Fatalf("%s moved to %s before the pull request was merged", prStageBranch, got)
@@ -100,12 +111,19 @@ func TestPullRequestPromotion(t *testing.T) {
 
 	// 2. Kill the manager while it waits and start a new one. It runs
 	// git-wait-for-pr again (the Promotion resumes there) and opens no
-	// second pull request.
+	// second pull request. The new manager also serves webhook receivers.
 	for _, m := range *w.managers {
 		kill(m)
 	}
 	before := proxy.count(http.MethodGet, prPath)
-	w.startManager()
+	rcvLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	*w.managers = append(*w.managers, startManagerWith(t, env, w.workDir, func(o *manager.Options) {
+		o.WebhookReceiverListener = rcvLn
+		o.WebhookReceiverBaseURL = "http://" + rcvLn.Addr().String()
+	}))
 	// Three polls by the new manager: the first shows it resumed, the gaps
 	// that it polls no more often than pollInterval (10s, then backing off).
 	eventually(t, "the new manager to poll the pull request three times", func() (bool, string) {
@@ -133,6 +151,12 @@ func TestPullRequestPromotion(t *testing.T) {
 		}
 	}
 
+	// The project gets a Gitea webhook receiver, and Gitea delivers the
+	// repository's pull-request events to it.
+	const hookSecret = "gitea-hook-s3cret-Zk"
+	w.apply(prReceiverManifests(hookSecret))
+	forge.CreateWebhook(t, prRepo, (&receivers{world: w}).waitPublished(ns, "forge"), hookSecret, "pull_request")
+
 	// 3. A person merges the pull request: the Promotion succeeds, with Argo
 	// CD pointed at the merge commit.
 	merge := forge.MergePR(t, prRepo, pr.Number)
@@ -153,36 +177,129 @@ func TestPullRequestPromotion(t *testing.T) {
 		t.Errorf("pull requests after the merge: %+v, want one, merged", prs)
 	}
 
-	// 4. A pull request closed without merging fails its Promotion with
-	// the pull request's URL.
+	// From here on git-wait-for-pr polls once an hour, longer than the
+	// test waits for anything: only Gitea's webhook delivery can wake the
+	// Promotions below in time.
+	setStageVar(t, w, "prod", "pollInterval", "1h")
+
+	// 4. A merge wakes the waiting Promotion through the receiver.
 	f2 := w.pushImage("v1.1.0")
 	p2 := w.promote("prod-pr-2", f2.Name)
-	var second forgetest.PullRequest
-	eventually(t, "a second pull request", func() (bool, string) {
+	second := waitPRFrom(t, w, forge, prStageBranch+"-"+f2.Name, p2)
+	w.waitWaiting(p2, second.HTMLURL)
+	merge2 := forge.MergePR(t, prRepo, second.Number)
+	done = w.waitPhase(p2, railyard.PromotionPhaseSucceeded)
+	if got := stepOutput(t, done, "wait-for-pr", "commit"); got != merge2 {
+		t.Errorf("git-wait-for-pr output commit = %v, want the merge commit %s", got, merge2)
+	}
+	if done.Annotations[railyard.AnnotationRefresh] == "" {
+		t.Errorf("Promotion %s finished without the receiver's refresh annotation", p2)
+	}
+	if got := w.argo.syncedRevisions("demo-prod"); len(got) != 2 || got[1] != merge2 {
+		t.Errorf("Argo CD synced demo-prod to %v, want the second merge %s last", got, merge2)
+	}
+
+	// 5. A pull request closed without merging fails its Promotion with
+	// the pull request's URL, woken by the receiver too.
+	f3 := w.pushImage("v1.2.0")
+	p3 := w.promote("prod-pr-3", f3.Name)
+	third := waitPRFrom(t, w, forge, prStageBranch+"-"+f3.Name, p3)
+	w.waitWaiting(p3, third.HTMLURL)
+	forge.ClosePR(t, prRepo, third.Number)
+	failed := w.waitPhase(p3, railyard.PromotionPhaseFailed)
+	if !strings.Contains(failed.Status.Message, third.HTMLURL) {
+		t.Errorf("Promotion %s failed with %q, want the pull request's URL %s", p3, failed.Status.Message, third.HTMLURL)
+	}
+	if got := forge.BranchHead(t, prRepo, prStageBranch); got != merge2 {
+		t.Errorf("%s moved to %s after a pull request closed without merging", prStageBranch, got)
+	}
+	if got := w.argo.syncedRevisions("demo-prod"); len(got) != 2 {
+		t.Errorf("Argo CD synced demo-prod to %v after the closed pull request, want only the two merges", got)
+	}
+	if prs := forge.PullRequests(t, prRepo); len(prs) != 3 {
+		t.Errorf("%d pull requests in all, want 3", len(prs))
+	}
+	// Neither the forge's token nor the receiver's secret shows in the
+	// manager's log, the Promotions' status or the project's Events.
+	var promos railyard.PromotionList
+	var events corev1.EventList
+	if err := env.Client.List(w.ctx, &promos, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Client.List(w.ctx, &events, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	statuses, _ := json.Marshal(promos.Items)
+	evs, _ := json.Marshal(events.Items)
+	for _, secret := range []string{forge.Token(), hookSecret} {
+		for where, text := range map[string]string{"log": managerLog.String(), "Promotions": string(statuses), "Events": string(evs)} {
+			if i := strings.Index(text, secret); i >= 0 {
+				around := text[max(0, i-300):min(len(text), i+len(secret)+100)]
+				t.Errorf("a secret shows in the %s: ...%s...", where, strings.ReplaceAll(around, secret, "<secret>"))
+			}
+		}
+	}
+}
+
+// waitPRFrom waits for the pull request from branch head.
+func waitPRFrom(t *testing.T, w *world, forge *forgetest.Forge, head, promotion string) forgetest.PullRequest {
+	t.Helper()
+	var found forgetest.PullRequest
+	eventually(t, "a pull request from "+head, func() (bool, string) {
 		prs := forge.PullRequests(t, prRepo)
 		for _, p := range prs {
-			if p.Head.Branch == "kargo/promotion/"+p2 {
-				second = p
+			if p.Head.Branch == head {
+				found = p
 				return true, ""
 			}
 		}
-		return false, fmt.Sprintf("%d pull requests; Promotion %s", len(prs), w.promotionState(p2))
+		return false, fmt.Sprintf("%d pull requests; Promotion %s", len(prs), w.promotionState(promotion))
 	})
-	w.waitWaiting(p2, second.HTMLURL)
-	forge.ClosePR(t, prRepo, second.Number)
-	failed := w.waitPhase(p2, railyard.PromotionPhaseFailed)
-	if !strings.Contains(failed.Status.Message, second.HTMLURL) {
-		t.Errorf("Promotion %s failed with %q, want the pull request's URL %s", p2, failed.Status.Message, second.HTMLURL)
+	return found
+}
+
+// setStageVar sets a variable of a Stage's promotion template; Promotions
+// created afterwards take it.
+func setStageVar(t *testing.T, w *world, stage, name, value string) {
+	t.Helper()
+	var st railyard.Stage
+	if err := w.env.Client.Get(w.ctx, client.ObjectKey{Namespace: ns, Name: stage}, &st); err != nil {
+		t.Fatal(err)
 	}
-	if got := forge.BranchHead(t, prRepo, prStageBranch); got != merge {
-		t.Errorf("%s moved to %s after a pull request closed without merging", prStageBranch, got)
+	vars := st.Spec.PromotionTemplate.Spec.Vars
+	for i := range vars {
+		if vars[i].Name == name {
+			vars[i].Value = value
+		}
 	}
-	if got := w.argo.syncedRevisions("demo-prod"); len(got) != 1 {
-		t.Errorf("Argo CD synced demo-prod to %v after the closed pull request, want only the merge", got)
+	if err := w.env.Client.Update(w.ctx, &st); err != nil {
+		t.Fatal(err)
 	}
-	if prs := forge.PullRequests(t, prRepo); len(prs) != 2 {
-		t.Errorf("%d pull requests in all, want 2", len(prs))
-	}
+}
+
+// prReceiverManifests are the project's Gitea webhook receiver and its
+// Secret.
+func prReceiverManifests(secret string) string {
+	return fmt.Sprintf(`apiVersion: v1
+kind: Secret
+metadata:
+  name: gitea-receiver
+  namespace: %[1]s
+stringData:
+  secret: %[2]q
+---
+apiVersion: railyard.dev/v1alpha1
+kind: ProjectConfig
+metadata:
+  name: %[1]s
+  namespace: %[1]s
+spec:
+  webhookReceivers:
+  - name: forge
+    gitea:
+      secretRef:
+        name: gitea-receiver
+`, ns, secret)
 }
 
 // prManifests are the project's Gitea credentials, a Warehouse following
@@ -227,6 +344,9 @@ spec:
       direct: true
   promotionTemplate:
     spec:
+      vars:
+      - name: pollInterval
+        value: 10s
       steps:
       - uses: git-clone
         as: clone
@@ -250,7 +370,7 @@ spec:
         as: push
         config:
           path: ./out
-          generateTargetBranch: true
+          targetBranch: STAGEBRANCH-${{ ctx.targetFreight.name }}
       - uses: git-open-pr
         as: open-pr
         config:
@@ -264,7 +384,7 @@ spec:
           repoURL: GITREPO
           provider: gitea
           prNumber: ${{ outputs['open-pr'].pr.id }}
-          pollInterval: 10s
+          pollInterval: ${{ vars.pollInterval }}
       - uses: argocd-update
         as: argocd-update
         config:
@@ -341,19 +461,20 @@ type proxied struct {
 	at           time.Time
 }
 
-func startForgeProxy(t *testing.T, target string) *forgeProxy {
+func startForgeProxy(t *testing.T, ln net.Listener, target string) *forgeProxy {
 	u, err := url.Parse(target)
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := &forgeProxy{}
 	rp := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) { r.SetURL(u) }}
-	p.Server = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+	p.Server = &httptest.Server{Listener: ln, Config: &http.Server{Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
 		p.seen = append(p.seen, proxied{r.Method, r.URL.Path, time.Now()})
 		p.mu.Unlock()
 		rp.ServeHTTP(rw, r)
-	}))
+	})}}
+	p.Start()
 	t.Cleanup(p.Close)
 	return p
 }

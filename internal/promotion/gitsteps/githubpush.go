@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 
+	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
@@ -36,10 +38,12 @@ type githubPushConfig struct {
 // on GitHub: the checkout's changes are integrated with the branch as
 // git-push does, its objects are pushed to an invisible staging ref, and
 // its commits are then created again through GitHub's Git Data API and the
-// branch moved to the last of them. A commit signed with the checkout's
-// signing key (trusted) is created without author and committer, so GitHub
-// attributes it to the authenticated App or user and signs it (verified);
-// any other commit keeps its author and committer. At most
+// branch moved to the last of them. A commit whose signature verifies with
+// the checkout's signing key (trusted) is created without author and
+// committer, so GitHub attributes it to the authenticated App or user and
+// signs it (verified), with a Co-authored-by trailer when its author is not
+// the key's owner; any other commit, unsigned or signed with another key,
+// keeps its author and committer. At most
 // MaxGitHubReplay commits are replayed. When the branch moved meanwhile
 // (not a fast-forward), the push starts again, up to maxAttempts times.
 // The checkout then follows the replayed commits. Outputs: commit, branch,
@@ -247,7 +251,11 @@ func (p *githubPush) once(ctx context.Context) (plumbing.Hash, error) {
 				nc.Parents = append(nc.Parents, ph.String())
 			}
 		}
-		if key == nil || cm.PGPSignature == "" {
+		if trusted(cm, key) {
+			// Trusted: GitHub attributes the commit to the App or user and
+			// signs it; an author other than the key's owner is credited.
+			nc.Message = coAuthored(cm, key)
+		} else {
 			// Untrusted: keep the provenance exactly, GitHub will not sign.
 			nc.Author = &gitprovider.CommitIdentity{Name: cm.Author.Name, Email: cm.Author.Email, When: cm.Author.When}
 			nc.Committer = &gitprovider.CommitIdentity{Name: cm.Committer.Name, Email: cm.Committer.Email, When: cm.Committer.When}
@@ -273,6 +281,42 @@ func (p *githubPush) once(ctx context.Context) (plumbing.Hash, error) {
 		return plumbing.ZeroHash, err
 	}
 	return parent, p.c.advance(synced, parent, p.target, p.sameBranch)
+}
+
+// trusted reports whether cm carries a valid signature by key, the
+// checkout's signing key: only such a commit is created without author and
+// committer. A commit signed with any other key, or not signed, is not.
+func trusted(cm *object.Commit, key *openpgp.Entity) bool {
+	if key == nil || cm.PGPSignature == "" {
+		return false
+	}
+	unsigned := &plumbing.MemoryObject{}
+	if err := cm.EncodeWithoutSignature(unsigned); err != nil {
+		return false
+	}
+	r, err := unsigned.Reader()
+	if err != nil {
+		return false
+	}
+	defer r.Close() //nolint:errcheck
+	_, err = openpgp.CheckArmoredDetachedSignature(openpgp.EntityList{key}, r, strings.NewReader(cm.PGPSignature), nil)
+	return err == nil
+}
+
+// coAuthored is cm's message, with a Co-authored-by trailer naming its
+// author when the author is known and is not the signing key's owner:
+// GitHub shows the App as the author of a trusted replayed commit, and the
+// trailer keeps who wrote it.
+func coAuthored(cm *object.Commit, key *openpgp.Entity) string {
+	name, email := cm.Author.Name, cm.Author.Email
+	if name == "" || email == "" {
+		return cm.Message
+	}
+	if id := key.PrimaryIdentity(); id != nil && id.UserId != nil &&
+		id.UserId.Name == name && strings.EqualFold(id.UserId.Email, email) {
+		return cm.Message
+	}
+	return strings.TrimRight(cm.Message, "\n") + "\n\nCo-authored-by: " + name + " <" + email + ">\n"
 }
 
 // sameTree reports whether commits a (of c) and b (of d) hold the same

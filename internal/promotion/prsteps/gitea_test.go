@@ -303,3 +303,36 @@ func TestProviderFromCredentialsSecret(t *testing.T) {
 		t.Fatalf("no pull request opened: %v", res.Output)
 	}
 }
+
+// TestLabelsOnGitea: labels the repository defines are added to the pull
+// request; a label it does not define fails git-open-pr at once, naming it,
+// and opens nothing.
+func TestLabelsOnGitea(t *testing.T) {
+	f := forgetest.Start(t)
+	repoURL := f.CreateRepo(t, "app", map[string]string{"values.yaml": "tag: v1\n"})
+	f.CreateLabel(t, "app", "needs-review")
+	f.CreateLabel(t, "app", "infra")
+	f.PushBranch(t, "app", "promote", "main", "Promote v2", map[string]string{"values.yaml": "tag: v2\n"})
+	r := giteaRunner(t, f)
+	cfg := map[string]any{"repoURL": repoURL, "provider": "gitea", "sourceBranch": "promote", "targetBranch": "main",
+		"labels": []any{"infra", "no-such-label"}}
+	res, err := r.run("git-open-pr", cfg)
+	mustStatus(t, res, err, railyard.StepStatusFailed)
+	if !promotion.IsTerminal(err) || !strings.Contains(res.Message, "no-such-label") {
+		t.Fatalf("unknown label: %q (terminal %t), want it named and no retry", res.Message, promotion.IsTerminal(err))
+	}
+	if prs := f.PullRequests(t, "app"); len(prs) != 0 {
+		t.Fatalf("%d pull requests opened with an unknown label", len(prs))
+	}
+
+	cfg["labels"] = []any{"infra", "needs-review"}
+	res, err = r.run("git-open-pr", cfg)
+	mustStatus(t, res, err, railyard.StepStatusSucceeded)
+	var got []string
+	for _, l := range f.PullRequest(t, "app", prID(t, res)).Labels {
+		got = append(got, l.Name)
+	}
+	if strings.Join(got, ",") != "infra,needs-review" && strings.Join(got, ",") != "needs-review,infra" {
+		t.Fatalf("labels = %v, want infra and needs-review", got)
+	}
+}

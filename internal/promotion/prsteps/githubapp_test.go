@@ -161,8 +161,8 @@ func (s *appStandIn) api(w http.ResponseWriter, r *http.Request) {
 // TestGitHubAppCredentials: with a Secret holding GitHub App keys,
 // git-open-pr reads the branches over git and opens the pull request
 // through the API as the App installation, exactly once across a restart,
-// and git-clone authenticates as x-access-token with the installation
-// token. Tokens are minted once and cached.
+// and git-clone and git-push authenticate as x-access-token with the
+// installation token. Tokens are minted once and cached.
 func TestGitHubAppCredentials(t *testing.T) {
 	f := forgetest.Start(t)
 	f.CreateRepo(t, "app", map[string]string{"values.yaml": "tag: v1\n"})
@@ -187,16 +187,31 @@ func TestGitHubAppCredentials(t *testing.T) {
 		t.Fatalf("after restart: output %v, %d pull requests created", res.Output, gh.creates.Load())
 	}
 
-	// git-clone over HTTP as the App installation.
+	// git-clone and git-push over HTTP as the App installation.
 	work := t.TempDir()
-	clone := gitsteps.Steps(gitsteps.Options{})[0]
-	res, err = clone.Run(t.Context(), &promotion.StepContext{WorkDir: work, Project: "demo", Promotion: "p", Alias: "clone",
-		Credentials: creds, Config: map[string]any{"repoURL": repoURL, "checkout": []any{map[string]any{"branch": "main", "path": "out"}}}})
-	if err != nil || res.Status != railyard.StepStatusSucceeded {
-		t.Fatalf("git-clone with GitHub App credentials: %s %q %v", res.Status, res.Message, err)
+	gitSteps := map[string]promotion.Step{}
+	for _, s := range gitsteps.Steps(gitsteps.Options{}) {
+		gitSteps[s.Name()] = s
 	}
+	runGit := func(name string, cfg map[string]any) promotion.Result {
+		t.Helper()
+		res, err := gitSteps[name].Run(t.Context(), &promotion.StepContext{WorkDir: work, Project: "demo", Promotion: "p", Alias: name,
+			Credentials: creds, Config: cfg})
+		if err != nil || res.Status != railyard.StepStatusSucceeded {
+			t.Fatalf("%s with GitHub App credentials: %s %q %v", name, res.Status, res.Message, err)
+		}
+		return res
+	}
+	runGit("git-clone", map[string]any{"repoURL": repoURL, "checkout": []any{map[string]any{"branch": "main", "path": "out"}},
+		"author": map[string]any{"name": "Railyard", "email": "railyard@example.com"}})
 	if b, err := os.ReadFile(filepath.Join(work, "out", "values.yaml")); err != nil || string(b) != "tag: v1\n" {
 		t.Fatalf("cloned values.yaml = %q, %v", b, err)
+	}
+	write(t, filepath.Join(work, "out", "values.yaml"), "tag: v3\n")
+	runGit("git-commit", map[string]any{"path": "out", "message": "Promote v3"})
+	pushed := runGit("git-push", map[string]any{"path": "out", "targetBranch": "kargo/app/prod-def"})
+	if head := f.BranchHead(t, "app", "kargo/app/prod-def"); head == "" || head != pushed.Output["commit"] {
+		t.Fatalf("git-push as the App: branch head %q, output %v", head, pushed.Output)
 	}
 	if n := gh.mints.Load(); n != 1 {
 		t.Fatalf("installation token minted %d times, want once (cached)", n)

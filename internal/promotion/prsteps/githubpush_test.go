@@ -191,6 +191,9 @@ func TestGitHubPush(t *testing.T) {
 	if res.Output["branch"] != "main" || !strings.HasSuffix(res.Output["commitURL"].(string), "/commit/"+commit) {
 		t.Fatalf("outputs = %v", res.Output)
 	}
+	if msg := f.Git(t, filepath.Join(work, "out"), "log", "-1", "--format=%B"); msg != "Promote v2" {
+		t.Fatalf("message of a commit its signer wrote = %q, want it unchanged", msg)
+	}
 	if head := f.Git(t, filepath.Join(work, "out"), "rev-parse", "HEAD"); head != commit {
 		t.Fatalf("checkout HEAD %s, want the replayed commit %s", head, commit)
 	}
@@ -245,6 +248,51 @@ func TestGitHubPush(t *testing.T) {
 	}
 	if f.BranchHead(t, "app", "main") != commit {
 		t.Fatal("main moved although commit creation was refused")
+	}
+	gd.mu.Lock()
+	gd.forbid = false
+	gd.mu.Unlock()
+
+	// Signed with the checkout's key but written by someone else: trusted
+	// (verified), and a Co-authored-by trailer credits the author. Signed
+	// with another key: untrusted, provenance kept, no trailer.
+	for _, tc := range []struct {
+		name       string
+		commitKey  string // git-commit's author.signingKey; "" uses git-clone's
+		wantTrust  bool
+		wantAuthor string // author of the replayed commit
+	}{
+		{"trusted key, other author", "", true, "railyard-app[bot] <app@users.noreply.github.com>"},
+		{"signed by an untrusted key", gittest.NewSigningKey(t, "Mallory", "mallory@example.com", "").Private, false, "Dev <dev@example.com>"},
+	} {
+		{ // run fails the outer test: no subtest
+			work = filepath.Join(t.TempDir(), strings.ReplaceAll(tc.name, " ", "-"))
+			_ = os.MkdirAll(work, 0o755)
+			run("git-clone", map[string]any{"repoURL": repoURL, "checkout": []any{map[string]any{"branch": "main", "path": "out"}},
+				"author": map[string]any{"name": "Dev", "email": "dev@example.com", "signingKey": key.Private}})
+			write(t, filepath.Join(work, "out", "values.yaml"), "tag: "+tc.name+"\n")
+			commitCfg := map[string]any{"path": "out", "message": "Promote " + tc.name}
+			if tc.commitKey != "" {
+				commitCfg["author"] = map[string]any{"name": "Dev", "email": "dev@example.com", "signingKey": tc.commitKey}
+			}
+			run("git-commit", commitCfg)
+			res := run("github-push", map[string]any{"path": "out"})
+			commit, _ := res.Output["commit"].(string)
+			out := filepath.Join(work, "out")
+			if f.BranchHead(t, "app", "main") != commit || gd.verified[commit] != tc.wantTrust {
+				t.Fatalf("%s: output %v, main %s, verified %t, want %t", tc.name, res.Output, f.BranchHead(t, "app", "main"), gd.verified[commit], tc.wantTrust)
+			}
+			if author := f.Git(t, out, "log", "-1", "--format=%an <%ae>"); author != tc.wantAuthor {
+				t.Errorf("%s: author = %q, want %q", tc.name, author, tc.wantAuthor)
+			}
+			msg := f.Git(t, out, "log", "-1", "--format=%B")
+			if has := strings.Contains(msg, "Co-authored-by: Dev <dev@example.com>"); has != tc.wantTrust {
+				t.Errorf("%s: message %q: Co-authored-by trailer %t, want %t", tc.name, msg, has, tc.wantTrust)
+			}
+			if !strings.HasPrefix(msg, "Promote "+tc.name) {
+				t.Errorf("%s: message %q lost the original", tc.name, msg)
+			}
+		}
 	}
 }
 

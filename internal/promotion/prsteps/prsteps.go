@@ -4,7 +4,8 @@
 //
 // They reach the Git hosting provider through internal/gitprovider
 // (GitHub, GitLab, Gitea, Bitbucket, Azure DevOps; the provider field, else
-// inferred from the host) with the project's "git" credentials Secret for
+// inferred from the host, else named by the credentials Secret) with the
+// project's "git" credentials Secret for
 // the repository: its password as a token, or its GitHub App keys.
 //
 // Every step is safe to run again after a restart: git-open-pr adopts the
@@ -118,22 +119,14 @@ func connect(ctx context.Context, sc *promotion.StepContext, opts Options, cfg r
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Provider == "" {
-		// The step's provider wins; then the credentials Secret's; then
-		// the host.
-		cfg.Provider = api.Provider
-	}
+	name := chooseProvider(cfg.Provider, cfg.RepoURL, api.Provider)
 	po := gitprovider.Options{
-		Provider:              cfg.Provider,
+		Provider:              name,
 		InsecureSkipTLSVerify: cfg.InsecureSkipTLSVerify,
 		HTTPClient:            opts.HTTPClient,
 		Timeout:               opts.Timeout,
 	}
 	api.Apply(&po)
-	name := cfg.Provider
-	if name == "" {
-		name = gitprovider.InferProvider(cfg.RepoURL)
-	}
 	if name == gitprovider.GitHub {
 		po.APIURL = opts.Git.GitHubAPIURL
 	}
@@ -142,6 +135,20 @@ func connect(ctx context.Context, sc *promotion.StepContext, opts Options, cfg r
 		return nil, promotion.Terminalf("%s: %w", git.RedactURL(cfg.RepoURL), err)
 	}
 	return &connection{repoURL: cfg.RepoURL, provider: p, git: gc}, nil
+}
+
+// chooseProvider names the provider of repoURL: the step's provider field;
+// else the one the host names (github.com, gitlab.com, bitbucket.org,
+// dev.azure.com, ...); else the one the credentials Secret names, for a
+// self-hosted forge on a host that names none. "" when none says.
+func chooseProvider(step, repoURL, secret string) string {
+	if step != "" {
+		return step
+	}
+	if p := gitprovider.InferProvider(repoURL); p != "" {
+		return p
+	}
+	return secret
 }
 
 // pollInterval parses a configured pollInterval, bounded below.

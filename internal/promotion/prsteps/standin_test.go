@@ -59,6 +59,11 @@ func TestBadInput(t *testing.T) {
 		}
 	})
 	base := strings.TrimSuffix(repoURL, "/org/repo.git")
+	// A web site, not a forge: every path is an HTML page.
+	site := standIn(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write([]byte("<html><body>Welcome</body></html>"))
+	})
 	r := tokenRunner(t, base)
 	tests := []struct {
 		name string
@@ -78,6 +83,12 @@ func TestBadInput(t *testing.T) {
 		{"url the provider does not serve (not a gitlab)", "git-wait-for-pr",
 			map[string]any{"repoURL": repoURL, "provider": "gitlab", "prNumber": 7},
 			[]string{"#7", "not found"}},
+		{"url the provider does not serve (a web site)", "git-wait-for-pr",
+			map[string]any{"repoURL": site, "provider": "gitlab", "prNumber": 7},
+			[]string{"does not answer as the GitLab API", "check the provider"}},
+		{"url the provider does not serve (a web site, merge)", "git-merge-pr",
+			map[string]any{"repoURL": site, "provider": "github", "prNumber": 7, "wait": true},
+			[]string{"does not answer as the GitHub API"}},
 		{"pull request that does not exist", "git-wait-for-pr",
 			map[string]any{"repoURL": repoURL, "provider": "github", "prNumber": 8},
 			[]string{"pull request #8 of " + repoURL, "HTTP 404", "not found"}},
@@ -139,47 +150,82 @@ func TestTokenWithoutRights(t *testing.T) {
 	}
 }
 
-// TestRateLimited: a 429 with GitHub's reset header makes the steps Running
-// with that wait, not Failed; a 5xx is a retryable error.
+// TestRateLimited: a 429 with GitHub's reset header, or GitHub's secondary
+// limit (403 with Retry-After), makes the steps Running with that wait, not
+// Failed; an answer that leaves no requests (X-RateLimit-Remaining: 0 on a
+// 200) holds the next poll back until the reset without sending it; a 5xx
+// is a retryable error. Each case has its own stand-in, as the limits are
+// per host and token.
 func TestRateLimited(t *testing.T) {
-	var mode atomic.Value
-	mode.Store("429")
 	reset := time.Now().Add(2 * time.Minute).Unix()
-	repoURL := standIn(t, func(w http.ResponseWriter, r *http.Request) {
-		switch mode.Load() {
-		case "429":
-			w.Header().Set("X-RateLimit-Limit", "5000")
-			w.Header().Set("X-RateLimit-Remaining", "0")
-			w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(reset, 10))
+	limitHeaders := func(w http.ResponseWriter) {
+		w.Header().Set("X-RateLimit-Limit", "5000")
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(reset, 10))
+	}
+	for _, tc := range []struct {
+		name     string
+		answer   func(w http.ResponseWriter)
+		min, max time.Duration
+	}{
+		{"429 with reset header", func(w http.ResponseWriter) {
+			limitHeaders(w)
 			writeJSON(w, http.StatusTooManyRequests, map[string]any{"message": "API rate limit exceeded"})
-		case "secondary":
+		}, 100 * time.Second, 121 * time.Second},
+		{"secondary limit", func(w http.ResponseWriter) {
 			w.Header().Set("Retry-After", "90")
 			writeJSON(w, http.StatusForbidden, map[string]any{"message": "You have exceeded a secondary rate limit"})
-		default:
-			writeJSON(w, http.StatusBadGateway, map[string]any{"message": "Server Error"})
+		}, 90 * time.Second, 90 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			repoURL := standIn(t, func(w http.ResponseWriter, _ *http.Request) { tc.answer(w) })
+			r := tokenRunner(t, strings.TrimSuffix(repoURL, "/org/repo.git"))
+			for _, step := range []string{"git-wait-for-pr", "git-merge-pr"} {
+				res, err := r.run(step, map[string]any{"repoURL": repoURL, "provider": "github", "prNumber": 7})
+				if err != nil || res.Status != railyard.StepStatusRunning {
+					t.Fatalf("%s: status %s, err %v, want Running", step, res.Status, err)
+				}
+				if res.RetryAfter < tc.min || res.RetryAfter > tc.max || !strings.Contains(res.Message, "rate limited") {
+					t.Fatalf("%s: RetryAfter %s (want %s..%s), message %q", step, res.RetryAfter, tc.min, tc.max, res.Message)
+				}
+			}
+		})
+	}
+
+	t.Run("last request used up", func(t *testing.T) {
+		var calls atomic.Int32
+		repoURL := standIn(t, func(w http.ResponseWriter, _ *http.Request) {
+			calls.Add(1)
+			limitHeaders(w)
+			writeJSON(w, http.StatusOK, map[string]any{"number": 7, "state": "open",
+				"html_url": "https://github.example/org/repo/pull/7"})
+		})
+		r := tokenRunner(t, strings.TrimSuffix(repoURL, "/org/repo.git"))
+		cfg := map[string]any{"repoURL": repoURL, "provider": "github", "prNumber": 7}
+		res, err := r.run("git-wait-for-pr", cfg)
+		if err != nil || res.Status != railyard.StepStatusRunning || calls.Load() != 1 {
+			t.Fatalf("first poll: %s %q %v after %d requests", res.Status, res.Message, err, calls.Load())
+		}
+		res, err = r.run("git-wait-for-pr", cfg)
+		if err != nil || res.Status != railyard.StepStatusRunning || res.RetryAfter < 100*time.Second ||
+			!strings.Contains(res.Message, "rate limited") {
+			t.Fatalf("second poll: %s, RetryAfter %s, %q, %v; want Running until the reset", res.Status, res.RetryAfter, res.Message, err)
+		}
+		if n := calls.Load(); n != 1 {
+			t.Fatalf("%d requests reached GitHub, want the second held back until the reset", n)
 		}
 	})
-	r := tokenRunner(t, strings.TrimSuffix(repoURL, "/org/repo.git"))
-	for _, m := range []struct {
-		mode     string
-		min, max time.Duration
-	}{{"429", 100 * time.Second, 121 * time.Second}, {"secondary", 90 * time.Second, 90 * time.Second}} {
-		mode.Store(m.mode)
-		for _, step := range []string{"git-wait-for-pr", "git-merge-pr"} {
-			res, err := r.run(step, map[string]any{"repoURL": repoURL, "provider": "github", "prNumber": 7})
-			if err != nil || res.Status != railyard.StepStatusRunning {
-				t.Fatalf("%s %s: status %s, err %v, want Running", m.mode, step, res.Status, err)
-			}
-			if res.RetryAfter < m.min || res.RetryAfter > m.max || !strings.Contains(res.Message, "rate limited") {
-				t.Fatalf("%s %s: RetryAfter %s (want %s..%s), message %q", m.mode, step, res.RetryAfter, m.min, m.max, res.Message)
-			}
+
+	t.Run("5xx", func(t *testing.T) {
+		repoURL := standIn(t, func(w http.ResponseWriter, _ *http.Request) {
+			writeJSON(w, http.StatusBadGateway, map[string]any{"message": "Server Error"})
+		})
+		r := tokenRunner(t, strings.TrimSuffix(repoURL, "/org/repo.git"))
+		res, err := r.run("git-wait-for-pr", map[string]any{"repoURL": repoURL, "provider": "github", "prNumber": 7})
+		if err == nil || promotion.IsTerminal(err) || res.Status != railyard.StepStatusErrored || !strings.Contains(res.Message, "HTTP 502") {
+			t.Fatalf("502: status %s, err %v, want a retryable error", res.Status, err)
 		}
-	}
-	mode.Store("502")
-	res, err := r.run("git-wait-for-pr", map[string]any{"repoURL": repoURL, "provider": "github", "prNumber": 7})
-	if err == nil || promotion.IsTerminal(err) || res.Status != railyard.StepStatusErrored || !strings.Contains(res.Message, "HTTP 502") {
-		t.Fatalf("502: status %s, err %v, want a retryable error", res.Status, err)
-	}
+	})
 }
 
 // TestMergeStandIn covers GitHub's merge paths the Gitea tests cannot:
@@ -247,5 +293,27 @@ func TestBackoff(t *testing.T) {
 	}
 	if d := backoff(10*time.Minute, 5); d != 10*time.Minute {
 		t.Fatalf("a pollInterval above the bound is kept: %s", d)
+	}
+}
+
+// TestChooseProvider: the step's provider field wins; then the host; then
+// the provider the credentials Secret names.
+func TestChooseProvider(t *testing.T) {
+	for _, tc := range []struct {
+		step, repoURL, secret, want string
+	}{
+		{"gitea", "https://github.com/org/repo.git", "gitlab", "gitea"},
+		{"", "https://github.com/org/repo.git", "gitlab", "github"},
+		{"", "https://gitlab.com/grp/sub/repo.git", "", "gitlab"},
+		{"", "https://gitea.com/org/repo.git", "github", "gitea"},
+		{"", "https://bitbucket.org/org/repo.git", "gitea", "bitbucket"},
+		{"", "https://dev.azure.com/org/proj/_git/repo", "", "azure"},
+		{"", "https://org.visualstudio.com/proj/_git/repo", "", "azure"},
+		{"", "https://git.example.com/org/repo.git", "gitea", "gitea"},
+		{"", "https://git.example.com/org/repo.git", "", ""},
+	} {
+		if got := chooseProvider(tc.step, tc.repoURL, tc.secret); got != tc.want {
+			t.Errorf("chooseProvider(%q, %q, %q) = %q, want %q", tc.step, tc.repoURL, tc.secret, got, tc.want)
+		}
 	}
 }
