@@ -77,15 +77,15 @@ func (r *Reconciler) verifyWithAnalysis(ctx context.Context, sc *scope, cur *rai
 	st := sc.stage
 	last := currentVerification(cur)
 	if last != nil && !rollouts.IsTerminal(last.Phase) && last.AnalysisRun != nil {
-		if req := railyard.StageVerificationRequest(st.Annotations, railyard.AnnotationAbort, railyard.AnnotationKargoAbort); req.ForID(last.ID) {
+		if req := railyard.StageVerificationRequest(st.Annotations, last.ID, railyard.AnnotationAbort, railyard.AnnotationKargoAbort); req != nil {
 			return r.abortVerification(ctx, sc, cur, last, req)
 		}
 		return r.observeRun(ctx, sc, cur, last)
 	}
 	var req *railyard.VerificationRequest
 	if last != nil && rollouts.IsTerminal(last.Phase) {
-		req = railyard.StageVerificationRequest(st.Annotations, railyard.AnnotationReverify, railyard.AnnotationKargoReverify)
-		if !req.ForID(last.ID) {
+		req = railyard.StageVerificationRequest(st.Annotations, last.ID, railyard.AnnotationReverify, railyard.AnnotationKargoReverify)
+		if req == nil {
 			return nil
 		}
 	}
