@@ -90,6 +90,15 @@ func TestCurrentStageBookkeeping(t *testing.T) {
 	if got := f.Status.VerifiedIn["test"].LongestCompletedSoak.Duration; got != 50*time.Minute {
 		t.Fatalf("longest soak = %v after a shorter stay, want 50m", got)
 	}
+	// Back for good; verified again 5 minutes after arriving: the soak
+	// clock of this stay starts then, and a re-verification 20 minutes
+	// later does not restart it.
+	AddCurrentStage(f, "test", t0.Add(3*time.Hour))
+	MarkVerified(f, "test", metav1.NewTime(t0.Add(3*time.Hour+5*time.Minute)))
+	MarkVerified(f, "test", metav1.NewTime(t0.Add(3*time.Hour+25*time.Minute)))
+	if got := f.Status.VerifiedIn["test"].VerifiedAt.Time; !got.Equal(t0.Add(3*time.Hour + 5*time.Minute)) {
+		t.Fatalf("verifiedAt = %v, want the first verification of this stay (%v)", got, t0.Add(3*time.Hour+5*time.Minute))
+	}
 	forgetStage(f, "test")
 	if len(f.Status.VerifiedIn) != 0 || len(f.Status.CurrentlyIn) != 0 {
 		t.Fatalf("forgetStage left %+v", f.Status)

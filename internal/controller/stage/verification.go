@@ -320,12 +320,21 @@ func (r *Reconciler) markVerified(ctx context.Context, st *railyard.Stage, cur *
 	return nil
 }
 
-// MarkVerified records that f was verified in stage, keeping its soak.
+// MarkVerified records that f was verified in stage at at, keeping its
+// soak. The soak clock of the current stay starts with its first
+// verification: a later re-verification does not restart it, and a
+// verification from an earlier stay is replaced.
 func MarkVerified(f *railyard.Freight, stage string, at metav1.Time) {
 	if f.Status.VerifiedIn == nil {
 		f.Status.VerifiedIn = map[string]railyard.VerifiedStage{}
 	}
 	v := f.Status.VerifiedIn[stage]
+	if v.VerifiedAt != nil {
+		cur, in := f.Status.CurrentlyIn[stage]
+		if !in || cur.Since == nil || !v.VerifiedAt.Before(cur.Since) {
+			return
+		}
+	}
 	v.VerifiedAt = &at
 	f.Status.VerifiedIn[stage] = v
 }
