@@ -50,6 +50,14 @@ type BuildOptions struct {
 	// Promotion whose completion started this verification; empty for a
 	// re-verification.
 	Promotion string
+	// Verification is the ID of the verification the run carries out
+	// (AnnotationVerification).
+	Verification string
+	// Reverifies is, for a re-verification, the ID of the verification it
+	// repeats (AnnotationReverifies).
+	Reverifies string
+	// Actor asked for the re-verification (AnnotationActor).
+	Actor string
 	// Templates are the Stage's spec.verification.analysisTemplates.
 	Templates []railyard.AnalysisTemplateReference
 	// Args are the Stage's spec.verification.args with their expressions
@@ -151,8 +159,13 @@ func runAnnotations(opts BuildOptions) map[string]string {
 	if annotations == nil {
 		annotations = map[string]string{}
 	}
-	for _, k := range []string{AnnotationStage, AnnotationFreight, AnnotationPromotion} {
+	for _, k := range []string{AnnotationStage, AnnotationFreight, AnnotationPromotion, AnnotationVerification, AnnotationReverifies, AnnotationActor} {
 		delete(annotations, k)
+	}
+	for k, v := range map[string]string{AnnotationVerification: opts.Verification, AnnotationReverifies: opts.Reverifies, AnnotationActor: opts.Actor} {
+		if v != "" {
+			annotations[k] = v
+		}
 	}
 	if naming.LabelValue(opts.Stage) != opts.Stage {
 		annotations[AnnotationStage] = opts.Stage

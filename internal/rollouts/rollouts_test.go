@@ -243,8 +243,9 @@ func TestTwoTemplatesMerged(t *testing.T) {
 		Args:      []railyard.AnalysisRunArgument{{Name: "version", Value: "v2"}},
 		Metadata: railyard.AnalysisRunMetadata{
 			Labels:      map[string]string{"team": "payments", rollouts.LabelStage: "spoofed"},
-			Annotations: map[string]string{"note": "hello"},
+			Annotations: map[string]string{"note": "hello", rollouts.AnnotationVerification: "spoofed"},
 		},
+		Verification: "v2", Reverifies: "v1", Actor: "alice",
 	})
 
 	spec := run.Object["spec"].(map[string]any)
@@ -274,7 +275,8 @@ func TestTwoTemplatesMerged(t *testing.T) {
 		t.Errorf("labels = %v", labels)
 	}
 	if ann := run.GetAnnotations(); ann["note"] != "hello" || ann[rollouts.AnnotationFreight] != freightA+","+freightB ||
-		ann[rollouts.AnnotationPromotion] != "test.01jabc.fedcba9" {
+		ann[rollouts.AnnotationPromotion] != "test.01jabc.fedcba9" || ann[rollouts.AnnotationVerification] != "v2" ||
+		ann[rollouts.AnnotationReverifies] != "v1" || ann[rollouts.AnnotationActor] != "alice" {
 		t.Errorf("annotations = %v", ann)
 	}
 	if owners := run.GetOwnerReferences(); len(owners) != 2 || owners[0].Kind != "Freight" || owners[0].Name != freightA ||

@@ -112,9 +112,11 @@ func (r *Reconciler) blockVerification(sc *scope, msg string) {
 	}
 }
 
-// startVerification creates the AnalysisRun of a new verification (or, when
-// this is not a re-verification, adopts the one a previous reconcile created
-// but could not record) and records it in the verification history.
+// startVerification creates the AnalysisRun of a new verification, or
+// adopts the run that already carries it out (one a previous reconcile
+// created but could not record, or recorded in a write the Stage read here
+// does not show yet), and records it in the verification history: one
+// AnalysisRun per verification attempt.
 // Configuration problems (a missing template, an undeclared argument, an
 // invalid metric, an expression that fails) end the verification in Error
 // with a message naming the cause; they are not retried until the Freight
@@ -132,20 +134,22 @@ func (r *Reconciler) startVerification(ctx context.Context, sc *scope, cur *rail
 		r.event(st, "Warning", "VerificationError", fmt.Sprintf("verification of Freight collection %s in Stage %s: %s", cur.ID, st.Name, msg))
 		return nil
 	}
-	if req == nil {
-		runs, err := rollouts.FindRuns(ctx, r.Client, st.Namespace, st.Name, cur.ID)
-		if err != nil {
-			if errors.Is(err, rollouts.ErrNotInstalled) || meta.IsNoMatchError(err) {
-				r.blockVerification(sc, rolloutsNotInstalled)
-				return nil
-			}
-			return err
+	// The Stage read may be older than the last write of this reconciler
+	// (the cache lags behind): the run a previous reconcile started for this
+	// verification is adopted, under its ID, rather than started again.
+	runs, err := rollouts.FindRuns(ctx, r.Client, st.Namespace, st.Name, cur.ID)
+	if err != nil {
+		if errors.Is(err, rollouts.ErrNotInstalled) || meta.IsNoMatchError(err) {
+			r.blockVerification(sc, rolloutsNotInstalled)
+			return nil
 		}
-		if len(runs) > 0 {
-			updateFromRun(&vi, &runs[0], metav1.NewTime(sc.now))
-			pushVerification(cur, vi)
-			return r.afterObservation(ctx, sc, cur, &vi)
-		}
+		return err
+	}
+	if run := runToAdopt(runs, req); run != nil {
+		adoptRun(&vi, run)
+		updateFromRun(&vi, run, now)
+		pushVerification(cur, vi)
+		return r.afterObservation(ctx, sc, cur, &vi)
 	}
 	args, err := r.verificationArgs(ctx, st, cur)
 	if err != nil {
@@ -158,7 +162,12 @@ func (r *Reconciler) startVerification(ctx context.Context, sc *scope, cur *rail
 		FreightCollectionID: cur.ID,
 		Templates:           st.Spec.Verification.AnalysisTemplates,
 		Args:                args,
+		Verification:        vi.ID,
+		Actor:               vi.Actor,
 		Now:                 sc.now,
+	}
+	if req != nil {
+		opts.Reverifies = req.ID
 	}
 	if md := st.Spec.Verification.AnalysisRunMetadata; md != nil {
 		opts.Metadata = *md
@@ -186,6 +195,35 @@ func (r *Reconciler) startVerification(ctx context.Context, sc *scope, cur *rail
 	pushVerification(cur, vi)
 	r.event(st, "Normal", "VerificationStarted", fmt.Sprintf("AnalysisRun %s verifies Freight collection %s", run.GetName(), cur.ID))
 	return nil
+}
+
+// runToAdopt returns the run that already carries out the verification
+// about to start, if any (runs are newest first): for a first verification,
+// the newest run of the Freight collection (as Kargo does, so a collection
+// promoted again is not verified twice); for a re-verification, the run
+// started for this request.
+func runToAdopt(runs []unstructured.Unstructured, req *railyard.VerificationRequest) *unstructured.Unstructured {
+	for i := range runs {
+		if req == nil || runs[i].GetAnnotations()[rollouts.AnnotationReverifies] == req.ID {
+			return &runs[i]
+		}
+	}
+	return nil
+}
+
+// adoptRun takes the verification's ID, actor and start from the run that
+// carries it out.
+func adoptRun(vi *railyard.VerificationInfo, run *unstructured.Unstructured) {
+	a := run.GetAnnotations()
+	if id := a[rollouts.AnnotationVerification]; id != "" {
+		vi.ID = id
+	}
+	if actor := a[rollouts.AnnotationActor]; actor != "" {
+		vi.Actor = actor
+	}
+	if created := run.GetCreationTimestamp(); !created.IsZero() {
+		vi.StartTime = &created
+	}
 }
 
 // observeRun brings the running verification up to date with its

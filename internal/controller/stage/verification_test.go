@@ -35,8 +35,13 @@ import (
 // their absence.
 var env *testenv.Env
 
+// mgr is the manager running the Stage reconciler (its cached client and
+// API reader serve reconcilers a test drives by hand).
+var mgr ctrl.Manager
+
 func TestMain(m *testing.M) {
-	os.Exit(testenv.RunWithManager(m, func(mgr ctrl.Manager) error {
+	os.Exit(testenv.RunWithManager(m, func(m ctrl.Manager) error {
+		mgr = m
 		if err := index.Register(context.Background(), mgr.GetFieldIndexer()); err != nil {
 			return err
 		}
@@ -120,8 +125,15 @@ func (w *world) template(tmpl *unstructured.Unstructured) {
 // runs here: the test writes the status the Promotion controller would).
 func (w *world) stage(name string, v *railyard.Verification) {
 	w.t.Helper()
+	w.stageLabelled(name, v, nil)
+}
+
+// stageLabelled is stage with labels on the Stage (a shard label keeps the
+// manager's reconciler away from it).
+func (w *world) stageLabelled(name string, v *railyard.Verification, labels map[string]string) {
+	w.t.Helper()
 	st := &railyard.Stage{
-		ObjectMeta: metav1.ObjectMeta{Namespace: w.ns, Name: name},
+		ObjectMeta: metav1.ObjectMeta{Namespace: w.ns, Name: name, Labels: labels},
 		Spec: railyard.StageSpec{
 			RequestedFreight: []railyard.FreightRequest{{Origin: w.freight.Origin, Sources: railyard.FreightSources{Direct: true}}},
 			Verification:     v,
@@ -352,6 +364,10 @@ func TestVerification(t *testing.T) {
 		if w.verifiedIn("test") {
 			t.Error("an aborted verification made the Freight verifiedIn the Stage")
 		}
+	})
+
+	t.Run("a stale read of the Stage starts no second AnalysisRun", func(t *testing.T) {
+		testStaleStageRead(t, srv)
 	})
 
 	t.Run("job metric: run created intact, Failed status handled", func(t *testing.T) {
