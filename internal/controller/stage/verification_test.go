@@ -2,6 +2,7 @@ package stage
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -370,33 +372,127 @@ func TestVerification(t *testing.T) {
 		testStaleStageRead(t, srv)
 	})
 
-	t.Run("job metric: run created intact, Failed status handled", func(t *testing.T) {
+	t.Run("downstream auto-promotion only after the analysis succeeds", func(t *testing.T) {
+		bad := newAnalysisServer(t)
+		bad.ok.Store(false)
+		w := newWorld(t)
+		must(t, env.Client.Create(w.ctx, &railyard.ProjectConfig{
+			ObjectMeta: metav1.ObjectMeta{Namespace: w.ns, Name: w.ns},
+			Spec:       railyard.ProjectConfigSpec{PromotionPolicies: []railyard.PromotionPolicy{{Stage: "down", AutoPromotionEnabled: true}}},
+		}))
+		must(t, env.Client.Create(w.ctx, &railyard.Stage{
+			ObjectMeta: metav1.ObjectMeta{Namespace: w.ns, Name: "down"},
+			Spec: railyard.StageSpec{
+				RequestedFreight: []railyard.FreightRequest{{Origin: w.freight.Origin, Sources: railyard.FreightSources{Stages: []string{"test"}}}},
+				PromotionTemplate: &railyard.PromotionTemplate{Spec: railyard.PromotionTemplateSpec{
+					Steps: []railyard.PromotionStep{{Uses: "compose-output", Config: &apiextensionsv1.JSON{Raw: []byte(`{"stage":"${{ ctx.stage }}"}`)}}},
+				}},
+			},
+		}))
+		promotionsOfDown := func() []string {
+			var list railyard.PromotionList
+			must(t, env.Client.List(w.ctx, &list, client.InNamespace(w.ns)))
+			var out []string
+			for _, p := range list.Items {
+				if p.Spec.Stage == "down" {
+					out = append(out, p.Spec.Freight)
+				}
+			}
+			return out
+		}
+		w.template(rolloutstest.Template(w.ns, "smoke", rolloutstest.WebMetric("smoke", bad.URL)))
+		w.stage("test", templates("smoke"))
+		st := w.waitStage("test", "VerificationFailed", verifiedIs(metav1.ConditionFalse, railyard.ReasonVerificationFailed))
+		failed := lastVerification(t, st)
+
+		// A reconcile of the downstream Stage after the failure, with
+		// auto-promotion on, promotes nothing.
+		w.annotate("down", railyard.AnnotationRefresh, "after-failure")
+		w.waitStage("down", "the refresh handled", func(st *railyard.Stage) bool {
+			return st.Status.LastHandledRefresh == "after-failure" && st.Status.AutoPromotionEnabled
+		})
+		if got := promotionsOfDown(); len(got) != 0 {
+			t.Fatalf("Promotions to the downstream Stage after a failed verification: %v", got)
+		}
+
+		// Fixed and re-verified: the Freight verified upstream wakes the
+		// downstream Stage, which promotes it.
+		bad.ok.Store(true)
+		w.annotate("test", railyard.AnnotationReverify, failed.ID)
+		w.waitStage("test", "Verified", verifiedIs(metav1.ConditionTrue, railyard.ReasonVerificationSucceeded))
+		testenv.Eventually(t, time.Minute, func() error {
+			if got := promotionsOfDown(); len(got) != 1 || got[0] != w.freight.Name {
+				return fmt.Errorf("Promotions to the downstream Stage: %v, want one of %s", got, w.freight.Name)
+			}
+			return nil
+		})
+	})
+
+	// Job metrics cannot run here (envtest has no kubelet): the run is
+	// assigned to another Argo Rollouts instance so the controller leaves
+	// it alone, and the test writes the outcome Argo Rollouts would.
+	t.Run("job metric: run created intact, outcome written to its status handled", func(t *testing.T) {
 		w := newWorld(t)
 		job := rolloutstest.JobMetric("integration")
 		w.template(rolloutstest.WithArgs(rolloutstest.Template(w.ns, "integration", job), [2]string{"expected", ""}))
-		v := templates("integration")
-		v.Args = []railyard.AnalysisRunArgument{{Name: "expected", Value: "ok"}}
-		// Assigned to another Argo Rollouts instance, so the controller
-		// leaves it to this test (envtest runs no Job anyway).
-		v.AnalysisRunMetadata = &railyard.AnalysisRunMetadata{Labels: map[string]string{rollouts.LabelControllerInstanceID: "elsewhere"}}
-		w.stage("test", v)
-		st := w.waitStage("test", "an AnalysisRun", func(st *railyard.Stage) bool {
-			return len(st.Status.FreightHistory) > 0 && len(st.Status.FreightHistory[0].VerificationHistory) > 0
-		})
-		vi := lastVerification(t, st)
-		run := w.run(t, vi)
-		metrics, _, _ := unstructured.NestedSlice(run.Object, "spec", "metrics")
-		if len(metrics) != 1 || !reflect.DeepEqual(metrics[0].(map[string]any)["provider"], job["provider"]) {
-			t.Errorf("run metrics = %v\nwant the job provider %v", metrics, job["provider"])
-		}
-		patch := `{"status":{"phase":"Failed","message":"Metric \"integration\" assessed Failed due to failed (1) > failureLimit (0)","startedAt":"2025-01-01T00:00:00Z","completedAt":"2025-01-01T00:01:00Z"}}`
-		must(t, env.Client.Patch(w.ctx, run, client.RawPatch(types.MergePatchType, []byte(patch))))
-		st = w.waitStage("test", "VerificationFailed", verifiedIs(metav1.ConditionFalse, railyard.ReasonVerificationFailed))
-		if c := verifiedCondition(st); !strings.Contains(c.Message, `"integration" assessed Failed`) {
-			t.Errorf("condition message %q", c.Message)
-		}
-		if got := lastVerification(t, st); got.FinishTime == nil || got.FinishTime.UTC().Format(time.RFC3339) != "2025-01-01T00:01:00Z" {
-			t.Errorf("finish time = %v, want the run's completedAt", got.FinishTime)
+		const completed = "2025-01-01T00:01:00Z"
+		for _, tc := range []struct {
+			phase, message string
+			status         metav1.ConditionStatus
+			reason         string
+			verified       bool
+		}{
+			{"Failed", `Metric "integration" assessed Failed due to failed (1) > failureLimit (0)`, metav1.ConditionFalse, railyard.ReasonVerificationFailed, false},
+			{"Error", `Metric "integration" assessed Error due to consecutiveErrors (5) > consecutiveErrorLimit (4): "Error Message: job failed to start"`, metav1.ConditionFalse, railyard.ReasonVerificationError, false},
+			{"Inconclusive", `Metric "integration" assessed Inconclusive due to inconclusive (1) > inconclusiveLimit (0)`, metav1.ConditionFalse, railyard.ReasonVerificationInconclusive, false},
+			{"Successful", "", metav1.ConditionTrue, railyard.ReasonVerificationSucceeded, true},
+		} {
+			t.Run(tc.phase, func(t *testing.T) {
+				stage := "job-" + strings.ToLower(tc.phase)
+				v := templates("integration")
+				v.Args = []railyard.AnalysisRunArgument{{Name: "expected", Value: "ok"}}
+				v.AnalysisRunMetadata = &railyard.AnalysisRunMetadata{Labels: map[string]string{rollouts.LabelControllerInstanceID: "elsewhere"}}
+				w.stage(stage, v)
+				st := w.waitStage(stage, "an AnalysisRun", func(st *railyard.Stage) bool {
+					return len(st.Status.FreightHistory) > 0 && len(st.Status.FreightHistory[0].VerificationHistory) > 0
+				})
+				vi := lastVerification(t, st)
+				run := w.run(t, vi)
+				metrics, _, _ := unstructured.NestedSlice(run.Object, "spec", "metrics")
+				if len(metrics) != 1 || !reflect.DeepEqual(metrics[0].(map[string]any)["provider"], job["provider"]) {
+					t.Errorf("run metrics = %v\nwant the job provider %v", metrics, job["provider"])
+				}
+				if args, _, _ := unstructured.NestedSlice(run.Object, "spec", "args"); !reflect.DeepEqual(args, []any{map[string]any{"name": "expected", "value": "ok"}}) {
+					t.Errorf("run args = %v", args)
+				}
+				status := map[string]any{"phase": tc.phase, "startedAt": "2025-01-01T00:00:00Z", "completedAt": completed}
+				if tc.message != "" {
+					status["message"] = tc.message
+				}
+				patch, err := json.Marshal(map[string]any{"status": status})
+				must(t, err)
+				must(t, env.Client.Patch(w.ctx, run, client.RawPatch(types.MergePatchType, patch)))
+				st = w.waitStage(stage, "Verified "+tc.reason, verifiedIs(tc.status, tc.reason))
+				if c := verifiedCondition(st); !strings.Contains(c.Message, tc.message) {
+					t.Errorf("condition message %q does not show the run's %q", c.Message, tc.message)
+				}
+				got := lastVerification(t, st)
+				if got.ID != vi.ID || string(got.Phase) != tc.phase || got.Message != tc.message ||
+					got.FinishTime == nil || got.FinishTime.UTC().Format(time.RFC3339) != completed {
+					t.Errorf("verification = %+v, want %s %s, finished at the run's completedAt %s", got, vi.ID, tc.phase, completed)
+				}
+				if w.verifiedIn(stage) != tc.verified {
+					t.Errorf("Freight verifiedIn %s = %t, want %t", stage, !tc.verified, tc.verified)
+				}
+				if tc.verified {
+					f := &railyard.Freight{}
+					must(t, env.Client.Get(w.ctx, client.ObjectKeyFromObject(w.freight), f))
+					// The soak clock starts with the verification.
+					if at := f.Status.VerifiedIn[stage].VerifiedAt; at == nil || at.UTC().Format(time.RFC3339) != completed {
+						t.Errorf("verifiedAt = %v, want the run's completedAt %s", at, completed)
+					}
+				}
+			})
 		}
 	})
 
