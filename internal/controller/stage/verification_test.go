@@ -261,7 +261,6 @@ func TestVerification(t *testing.T) {
 	early.quiet("early", 2*time.Second)
 
 	ctl := rolloutstest.Start(t, env)
-	_ = ctl
 
 	t.Run("Argo Rollouts installed later is picked up", func(t *testing.T) {
 		early.t = t
@@ -337,36 +336,56 @@ func TestVerification(t *testing.T) {
 		}
 	})
 
-	t.Run("slow analysis runs, then abort", func(t *testing.T) {
-		w := newWorld(t)
-		m := rolloutstest.WebMetric("slow", srv.URL)
-		m["count"], m["interval"] = int64(3), "1h"
-		w.template(rolloutstest.Template(w.ns, "slow", m))
-		w.stage("test", templates("slow"))
-		st := w.waitStage("test", "VerificationRunning", func(st *railyard.Stage) bool {
-			c := verifiedCondition(st)
-			// The condition may be written a moment before the history
-			// entry; wait for both rather than failing in between.
-			return c != nil && c.Status == metav1.ConditionUnknown && c.Reason == railyard.ReasonVerificationRunning &&
-				len(st.Status.FreightHistory) > 0 && len(st.Status.FreightHistory[0].VerificationHistory) > 0 &&
-				lastVerification(t, st).Phase == railyard.VerificationPhaseRunning
+	for _, tc := range []struct {
+		name, key string
+		value     func(id string) string
+		actor     string
+	}{
+		{"Railyard's abort annotation", railyard.AnnotationAbort, func(id string) string { return id }, ""},
+		{"Kargo's abort annotation, with an actor", railyard.AnnotationKargoAbort, func(id string) string {
+			return railyard.VerificationRequest{ID: id, Actor: "bob"}.String()
+		}, "bob"},
+	} {
+		t.Run("slow analysis runs, then abort: "+tc.name, func(t *testing.T) {
+			w := newWorld(t)
+			m := rolloutstest.WebMetric("slow", srv.URL)
+			m["count"], m["interval"] = int64(3), "1h"
+			w.template(rolloutstest.Template(w.ns, "slow", m))
+			w.stage("test", templates("slow"))
+			st := w.waitStage("test", "VerificationRunning", func(st *railyard.Stage) bool {
+				c := verifiedCondition(st)
+				return c != nil && c.Status == metav1.ConditionUnknown && c.Reason == railyard.ReasonVerificationRunning &&
+					len(st.Status.FreightHistory) > 0 && len(st.Status.FreightHistory[0].VerificationHistory) > 0 &&
+					lastVerification(t, st).Phase == railyard.VerificationPhaseRunning
+			})
+			vi := lastVerification(t, st)
+			if !strings.Contains(verifiedCondition(st).Message, vi.AnalysisRun.Name) {
+				t.Errorf("condition %q does not show the run", verifiedCondition(st).Message)
+			}
+			w.annotate("test", tc.key, tc.value(vi.ID))
+			st = w.waitStage("test", "VerificationAborted", verifiedIs(metav1.ConditionFalse, railyard.ReasonVerificationAborted))
+			if got := lastVerification(t, st); got.Phase != railyard.VerificationPhaseAborted || got.ID != vi.ID || got.Actor != tc.actor || got.FinishTime == nil {
+				t.Errorf("verification after abort = %+v, want %s Aborted by %q", got, vi.ID, tc.actor)
+			}
+			if term, _, _ := unstructured.NestedBool(w.run(t, vi).Object, "spec", "terminate"); !term {
+				t.Error("the AnalysisRun was not terminated")
+			}
+			// Argo Rollouts ends a terminated run Successful; that does not
+			// verify the Freight.
+			ctl.WaitForPhase(t, env.Client, client.ObjectKey{Namespace: w.ns, Name: vi.AnalysisRun.Name}, rollouts.RunPhaseSuccessful, time.Minute)
+			w.annotate("test", railyard.AnnotationRefresh, "after-abort")
+			st = w.waitStage("test", "the refresh handled", func(st *railyard.Stage) bool { return st.Status.LastHandledRefresh == "after-abort" })
+			if got := lastVerification(t, st); got.Phase != railyard.VerificationPhaseAborted || got.ID != vi.ID {
+				t.Errorf("verification after the run ended = %+v, want still %s Aborted", got, vi.ID)
+			}
+			if c := verifiedCondition(st); c.Status != metav1.ConditionFalse || c.Reason != railyard.ReasonVerificationAborted {
+				t.Errorf("Verified after the run ended = %+v, want False, VerificationAborted", c)
+			}
+			if w.verifiedIn("test") {
+				t.Error("an aborted verification made the Freight verifiedIn the Stage")
+			}
 		})
-		vi := lastVerification(t, st)
-		if !strings.Contains(verifiedCondition(st).Message, vi.AnalysisRun.Name) {
-			t.Errorf("condition %q does not show the run", verifiedCondition(st).Message)
-		}
-		w.annotate("test", railyard.AnnotationAbort, vi.ID)
-		st = w.waitStage("test", "VerificationAborted", verifiedIs(metav1.ConditionFalse, railyard.ReasonVerificationAborted))
-		if got := lastVerification(t, st); got.Phase != railyard.VerificationPhaseAborted || got.ID != vi.ID {
-			t.Errorf("verification after abort = %+v", got)
-		}
-		if term, _, _ := unstructured.NestedBool(w.run(t, vi).Object, "spec", "terminate"); !term {
-			t.Error("the AnalysisRun was not terminated")
-		}
-		if w.verifiedIn("test") {
-			t.Error("an aborted verification made the Freight verifiedIn the Stage")
-		}
-	})
+	}
 
 	t.Run("a stale read of the Stage starts no second AnalysisRun", func(t *testing.T) {
 		testStaleStageRead(t, srv)
@@ -525,6 +544,16 @@ func TestVerification(t *testing.T) {
 		}
 		for _, s := range []string{"missing", "undeclared", "invalid"} {
 			w.quiet(s, time.Second)
+			st := &railyard.Stage{}
+			must(t, env.Client.Get(w.ctx, client.ObjectKey{Namespace: w.ns, Name: s}, st))
+			if h := st.Status.FreightHistory[0].VerificationHistory; len(h) != 1 || h[0].Phase != railyard.VerificationPhaseError || h[0].AnalysisRun != nil {
+				t.Errorf("%s: verification history %+v, want one Error without an AnalysisRun", s, h)
+			}
+		}
+		list := rollouts.NewRunList()
+		must(t, env.Client.List(w.ctx, list, client.InNamespace(w.ns)))
+		if len(list.Items) != 0 {
+			t.Errorf("%d AnalysisRuns created from bad input", len(list.Items))
 		}
 	})
 }
