@@ -387,6 +387,51 @@ func TestVerification(t *testing.T) {
 		})
 	}
 
+	// The verification step of one reconcile, on a Stage whose current
+	// Freight was just promoted, in each health state: Kargo starts the
+	// analysis only once the Stage is healthy.
+	t.Run("the analysis starts only once the Stage is healthy", func(t *testing.T) {
+		w := newWorld(t)
+		w.template(rolloutstest.Template(w.ns, "smoke", rolloutstest.WebMetric("smoke", srv.URL)))
+		r := &Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), RESTMapper: mgr.GetRESTMapper()}
+		ref := railyard.FreightReference{Name: w.freight.Name, Origin: w.freight.Origin, Images: w.freight.Images}
+		coll := railyard.FreightCollection{Freight: map[string]railyard.FreightReference{w.freight.Origin.String(): ref}}
+		coll.ID = freight.CollectionID(coll)
+		for _, tc := range []struct {
+			name        string
+			health      *railyard.Health
+			wantStarted bool
+		}{
+			{"health not assessed yet", nil, false},
+			{"Unknown", &railyard.Health{Status: railyard.HealthStateUnknown}, false},
+			{"Progressing", &railyard.Health{Status: railyard.HealthStateProgressing, Issues: []string{"Application demo-test is Progressing"}}, false},
+			{"Unhealthy", &railyard.Health{Status: railyard.HealthStateUnhealthy, Issues: []string{"Application demo-test is Degraded"}}, false},
+			{"Healthy", &railyard.Health{Status: railyard.HealthStateHealthy}, true},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				st := &railyard.Stage{
+					ObjectMeta: metav1.ObjectMeta{Namespace: w.ns, Name: "test"},
+					Spec:       railyard.StageSpec{Verification: templates("smoke")},
+					Status:     railyard.StageStatus{FreightHistory: []railyard.FreightCollection{*coll.DeepCopy()}, Health: tc.health},
+				}
+				sc := &scope{stage: st, now: time.Now()}
+				must(t, r.verify(w.ctx, sc))
+				setConditions(sc)
+				history := st.Status.FreightHistory[0].VerificationHistory
+				runs := rollouts.NewRunList()
+				must(t, mgr.GetAPIReader().List(w.ctx, runs, client.InNamespace(w.ns)))
+				if started := len(history) == 1 && history[0].AnalysisRun != nil && len(runs.Items) == 1; started != tc.wantStarted {
+					t.Fatalf("started = %t (history %+v, %d runs), want %t", started, history, len(runs.Items), tc.wantStarted)
+				}
+				if !tc.wantStarted {
+					if c := verifiedCondition(st); c.Status != metav1.ConditionFalse || c.Reason != railyard.ReasonVerificationPending {
+						t.Errorf("Verified = %+v, want False, VerificationPending", c)
+					}
+				}
+			})
+		}
+	})
+
 	t.Run("a stale read of the Stage starts no second AnalysisRun", func(t *testing.T) {
 		testStaleStageRead(t, srv)
 	})
