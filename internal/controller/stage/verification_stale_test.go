@@ -3,9 +3,11 @@ package stage
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -54,7 +56,8 @@ func testStaleStageRead(t *testing.T, srv *analysisServer) {
 	w.stageLabelled("test", templates("slow"), map[string]string{railyard.LabelShard: shardName})
 
 	c := &staleStages{Client: mgr.GetClient(), live: mgr.GetAPIReader()}
-	r := &Reconciler{Client: c, APIReader: mgr.GetAPIReader(), Clock: clock.RealClock{},
+	events := &eventReasons{}
+	r := &Reconciler{Client: c, APIReader: mgr.GetAPIReader(), Clock: clock.RealClock{}, Recorder: events,
 		Shard: shard.Filter{Name: shardName}, RESTMapper: mgr.GetRESTMapper()}
 	key := client.ObjectKey{Namespace: w.ns, Name: "test"}
 	reconcile := func() *railyard.Stage {
@@ -96,6 +99,13 @@ func testStaleStageRead(t *testing.T, srv *analysisServer) {
 		start    func() (stale *railyard.Stage)
 		wantRuns int
 	}{
+		{name: "Promotion recorded again", wantRuns: 1, start: func() *railyard.Stage {
+			// The Stage as the cache had it before the Promotion was
+			// recorded.
+			stale := st.DeepCopy()
+			stale.Status = railyard.StageStatus{}
+			return stale
+		}},
 		{name: "first verification", wantRuns: 1, start: func() *railyard.Stage {
 			// Started above; the Stage as recorded with its new Freight,
 			// before the verification was written.
@@ -135,6 +145,33 @@ func testStaleStageRead(t *testing.T, srv *analysisServer) {
 			if names := runs(); len(names) != tt.wantRuns {
 				t.Errorf("AnalysisRuns %v, want %d: a stale read started another", names, tt.wantRuns)
 			}
+			if n := events.count("PromotionSucceeded"); n != 1 {
+				t.Errorf("the Promotion was recorded %d times, want once", n)
+			}
 		})
 	}
+}
+
+// eventReasons records the reasons of the Events a reconciler emits.
+type eventReasons struct {
+	mu      sync.Mutex
+	reasons []string
+}
+
+func (e *eventReasons) Eventf(_, _ runtime.Object, _, reason, _, _ string, _ ...any) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.reasons = append(e.reasons, reason)
+}
+
+func (e *eventReasons) count(reason string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+	for _, r := range e.reasons {
+		if r == reason {
+			n++
+		}
+	}
+	return n
 }
