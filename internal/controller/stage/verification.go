@@ -61,6 +61,16 @@ func (r *Reconciler) verify(ctx context.Context, sc *scope) error {
 	return nil
 }
 
+// verifying reports whether the current Freight's verification has not
+// finished.
+func verifying(st *railyard.Stage) bool {
+	if len(st.Status.FreightHistory) == 0 {
+		return false
+	}
+	last := currentVerification(&st.Status.FreightHistory[0])
+	return last != nil && !rollouts.IsTerminal(last.Phase)
+}
+
 func hasAnalysis(st *railyard.Stage) bool {
 	return st.Spec.Verification != nil && len(st.Spec.Verification.AnalysisTemplates) > 0
 }
@@ -272,7 +282,8 @@ func (r *Reconciler) afterObservation(ctx context.Context, sc *scope, cur *raily
 // verification as Aborted.
 func (r *Reconciler) abortVerification(ctx context.Context, sc *scope, cur *railyard.FreightCollection, vi *railyard.VerificationInfo, req *railyard.VerificationRequest) error {
 	ref := vi.AnalysisRun
-	if err := rollouts.Abort(ctx, r.Client, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}); err != nil && !apierrors.IsNotFound(err) {
+	// A run that is gone (or Argo Rollouts with it) needs no stopping.
+	if err := rollouts.Abort(ctx, r.Client, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}); err != nil && !apierrors.IsNotFound(err) && !meta.IsNoMatchError(err) {
 		return err
 	}
 	now := metav1.NewTime(sc.now)

@@ -390,6 +390,35 @@ func TestVerification(t *testing.T) {
 		})
 	}
 
+	// As Kargo documents: while the Stage verifies, the next Promotion
+	// waits (no Promotion controller runs here; the Stage's
+	// status.currentPromotion is what lets a Promotion start).
+	t.Run("the next Promotion waits while the analysis runs", func(t *testing.T) {
+		w := newWorld(t)
+		m := rolloutstest.WebMetric("slow", srv.URL)
+		m["count"], m["interval"] = int64(3), "1h"
+		w.template(rolloutstest.Template(w.ns, "slow", m))
+		w.stage("test", templates("slow"))
+		st := w.waitStage("test", "VerificationRunning", verifiedIs(metav1.ConditionUnknown, railyard.ReasonVerificationRunning))
+		running := lastVerification(t, st)
+		next := &railyard.Promotion{
+			ObjectMeta: metav1.ObjectMeta{Namespace: w.ns, Name: "test-next"},
+			Spec:       railyard.PromotionSpec{Stage: "test", Freight: w.freight.Name},
+		}
+		must(t, env.Client.Create(w.ctx, next))
+		w.annotate("test", railyard.AnnotationRefresh, "next-created")
+		st = w.waitStage("test", "the refresh handled", func(st *railyard.Stage) bool {
+			return st.Status.LastHandledRefresh == "next-created"
+		})
+		if cur := st.Status.CurrentPromotion; cur != nil {
+			t.Fatalf("Promotion %s may start while AnalysisRun %s runs", cur.Name, running.AnalysisRun.Name)
+		}
+		w.annotate("test", railyard.AnnotationAbort, running.ID)
+		w.waitStage("test", "Promotion test-next started once the verification ended", func(st *railyard.Stage) bool {
+			return st.Status.CurrentPromotion != nil && st.Status.CurrentPromotion.Name == next.Name
+		})
+	})
+
 	// The verification step of one reconcile, on a Stage whose current
 	// Freight was just promoted, in each health state: Kargo starts the
 	// analysis only once the Stage is healthy.
