@@ -378,11 +378,15 @@ func MarkVerified(f *railyard.Freight, stage string, at metav1.Time) {
 		f.Status.VerifiedIn = map[string]railyard.VerifiedStage{}
 	}
 	v := f.Status.VerifiedIn[stage]
-	if v.VerifiedAt != nil {
-		cur, in := f.Status.CurrentlyIn[stage]
-		if !in || cur.Since == nil || !v.VerifiedAt.Before(cur.Since) {
-			return
-		}
+	cur, in := f.Status.CurrentlyIn[stage]
+	stay := in && cur.Since != nil
+	if v.VerifiedAt != nil && (!stay || !v.VerifiedAt.Before(cur.Since)) {
+		return
+	}
+	// A run from an earlier stay (the same Freight promoted again)
+	// verifies this stay from its start.
+	if stay && at.Before(cur.Since) {
+		at = *cur.Since
 	}
 	v.VerifiedAt = &at
 	f.Status.VerifiedIn[stage] = v
