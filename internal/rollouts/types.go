@@ -55,6 +55,10 @@ const (
 	AnnotationReverifies = railyard.Prefix + "reverifies"
 	// AnnotationActor has the person who asked for a re-verification.
 	AnnotationActor = railyard.Prefix + "actor"
+	// AnnotationMetricTemplates maps each metric of the run to the template
+	// it came from (a JSON object, e.g. {"smoke":"AnalysisTemplate \"smoke\""}),
+	// so that Argo Rollouts' messages about a metric can name its template.
+	AnnotationMetricTemplates = railyard.Prefix + "metric-templates"
 	// LabelControllerInstanceID assigns a run to one Argo Rollouts
 	// controller instance (its --instance-id); Argo Rollouts' own key.
 	LabelControllerInstanceID = "argo-rollouts.argoproj.io/controller-instance-id"

@@ -585,7 +585,13 @@ func TestVerification(t *testing.T) {
 					t.Errorf("condition message %q does not show the run's %q", c.Message, tc.message)
 				}
 				got := lastVerification(t, st)
-				if got.ID != vi.ID || string(got.Phase) != tc.phase || got.Message != tc.message ||
+				// Argo Rollouts' message, then which template the metric
+				// it names came from.
+				wantMessage := tc.message
+				if wantMessage != "" {
+					wantMessage += ` (metric "integration" is from AnalysisTemplate "integration")`
+				}
+				if got.ID != vi.ID || string(got.Phase) != tc.phase || got.Message != wantMessage ||
 					got.FinishTime == nil || got.FinishTime.UTC().Format(time.RFC3339) != completed {
 					t.Errorf("verification = %+v, want %s %s, finished at the run's completedAt %s", got, vi.ID, tc.phase, completed)
 				}
@@ -610,18 +616,27 @@ func TestVerification(t *testing.T) {
 		invalid := rolloutstest.WebMetric("twice", srv.URL)
 		invalid["provider"].(map[string]any)["job"] = rolloutstest.JobMetric("x")["provider"].(map[string]any)["job"]
 		w.template(rolloutstest.Template(w.ns, "invalid", invalid))
+		// Valid to the API server, refused by Argo Rollouts when it runs
+		// it: three measurements without an interval.
+		noInterval := rolloutstest.WebMetric("thrice", srv.URL)
+		noInterval["count"] = int64(3)
+		w.template(rolloutstest.Template(w.ns, "no-interval", noInterval))
 
 		undeclared := templates("smoke")
 		undeclared.Args = []railyard.AnalysisRunArgument{{Name: "nope", Value: "1"}}
-		for _, tc := range []struct {
+		tests := []struct {
 			stage string
 			v     *railyard.Verification
 			want  []string
+			// run: the analysis reached Argo Rollouts, which refused it.
+			run bool
 		}{
-			{"missing", templates("absent"), []string{"absent", "not found"}},
-			{"undeclared", undeclared, []string{`"nope"`, `"smoke"`}},
-			{"invalid", templates("invalid"), []string{`"invalid"`, "more than one provider"}},
-		} {
+			{"missing", templates("absent"), []string{"absent", "not found"}, false},
+			{"undeclared", undeclared, []string{`"nope"`, `"smoke"`}, false},
+			{"invalid", templates("invalid"), []string{`"invalid"`, "more than one provider"}, false},
+			{"rejected-by-rollouts", templates("no-interval"), []string{`AnalysisTemplate "no-interval"`, `"thrice"`, "interval must be specified"}, true},
+		}
+		for _, tc := range tests {
 			w.stage(tc.stage, tc.v)
 			st := w.waitStage(tc.stage, "VerificationError", verifiedIs(metav1.ConditionFalse, railyard.ReasonVerificationError))
 			msg := verifiedCondition(st).Message
@@ -631,18 +646,18 @@ func TestVerification(t *testing.T) {
 				}
 			}
 		}
-		for _, s := range []string{"missing", "undeclared", "invalid"} {
-			w.quiet(s, time.Second)
+		for _, tc := range tests {
+			w.quiet(tc.stage, time.Second)
 			st := &railyard.Stage{}
-			must(t, env.Client.Get(w.ctx, client.ObjectKey{Namespace: w.ns, Name: s}, st))
-			if h := st.Status.FreightHistory[0].VerificationHistory; len(h) != 1 || h[0].Phase != railyard.VerificationPhaseError || h[0].AnalysisRun != nil {
-				t.Errorf("%s: verification history %+v, want one Error without an AnalysisRun", s, h)
+			must(t, env.Client.Get(w.ctx, client.ObjectKey{Namespace: w.ns, Name: tc.stage}, st))
+			if h := st.Status.FreightHistory[0].VerificationHistory; len(h) != 1 || h[0].Phase != railyard.VerificationPhaseError || (h[0].AnalysisRun != nil) != tc.run {
+				t.Errorf("%s: verification history %+v, want one Error, with an AnalysisRun: %t", tc.stage, h, tc.run)
 			}
-		}
-		list := rollouts.NewRunList()
-		must(t, env.Client.List(w.ctx, list, client.InNamespace(w.ns)))
-		if len(list.Items) != 0 {
-			t.Errorf("%d AnalysisRuns created from bad input", len(list.Items))
+			list := rollouts.NewRunList()
+			must(t, env.Client.List(w.ctx, list, client.InNamespace(w.ns), client.MatchingLabels{rollouts.LabelStage: tc.stage}))
+			if want := map[bool]int{true: 1}[tc.run]; len(list.Items) != want {
+				t.Errorf("%s: %d AnalysisRuns, want %d", tc.stage, len(list.Items), want)
+			}
 		}
 	})
 }
