@@ -152,24 +152,38 @@ func testStaleStageRead(t *testing.T, srv *analysisServer) {
 	}
 }
 
-// eventReasons records the reasons of the Events a reconciler emits.
+// eventReasons records the reasons of the Events a reconciler emits, and
+// about which object.
 type eventReasons struct {
-	mu      sync.Mutex
-	reasons []string
+	mu     sync.Mutex
+	events []recordedEvent
 }
 
-func (e *eventReasons) Eventf(_, _ runtime.Object, _, reason, _, _ string, _ ...any) {
+type recordedEvent struct {
+	about  client.ObjectKey
+	reason string
+}
+
+func (e *eventReasons) Eventf(regarding, _ runtime.Object, _, reason, _, _ string, _ ...any) {
+	var about client.ObjectKey
+	if obj, ok := regarding.(client.Object); ok {
+		about = client.ObjectKeyFromObject(obj)
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.reasons = append(e.reasons, reason)
+	e.events = append(e.events, recordedEvent{about: about, reason: reason})
 }
 
-func (e *eventReasons) count(reason string) int {
+// count is how many Events had the reason (about any object).
+func (e *eventReasons) count(reason string) int { return e.countAbout(client.ObjectKey{}, reason) }
+
+// countAbout is how many Events about the object had the reason.
+func (e *eventReasons) countAbout(about client.ObjectKey, reason string) int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	n := 0
-	for _, r := range e.reasons {
-		if r == reason {
+	for _, ev := range e.events {
+		if ev.reason == reason && (about == client.ObjectKey{} || ev.about == about) {
 			n++
 		}
 	}

@@ -41,13 +41,16 @@ var env *testenv.Env
 // API reader serve reconcilers a test drives by hand).
 var mgr ctrl.Manager
 
+// managerEvents are the Events the manager's Stage reconciler emitted.
+var managerEvents = &eventReasons{}
+
 func TestMain(m *testing.M) {
 	os.Exit(testenv.RunWithManager(m, func(m ctrl.Manager) error {
 		mgr = m
 		if err := index.Register(context.Background(), mgr.GetFieldIndexer()); err != nil {
 			return err
 		}
-		return (&Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader()}).SetupWithManager(mgr)
+		return (&Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: managerEvents}).SetupWithManager(mgr)
 	}, &env))
 }
 
@@ -266,6 +269,16 @@ func TestVerification(t *testing.T) {
 			t.Errorf("verification history without Argo Rollouts: %d entries", n)
 		}
 		early.quiet("early", 2*time.Second)
+		// Said once: a later reconcile (a refresh) emits no second Event.
+		key := client.ObjectKey{Namespace: early.ns, Name: "early"}
+		before := managerEvents.countAbout(key, railyard.ReasonRolloutsNotInstalled)
+		early.annotate("early", railyard.AnnotationRefresh, "still-without-rollouts")
+		early.waitStage("early", "the refresh handled", func(st *railyard.Stage) bool {
+			return st.Status.LastHandledRefresh == "still-without-rollouts"
+		})
+		if after := managerEvents.countAbout(key, railyard.ReasonRolloutsNotInstalled); before == 0 || after != before {
+			t.Errorf("RolloutsNotInstalled Events: %d, then %d after another reconcile; want one, not repeated", before, after)
+		}
 	}
 
 	ctl := rolloutstest.Start(t, env)
