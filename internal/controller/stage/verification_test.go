@@ -436,6 +436,9 @@ func TestVerification(t *testing.T) {
 		if cur := st.Status.CurrentPromotion; cur != nil {
 			t.Fatalf("Promotion %s may start while AnalysisRun %s runs", cur.Name, running.AnalysisRun.Name)
 		}
+		if c := meta.FindStatusCondition(st.Status.Conditions, railyard.ConditionPromoting); c == nil || c.Reason != railyard.ReasonVerificationRunning || !strings.Contains(c.Message, next.Name) {
+			t.Errorf("Promoting = %+v, want it to say that %s waits for the verification", c, next.Name)
+		}
 		w.annotate("test", railyard.AnnotationAbort, running.ID)
 		w.waitStage("test", "Promotion test-next started once the verification ended", func(st *railyard.Stage) bool {
 			return st.Status.CurrentPromotion != nil && st.Status.CurrentPromotion.Name == next.Name
