@@ -42,14 +42,20 @@ func ParseVerificationRequest(value string) *VerificationRequest {
 	return &VerificationRequest{ID: value}
 }
 
-// StageVerificationRequest returns the request under Railyard's key or,
-// failing that, Kargo's (railyardKey, kargoKey: AnnotationReverify and
-// AnnotationKargoReverify, or AnnotationAbort and AnnotationKargoAbort).
-func StageVerificationRequest(annotations map[string]string, railyardKey, kargoKey string) *VerificationRequest {
-	if req := ParseVerificationRequest(annotations[railyardKey]); req != nil {
-		return req
+// StageVerificationRequest returns the request for the verification with
+// this ID under Railyard's key or Kargo's (railyardKey, kargoKey:
+// AnnotationReverify and AnnotationKargoReverify, or AnnotationAbort and
+// AnnotationKargoAbort), Railyard's first; nil when neither is for it. Both
+// are read: a request left under one key for an earlier verification must
+// not hide a new one under the other (Railyard's CLI writes Railyard's key,
+// Kargo's tools and manifests Kargo's).
+func StageVerificationRequest(annotations map[string]string, id, railyardKey, kargoKey string) *VerificationRequest {
+	for _, key := range []string{railyardKey, kargoKey} {
+		if req := ParseVerificationRequest(annotations[key]); req.ForID(id) {
+			return req
+		}
 	}
-	return ParseVerificationRequest(annotations[kargoKey])
+	return nil
 }
 
 // String renders the request as the JSON an annotation holds.

@@ -16,10 +16,11 @@ func newVerifyStageCommand(opts *Options) *cobra.Command {
 		Use:   "stage NAME",
 		Short: "Verify a Stage's current Freight again, or abort its running verification",
 		Long: "Re-verification sets the railyard.dev/reverify annotation to the ID of the Stage's last\n" +
-			"verification (which must have finished); the Stage controller then starts a new Argo\n" +
-			"Rollouts AnalysisRun. With --abort, sets railyard.dev/abort to the ID of the running\n" +
-			"verification; the controller terminates its AnalysisRun and records it Aborted. Kargo's\n" +
-			"kargo.akuity.io/reverify and kargo.akuity.io/abort annotations work the same way.",
+			"verification (which must have finished) and the user who asked; the Stage controller then\n" +
+			"starts a new Argo Rollouts AnalysisRun and records that user as its actor. With --abort,\n" +
+			"sets railyard.dev/abort to the ID of the running verification; the controller terminates\n" +
+			"its AnalysisRun and records it Aborted. Kargo's kargo.akuity.io/reverify and\n" +
+			"kargo.akuity.io/abort annotations work the same way.",
 		Example: "  railyard verify stage staging -n demo\n  railyard verify stage staging --abort -n demo",
 		Args:    exactArgs(1, "the name of a Stage"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -58,7 +59,10 @@ func verifyStage(ctx context.Context, opts *Options, name string, abort bool) er
 	case running:
 		return errors.New("stage " + name + ": verification " + last.ID + " is still " + string(last.Phase) + "; wait for it or abort it with --abort")
 	}
-	if err := patchAnnotation(ctx, c, &st, key, last.ID); err != nil {
+	// Kargo's request format: the verification's ID and who asked, which
+	// the Stage records as the verification's actor.
+	req := railyard.VerificationRequest{ID: last.ID, Actor: whoAmI(ctx, c), ControlPlane: true}
+	if err := patchAnnotation(ctx, c, &st, key, req.String()); err != nil {
 		return explain(err, "patch", "stages", name, ns)
 	}
 	_, _ = fmt.Fprintf(opts.Out, "stage/%s %s requested\n", name, verb)

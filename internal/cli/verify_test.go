@@ -41,8 +41,8 @@ func TestVerifyStage(t *testing.T) {
 	if r := railyardCLI(ns, "verify", "stage", "test").mustSucceed(t); !strings.Contains(r.stdout, "re-verification requested") {
 		t.Errorf("stdout = %q", r.stdout)
 	}
-	if got := annotations("test")[railyard.AnnotationReverify]; got != "v-failed" {
-		t.Errorf("reverify annotation = %q", got)
+	if got := railyard.ParseVerificationRequest(annotations("test")[railyard.AnnotationReverify]); got == nil || got.ID != "v-failed" || got.Actor == "" {
+		t.Errorf("reverify annotation = %+v, want the ID v-failed and the CLI's user as actor", got)
 	}
 	if r := railyardCLI(ns, "verify", "stage", "test", "--abort").mustSucceed(t); !strings.Contains(r.stdout, "already finished (Failed)") {
 		t.Errorf("stdout = %q", r.stdout)
@@ -55,8 +55,8 @@ func TestVerifyStage(t *testing.T) {
 		AnalysisRun: &railyard.AnalysisRunReference{Namespace: ns, Name: "staging.run", Phase: "Running"}})
 	railyardCLI(ns, "verify", "stage", "staging").mustFail(t, "verification v-running is still Running")
 	railyardCLI(ns, "verify", "stage", "staging", "--abort").mustSucceed(t)
-	if got := annotations("staging")[railyard.AnnotationAbort]; got != "v-running" {
-		t.Errorf("abort annotation = %q", got)
+	if got := railyard.ParseVerificationRequest(annotations("staging")[railyard.AnnotationAbort]); got == nil || got.ID != "v-running" || got.Actor == "" {
+		t.Errorf("abort annotation = %+v, want the ID v-running and the CLI's user as actor", got)
 	}
 	railyardCLI(ns, "verify", "stage", "nope").mustFail(t, `Stage "nope" not found`)
 }

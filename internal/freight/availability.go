@@ -89,14 +89,20 @@ func readyIn(f *railyard.Freight, upstream string, soak time.Duration, now time.
 
 // Soaked is how long the Freight has soaked in a Stage: the longer of its
 // longest completed stay and, while it is still there, the time since it
-// arrived.
+// arrived or, when it was verified there later (an analysis that took a
+// while), since it was verified: the soak clock starts with the
+// verification.
 func Soaked(f *railyard.Freight, verified railyard.VerifiedStage, stage string, now time.Time) time.Duration {
 	var soaked time.Duration
 	if verified.LongestCompletedSoak != nil {
 		soaked = verified.LongestCompletedSoak.Duration
 	}
 	if cur, ok := f.Status.CurrentlyIn[stage]; ok && cur.Since != nil {
-		if d := now.Sub(cur.Since.Time); d > soaked {
+		start := cur.Since.Time
+		if verified.VerifiedAt != nil && verified.VerifiedAt.After(start) {
+			start = verified.VerifiedAt.Time
+		}
+		if d := now.Sub(start); d > soaked {
 			soaked = d
 		}
 	}

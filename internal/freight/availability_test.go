@@ -129,6 +129,18 @@ func TestIsAvailable(t *testing.T) {
 			wantReason: "verified in upstream Stage staging",
 		},
 		{
+			// Arrived 70 minutes ago, its analysis took 40: the soak
+			// clock starts with the verification.
+			name:   "soak counts from the verification, not the arrival",
+			origin: appWH,
+			status: railyard.FreightStatus{
+				VerifiedIn:  map[string]railyard.VerifiedStage{"staging": {VerifiedAt: ago(30 * time.Minute)}},
+				CurrentlyIn: map[string]railyard.CurrentStage{"staging": {Since: ago(70 * time.Minute)}},
+			},
+			stage:      stageWith("prod", soaked),
+			wantReason: "soaked 30m of 1h in staging",
+		},
+		{
 			name:   "soaked by an earlier completed stay",
 			origin: appWH,
 			status: railyard.FreightStatus{
@@ -230,6 +242,15 @@ func TestSoakRemaining(t *testing.T) {
 				},
 			},
 			want: 20 * time.Minute,
+		},
+		{
+			name:  "verified after arriving: the wait counts from the verification",
+			stage: stageWith("c", railyard.FreightSources{Stages: []string{"a"}, RequiredSoakTime: soak(time.Hour)}),
+			status: railyard.FreightStatus{
+				VerifiedIn:  map[string]railyard.VerifiedStage{"a": {VerifiedAt: ago(10 * time.Minute)}},
+				CurrentlyIn: map[string]railyard.CurrentStage{"a": {Since: ago(40 * time.Minute)}},
+			},
+			want: 50 * time.Minute,
 		},
 	}
 	for _, tt := range tests {

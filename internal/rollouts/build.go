@@ -2,6 +2,7 @@ package rollouts
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -50,6 +51,14 @@ type BuildOptions struct {
 	// Promotion whose completion started this verification; empty for a
 	// re-verification.
 	Promotion string
+	// Verification is the ID of the verification the run carries out
+	// (AnnotationVerification).
+	Verification string
+	// Reverifies is, for a re-verification, the ID of the verification it
+	// repeats (AnnotationReverifies).
+	Reverifies string
+	// Actor asked for the re-verification (AnnotationActor).
+	Actor string
 	// Templates are the Stage's spec.verification.analysisTemplates.
 	Templates []railyard.AnalysisTemplateReference
 	// Args are the Stage's spec.verification.args with their expressions
@@ -88,7 +97,7 @@ func BuildAnalysisRun(ctx context.Context, reader client.Reader, opts BuildOptio
 	if err != nil {
 		return nil, err
 	}
-	spec, err := mergeTemplates(templates)
+	spec, metricFrom, err := mergeTemplates(templates)
 	if err != nil {
 		return nil, err
 	}
@@ -113,9 +122,13 @@ func BuildAnalysisRun(ctx context.Context, reader client.Reader, opts BuildOptio
 	run.SetNamespace(opts.Namespace)
 	run.SetName(naming.PromotionName(opts.Stage, collection, now))
 	run.SetLabels(runLabels(opts, collection))
-	if a := runAnnotations(opts); len(a) > 0 {
-		run.SetAnnotations(a)
+	annotations := runAnnotations(opts)
+	origins, err := json.Marshal(metricFrom)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the metrics' templates: %w", err)
 	}
+	annotations[AnnotationMetricTemplates] = string(origins)
+	run.SetAnnotations(annotations)
 	run.SetOwnerReferences(owners)
 	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&spec)
 	if err != nil {
@@ -151,8 +164,13 @@ func runAnnotations(opts BuildOptions) map[string]string {
 	if annotations == nil {
 		annotations = map[string]string{}
 	}
-	for _, k := range []string{AnnotationStage, AnnotationFreight, AnnotationPromotion} {
+	for _, k := range []string{AnnotationStage, AnnotationFreight, AnnotationPromotion, AnnotationVerification, AnnotationReverifies, AnnotationActor, AnnotationMetricTemplates} {
 		delete(annotations, k)
+	}
+	for k, v := range map[string]string{AnnotationVerification: opts.Verification, AnnotationReverifies: opts.Reverifies, AnnotationActor: opts.Actor} {
+		if v != "" {
+			annotations[k] = v
+		}
 	}
 	if naming.LabelValue(opts.Stage) != opts.Stage {
 		annotations[AnnotationStage] = opts.Stage
@@ -285,10 +303,11 @@ func fetchTemplate(ctx context.Context, reader client.Reader, namespace, kind, n
 }
 
 // mergeTemplates concatenates the templates' metrics, dry-run and
-// measurement-retention entries (a name twice is an error) and merges their
+// measurement-retention entries (a name twice is an error), merges their
 // arguments (two different values for one argument are an error; a value
-// fills a declaration without one).
-func mergeTemplates(templates []template) (RunSpec, error) {
+// fills a declaration without one), and says which template each metric
+// came from.
+func mergeTemplates(templates []template) (RunSpec, map[string]string, error) {
 	var spec RunSpec
 	metricFrom := map[string]string{}
 	dryRunFrom := map[string]string{}
@@ -297,31 +316,31 @@ func mergeTemplates(templates []template) (RunSpec, error) {
 		for i, m := range t.spec.Metrics {
 			name, err := validateMetric(m)
 			if err != nil {
-				return RunSpec{}, fmt.Errorf("%w: %s: metric %d: %w", ErrInvalid, t, i, err)
+				return RunSpec{}, nil, fmt.Errorf("%w: %s: metric %d: %w", ErrInvalid, t, i, err)
 			}
 			if other, ok := metricFrom[name]; ok {
-				return RunSpec{}, fmt.Errorf("%w: metric %q is defined by both %s and %s", ErrInvalid, name, other, t)
+				return RunSpec{}, nil, fmt.Errorf("%w: metric %q is defined by both %s and %s", ErrInvalid, name, other, t)
 			}
 			metricFrom[name] = t.String()
 			spec.Metrics = append(spec.Metrics, m)
 		}
 		for _, d := range t.spec.DryRun {
 			if other, ok := dryRunFrom[d.MetricName]; ok {
-				return RunSpec{}, fmt.Errorf("%w: dry-run metric %q is listed by both %s and %s", ErrInvalid, d.MetricName, other, t)
+				return RunSpec{}, nil, fmt.Errorf("%w: dry-run metric %q is listed by both %s and %s", ErrInvalid, d.MetricName, other, t)
 			}
 			dryRunFrom[d.MetricName] = t.String()
 			spec.DryRun = append(spec.DryRun, d)
 		}
 		for _, r := range t.spec.MeasurementRetention {
 			if other, ok := retentionFrom[r.MetricName]; ok {
-				return RunSpec{}, fmt.Errorf("%w: measurement retention of metric %q is set by both %s and %s", ErrInvalid, r.MetricName, other, t)
+				return RunSpec{}, nil, fmt.Errorf("%w: measurement retention of metric %q is set by both %s and %s", ErrInvalid, r.MetricName, other, t)
 			}
 			retentionFrom[r.MetricName] = t.String()
 			spec.MeasurementRetention = append(spec.MeasurementRetention, r)
 		}
 		for _, a := range t.spec.Args {
 			if a.Name == "" {
-				return RunSpec{}, fmt.Errorf("%w: %s declares an argument without a name", ErrInvalid, t)
+				return RunSpec{}, nil, fmt.Errorf("%w: %s declares an argument without a name", ErrInvalid, t)
 			}
 			i := slices.IndexFunc(spec.Args, func(x Argument) bool { return x.Name == a.Name })
 			if i < 0 {
@@ -330,7 +349,7 @@ func mergeTemplates(templates []template) (RunSpec, error) {
 			}
 			existing := &spec.Args[i]
 			if existing.Value != nil && a.Value != nil && *existing.Value != *a.Value {
-				return RunSpec{}, fmt.Errorf("%w: argument %q has conflicting values %q and %q (in %s)",
+				return RunSpec{}, nil, fmt.Errorf("%w: argument %q has conflicting values %q and %q (in %s)",
 					ErrInvalid, a.Name, *existing.Value, *a.Value, t)
 			}
 			if existing.Value == nil && existing.ValueFrom == nil {
@@ -339,9 +358,9 @@ func mergeTemplates(templates []template) (RunSpec, error) {
 		}
 	}
 	if len(spec.Metrics) == 0 {
-		return RunSpec{}, fmt.Errorf("%w: the templates (%s) define no metrics", ErrInvalid, templateList(templates))
+		return RunSpec{}, nil, fmt.Errorf("%w: the templates (%s) define no metrics", ErrInvalid, templateList(templates))
 	}
-	return spec, nil
+	return spec, metricFrom, nil
 }
 
 // validateMetric checks what Argo Rollouts would reject outright: a metric

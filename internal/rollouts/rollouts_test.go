@@ -243,8 +243,9 @@ func TestTwoTemplatesMerged(t *testing.T) {
 		Args:      []railyard.AnalysisRunArgument{{Name: "version", Value: "v2"}},
 		Metadata: railyard.AnalysisRunMetadata{
 			Labels:      map[string]string{"team": "payments", rollouts.LabelStage: "spoofed"},
-			Annotations: map[string]string{"note": "hello"},
+			Annotations: map[string]string{"note": "hello", rollouts.AnnotationVerification: "spoofed"},
 		},
+		Verification: "v2", Reverifies: "v1", Actor: "alice",
 	})
 
 	spec := run.Object["spec"].(map[string]any)
@@ -274,7 +275,9 @@ func TestTwoTemplatesMerged(t *testing.T) {
 		t.Errorf("labels = %v", labels)
 	}
 	if ann := run.GetAnnotations(); ann["note"] != "hello" || ann[rollouts.AnnotationFreight] != freightA+","+freightB ||
-		ann[rollouts.AnnotationPromotion] != "test.01jabc.fedcba9" {
+		ann[rollouts.AnnotationPromotion] != "test.01jabc.fedcba9" || ann[rollouts.AnnotationVerification] != "v2" ||
+		ann[rollouts.AnnotationReverifies] != "v1" || ann[rollouts.AnnotationActor] != "alice" ||
+		ann[rollouts.AnnotationMetricTemplates] != `{"web-a":"AnalysisTemplate \"a\"","web-b":"ClusterAnalysisTemplate \"`+clusterName+`\""}` {
 		t.Errorf("annotations = %v", ann)
 	}
 	if owners := run.GetOwnerReferences(); len(owners) != 2 || owners[0].Kind != "Freight" || owners[0].Name != freightA ||
@@ -439,5 +442,58 @@ func TestPhase(t *testing.T) {
 	}
 	if !rollouts.IsTerminal(railyard.VerificationPhaseAborted) || rollouts.IsTerminal(railyard.VerificationPhaseRunning) {
 		t.Error("IsTerminal")
+	}
+}
+
+// Argo Rollouts' messages about a metric are completed with the template
+// the metric came from.
+func TestPhaseNamesTemplates(t *testing.T) {
+	tests := []struct {
+		name, message, annotation, want string
+	}{
+		{
+			name:       "a metric whose spec Argo Rollouts refuses",
+			message:    "Analysis spec invalid: metrics[1]: interval must be specified when count > 1",
+			annotation: `{"a":"AnalysisTemplate \"x\"","b":"ClusterAnalysisTemplate \"y\""}`,
+			want:       `Analysis spec invalid: metrics[1]: interval must be specified when count > 1 (metrics[1] is metric "b" of ClusterAnalysisTemplate "y")`,
+		},
+		{
+			name:       "a metric assessed Failed",
+			message:    `Metric "a" assessed Failed due to failed (1) > failureLimit (0)`,
+			annotation: `{"a":"AnalysisTemplate \"x\"","b":"ClusterAnalysisTemplate \"y\""}`,
+			want:       `Metric "a" assessed Failed due to failed (1) > failureLimit (0) (metric "a" is from AnalysisTemplate "x")`,
+		},
+		{
+			name:       "a message naming no metric",
+			message:    "Run Terminated",
+			annotation: `{"a":"AnalysisTemplate \"x\""}`,
+			want:       "Run Terminated",
+		},
+		{
+			name:    "a run Railyard did not build",
+			message: `Metric "a" assessed Failed due to failed (1) > failureLimit (0)`,
+			want:    `Metric "a" assessed Failed due to failed (1) > failureLimit (0)`,
+		},
+		{
+			name:       "an index beyond the metrics",
+			message:    "Analysis spec invalid: metrics[7]: bad",
+			annotation: `{"a":"AnalysisTemplate \"x\""}`,
+			want:       "Analysis spec invalid: metrics[7]: bad",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			run := rollouts.NewRun()
+			run.SetName("r")
+			if tt.annotation != "" {
+				run.SetAnnotations(map[string]string{rollouts.AnnotationMetricTemplates: tt.annotation})
+			}
+			_ = unstructured.SetNestedSlice(run.Object, []any{map[string]any{"name": "a"}, map[string]any{"name": "b"}}, "spec", "metrics")
+			_ = unstructured.SetNestedField(run.Object, rollouts.RunPhaseError, "status", "phase")
+			_ = unstructured.SetNestedField(run.Object, tt.message, "status", "message")
+			if _, got := rollouts.Phase(run); got != tt.want {
+				t.Errorf("message = %q\nwant      %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -3,8 +3,12 @@ package rollouts
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -52,6 +56,7 @@ func NewRunList() *unstructured.UnstructuredList {
 func Phase(run *unstructured.Unstructured) (railyard.VerificationPhase, string) {
 	phase, _, _ := unstructured.NestedString(run.Object, "status", "phase")
 	message, _, _ := unstructured.NestedString(run.Object, "status", "message")
+	message = explainMetrics(run, message)
 	if terminated, _, _ := unstructured.NestedBool(run.Object, "spec", "terminate"); terminated {
 		switch phase {
 		case RunPhaseSuccessful, RunPhaseFailed, RunPhaseError, RunPhaseInconclusive:
@@ -77,6 +82,59 @@ func Phase(run *unstructured.Unstructured) (railyard.VerificationPhase, string) 
 		}
 		return railyard.VerificationPhaseError, fmt.Sprintf("AnalysisRun %s has unknown phase %q%s", run.GetName(), phase, message)
 	}
+}
+
+var (
+	// metricIndex is how Argo Rollouts names a metric whose spec it
+	// refuses ("Analysis spec invalid: metrics[0]: ...").
+	metricIndex = regexp.MustCompile(`metrics\[(\d+)\]`)
+	// metricName is how it names a metric it assessed ("Metric \"smoke\"
+	// assessed Failed due to ...").
+	metricName = regexp.MustCompile(`[Mm]etric "([^"]+)"`)
+)
+
+// explainMetrics adds to a run's message which template each metric it
+// names came from (AnnotationMetricTemplates), so that a Stage's condition
+// points at the template to fix. Argo Rollouts' message is kept as it is,
+// first.
+func explainMetrics(run *unstructured.Unstructured, message string) string {
+	raw := run.GetAnnotations()[AnnotationMetricTemplates]
+	if message == "" || raw == "" {
+		return message
+	}
+	var from map[string]string
+	if err := json.Unmarshal([]byte(raw), &from); err != nil {
+		return message
+	}
+	metrics, _, _ := unstructured.NestedSlice(run.Object, "spec", "metrics")
+	var parts []string
+	seen := map[string]bool{}
+	add := func(part string) {
+		if !seen[part] {
+			seen[part] = true
+			parts = append(parts, part)
+		}
+	}
+	for _, m := range metricIndex.FindAllStringSubmatch(message, -1) {
+		i, err := strconv.Atoi(m[1])
+		if err != nil || i >= len(metrics) {
+			continue
+		}
+		metric, _ := metrics[i].(map[string]any)
+		name, _ := metric["name"].(string)
+		if t := from[name]; t != "" {
+			add(fmt.Sprintf("metrics[%d] is metric %q of %s", i, name, t))
+		}
+	}
+	for _, m := range metricName.FindAllStringSubmatch(message, -1) {
+		if t := from[m[1]]; t != "" {
+			add(fmt.Sprintf("metric %q is from %s", m[1], t))
+		}
+	}
+	if len(parts) == 0 {
+		return message
+	}
+	return message + " (" + strings.Join(parts, "; ") + ")"
 }
 
 // IsTerminal reports whether a verification phase is final.

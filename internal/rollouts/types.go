@@ -46,6 +46,19 @@ const (
 	// AnnotationPromotion has the Promotion's full name (Kargo:
 	// kargo.akuity.io/promotion annotation).
 	AnnotationPromotion = railyard.AnnotationPromotion
+	// AnnotationVerification has the ID of the verification the run
+	// carries out, so that a reconcile reading an outdated Stage adopts the
+	// run under the same ID instead of starting another.
+	AnnotationVerification = railyard.Prefix + "verification"
+	// AnnotationReverifies has the ID of the verification a
+	// re-verification repeats (the ID its reverify request named).
+	AnnotationReverifies = railyard.Prefix + "reverifies"
+	// AnnotationActor has the person who asked for a re-verification.
+	AnnotationActor = railyard.Prefix + "actor"
+	// AnnotationMetricTemplates maps each metric of the run to the template
+	// it came from (a JSON object, e.g. {"smoke":"AnalysisTemplate \"smoke\""}),
+	// so that Argo Rollouts' messages about a metric can name its template.
+	AnnotationMetricTemplates = railyard.Prefix + "metric-templates"
 	// LabelControllerInstanceID assigns a run to one Argo Rollouts
 	// controller instance (its --instance-id); Argo Rollouts' own key.
 	LabelControllerInstanceID = "argo-rollouts.argoproj.io/controller-instance-id"

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"os"
 	"path/filepath"
@@ -666,6 +667,44 @@ func TestInstalledRBACAndPolicies(t *testing.T) {
 			out, _ := kubectl("", "auth", "can-i", tc.verb, tc.resource, "-n", tc.ns, "--as", tc.as)
 			if got := strings.TrimSpace(out) == "yes"; got != tc.want {
 				t.Errorf("%s may %s %s in %s: %v, want %v", tc.as, tc.verb, tc.resource, tc.ns, got, tc.want)
+			}
+		}
+	})
+
+	// Verification creates Argo Rollouts AnalysisRuns from
+	// (Cluster)AnalysisTemplates. Argo Rollouts' CRDs are not installed
+	// here (kubectl auth can-i cannot name their resources then): the API
+	// server is asked with SubjectAccessReviews, which need no CRD.
+	t.Run("verification with Argo Rollouts", func(t *testing.T) {
+		const sa = "system:serviceaccount:" + Namespace + ":railyard-manager"
+		for _, tc := range []struct {
+			verb, resource string
+			want           bool
+		}{
+			{"create", "analysisruns", true},
+			{"get", "analysisruns", true},
+			{"list", "analysisruns", true},
+			{"watch", "analysisruns", true},
+			{"patch", "analysisruns", true},
+			{"delete", "analysisruns", true},
+			{"get", "analysistemplates", true},
+			{"list", "analysistemplates", true},
+			{"get", "clusteranalysistemplates", true},
+			{"update", "analysistemplates", false},
+			{"delete", "clusteranalysistemplates", false},
+		} {
+			review := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+				User:   sa,
+				Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + Namespace, "system:authenticated"},
+				ResourceAttributes: &authorizationv1.ResourceAttributes{
+					Namespace: "demo", Verb: tc.verb, Group: "argoproj.io", Resource: tc.resource,
+				},
+			}}
+			if err := env.Client.Create(ctx, review); err != nil {
+				t.Fatal(err)
+			}
+			if review.Status.Allowed != tc.want {
+				t.Errorf("the manager may %s %s.argoproj.io: %v, want %v (%s)", tc.verb, tc.resource, review.Status.Allowed, tc.want, review.Status.Reason)
 			}
 		}
 	})

@@ -40,12 +40,13 @@ import (
 //     fails, test shows Verified=False with the analysis's message, the
 //     Freight is not verified in test and staging cannot get it (the CLI
 //     refuses it, a Promotion from upstream fails).
-//  2. The endpoint is fixed and the verification is re-run with the
-//     reverify annotation: a new AnalysisRun succeeds, the Freight is
-//     verified in test and promoting staging from upstream succeeds.
+//  2. The endpoint is fixed and the verification is re-run with
+//     `railyard verify stage test`: a new AnalysisRun succeeds, the Freight
+//     is verified in test and promoting staging from upstream succeeds.
 //  3. The analysis is slow (its next measurement an interval away): the
-//     next Freight's verification stays Running until the abort
-//     annotation ends it Aborted; that Freight is not verified in test.
+//     next Freight's verification stays Running until Kargo's abort
+//     annotation, set with kubectl, ends it Aborted; that Freight is not
+//     verified in test.
 func TestVerificationGatesStaging(t *testing.T) {
 	argoCRD, err := argocdtest.TestCRDPath()
 	if err != nil {
@@ -163,13 +164,16 @@ func TestVerificationGatesStaging(t *testing.T) {
 		w := w.on(t)
 		healthy.Store(true)
 		before := w.lastVerification(w.stage("test"))
-		w.patchStage("test", fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, railyard.AnnotationReverify, before.ID))
+		// A person asks with the CLI.
+		if out, code := w.cli("verify", "stage", "test"); code != cli.ExitOK || !strings.Contains(out, "re-verification requested") {
+			t.Fatalf("railyard verify stage test: exit %d, output:\n%s", code, out)
+		}
 
 		w.waitCondition("test", railyard.ConditionVerified, metav1.ConditionTrue, railyard.ReasonVerificationSucceeded)
 		st := w.stage("test")
 		vi := w.lastVerification(st)
-		if vi.ID == before.ID || vi.Phase != railyard.VerificationPhaseSuccessful || vi.AnalysisRun == nil || vi.AnalysisRun.Name == before.AnalysisRun.Name {
-			t.Errorf("re-verification = %+v (before: %+v), want a new, Successful one with a new AnalysisRun", vi, before)
+		if vi.ID == before.ID || vi.Phase != railyard.VerificationPhaseSuccessful || vi.AnalysisRun == nil || vi.AnalysisRun.Name == before.AnalysisRun.Name || vi.Actor == "" {
+			t.Errorf("re-verification = %+v (before: %+v), want a new, Successful one with a new AnalysisRun, by the CLI's user", vi, before)
 		} else if phase := rolloutstest.RunPhase(w.analysisRun(vi)); phase != "Successful" {
 			t.Errorf("AnalysisRun %s is %s", vi.AnalysisRun.Name, phase)
 		}
@@ -220,7 +224,10 @@ func TestVerificationGatesStaging(t *testing.T) {
 			t.Error("the Freight is verified in test while its verification runs")
 		}
 
-		w.patchStage("test", fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, railyard.AnnotationAbort, running.ID))
+		// A person aborts with kubectl and Kargo's annotation.
+		if _, err := w.env.Kubectl(w.ctx, nil, "annotate", "stage", "test", "-n", ns, "--overwrite", railyard.AnnotationKargoAbort+"="+running.ID); err != nil {
+			t.Fatalf("kubectl annotate %s: %v", railyard.AnnotationKargoAbort, err)
+		}
 		w.waitCondition("test", railyard.ConditionVerified, metav1.ConditionFalse, railyard.ReasonVerificationAborted)
 		st := w.stage("test")
 		if got := w.lastVerification(st); got.ID != running.ID || got.Phase != railyard.VerificationPhaseAborted || got.FinishTime == nil {

@@ -7,6 +7,7 @@ import (
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/freight"
@@ -26,6 +27,20 @@ func (r *Reconciler) recordFinishedPromotion(ctx context.Context, sc *scope) err
 		return nil
 	}
 	if cur := sc.stage.Status.LastPromotion; cur != nil && cur.Name == last.Name {
+		return nil
+	}
+	// The Stage came from the cache, which can lag behind this reconciler's
+	// own last write: recording the Promotion again from an outdated Stage
+	// would write its Freight history back without the verifications
+	// recorded since. Recording is rare; the API server is asked first.
+	live := &railyard.Stage{}
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(sc.stage), live); err != nil {
+		return fmt.Errorf("reading Stage %s: %w", sc.stage.Name, err)
+	}
+	if cur := live.Status.LastPromotion; cur != nil && cur.Name == last.Name {
+		live.DeepCopyInto(sc.stage)
+		sc.base = live.DeepCopy()
+		handleRefresh(sc.stage)
 		return nil
 	}
 	st := sc.stage

@@ -56,6 +56,13 @@ func publishCurrentPromotion(sc *scope) {
 		sc.stage.Status.CurrentPromotion = nil
 		return
 	}
+	// As Kargo documents, no Promotion starts while the current Freight's
+	// verification runs (its AnalysisRun has not finished); the run's end
+	// or an abort wakes the Stage. One already Running is never held.
+	if next.Status.Phase != railyard.PromotionPhaseRunning && verifying(sc.stage) {
+		sc.stage.Status.CurrentPromotion = nil
+		return
+	}
 	// The Freight is known once the Promotion has resolved it.
 	sc.stage.Status.CurrentPromotion = &railyard.PromotionReference{Name: next.Name, Freight: next.Status.Freight}
 }

@@ -90,6 +90,25 @@ func TestCurrentStageBookkeeping(t *testing.T) {
 	if got := f.Status.VerifiedIn["test"].LongestCompletedSoak.Duration; got != 50*time.Minute {
 		t.Fatalf("longest soak = %v after a shorter stay, want 50m", got)
 	}
+	// Back for good; verified again 5 minutes after arriving: the soak
+	// clock of this stay starts then, and a re-verification 20 minutes
+	// later does not restart it.
+	AddCurrentStage(f, "test", t0.Add(3*time.Hour))
+	MarkVerified(f, "test", metav1.NewTime(t0.Add(3*time.Hour+5*time.Minute)))
+	MarkVerified(f, "test", metav1.NewTime(t0.Add(3*time.Hour+25*time.Minute)))
+	if got := f.Status.VerifiedIn["test"].VerifiedAt.Time; !got.Equal(t0.Add(3*time.Hour + 5*time.Minute)) {
+		t.Fatalf("verifiedAt = %v, want the first verification of this stay (%v)", got, t0.Add(3*time.Hour+5*time.Minute))
+	}
+	// Promoted again later and verified by the run of an earlier stay: the
+	// stay counts as verified from its start, and a re-verification in it
+	// does not restart the clock.
+	RemoveCurrentStage(f, "test", t0.Add(4*time.Hour))
+	AddCurrentStage(f, "test", t0.Add(5*time.Hour))
+	MarkVerified(f, "test", metav1.NewTime(t0.Add(3*time.Hour+5*time.Minute)))
+	MarkVerified(f, "test", metav1.NewTime(t0.Add(5*time.Hour+30*time.Minute)))
+	if got := f.Status.VerifiedIn["test"].VerifiedAt.Time; !got.Equal(t0.Add(5 * time.Hour)) {
+		t.Fatalf("verifiedAt = %v, want the start of this stay (%v)", got, t0.Add(5*time.Hour))
+	}
 	forgetStage(f, "test")
 	if len(f.Status.VerifiedIn) != 0 || len(f.Status.CurrentlyIn) != 0 {
 		t.Fatalf("forgetStage left %+v", f.Status)

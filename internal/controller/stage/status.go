@@ -42,6 +42,9 @@ func setConditions(sc *scope) {
 
 	if cur := st.Status.CurrentPromotion; cur != nil {
 		set(railyard.ConditionPromoting, metav1.ConditionTrue, railyard.ReasonPromotionRunning, "Promotion "+cur.Name+" is running or next")
+	} else if next := NextPromotion(sc.promotions); next != nil && verifying(st) {
+		set(railyard.ConditionPromoting, metav1.ConditionFalse, railyard.ReasonVerificationRunning,
+			"Promotion "+next.Name+" waits until the verification of the current Freight finishes (or is aborted)")
 	} else {
 		set(railyard.ConditionPromoting, metav1.ConditionFalse, railyard.ReasonNoPromotion, "no Promotion is running")
 	}

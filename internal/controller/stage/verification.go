@@ -61,6 +61,16 @@ func (r *Reconciler) verify(ctx context.Context, sc *scope) error {
 	return nil
 }
 
+// verifying reports whether the current Freight's verification has not
+// finished.
+func verifying(st *railyard.Stage) bool {
+	if len(st.Status.FreightHistory) == 0 {
+		return false
+	}
+	last := currentVerification(&st.Status.FreightHistory[0])
+	return last != nil && !rollouts.IsTerminal(last.Phase)
+}
+
 func hasAnalysis(st *railyard.Stage) bool {
 	return st.Spec.Verification != nil && len(st.Spec.Verification.AnalysisTemplates) > 0
 }
@@ -77,15 +87,15 @@ func (r *Reconciler) verifyWithAnalysis(ctx context.Context, sc *scope, cur *rai
 	st := sc.stage
 	last := currentVerification(cur)
 	if last != nil && !rollouts.IsTerminal(last.Phase) && last.AnalysisRun != nil {
-		if req := railyard.StageVerificationRequest(st.Annotations, railyard.AnnotationAbort, railyard.AnnotationKargoAbort); req.ForID(last.ID) {
+		if req := railyard.StageVerificationRequest(st.Annotations, last.ID, railyard.AnnotationAbort, railyard.AnnotationKargoAbort); req != nil {
 			return r.abortVerification(ctx, sc, cur, last, req)
 		}
 		return r.observeRun(ctx, sc, cur, last)
 	}
 	var req *railyard.VerificationRequest
 	if last != nil && rollouts.IsTerminal(last.Phase) {
-		req = railyard.StageVerificationRequest(st.Annotations, railyard.AnnotationReverify, railyard.AnnotationKargoReverify)
-		if !req.ForID(last.ID) {
+		req = railyard.StageVerificationRequest(st.Annotations, last.ID, railyard.AnnotationReverify, railyard.AnnotationKargoReverify)
+		if req == nil {
 			return nil
 		}
 	}
@@ -112,9 +122,11 @@ func (r *Reconciler) blockVerification(sc *scope, msg string) {
 	}
 }
 
-// startVerification creates the AnalysisRun of a new verification (or, when
-// this is not a re-verification, adopts the one a previous reconcile created
-// but could not record) and records it in the verification history.
+// startVerification creates the AnalysisRun of a new verification, or
+// adopts the run that already carries it out (one a previous reconcile
+// created but could not record, or recorded in a write the Stage read here
+// does not show yet), and records it in the verification history: one
+// AnalysisRun per verification attempt.
 // Configuration problems (a missing template, an undeclared argument, an
 // invalid metric, an expression that fails) end the verification in Error
 // with a message naming the cause; they are not retried until the Freight
@@ -132,20 +144,22 @@ func (r *Reconciler) startVerification(ctx context.Context, sc *scope, cur *rail
 		r.event(st, "Warning", "VerificationError", fmt.Sprintf("verification of Freight collection %s in Stage %s: %s", cur.ID, st.Name, msg))
 		return nil
 	}
-	if req == nil {
-		runs, err := rollouts.FindRuns(ctx, r.Client, st.Namespace, st.Name, cur.ID)
-		if err != nil {
-			if errors.Is(err, rollouts.ErrNotInstalled) || meta.IsNoMatchError(err) {
-				r.blockVerification(sc, rolloutsNotInstalled)
-				return nil
-			}
-			return err
+	// The Stage read may be older than the last write of this reconciler
+	// (the cache lags behind): the run a previous reconcile started for this
+	// verification is adopted, under its ID, rather than started again.
+	runs, err := rollouts.FindRuns(ctx, r.Client, st.Namespace, st.Name, cur.ID)
+	if err != nil {
+		if errors.Is(err, rollouts.ErrNotInstalled) || meta.IsNoMatchError(err) {
+			r.blockVerification(sc, rolloutsNotInstalled)
+			return nil
 		}
-		if len(runs) > 0 {
-			updateFromRun(&vi, &runs[0], metav1.NewTime(sc.now))
-			pushVerification(cur, vi)
-			return r.afterObservation(ctx, sc, cur, &vi)
-		}
+		return err
+	}
+	if run := runToAdopt(runs, req); run != nil {
+		adoptRun(&vi, run)
+		updateFromRun(&vi, run, now)
+		pushVerification(cur, vi)
+		return r.afterObservation(ctx, sc, cur, &vi)
 	}
 	args, err := r.verificationArgs(ctx, st, cur)
 	if err != nil {
@@ -158,7 +172,12 @@ func (r *Reconciler) startVerification(ctx context.Context, sc *scope, cur *rail
 		FreightCollectionID: cur.ID,
 		Templates:           st.Spec.Verification.AnalysisTemplates,
 		Args:                args,
+		Verification:        vi.ID,
+		Actor:               vi.Actor,
 		Now:                 sc.now,
+	}
+	if req != nil {
+		opts.Reverifies = req.ID
 	}
 	if md := st.Spec.Verification.AnalysisRunMetadata; md != nil {
 		opts.Metadata = *md
@@ -186,6 +205,35 @@ func (r *Reconciler) startVerification(ctx context.Context, sc *scope, cur *rail
 	pushVerification(cur, vi)
 	r.event(st, "Normal", "VerificationStarted", fmt.Sprintf("AnalysisRun %s verifies Freight collection %s", run.GetName(), cur.ID))
 	return nil
+}
+
+// runToAdopt returns the run that already carries out the verification
+// about to start, if any (runs are newest first): for a first verification,
+// the newest run of the Freight collection (as Kargo does, so a collection
+// promoted again is not verified twice); for a re-verification, the run
+// started for this request.
+func runToAdopt(runs []unstructured.Unstructured, req *railyard.VerificationRequest) *unstructured.Unstructured {
+	for i := range runs {
+		if req == nil || runs[i].GetAnnotations()[rollouts.AnnotationReverifies] == req.ID {
+			return &runs[i]
+		}
+	}
+	return nil
+}
+
+// adoptRun takes the verification's ID, actor and start from the run that
+// carries it out.
+func adoptRun(vi *railyard.VerificationInfo, run *unstructured.Unstructured) {
+	a := run.GetAnnotations()
+	if id := a[rollouts.AnnotationVerification]; id != "" {
+		vi.ID = id
+	}
+	if actor := a[rollouts.AnnotationActor]; actor != "" {
+		vi.Actor = actor
+	}
+	if created := run.GetCreationTimestamp(); !created.IsZero() {
+		vi.StartTime = &created
+	}
 }
 
 // observeRun brings the running verification up to date with its
@@ -234,7 +282,8 @@ func (r *Reconciler) afterObservation(ctx context.Context, sc *scope, cur *raily
 // verification as Aborted.
 func (r *Reconciler) abortVerification(ctx context.Context, sc *scope, cur *railyard.FreightCollection, vi *railyard.VerificationInfo, req *railyard.VerificationRequest) error {
 	ref := vi.AnalysisRun
-	if err := rollouts.Abort(ctx, r.Client, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}); err != nil && !apierrors.IsNotFound(err) {
+	// A run that is gone (or Argo Rollouts with it) needs no stopping.
+	if err := rollouts.Abort(ctx, r.Client, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}); err != nil && !apierrors.IsNotFound(err) && !meta.IsNoMatchError(err) {
 		return err
 	}
 	now := metav1.NewTime(sc.now)
@@ -320,12 +369,25 @@ func (r *Reconciler) markVerified(ctx context.Context, st *railyard.Stage, cur *
 	return nil
 }
 
-// MarkVerified records that f was verified in stage, keeping its soak.
+// MarkVerified records that f was verified in stage at at, keeping its
+// soak. The soak clock of the current stay starts with its first
+// verification: a later re-verification does not restart it, and a
+// verification from an earlier stay is replaced.
 func MarkVerified(f *railyard.Freight, stage string, at metav1.Time) {
 	if f.Status.VerifiedIn == nil {
 		f.Status.VerifiedIn = map[string]railyard.VerifiedStage{}
 	}
 	v := f.Status.VerifiedIn[stage]
+	cur, in := f.Status.CurrentlyIn[stage]
+	stay := in && cur.Since != nil
+	if v.VerifiedAt != nil && (!stay || !v.VerifiedAt.Before(cur.Since)) {
+		return
+	}
+	// A run from an earlier stay (the same Freight promoted again)
+	// verifies this stay from its start.
+	if stay && at.Before(cur.Since) {
+		at = *cur.Since
+	}
 	v.VerifiedAt = &at
 	f.Status.VerifiedIn[stage] = v
 }

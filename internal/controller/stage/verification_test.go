@@ -2,6 +2,7 @@ package stage
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -35,12 +37,20 @@ import (
 // their absence.
 var env *testenv.Env
 
+// mgr is the manager running the Stage reconciler (its cached client and
+// API reader serve reconcilers a test drives by hand).
+var mgr ctrl.Manager
+
+// managerEvents are the Events the manager's Stage reconciler emitted.
+var managerEvents = &eventReasons{}
+
 func TestMain(m *testing.M) {
-	os.Exit(testenv.RunWithManager(m, func(mgr ctrl.Manager) error {
+	os.Exit(testenv.RunWithManager(m, func(m ctrl.Manager) error {
+		mgr = m
 		if err := index.Register(context.Background(), mgr.GetFieldIndexer()); err != nil {
 			return err
 		}
-		return (&Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader()}).SetupWithManager(mgr)
+		return (&Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: managerEvents}).SetupWithManager(mgr)
 	}, &env))
 }
 
@@ -120,8 +130,15 @@ func (w *world) template(tmpl *unstructured.Unstructured) {
 // runs here: the test writes the status the Promotion controller would).
 func (w *world) stage(name string, v *railyard.Verification) {
 	w.t.Helper()
+	w.stageLabelled(name, v, nil)
+}
+
+// stageLabelled is stage with labels on the Stage (a shard label keeps the
+// manager's reconciler away from it).
+func (w *world) stageLabelled(name string, v *railyard.Verification, labels map[string]string) {
+	w.t.Helper()
 	st := &railyard.Stage{
-		ObjectMeta: metav1.ObjectMeta{Namespace: w.ns, Name: name},
+		ObjectMeta: metav1.ObjectMeta{Namespace: w.ns, Name: name, Labels: labels},
 		Spec: railyard.StageSpec{
 			RequestedFreight: []railyard.FreightRequest{{Origin: w.freight.Origin, Sources: railyard.FreightSources{Direct: true}}},
 			Verification:     v,
@@ -234,27 +251,46 @@ func TestVerification(t *testing.T) {
 
 	// Without the CRDs: a clear condition, no verification recorded, no
 	// retry loop; installing Argo Rollouts later is picked up without a
-	// restart.
-	early := newWorld(t)
-	early.stage("early", templates("smoke"))
-	st := early.waitStage("early", "RolloutsNotInstalled", verifiedIs(metav1.ConditionFalse, railyard.ReasonRolloutsNotInstalled))
-	if msg := verifiedCondition(st).Message; !strings.Contains(msg, "Argo Rollouts") {
-		t.Errorf("condition message %q does not say Argo Rollouts is needed", msg)
+	// restart. A repeated run (go test -count) finds them installed by the
+	// first and does not repeat that part.
+	installed, err := rollouts.Available(mgr.GetRESTMapper())
+	must(t, err)
+	var early *world
+	if installed {
+		t.Log("Argo Rollouts' CRDs are installed already (a repeated run): the part without them is not repeated")
+	} else {
+		early = newWorld(t)
+		early.stage("early", templates("smoke"))
+		st := early.waitStage("early", "RolloutsNotInstalled", verifiedIs(metav1.ConditionFalse, railyard.ReasonRolloutsNotInstalled))
+		if msg := verifiedCondition(st).Message; !strings.Contains(msg, "Argo Rollouts") {
+			t.Errorf("condition message %q does not say Argo Rollouts is needed", msg)
+		}
+		if n := len(st.Status.FreightHistory[0].VerificationHistory); n != 0 {
+			t.Errorf("verification history without Argo Rollouts: %d entries", n)
+		}
+		early.quiet("early", 2*time.Second)
+		// Said once: a later reconcile (a refresh) emits no second Event.
+		key := client.ObjectKey{Namespace: early.ns, Name: "early"}
+		before := managerEvents.countAbout(key, railyard.ReasonRolloutsNotInstalled)
+		early.annotate("early", railyard.AnnotationRefresh, "still-without-rollouts")
+		early.waitStage("early", "the refresh handled", func(st *railyard.Stage) bool {
+			return st.Status.LastHandledRefresh == "still-without-rollouts"
+		})
+		if after := managerEvents.countAbout(key, railyard.ReasonRolloutsNotInstalled); before == 0 || after != before {
+			t.Errorf("RolloutsNotInstalled Events: %d, then %d after another reconcile; want one, not repeated", before, after)
+		}
 	}
-	if n := len(st.Status.FreightHistory[0].VerificationHistory); n != 0 {
-		t.Errorf("verification history without Argo Rollouts: %d entries", n)
-	}
-	early.quiet("early", 2*time.Second)
 
 	ctl := rolloutstest.Start(t, env)
-	_ = ctl
 
-	t.Run("Argo Rollouts installed later is picked up", func(t *testing.T) {
-		early.t = t
-		early.template(rolloutstest.Template(early.ns, "smoke", rolloutstest.WebMetric("smoke", srv.URL)))
-		early.annotate("early", railyard.AnnotationRefresh, "1")
-		early.waitStage("early", "Verified", verifiedIs(metav1.ConditionTrue, ""))
-	})
+	if early != nil {
+		t.Run("Argo Rollouts installed later is picked up", func(t *testing.T) {
+			early.t = t
+			early.template(rolloutstest.Template(early.ns, "smoke", rolloutstest.WebMetric("smoke", srv.URL)))
+			early.annotate("early", railyard.AnnotationRefresh, "1")
+			early.waitStage("early", "Verified", verifiedIs(metav1.ConditionTrue, ""))
+		})
+	}
 
 	t.Run("success", func(t *testing.T) {
 		w := newWorld(t)
@@ -323,64 +359,270 @@ func TestVerification(t *testing.T) {
 		}
 	})
 
-	t.Run("slow analysis runs, then abort", func(t *testing.T) {
+	for _, tc := range []struct {
+		name, key string
+		value     func(id string) string
+		actor     string
+	}{
+		{"Railyard's abort annotation", railyard.AnnotationAbort, func(id string) string { return id }, ""},
+		{"Kargo's abort annotation, with an actor", railyard.AnnotationKargoAbort, func(id string) string {
+			return railyard.VerificationRequest{ID: id, Actor: "bob"}.String()
+		}, "bob"},
+	} {
+		t.Run("slow analysis runs, then abort: "+tc.name, func(t *testing.T) {
+			w := newWorld(t)
+			m := rolloutstest.WebMetric("slow", srv.URL)
+			m["count"], m["interval"] = int64(3), "1h"
+			w.template(rolloutstest.Template(w.ns, "slow", m))
+			w.stage("test", templates("slow"))
+			st := w.waitStage("test", "VerificationRunning", func(st *railyard.Stage) bool {
+				c := verifiedCondition(st)
+				// The condition and the history it describes are written
+				// together (lastVerification fails the test otherwise):
+				// a reconcile reading an outdated Stage does not write the
+				// history back without its verification.
+				return c != nil && c.Status == metav1.ConditionUnknown && c.Reason == railyard.ReasonVerificationRunning &&
+					lastVerification(t, st).Phase == railyard.VerificationPhaseRunning
+			})
+			vi := lastVerification(t, st)
+			if !strings.Contains(verifiedCondition(st).Message, vi.AnalysisRun.Name) {
+				t.Errorf("condition %q does not show the run", verifiedCondition(st).Message)
+			}
+			w.annotate("test", tc.key, tc.value(vi.ID))
+			st = w.waitStage("test", "VerificationAborted", verifiedIs(metav1.ConditionFalse, railyard.ReasonVerificationAborted))
+			if got := lastVerification(t, st); got.Phase != railyard.VerificationPhaseAborted || got.ID != vi.ID || got.Actor != tc.actor || got.FinishTime == nil {
+				t.Errorf("verification after abort = %+v, want %s Aborted by %q", got, vi.ID, tc.actor)
+			}
+			if term, _, _ := unstructured.NestedBool(w.run(t, vi).Object, "spec", "terminate"); !term {
+				t.Error("the AnalysisRun was not terminated")
+			}
+			// Argo Rollouts ends a terminated run Successful; that does not
+			// verify the Freight.
+			ctl.WaitForPhase(t, env.Client, client.ObjectKey{Namespace: w.ns, Name: vi.AnalysisRun.Name}, rollouts.RunPhaseSuccessful, time.Minute)
+			w.annotate("test", railyard.AnnotationRefresh, "after-abort")
+			st = w.waitStage("test", "the refresh handled", func(st *railyard.Stage) bool { return st.Status.LastHandledRefresh == "after-abort" })
+			if got := lastVerification(t, st); got.Phase != railyard.VerificationPhaseAborted || got.ID != vi.ID {
+				t.Errorf("verification after the run ended = %+v, want still %s Aborted", got, vi.ID)
+			}
+			if c := verifiedCondition(st); c.Status != metav1.ConditionFalse || c.Reason != railyard.ReasonVerificationAborted {
+				t.Errorf("Verified after the run ended = %+v, want False, VerificationAborted", c)
+			}
+			if w.verifiedIn("test") {
+				t.Error("an aborted verification made the Freight verifiedIn the Stage")
+			}
+		})
+	}
+
+	// As Kargo documents: while the Stage verifies, the next Promotion
+	// waits (no Promotion controller runs here; the Stage's
+	// status.currentPromotion is what lets a Promotion start).
+	t.Run("the next Promotion waits while the analysis runs", func(t *testing.T) {
 		w := newWorld(t)
 		m := rolloutstest.WebMetric("slow", srv.URL)
 		m["count"], m["interval"] = int64(3), "1h"
 		w.template(rolloutstest.Template(w.ns, "slow", m))
 		w.stage("test", templates("slow"))
-		st := w.waitStage("test", "VerificationRunning", func(st *railyard.Stage) bool {
-			c := verifiedCondition(st)
-			// The condition may be written a moment before the history
-			// entry; wait for both rather than failing in between.
-			return c != nil && c.Status == metav1.ConditionUnknown && c.Reason == railyard.ReasonVerificationRunning &&
-				len(st.Status.FreightHistory) > 0 && len(st.Status.FreightHistory[0].VerificationHistory) > 0 &&
-				lastVerification(t, st).Phase == railyard.VerificationPhaseRunning
+		st := w.waitStage("test", "VerificationRunning", verifiedIs(metav1.ConditionUnknown, railyard.ReasonVerificationRunning))
+		running := lastVerification(t, st)
+		next := &railyard.Promotion{
+			ObjectMeta: metav1.ObjectMeta{Namespace: w.ns, Name: "test-next"},
+			Spec:       railyard.PromotionSpec{Stage: "test", Freight: w.freight.Name},
+		}
+		must(t, env.Client.Create(w.ctx, next))
+		w.annotate("test", railyard.AnnotationRefresh, "next-created")
+		st = w.waitStage("test", "the refresh handled", func(st *railyard.Stage) bool {
+			return st.Status.LastHandledRefresh == "next-created"
 		})
-		vi := lastVerification(t, st)
-		if !strings.Contains(verifiedCondition(st).Message, vi.AnalysisRun.Name) {
-			t.Errorf("condition %q does not show the run", verifiedCondition(st).Message)
+		if cur := st.Status.CurrentPromotion; cur != nil {
+			t.Fatalf("Promotion %s may start while AnalysisRun %s runs", cur.Name, running.AnalysisRun.Name)
 		}
-		w.annotate("test", railyard.AnnotationAbort, vi.ID)
-		st = w.waitStage("test", "VerificationAborted", verifiedIs(metav1.ConditionFalse, railyard.ReasonVerificationAborted))
-		if got := lastVerification(t, st); got.Phase != railyard.VerificationPhaseAborted || got.ID != vi.ID {
-			t.Errorf("verification after abort = %+v", got)
+		if c := meta.FindStatusCondition(st.Status.Conditions, railyard.ConditionPromoting); c == nil || c.Reason != railyard.ReasonVerificationRunning || !strings.Contains(c.Message, next.Name) {
+			t.Errorf("Promoting = %+v, want it to say that %s waits for the verification", c, next.Name)
 		}
-		if term, _, _ := unstructured.NestedBool(w.run(t, vi).Object, "spec", "terminate"); !term {
-			t.Error("the AnalysisRun was not terminated")
-		}
-		if w.verifiedIn("test") {
-			t.Error("an aborted verification made the Freight verifiedIn the Stage")
+		w.annotate("test", railyard.AnnotationAbort, running.ID)
+		w.waitStage("test", "Promotion test-next started once the verification ended", func(st *railyard.Stage) bool {
+			return st.Status.CurrentPromotion != nil && st.Status.CurrentPromotion.Name == next.Name
+		})
+	})
+
+	// The verification step of one reconcile, on a Stage whose current
+	// Freight was just promoted, in each health state: Kargo starts the
+	// analysis only once the Stage is healthy.
+	t.Run("the analysis starts only once the Stage is healthy", func(t *testing.T) {
+		w := newWorld(t)
+		w.template(rolloutstest.Template(w.ns, "smoke", rolloutstest.WebMetric("smoke", srv.URL)))
+		r := &Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), RESTMapper: mgr.GetRESTMapper()}
+		ref := railyard.FreightReference{Name: w.freight.Name, Origin: w.freight.Origin, Images: w.freight.Images}
+		coll := railyard.FreightCollection{Freight: map[string]railyard.FreightReference{w.freight.Origin.String(): ref}}
+		coll.ID = freight.CollectionID(coll)
+		for _, tc := range []struct {
+			name        string
+			health      *railyard.Health
+			wantStarted bool
+		}{
+			{"health not assessed yet", nil, false},
+			{"Unknown", &railyard.Health{Status: railyard.HealthStateUnknown}, false},
+			{"Progressing", &railyard.Health{Status: railyard.HealthStateProgressing, Issues: []string{"Application demo-test is Progressing"}}, false},
+			{"Unhealthy", &railyard.Health{Status: railyard.HealthStateUnhealthy, Issues: []string{"Application demo-test is Degraded"}}, false},
+			{"Healthy", &railyard.Health{Status: railyard.HealthStateHealthy}, true},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				st := &railyard.Stage{
+					ObjectMeta: metav1.ObjectMeta{Namespace: w.ns, Name: "test"},
+					Spec:       railyard.StageSpec{Verification: templates("smoke")},
+					Status:     railyard.StageStatus{FreightHistory: []railyard.FreightCollection{*coll.DeepCopy()}, Health: tc.health},
+				}
+				sc := &scope{stage: st, now: time.Now()}
+				must(t, r.verify(w.ctx, sc))
+				setConditions(sc)
+				history := st.Status.FreightHistory[0].VerificationHistory
+				runs := rollouts.NewRunList()
+				must(t, mgr.GetAPIReader().List(w.ctx, runs, client.InNamespace(w.ns)))
+				if started := len(history) == 1 && history[0].AnalysisRun != nil && len(runs.Items) == 1; started != tc.wantStarted {
+					t.Fatalf("started = %t (history %+v, %d runs), want %t", started, history, len(runs.Items), tc.wantStarted)
+				}
+				if !tc.wantStarted {
+					if c := verifiedCondition(st); c.Status != metav1.ConditionFalse || c.Reason != railyard.ReasonVerificationPending {
+						t.Errorf("Verified = %+v, want False, VerificationPending", c)
+					}
+				}
+			})
 		}
 	})
 
-	t.Run("job metric: run created intact, Failed status handled", func(t *testing.T) {
+	t.Run("a stale read of the Stage starts no second AnalysisRun", func(t *testing.T) {
+		testStaleStageRead(t, srv)
+	})
+
+	t.Run("downstream auto-promotion only after the analysis succeeds", func(t *testing.T) {
+		bad := newAnalysisServer(t)
+		bad.ok.Store(false)
+		w := newWorld(t)
+		must(t, env.Client.Create(w.ctx, &railyard.ProjectConfig{
+			ObjectMeta: metav1.ObjectMeta{Namespace: w.ns, Name: w.ns},
+			Spec:       railyard.ProjectConfigSpec{PromotionPolicies: []railyard.PromotionPolicy{{Stage: "down", AutoPromotionEnabled: true}}},
+		}))
+		must(t, env.Client.Create(w.ctx, &railyard.Stage{
+			ObjectMeta: metav1.ObjectMeta{Namespace: w.ns, Name: "down"},
+			Spec: railyard.StageSpec{
+				RequestedFreight: []railyard.FreightRequest{{Origin: w.freight.Origin, Sources: railyard.FreightSources{Stages: []string{"test"}}}},
+				PromotionTemplate: &railyard.PromotionTemplate{Spec: railyard.PromotionTemplateSpec{
+					Steps: []railyard.PromotionStep{{Uses: "compose-output", Config: &apiextensionsv1.JSON{Raw: []byte(`{"stage":"${{ ctx.stage }}"}`)}}},
+				}},
+			},
+		}))
+		promotionsOfDown := func() []string {
+			var list railyard.PromotionList
+			must(t, env.Client.List(w.ctx, &list, client.InNamespace(w.ns)))
+			var out []string
+			for _, p := range list.Items {
+				if p.Spec.Stage == "down" {
+					out = append(out, p.Spec.Freight)
+				}
+			}
+			return out
+		}
+		w.template(rolloutstest.Template(w.ns, "smoke", rolloutstest.WebMetric("smoke", bad.URL)))
+		w.stage("test", templates("smoke"))
+		st := w.waitStage("test", "VerificationFailed", verifiedIs(metav1.ConditionFalse, railyard.ReasonVerificationFailed))
+		failed := lastVerification(t, st)
+
+		// A reconcile of the downstream Stage after the failure, with
+		// auto-promotion on, promotes nothing.
+		w.annotate("down", railyard.AnnotationRefresh, "after-failure")
+		w.waitStage("down", "the refresh handled", func(st *railyard.Stage) bool {
+			return st.Status.LastHandledRefresh == "after-failure" && st.Status.AutoPromotionEnabled
+		})
+		if got := promotionsOfDown(); len(got) != 0 {
+			t.Fatalf("Promotions to the downstream Stage after a failed verification: %v", got)
+		}
+
+		// Fixed and re-verified: the Freight verified upstream wakes the
+		// downstream Stage, which promotes it.
+		bad.ok.Store(true)
+		w.annotate("test", railyard.AnnotationReverify, failed.ID)
+		w.waitStage("test", "Verified", verifiedIs(metav1.ConditionTrue, railyard.ReasonVerificationSucceeded))
+		testenv.Eventually(t, time.Minute, func() error {
+			if got := promotionsOfDown(); len(got) != 1 || got[0] != w.freight.Name {
+				return fmt.Errorf("Promotions to the downstream Stage: %v, want one of %s", got, w.freight.Name)
+			}
+			return nil
+		})
+	})
+
+	// Job metrics cannot run here (envtest has no kubelet): the run is
+	// assigned to another Argo Rollouts instance so the controller leaves
+	// it alone, and the test writes the outcome Argo Rollouts would.
+	t.Run("job metric: run created intact, outcome written to its status handled", func(t *testing.T) {
 		w := newWorld(t)
 		job := rolloutstest.JobMetric("integration")
 		w.template(rolloutstest.WithArgs(rolloutstest.Template(w.ns, "integration", job), [2]string{"expected", ""}))
-		v := templates("integration")
-		v.Args = []railyard.AnalysisRunArgument{{Name: "expected", Value: "ok"}}
-		// Assigned to another Argo Rollouts instance, so the controller
-		// leaves it to this test (envtest runs no Job anyway).
-		v.AnalysisRunMetadata = &railyard.AnalysisRunMetadata{Labels: map[string]string{rollouts.LabelControllerInstanceID: "elsewhere"}}
-		w.stage("test", v)
-		st := w.waitStage("test", "an AnalysisRun", func(st *railyard.Stage) bool {
-			return len(st.Status.FreightHistory) > 0 && len(st.Status.FreightHistory[0].VerificationHistory) > 0
-		})
-		vi := lastVerification(t, st)
-		run := w.run(t, vi)
-		metrics, _, _ := unstructured.NestedSlice(run.Object, "spec", "metrics")
-		if len(metrics) != 1 || !reflect.DeepEqual(metrics[0].(map[string]any)["provider"], job["provider"]) {
-			t.Errorf("run metrics = %v\nwant the job provider %v", metrics, job["provider"])
-		}
-		patch := `{"status":{"phase":"Failed","message":"Metric \"integration\" assessed Failed due to failed (1) > failureLimit (0)","startedAt":"2025-01-01T00:00:00Z","completedAt":"2025-01-01T00:01:00Z"}}`
-		must(t, env.Client.Patch(w.ctx, run, client.RawPatch(types.MergePatchType, []byte(patch))))
-		st = w.waitStage("test", "VerificationFailed", verifiedIs(metav1.ConditionFalse, railyard.ReasonVerificationFailed))
-		if c := verifiedCondition(st); !strings.Contains(c.Message, `"integration" assessed Failed`) {
-			t.Errorf("condition message %q", c.Message)
-		}
-		if got := lastVerification(t, st); got.FinishTime == nil || got.FinishTime.UTC().Format(time.RFC3339) != "2025-01-01T00:01:00Z" {
-			t.Errorf("finish time = %v, want the run's completedAt", got.FinishTime)
+		// Argo Rollouts' times, after the Freight arrived in the Stage.
+		started := time.Now().UTC().Format(time.RFC3339)
+		completed := time.Now().UTC().Add(time.Minute).Format(time.RFC3339)
+		for _, tc := range []struct {
+			phase, message string
+			status         metav1.ConditionStatus
+			reason         string
+			verified       bool
+		}{
+			{"Failed", `Metric "integration" assessed Failed due to failed (1) > failureLimit (0)`, metav1.ConditionFalse, railyard.ReasonVerificationFailed, false},
+			{"Error", `Metric "integration" assessed Error due to consecutiveErrors (5) > consecutiveErrorLimit (4): "Error Message: job failed to start"`, metav1.ConditionFalse, railyard.ReasonVerificationError, false},
+			{"Inconclusive", `Metric "integration" assessed Inconclusive due to inconclusive (1) > inconclusiveLimit (0)`, metav1.ConditionFalse, railyard.ReasonVerificationInconclusive, false},
+			{"Successful", "", metav1.ConditionTrue, railyard.ReasonVerificationSucceeded, true},
+		} {
+			t.Run(tc.phase, func(t *testing.T) {
+				stage := "job-" + strings.ToLower(tc.phase)
+				v := templates("integration")
+				v.Args = []railyard.AnalysisRunArgument{{Name: "expected", Value: "ok"}}
+				v.AnalysisRunMetadata = &railyard.AnalysisRunMetadata{Labels: map[string]string{rollouts.LabelControllerInstanceID: "elsewhere"}}
+				w.stage(stage, v)
+				st := w.waitStage(stage, "an AnalysisRun", func(st *railyard.Stage) bool {
+					return len(st.Status.FreightHistory) > 0 && len(st.Status.FreightHistory[0].VerificationHistory) > 0
+				})
+				vi := lastVerification(t, st)
+				run := w.run(t, vi)
+				metrics, _, _ := unstructured.NestedSlice(run.Object, "spec", "metrics")
+				if len(metrics) != 1 || !reflect.DeepEqual(metrics[0].(map[string]any)["provider"], job["provider"]) {
+					t.Errorf("run metrics = %v\nwant the job provider %v", metrics, job["provider"])
+				}
+				if args, _, _ := unstructured.NestedSlice(run.Object, "spec", "args"); !reflect.DeepEqual(args, []any{map[string]any{"name": "expected", "value": "ok"}}) {
+					t.Errorf("run args = %v", args)
+				}
+				status := map[string]any{"phase": tc.phase, "startedAt": started, "completedAt": completed}
+				if tc.message != "" {
+					status["message"] = tc.message
+				}
+				patch, err := json.Marshal(map[string]any{"status": status})
+				must(t, err)
+				must(t, env.Client.Patch(w.ctx, run, client.RawPatch(types.MergePatchType, patch)))
+				st = w.waitStage(stage, "Verified "+tc.reason, verifiedIs(tc.status, tc.reason))
+				if c := verifiedCondition(st); !strings.Contains(c.Message, tc.message) {
+					t.Errorf("condition message %q does not show the run's %q", c.Message, tc.message)
+				}
+				got := lastVerification(t, st)
+				// Argo Rollouts' message, then which template the metric
+				// it names came from.
+				wantMessage := tc.message
+				if wantMessage != "" {
+					wantMessage += ` (metric "integration" is from AnalysisTemplate "integration")`
+				}
+				if got.ID != vi.ID || string(got.Phase) != tc.phase || got.Message != wantMessage ||
+					got.FinishTime == nil || got.FinishTime.UTC().Format(time.RFC3339) != completed {
+					t.Errorf("verification = %+v, want %s %s, finished at the run's completedAt %s", got, vi.ID, tc.phase, completed)
+				}
+				if w.verifiedIn(stage) != tc.verified {
+					t.Errorf("Freight verifiedIn %s = %t, want %t", stage, !tc.verified, tc.verified)
+				}
+				if tc.verified {
+					f := &railyard.Freight{}
+					must(t, env.Client.Get(w.ctx, client.ObjectKeyFromObject(w.freight), f))
+					// The soak clock starts with the verification.
+					if at := f.Status.VerifiedIn[stage].VerifiedAt; at == nil || at.UTC().Format(time.RFC3339) != completed {
+						t.Errorf("verifiedAt = %v, want the run's completedAt %s", at, completed)
+					}
+				}
+			})
 		}
 	})
 
@@ -390,18 +632,27 @@ func TestVerification(t *testing.T) {
 		invalid := rolloutstest.WebMetric("twice", srv.URL)
 		invalid["provider"].(map[string]any)["job"] = rolloutstest.JobMetric("x")["provider"].(map[string]any)["job"]
 		w.template(rolloutstest.Template(w.ns, "invalid", invalid))
+		// Valid to the API server, refused by Argo Rollouts when it runs
+		// it: three measurements without an interval.
+		noInterval := rolloutstest.WebMetric("thrice", srv.URL)
+		noInterval["count"] = int64(3)
+		w.template(rolloutstest.Template(w.ns, "no-interval", noInterval))
 
 		undeclared := templates("smoke")
 		undeclared.Args = []railyard.AnalysisRunArgument{{Name: "nope", Value: "1"}}
-		for _, tc := range []struct {
+		tests := []struct {
 			stage string
 			v     *railyard.Verification
 			want  []string
+			// run: the analysis reached Argo Rollouts, which refused it.
+			run bool
 		}{
-			{"missing", templates("absent"), []string{"absent", "not found"}},
-			{"undeclared", undeclared, []string{`"nope"`, `"smoke"`}},
-			{"invalid", templates("invalid"), []string{`"invalid"`, "more than one provider"}},
-		} {
+			{"missing", templates("absent"), []string{"absent", "not found"}, false},
+			{"undeclared", undeclared, []string{`"nope"`, `"smoke"`}, false},
+			{"invalid", templates("invalid"), []string{`"invalid"`, "more than one provider"}, false},
+			{"rejected-by-rollouts", templates("no-interval"), []string{`AnalysisTemplate "no-interval"`, `"thrice"`, "interval must be specified"}, true},
+		}
+		for _, tc := range tests {
 			w.stage(tc.stage, tc.v)
 			st := w.waitStage(tc.stage, "VerificationError", verifiedIs(metav1.ConditionFalse, railyard.ReasonVerificationError))
 			msg := verifiedCondition(st).Message
@@ -411,8 +662,18 @@ func TestVerification(t *testing.T) {
 				}
 			}
 		}
-		for _, s := range []string{"missing", "undeclared", "invalid"} {
-			w.quiet(s, time.Second)
+		for _, tc := range tests {
+			w.quiet(tc.stage, time.Second)
+			st := &railyard.Stage{}
+			must(t, env.Client.Get(w.ctx, client.ObjectKey{Namespace: w.ns, Name: tc.stage}, st))
+			if h := st.Status.FreightHistory[0].VerificationHistory; len(h) != 1 || h[0].Phase != railyard.VerificationPhaseError || (h[0].AnalysisRun != nil) != tc.run {
+				t.Errorf("%s: verification history %+v, want one Error, with an AnalysisRun: %t", tc.stage, h, tc.run)
+			}
+			list := rollouts.NewRunList()
+			must(t, env.Client.List(w.ctx, list, client.InNamespace(w.ns), client.MatchingLabels{rollouts.LabelStage: tc.stage}))
+			if want := map[bool]int{true: 1}[tc.run]; len(list.Items) != want {
+				t.Errorf("%s: %d AnalysisRuns, want %d", tc.stage, len(list.Items), want)
+			}
 		}
 	})
 }
