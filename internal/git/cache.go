@@ -24,10 +24,6 @@ import (
 // DefaultCacheBytes bounds a Cache when no limit is given.
 const DefaultCacheBytes = 2 << 30
 
-// repackAfter is how many packs a cached repository may collect (one per
-// fetch that brought something) before they are merged into one.
-const repackAfter = 16
-
 // Cache keeps one bare repository per remote and credentials on disk.
 // Checkouts fetch into it and are made from it, so a promotion transfers
 // only what changed since the last one and a commit seen before needs no
@@ -222,12 +218,8 @@ func (c *Cache) update(ctx context.Context, e *cacheEntry, rem *remote, opts Clo
 		}
 		plan.branchHead = plan.commit
 	}
-	if packs, _ := filepath.Glob(filepath.Join(e.dir, "objects", "pack", "*.pack")); len(packs) > repackAfter {
-		// Many small packs make every lookup slower; one pack is also
-		// what checkouts copy.
-		if err := repo.RepackObjects(&gogit.RepackConfig{}); err != nil {
-			return plan, fmt.Errorf("%w: repack: %w", errCorrupt, err)
-		}
+	if err := consolidatePacks(repo, e.dir); err != nil {
+		return plan, fmt.Errorf("%w: repack: %w", errCorrupt, err)
 	}
 	return plan, nil
 }

@@ -142,10 +142,12 @@ func (r *Reconciler) reconcile(ctx context.Context, promo *railyard.Promotion) (
 	// Each phase below goes on with the copy the previous one wrote, not
 	// waiting for its own update event: a hop through the work queue per
 	// phase is latency every Promotion pays.
+	wrote := false
 	if len(promo.Spec.Steps) == 0 && len(promo.Spec.Vars) == 0 {
 		if ok, err := r.snapshot(ctx, promo, stage); !ok || err != nil {
 			return ctrl.Result{}, err
 		}
+		wrote = true
 	}
 	if msg, err := foreignSteps(promo); msg != "" || err != nil {
 		if err != nil {
@@ -156,6 +158,16 @@ func (r *Reconciler) reconcile(ctx context.Context, promo *railyard.Promotion) (
 	if promo.Status.Freight == nil {
 		if err := r.resolve(ctx, promo, stage); err != nil || promo.Status.Freight == nil || promo.Status.Phase.IsTerminal() {
 			return ctrl.Result{}, err
+		}
+		wrote = true
+	}
+	if wrote {
+		// The Stage publishes whose turn it is as soon as it sees the
+		// resolved Freight, often while the writes above were still under
+		// way; the cache may already say so, which saves a hop through the
+		// work queue.
+		if err := r.Client.Get(ctx, client.ObjectKeyFromObject(stage), stage); err != nil {
+			return ctrl.Result{}, client.IgnoreNotFound(err)
 		}
 	}
 	if cur := stage.Status.CurrentPromotion; cur == nil || cur.Name != promo.Name {

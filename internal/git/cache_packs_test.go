@@ -1,0 +1,65 @@
+package git
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/railyard-dev/railyard/internal/git/gittest"
+)
+
+// However many fetches an entry takes, it keeps at most maxSmallPacks+1
+// packs, and every checkout holds what the remote holds.
+// A repository whose history is large next to each fetch has its small
+// packs merged among themselves (the largest stays as it is); a small one
+// is repacked whole.
+func TestCachePacksStayFew(t *testing.T) {
+	big := make([]byte, 256<<10)
+	// Incompressible, so the first pack stays large.
+	rnd := rand.New(rand.NewPCG(1, 2)) //nolint:gosec // test data
+	for i := range big {
+		big[i] = byte(rnd.Uint32())
+	}
+	for name, first := range map[string]map[string]string{
+		"small repository": {"v": "0"},
+		"large first pack": {"v": "0", "blob": string(big)},
+	} {
+		t.Run(name, func(t *testing.T) { packsStayFew(t, first) })
+	}
+}
+
+func packsStayFew(t *testing.T, first map[string]string) {
+	s := gittest.NewServer(t)
+	r := s.CreateRepo("app", first)
+	c := newCache(t, 0)
+	var largest plumbing.Hash
+	for i := range 3 * (maxSmallPacks + 2) {
+		want := fmt.Sprint(i)
+		head := r.Commit("main", "commit "+want, map[string]string{"v": want, fmt.Sprintf("f%d", i): want})
+		w, err := c.Clone(context.Background(), r.URL, Credentials{}, CloneOptions{Branch: "main", Dir: filepath.Join(t.TempDir(), "co")})
+		if err != nil {
+			t.Fatalf("clone %d: %v", i, err)
+		}
+		if got, _ := w.Head(); got != head || readFile(t, w, "v") != want || readFile(t, w, fmt.Sprintf("f%d", i)) != want {
+			t.Fatalf("clone %d at %s with v=%q, want %s", i, got, readFile(t, w, "v"), head)
+		}
+		entries, _ := filepath.Glob(filepath.Join(c.dir, "*"))
+		if len(entries) != 1 {
+			t.Fatalf("%d cache entries, want 1", len(entries))
+		}
+		packs, err := entryPacks(entries[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(packs) > maxSmallPacks+1 {
+			t.Fatalf("after clone %d the entry has %d packs, want at most %d", i, len(packs), maxSmallPacks+1)
+		}
+		if _, ok := first["blob"]; ok && i > 0 && packs[0].hash != largest {
+			t.Fatalf("after clone %d the largest pack was rewritten", i)
+		}
+		largest = packs[0].hash
+	}
+}
