@@ -20,10 +20,12 @@
 package helmguard
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -71,6 +73,10 @@ type Config struct {
 	// ChartCache, when set, is the directory of the chart cache (see
 	// chartcache.go), outside every work directory.
 	ChartCache string `json:"chartCache,omitempty"`
+	// TemplateCache, when set, is the directory of the cache of `helm
+	// template` outputs (see templatecache.go), outside every work
+	// directory.
+	TemplateCache string `json:"templateCache,omitempty"`
 }
 
 // Main is the guard process: dir holds its configuration (ConfigFile) and
@@ -108,6 +114,16 @@ func Main(dir string, args []string) int {
 	}
 	ctx, cancel := context.WithDeadline(context.Background(), cfg.Deadline)
 	defer cancel()
+	tmpl, tkey := cfg.templateEntry(args)
+	if tkey != "" {
+		if out, ok := tmpl.load(tkey); ok {
+			_, err := os.Stdout.Write(out)
+			if err != nil {
+				return ExitRefused
+			}
+			return 0
+		}
+	}
 	cached, store := cfg.cachedPull(ctx, root, args)
 	if cached {
 		for _, d := range inv.unpacked {
@@ -122,6 +138,10 @@ func Main(dir string, args []string) int {
 	// once helm is killed.
 	cmd.WaitDelay = 5 * time.Second
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	var printed bytes.Buffer
+	if tkey != "" {
+		cmd.Stdout = io.MultiWriter(os.Stdout, &printed)
+	}
 	cmd.Env = Env(os.Environ(), cfg.Home)
 	cmd.SysProcAttr = helmSysProcAttr()
 	runErr := cmd.Run()
@@ -134,6 +154,9 @@ func Main(dir string, args []string) int {
 		if err := root.CheckTree(d); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return refuse(fmt.Errorf("after helm %s: %w", args[0], err))
 		}
+	}
+	if runErr == nil && tkey != "" {
+		_ = tmpl.store(tkey, printed.Bytes())
 	}
 	if runErr == nil && store != nil {
 		store()
@@ -170,4 +193,21 @@ func Env(env []string, home string) []string {
 		"HELM_CONTENT_CACHE="+filepath.Join(cache, "content"),
 		"HELM_PLUGINS="+filepath.Join(data, "plugins"),
 	)
+}
+
+// templateEntry is the template cache and the key of args in it, or "" when
+// args is not a `helm template` whose output may be cached.
+func (cfg Config) templateEntry(args []string) (templateCache, string) {
+	if cfg.TemplateCache == "" {
+		return templateCache{}, ""
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		return templateCache{}, ""
+	}
+	key, ok := templateKey(cwd, cfg.VersionShort, args)
+	if !ok {
+		return templateCache{}, ""
+	}
+	return templateCache{dir: cfg.TemplateCache}, key
 }

@@ -105,8 +105,13 @@ func newHelmGuard(ctx context.Context, root *workdir.Root, exe, helm, chartCache
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
+	var templateCache string
+	if chartCache != "" {
+		// Rendered charts are kept whenever pulled ones are.
+		templateCache = filepath.Join(filepath.Dir(chartCache), "helm-templates")
+	}
 	cfg, err := json.Marshal(helmguard.Config{Root: root.Dir(), Helm: helm, Home: g.home, Deadline: deadline,
-		VersionShort: helmVersionShort(ctx, helm), ChartCache: chartCache})
+		VersionShort: helmVersionShort(ctx, helm), ChartCache: chartCache, TemplateCache: templateCache})
 	if err == nil {
 		err = os.WriteFile(filepath.Join(g.dir, helmguard.ConfigFile), cfg, 0o600)
 	}
