@@ -37,11 +37,10 @@
 //
 // # Saving progress
 //
-// Run saves status after every step that may have changed something
-// outside the work directory (a push, an Argo CD sync, an HTTP call), when
-// a step waits or will be retried, and at the end; the start (phase
-// Running, startedAt) goes with the first of those saves, so a Promotion
-// that stopped before it is still Pending and starts afresh. A step that implements WorkDirOnly (file rewrites, renders,
+// Run saves status when the Promotion starts running, after every step
+// that may have changed something outside the work directory (a push, an
+// Argo CD sync, an HTTP call), when a step waits or will be retried, and at
+// the end. A step that implements WorkDirOnly (file rewrites, renders,
 // clones, local commits) is saved with the next save instead: a crash
 // before it runs that step again, which steps must bear anyway.
 //

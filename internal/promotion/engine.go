@@ -224,8 +224,7 @@ func freightOf(promo *railyard.Promotion) (railyard.FreightCollection, railyard.
 // manager moved to another node): steps are idempotent, so that is safe.
 func (r *run) prepare(ctx context.Context) error {
 	now := metav1.NewTime(r.e.clock().Now())
-	starting := r.status.Phase == "" || r.status.Phase == railyard.PromotionPhasePending
-	if starting {
+	if r.status.Phase == "" || r.status.Phase == railyard.PromotionPhasePending {
 		r.status.Phase = railyard.PromotionPhaseRunning
 		r.status.StartedAt = &now
 		// The Pending message ("waiting for ...") no longer holds.
@@ -250,12 +249,6 @@ func (r *run) prepare(ctx context.Context) error {
 		state = outputs{}
 	}
 	r.state = state
-	if starting && !r.started() {
-		// The start reaches status with the first save: after the first
-		// step that acts outside the work directory, a wait, or the end. A
-		// crash before it leaves the Promotion Pending, to start afresh.
-		return nil
-	}
 	return r.save(ctx)
 }
 
