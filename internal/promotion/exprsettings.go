@@ -48,7 +48,12 @@ func isRollback(promo *railyard.Promotion) bool {
 // reference in the Promotion's status does not carry. A Freight that is
 // gone has no alias; other errors are returned.
 func (r *run) freightAlias(ctx context.Context) (string, error) {
-	reader := r.e.reader()
+	// Freight are in the manager's cache (the Client's); Reader is for
+	// what is not cached.
+	var reader client.Reader = r.e.Client
+	if reader == nil {
+		reader = r.e.reader()
+	}
 	if reader == nil || r.target.Name == "" {
 		return "", nil
 	}
