@@ -236,8 +236,15 @@ func copyChartTree(src string, mkdir func(rel string) error, write func(rel stri
 
 // trim removes the least recently used entries beyond chartCacheEntries.
 func (c chartCache) trim() {
-	list, err := os.ReadDir(c.dir)
-	if err != nil {
+	trimOldest(c.dir, chartCacheEntries, func(e fs.DirEntry) bool { return e.IsDir() })
+}
+
+// trimOldest removes from dir the least recently used (oldest modified)
+// entries that isEntry accepts beyond keep. Names starting with a dot are
+// stores under way and never counted.
+func trimOldest(dir string, keep int, isEntry func(fs.DirEntry) bool) {
+	list, err := os.ReadDir(dir)
+	if err != nil || len(list) <= keep {
 		return
 	}
 	type entry struct {
@@ -246,19 +253,19 @@ func (c chartCache) trim() {
 	}
 	var entries []entry
 	for _, e := range list {
-		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+		if !isEntry(e) || strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
 		if fi, err := e.Info(); err == nil {
 			entries = append(entries, entry{e.Name(), fi.ModTime()})
 		}
 	}
-	if len(entries) <= chartCacheEntries {
+	if len(entries) <= keep {
 		return
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].used.Before(entries[j].used) })
-	for _, e := range entries[:len(entries)-chartCacheEntries] {
-		_ = os.RemoveAll(filepath.Join(c.dir, e.name))
+	for _, e := range entries[:len(entries)-keep] {
+		_ = os.RemoveAll(filepath.Join(dir, e.name))
 	}
 }
 

@@ -23,7 +23,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"time"
 )
@@ -200,25 +199,5 @@ func (c templateCache) store(key string, out []byte) error {
 
 // trim removes the least recently used entries beyond templateCacheEntries.
 func (c templateCache) trim() {
-	list, err := os.ReadDir(c.dir)
-	if err != nil || len(list) <= templateCacheEntries {
-		return
-	}
-	type entry struct {
-		name string
-		used time.Time
-	}
-	var entries []entry
-	for _, e := range list {
-		if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() && !strings.HasPrefix(e.Name(), ".") {
-			entries = append(entries, entry{e.Name(), fi.ModTime()})
-		}
-	}
-	if len(entries) <= templateCacheEntries {
-		return
-	}
-	sort.Slice(entries, func(i, j int) bool { return entries[i].used.Before(entries[j].used) })
-	for _, e := range entries[:len(entries)-templateCacheEntries] {
-		_ = os.Remove(filepath.Join(c.dir, e.name))
-	}
+	trimOldest(c.dir, templateCacheEntries, func(e fs.DirEntry) bool { return e.Type().IsRegular() })
 }

@@ -1,9 +1,12 @@
 package helmguard
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
+	"time"
 )
 
 func writeTree(t *testing.T, dir string, files map[string]string) {
@@ -84,5 +87,37 @@ func TestTemplateKey(t *testing.T) {
 	}
 	if keyB, ok := templateKey(b, "v3.22.0", []string{"template", "rel", filepath.Join(a, "chart"), "--namespace", "ns", "-f", filepath.Join(b, "values.yaml")}); !ok || keyB != keyA {
 		t.Errorf("the same chart and values from another directory: key %q ok %v, want %q", keyB, ok, keyA)
+	}
+}
+
+// Both caches keep their newest entries; stores under way (dot names) and
+// entries of the other kind are left alone.
+func TestTrimOldest(t *testing.T) {
+	dir := t.TempDir()
+	base := time.Now().Add(-time.Hour)
+	for i, name := range []string{"a", "b", "c", "d", "e"} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		at := base.Add(time.Duration(i) * time.Minute)
+		if err := os.Chtimes(p, at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".store-1"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "a-dir"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	trimOldest(dir, 3, func(e fs.DirEntry) bool { return e.Type().IsRegular() })
+	var left []string
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	if want := []string{".store-1", "a-dir", "c", "d", "e"}; !slices.Equal(left, want) {
+		t.Errorf("left %v, want %v", left, want)
 	}
 }
