@@ -194,7 +194,7 @@ func (r *Reconciler) run(ctx context.Context, cached *railyard.Promotion) (ctrl.
 		if err := r.Engine.Abort(ctx, promo, reason, persist); err != nil {
 			return ctrl.Result{}, err
 		}
-		r.event(promo, "Warning", "PromotionAborted", reason)
+		r.event(promo, "Warning", railyard.EventPromotionAborted, reason)
 		return ctrl.Result{}, nil
 	}
 	wasRunning := promo.Status.Phase == railyard.PromotionPhaseRunning
@@ -203,7 +203,7 @@ func (r *Reconciler) run(ctx context.Context, cached *railyard.Promotion) (ctrl.
 		return ctrl.Result{}, fmt.Errorf("running Promotion %s: %w", promo.Name, err)
 	}
 	if !wasRunning && promo.Status.StartedAt != nil {
-		r.event(promo, "Normal", "PromotionStarted", "promoting Freight "+promo.Status.Freight.Name+" to Stage "+promo.Spec.Stage)
+		r.event(promo, "Normal", railyard.EventPromotionStarted, "promoting Freight "+promo.Status.Freight.Name+" to Stage "+promo.Spec.Stage)
 	}
 	if outcome.Phase == railyard.PromotionPhaseRunning {
 		r.waiters.set(client.ObjectKeyFromObject(promo), outcome.WaitingOn)
@@ -213,9 +213,9 @@ func (r *Reconciler) run(ctx context.Context, cached *railyard.Promotion) (ctrl.
 	observeFinished(promo)
 	switch outcome.Phase {
 	case railyard.PromotionPhaseSucceeded:
-		r.event(promo, "Normal", "PromotionSucceeded", "Freight "+promo.Status.Freight.Name+" is in Stage "+promo.Spec.Stage)
+		r.event(promo, "Normal", railyard.EventPromotionSucceeded, "Freight "+promo.Status.Freight.Name+" is in Stage "+promo.Spec.Stage)
 	default:
-		r.event(promo, "Warning", "Promotion"+string(outcome.Phase), promo.Status.Message)
+		r.event(promo, "Warning", railyard.PromotionEndedReason(outcome.Phase), promo.Status.Message)
 	}
 	return ctrl.Result{}, nil
 }
@@ -274,7 +274,7 @@ func (r *Reconciler) fail(ctx context.Context, promo *railyard.Promotion, phase 
 	}
 	observeFinished(promo)
 	if reason == "" || reason == string(phase) {
-		reason = "Promotion" + string(phase)
+		reason = railyard.PromotionEndedReason(phase)
 	}
 	r.event(promo, "Warning", reason, msg)
 	return nil

@@ -176,6 +176,6 @@ func (r *Reconciler) createPromotion(ctx context.Context, sc *scope, f *railyard
 		return fmt.Errorf("creating a Promotion of Freight %s: %w", f.Name, err)
 	}
 	sc.promotions = append(sc.promotions, *p)
-	r.event(sc.stage, "Normal", "PromotionCreated", fmt.Sprintf("auto-promotion of Freight %s (%s) created Promotion %s", f.Name, f.Alias, p.Name))
+	r.event(sc.stage, "Normal", railyard.EventPromotionCreated, fmt.Sprintf("auto-promotion of Freight %s (%s) created Promotion %s", f.Name, f.Alias, p.Name))
 	return nil
 }

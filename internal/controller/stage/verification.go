@@ -57,7 +57,7 @@ func (r *Reconciler) verify(ctx context.Context, sc *scope) error {
 		Phase:      railyard.VerificationPhaseSuccessful,
 		Message:    "the Stage is healthy after its promotion",
 	})
-	r.event(st, "Normal", "FreightVerified", "the Freight of collection "+cur.ID+" is verified in Stage "+st.Name)
+	r.event(st, "Normal", railyard.EventFreightVerified, "the Freight of collection "+cur.ID+" is verified in Stage "+st.Name)
 	return nil
 }
 
@@ -141,7 +141,7 @@ func (r *Reconciler) startVerification(ctx context.Context, sc *scope, cur *rail
 	fail := func(msg string) error {
 		vi.Phase, vi.Message, vi.FinishTime = railyard.VerificationPhaseError, msg, &now
 		pushVerification(cur, vi)
-		r.event(st, "Warning", "VerificationError", fmt.Sprintf("verification of Freight collection %s in Stage %s: %s", cur.ID, st.Name, msg))
+		r.event(st, "Warning", railyard.ReasonVerificationError, fmt.Sprintf("verification of Freight collection %s in Stage %s: %s", cur.ID, st.Name, msg))
 		return nil
 	}
 	// The Stage read may be older than the last write of this reconciler
@@ -203,7 +203,7 @@ func (r *Reconciler) startVerification(ctx context.Context, sc *scope, cur *rail
 	}
 	vi.AnalysisRun = &railyard.AnalysisRunReference{Namespace: run.GetNamespace(), Name: run.GetName()}
 	pushVerification(cur, vi)
-	r.event(st, "Normal", "VerificationStarted", fmt.Sprintf("AnalysisRun %s verifies Freight collection %s", run.GetName(), cur.ID))
+	r.event(st, "Normal", railyard.EventVerificationStarted, fmt.Sprintf("AnalysisRun %s verifies Freight collection %s", run.GetName(), cur.ID))
 	return nil
 }
 
@@ -271,9 +271,9 @@ func (r *Reconciler) afterObservation(ctx context.Context, sc *scope, cur *raily
 		if err := r.markVerified(ctx, st, cur, at); err != nil {
 			return err
 		}
-		r.event(st, "Normal", "FreightVerified", fmt.Sprintf("the Freight of collection %s is verified in Stage %s by AnalysisRun %s", cur.ID, st.Name, runName(vi)))
+		r.event(st, "Normal", railyard.EventFreightVerified, fmt.Sprintf("the Freight of collection %s is verified in Stage %s by AnalysisRun %s", cur.ID, st.Name, runName(vi)))
 	case railyard.VerificationPhaseFailed, railyard.VerificationPhaseError, railyard.VerificationPhaseInconclusive:
-		r.event(st, "Warning", "Verification"+string(vi.Phase), fmt.Sprintf("verification of Freight collection %s in Stage %s: %s", cur.ID, st.Name, verificationMessage(vi)))
+		r.event(st, "Warning", railyard.VerificationEndedReason(string(vi.Phase)), fmt.Sprintf("verification of Freight collection %s in Stage %s: %s", cur.ID, st.Name, verificationMessage(vi)))
 	}
 	return nil
 }
@@ -292,7 +292,7 @@ func (r *Reconciler) abortVerification(ctx context.Context, sc *scope, cur *rail
 		vi.Actor = req.Actor
 		vi.Message += " by " + req.Actor
 	}
-	r.event(sc.stage, "Normal", "VerificationAborted", fmt.Sprintf("verification of Freight collection %s in Stage %s aborted (AnalysisRun %s)", cur.ID, sc.stage.Name, ref.Name))
+	r.event(sc.stage, "Normal", railyard.ReasonVerificationAborted, fmt.Sprintf("verification of Freight collection %s in Stage %s aborted (AnalysisRun %s)", cur.ID, sc.stage.Name, ref.Name))
 	return nil
 }
 
