@@ -21,6 +21,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -109,6 +110,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if f.DiscoveredAt == nil {
 		at := f.CreationTimestamp
 		f.DiscoveredAt = &at
+	}
+	if _, ok := f.Annotations[railyard.AnnotationDiscoveredAt]; !ok {
+		// Made by hand: stamped when first seen, a few milliseconds after
+		// its creation, so that it orders against Freight a Warehouse
+		// discovers in the same second by the time, not by the name
+		// (freight.Newer; auto-promotion follows it).
+		freight.StampDiscoveredAt(f, time.Now())
 	}
 	verdict := strings.Join(problems, "; ")
 	if verdict == "" {

@@ -73,6 +73,10 @@ func TestCompletesHandMadeFreight(t *testing.T) {
 			if got.DiscoveredAt == nil || !got.DiscoveredAt.Equal(&got.CreationTimestamp) {
 				t.Errorf("discoveredAt %v, want the creation time %v", got.DiscoveredAt, got.CreationTimestamp)
 			}
+			if at, err := time.Parse(time.RFC3339Nano, got.Annotations[railyard.AnnotationDiscoveredAt]); err != nil ||
+				at.Before(got.CreationTimestamp.Time) || at.After(time.Now()) {
+				t.Errorf("precise discovery time %q, want one since the creation at %v", got.Annotations[railyard.AnnotationDiscoveredAt], got.CreationTimestamp)
+			}
 		})
 	}
 }
