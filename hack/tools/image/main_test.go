@@ -65,7 +65,7 @@ const testVersion = "v0.0.0-imagetest"
 // what a cluster would run.
 func TestImage(t *testing.T) {
 	if testing.Short() {
-		t.Skip("-short: cross-builds the manager, CLI and helm for two platforms (minutes on a cold cache); make test runs it")
+		t.Skip("-short: cross-builds the manager, the helm guard, the CLI and helm for two platforms (minutes on a cold cache); make test and .ci/run run it")
 	}
 	root, err := testenv.RepoRoot()
 	if err != nil {
