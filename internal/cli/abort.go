@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -10,15 +9,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/actions"
 )
 
 // abortRequest is the value of the abort annotation in Kargo's format
-// (AbortPromotionRequest), which the Promotion controller reads; actor,
-// when known, lets the Promotion say who aborted it.
-type abortRequest struct {
-	Action string `json:"action"`
-	Actor  string `json:"actor,omitempty"`
-}
+// (actions.AbortRequest, shared with the web UI).
+type abortRequest = actions.AbortRequest
 
 // whoAmI returns the user name the API server knows the CLI as, or "" when
 // it cannot tell (SelfSubjectReview not served or refused): the actor is a
@@ -57,11 +53,11 @@ func abortPromotion(ctx context.Context, opts *Options, name string) error {
 		_, _ = fmt.Fprintf(opts.Out, "promotion/%s already finished (%s); nothing to abort\n", name, promo.Status.Phase)
 		return nil
 	}
-	value, err := json.Marshal(abortRequest{Action: "terminate", Actor: whoAmI(ctx, c)})
+	value, err := actions.AbortValue(whoAmI(ctx, c))
 	if err != nil {
-		return fmt.Errorf("encoding the abort request: %w", err)
+		return err
 	}
-	if err := patchAnnotation(ctx, c, &promo, railyard.AnnotationAbort, string(value)); err != nil {
+	if err := patchAnnotation(ctx, c, &promo, railyard.AnnotationAbort, value); err != nil {
 		return explain(err, "patch", "promotions", name, ns)
 	}
 	_, _ = fmt.Fprintf(opts.Out, "promotion/%s abort requested\n", name)

@@ -3,6 +3,8 @@ package cli
 import (
 	"fmt"
 	"strings"
+
+	"github.com/railyard-dev/railyard/internal/actions"
 )
 
 // splitVersion splits "REPO:VERSION" at the last colon after the last
@@ -34,9 +36,4 @@ func splitCommit(s string) (repo, sha string, err error) {
 // chartPath joins a chart repository and chart name the way people write
 // them ("https://charts.example.com/titiler"); path.Join would collapse the
 // scheme's "//".
-func chartPath(repo, name string) string {
-	if name == "" {
-		return repo
-	}
-	return strings.TrimSuffix(repo, "/") + "/" + name
-}
+func chartPath(repo, name string) string { return actions.ChartPath(repo, name) }

@@ -6,16 +6,12 @@ import (
 	"time"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/actions"
 )
 
 // requestFor returns the Stage's request for Freight of origin, or nil.
 func requestFor(stage *railyard.Stage, origin railyard.FreightOrigin) *railyard.FreightRequest {
-	for i := range stage.Spec.RequestedFreight {
-		if stage.Spec.RequestedFreight[i].Origin.Equals(origin) {
-			return &stage.Spec.RequestedFreight[i]
-		}
-	}
-	return nil
+	return actions.RequestFor(stage, origin)
 }
 
 func requestedOrigins(stage *railyard.Stage) []string {

@@ -12,8 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
-	"github.com/railyard-dev/railyard/internal/controller/shard"
-	"github.com/railyard-dev/railyard/internal/naming"
+	"github.com/railyard-dev/railyard/internal/actions"
 )
 
 // promoteRequest is what promote was asked for.
@@ -149,12 +148,7 @@ func promote(ctx context.Context, opts *Options, req promoteRequest) ([]railyard
 // createPromotion creates a Promotion of f to stage, explaining RBAC
 // refusals.
 func createPromotion(ctx context.Context, opts *Options, c client.Client, stage *railyard.Stage, f *railyard.Freight) (*railyard.Promotion, error) {
-	promo := &railyard.Promotion{Spec: railyard.PromotionSpec{Stage: stage.Name, Freight: f.Name}}
-	promo.Namespace = stage.Namespace
-	promo.Name = naming.PromotionName(stage.Name, f.Name, opts.Now())
-	promo.Labels = map[string]string{railyard.LabelStage: naming.LabelValue(stage.Name)}
-	// The Stage's shard manager runs it (docs/sharding.md).
-	shard.LabelPromotion(promo, stage)
+	promo := actions.NewPromotion(stage, f, opts.Now())
 	if err := c.Create(ctx, promo); err != nil {
 		if apierrors.IsForbidden(err) {
 			return nil, fmt.Errorf("%w\nyou may not promote to stage %s: you need the verb promote on stages/%s and create on promotions in namespace %s; ask a project admin for a RoleBinding to the promoter role",
