@@ -1,0 +1,65 @@
+package ui
+
+import (
+	"context"
+	"net/http"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/ui/auth"
+)
+
+// identity returns the person of the request (Require put the session
+// there).
+func identity(r *http.Request) auth.Identity {
+	s, _ := auth.FromContext(r.Context())
+	return s.Identity()
+}
+
+// canRead checks with the API server that the person may get and list the
+// resources in ns before anything is read from the cache for them.
+func (s *Server) canRead(ctx context.Context, id auth.Identity, ns string, resources ...string) error {
+	for _, verb := range []string{"list", "get"} {
+		if err := s.opts.Access.Check(ctx, id, verb, ns, resources...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// project reads what a project's pages show, from the cache, for someone
+// canRead already cleared.
+type project struct {
+	warehouses []railyard.Warehouse
+	stages     []railyard.Stage
+	promotions []railyard.Promotion
+	freight    []railyard.Freight
+}
+
+func (s *Server) readProject(ctx context.Context, ns string) (*project, error) {
+	p := &project{}
+	var whs railyard.WarehouseList
+	var sts railyard.StageList
+	var prs railyard.PromotionList
+	var frs railyard.FreightList
+	for _, l := range []client.ObjectList{&whs, &sts, &prs, &frs} {
+		if err := s.reader.List(ctx, l, client.InNamespace(ns)); err != nil {
+			return nil, err
+		}
+	}
+	p.warehouses, p.stages, p.promotions, p.freight = whs.Items, sts.Items, prs.Items, frs.Items
+	return p, nil
+}
+
+// get reads one object from the cache; a missing one is errNotFound.
+func (s *Server) get(ctx context.Context, ns, name, kind string, obj client.Object) error {
+	if err := s.reader.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, obj); err != nil {
+		if apierrors.IsNotFound(err) {
+			return notFound(kind, name, ns)
+		}
+		return err
+	}
+	return nil
+}

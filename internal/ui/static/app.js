@@ -1,0 +1,31 @@
+// Live updates: the server sends an event whenever a watched object of this
+// page's project changes; the page then fetches itself again and swaps each
+// region marked data-live, leaving forms (and what you typed) alone.
+(function () {
+  "use strict";
+  var scope = document.body.getAttribute("data-events");
+  if (!scope || !window.EventSource) { return; }
+  var timer = null;
+  var updates = 0;
+  function refresh() {
+    timer = null;
+    fetch(window.location.href, { headers: { "Accept": "text/html" }, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) { return; }
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        document.querySelectorAll("[data-live][id]").forEach(function (el) {
+          var fresh = doc.getElementById(el.id);
+          if (fresh) { el.replaceWith(document.importNode(fresh, true)); }
+        });
+        updates++;
+        document.body.setAttribute("data-updates", String(updates));
+      })
+      .catch(function () { /* the next event tries again */ });
+  }
+  var source = new EventSource("/events?" + scope);
+  source.addEventListener("change", function () {
+    if (timer === null) { timer = setTimeout(refresh, 200); }
+  });
+  source.addEventListener("open", function () { document.body.setAttribute("data-live-connected", "true"); });
+})();

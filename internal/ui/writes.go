@@ -1,0 +1,219 @@
+package ui
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/actions"
+	"github.com/railyard-dev/railyard/internal/freight"
+	"github.com/railyard-dev/railyard/internal/ui/kube"
+)
+
+// Every write below goes through Access.ClientFor: the API server sees the
+// person (impersonated), so RBAC and admission decide, and a refusal comes
+// back naming the verb and resource they lack.
+
+// writeTimeout bounds each action's requests to the API server.
+const writeTimeout = 20 * time.Second
+
+// refresh sets the refresh annotation, as 'railyard refresh warehouse' does.
+func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
+	ns, name := r.PathValue("ns"), r.PathValue("name")
+	id := identity(r)
+	c, err := s.opts.Access.ClientFor(id)
+	if err == nil {
+		wh := &railyard.Warehouse{}
+		wh.Namespace, wh.Name = ns, name
+		err = patchAnnotation(r, c, wh, railyard.AnnotationRefresh, s.opts.Now().UTC().Format(time.RFC3339))
+	}
+	if err != nil {
+		user, _ := s.opts.Access.Subject(id)
+		s.renderWarehouse(w, r, errorStatus(kube.Explain(err, user, "patch", "warehouses", name, ns)), "", kube.Explain(err, user, "patch", "warehouses", name, ns).Error())
+		return
+	}
+	http.Redirect(w, r, pagePath(ns, "warehouses", name)+"?msg=refreshed", http.StatusSeeOther)
+}
+
+// createFreight creates Freight from the versions chosen per subscription,
+// as 'railyard create freight' does: named by its content, so creating it
+// twice finds the existing one.
+func (s *Server) createFreight(w http.ResponseWriter, r *http.Request) {
+	ns, name := r.PathValue("ns"), r.PathValue("name")
+	id := identity(r)
+	user, _ := s.opts.Access.Subject(id)
+	failed := func(err error) { s.renderWarehouse(w, r, errorStatus(err), "", err.Error()) }
+	if err := s.canRead(r.Context(), id, ns, "warehouses", "freights"); err != nil {
+		failed(err)
+		return
+	}
+	var wh railyard.Warehouse
+	if err := s.get(r.Context(), ns, name, "Warehouse", &wh); err != nil {
+		failed(err)
+		return
+	}
+	f, err := actions.SelectArtifacts(&wh, selectionFrom(r, &wh))
+	if err != nil {
+		failed(err)
+		return
+	}
+	f.Namespace = ns
+	f.Name = freight.IDOf(f)
+	// The cache may already hold it, under its content name or another.
+	if existing, err := freight.WithContent(r.Context(), s.reader, ns, f.Name, false); err == nil && len(existing) > 0 {
+		http.Redirect(w, r, pagePath(ns, "warehouses", name)+"?msg=freight", http.StatusSeeOther)
+		return
+	}
+	alias, err := freight.ChooseAlias(r.Context(), s.reader, f, r.PostFormValue("alias"))
+	if err != nil {
+		failed(fmt.Errorf("%w; choose another alias", err))
+		return
+	}
+	f.Alias = alias
+	f.Labels = map[string]string{railyard.LabelAlias: alias}
+	c, err := s.opts.Access.ClientFor(id)
+	if err == nil {
+		ctx, cancel := withTimeout(r)
+		defer cancel()
+		err = c.Create(ctx, f)
+	}
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		failed(kube.Explain(err, user, "create", "freights", f.Name, ns))
+		return
+	}
+	s.log.Info("freight created", "user", user, "namespace", ns, "freight", f.Name, "alias", alias)
+	http.Redirect(w, r, pagePath(ns, "warehouses", name)+"?msg=freight", http.StatusSeeOther)
+}
+
+// selectionFrom reads the form's version per subscription (fields
+// image-N, chart-N, git-N, in the order of the discovered artifacts).
+func selectionFrom(r *http.Request, wh *railyard.Warehouse) actions.Selection {
+	var sel actions.Selection
+	da := wh.Status.DiscoveredArtifacts
+	if da == nil {
+		return sel
+	}
+	for i, res := range da.Images {
+		if v := r.PostFormValue(fmt.Sprintf("image-%d", i)); v != "" {
+			sel.Images = append(sel.Images, &actions.Wanted{Flag: "image", Raw: res.RepoURL + ":" + v, Repo: freight.NormalizeImageURL(res.RepoURL), Version: v})
+		}
+	}
+	for i, res := range da.Charts {
+		if v := r.PostFormValue(fmt.Sprintf("chart-%d", i)); v != "" {
+			sel.Charts = append(sel.Charts, &actions.Wanted{Flag: "chart", Raw: actions.ChartPath(res.RepoURL, res.Name) + ":" + v,
+				Repo: actions.ChartPath(freight.NormalizeChartURL(res.RepoURL), res.Name), Version: v})
+		}
+	}
+	for i, res := range da.Git {
+		if v := r.PostFormValue(fmt.Sprintf("git-%d", i)); v != "" {
+			sel.Commits = append(sel.Commits, &actions.Wanted{Flag: "commit", Raw: res.RepoURL + "@" + v, Repo: freight.NormalizeGitURL(res.RepoURL), Version: v})
+		}
+	}
+	return sel
+}
+
+// promote creates a Promotion of the chosen Freight, or with upstream=W of
+// what the Stage's upstream offers from Warehouse W (actions.PickUpstream),
+// after checking the Freight is available to the Stage.
+func (s *Server) promote(w http.ResponseWriter, r *http.Request) {
+	ns, name := r.PathValue("ns"), r.PathValue("name")
+	id := identity(r)
+	user, _ := s.opts.Access.Subject(id)
+	failed := func(err error) { s.renderStage(w, r, errorStatus(err), err.Error()) }
+	if err := s.canRead(r.Context(), id, ns, "stages", "freights"); err != nil {
+		failed(err)
+		return
+	}
+	var st railyard.Stage
+	if err := s.get(r.Context(), ns, name, "Stage", &st); err != nil {
+		failed(err)
+		return
+	}
+	var f *railyard.Freight
+	now := s.opts.Now()
+	if origin := r.PostFormValue("upstream"); origin != "" {
+		var list railyard.FreightList
+		if err := s.reader.List(r.Context(), &list, client.InNamespace(ns)); err != nil {
+			failed(err)
+			return
+		}
+		picked, err := actions.PickUpstream(&st, railyard.FreightOrigin{Kind: railyard.FreightOriginKindWarehouse, Name: origin}, list.Items, now)
+		if err != nil {
+			failed(err)
+			return
+		}
+		f = picked
+	} else {
+		f = &railyard.Freight{}
+		if err := s.get(r.Context(), ns, r.PostFormValue("freight"), "Freight", f); err != nil {
+			failed(err)
+			return
+		}
+		if ok, why := freight.IsAvailable(f, &st, now); !ok {
+			failed(fmt.Errorf("freight %s is not available to stage %s: %s", freight.AliasOf(f), st.Name, why))
+			return
+		}
+	}
+	promo := actions.NewPromotion(&st, f, now)
+	c, err := s.opts.Access.ClientFor(id)
+	if err == nil {
+		ctx, cancel := withTimeout(r)
+		defer cancel()
+		err = c.Create(ctx, promo)
+	}
+	if err != nil {
+		err = kube.Explain(err, user, "create", "promotions", promo.Name, ns)
+		var fe *kube.ForbiddenError
+		if errors.As(err, &fe) {
+			err = fmt.Errorf("%w\nPromoting to stage %s needs the verb promote on stages/%s and create on promotions in namespace %s (the promoter role in config/rbac/user_roles.yaml)", err, st.Name, st.Name, ns)
+		}
+		failed(err)
+		return
+	}
+	s.log.Info("promotion created", "user", user, "namespace", ns, "promotion", promo.Name, "freight", f.Name)
+	http.Redirect(w, r, pagePath(ns, "promotions", promo.Name)+"?msg=created", http.StatusSeeOther)
+}
+
+// abort asks the controller to stop a Promotion, as 'railyard abort
+// promotion' does, naming the person as the actor.
+func (s *Server) abort(w http.ResponseWriter, r *http.Request) {
+	ns, name := r.PathValue("ns"), r.PathValue("name")
+	id := identity(r)
+	user, _ := s.opts.Access.Subject(id)
+	value, err := actions.AbortValue(user)
+	var c client.Client
+	if err == nil {
+		c, err = s.opts.Access.ClientFor(id)
+	}
+	if err == nil {
+		pr := &railyard.Promotion{}
+		pr.Namespace, pr.Name = ns, name
+		err = patchAnnotation(r, c, pr, railyard.AnnotationAbort, value)
+	}
+	if err != nil {
+		err = kube.Explain(err, user, "patch", "promotions", name, ns)
+		s.renderPromotion(w, r, errorStatus(err), "", err.Error())
+		return
+	}
+	s.log.Info("promotion abort requested", "user", user, "namespace", ns, "promotion", name)
+	http.Redirect(w, r, pagePath(ns, "promotions", name)+"?msg=abort", http.StatusSeeOther)
+}
+
+// patchAnnotation sets one annotation with a merge patch (no
+// resourceVersion needed, other fields untouched).
+func patchAnnotation(r *http.Request, c client.Client, obj client.Object, key, value string) error {
+	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]string{key: value}}})
+	if err != nil {
+		return fmt.Errorf("encoding patch: %w", err)
+	}
+	ctx, cancel := withTimeout(r)
+	defer cancel()
+	return c.Patch(ctx, obj, client.RawPatch(types.MergePatchType, patch))
+}
