@@ -126,6 +126,7 @@ func NewRootCommand(opts *Options) *cobra.Command {
 		newPromoteCommand(opts),
 		newApproveCommand(opts),
 		newConvertCommand(opts),
+		newServeCommand(opts),
 	)
 	return root
 }
