@@ -169,12 +169,7 @@ func (s *Server) promote(w http.ResponseWriter, r *http.Request) {
 		err = c.Create(ctx, promo)
 	}
 	if err != nil {
-		err = kube.Explain(err, user, "create", "promotions", promo.Name, ns)
-		var fe *kube.ForbiddenError
-		if errors.As(err, &fe) {
-			err = fmt.Errorf("%w\nPromoting to stage %s needs the verb promote on stages/%s and create on promotions in namespace %s (the promoter role in config/rbac/user_roles.yaml)", err, st.Name, st.Name, ns)
-		}
-		failed(err)
+		failed(s.explainPromote(r, err, &st))
 		return
 	}
 	s.log.Info("promotion created", "user", user, "namespace", ns, "promotion", promo.Name, "freight", f.Name)
@@ -216,4 +211,23 @@ func patchAnnotation(r *http.Request, c client.Client, obj client.Object, key, v
 	ctx, cancel := withTimeout(r)
 	defer cancel()
 	return c.Patch(ctx, obj, client.RawPatch(types.MergePatchType, patch))
+}
+
+// explainPromote names what a refused promote lacks: RBAC's create on
+// promotions, or the verb promote on the Stage that the admission policy
+// (config/admission/promote_policy.yaml) asks for.
+func (s *Server) explainPromote(r *http.Request, err error, st *railyard.Stage) error {
+	id := identity(r)
+	user, _ := s.opts.Access.Subject(id)
+	err = kube.Explain(err, user, "create", "promotions", "", st.Namespace)
+	var fe *kube.ForbiddenError
+	if !errors.As(err, &fe) {
+		return err
+	}
+	if ok, _, rerr := s.opts.Access.AllowedOn(r.Context(), id, "create", "promotions", "", st.Namespace); rerr == nil && ok {
+		if ok, _, rerr := s.opts.Access.AllowedOn(r.Context(), id, "promote", "stages", st.Name, st.Namespace); rerr == nil && !ok {
+			fe.Verb, fe.Resource, fe.Name = "promote", "stages", st.Name
+		}
+	}
+	return fe
 }

@@ -106,15 +106,20 @@ func (a *Access) ClientFor(id auth.Identity) (client.Client, error) {
 // resource in namespace ns ("" for cluster scope); answers are reused for
 // ReviewTTL.
 func (a *Access) Allowed(ctx context.Context, id auth.Identity, verb, resource, ns string) (bool, string, error) {
+	return a.AllowedOn(ctx, id, verb, resource, "", ns)
+}
+
+// AllowedOn is Allowed for one named object (name "" means any).
+func (a *Access) AllowedOn(ctx context.Context, id auth.Identity, verb, resource, name, ns string) (bool, string, error) {
 	user, groups := a.Subject(id)
-	key := strings.Join([]string{user, strings.Join(sorted(groups), ","), fmt.Sprint(id.Local), verb, resource, ns}, "\x00")
+	key := strings.Join([]string{user, strings.Join(sorted(groups), ","), fmt.Sprint(id.Local), verb, resource, name, ns}, "\x00")
 	a.mu.Lock()
 	r, ok := a.reviews[key]
 	a.mu.Unlock()
 	if ok && a.now().Sub(r.at) < a.cfg.ReviewTTL {
 		return r.allowed, r.reason, nil
 	}
-	attrs := &authorizationv1.ResourceAttributes{Namespace: ns, Verb: verb, Group: railyard.GroupVersion.Group, Resource: resource}
+	attrs := &authorizationv1.ResourceAttributes{Namespace: ns, Verb: verb, Group: railyard.GroupVersion.Group, Resource: resource, Name: name}
 	ctx, cancel := context.WithTimeout(ctx, a.cfg.Timeout)
 	defer cancel()
 	var status authorizationv1.SubjectAccessReviewStatus
