@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"net/http"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -62,4 +63,22 @@ func (s *Server) get(ctx context.Context, ns, name, kind string, obj client.Obje
 		return err
 	}
 	return nil
+}
+
+// awaitCache waits (briefly) until the cache holds an object the person
+// just created, so the page they are sent to next shows it.
+func (s *Server) awaitCache(ctx context.Context, obj client.Object) {
+	key := client.ObjectKeyFromObject(obj)
+	probe := obj.DeepCopyObject().(client.Object)
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		if err := s.reader.Get(ctx, key, probe); err == nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }

@@ -88,6 +88,7 @@ func (s *Server) createFreight(w http.ResponseWriter, r *http.Request) {
 		failed(kube.Explain(err, user, "create", "freights", f.Name, ns))
 		return
 	}
+	s.awaitCache(r.Context(), f)
 	s.log.Info("freight created", "user", user, "namespace", ns, "freight", f.Name, "alias", alias)
 	http.Redirect(w, r, pagePath(ns, "warehouses", name)+"?msg=freight", http.StatusSeeOther)
 }
@@ -172,6 +173,7 @@ func (s *Server) promote(w http.ResponseWriter, r *http.Request) {
 		failed(s.explainPromote(r, err, &st))
 		return
 	}
+	s.awaitCache(r.Context(), promo)
 	s.log.Info("promotion created", "user", user, "namespace", ns, "promotion", promo.Name, "freight", f.Name)
 	http.Redirect(w, r, pagePath(ns, "promotions", promo.Name)+"?msg=created", http.StatusSeeOther)
 }
