@@ -46,7 +46,7 @@ func browser(t *testing.T) context.Context {
 
 func screenshot(t *testing.T, ctx context.Context, dir, name string) {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	must(t, err)
 	path := filepath.Join(dir, name+".png")
 	must(t, os.WriteFile(path, png, 0o644))
