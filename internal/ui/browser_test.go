@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/freight"
+	"github.com/railyard-dev/railyard/internal/testenv"
 )
 
 // xss is markup that must show as text: API objects carry it in messages.
@@ -151,6 +153,35 @@ func TestBrowserWorkflow(t *testing.T) {
 	if v := promo.Annotations[railyard.AnnotationAbort]; !strings.Contains(v, `"actor":"oidc:dev-admin"`) || !strings.Contains(v, "terminate") {
 		t.Errorf("abort annotation %q", v)
 	}
+
+	// Promote staging from upstream: refused while nothing is verified in
+	// test, then it takes what test runs once verified there.
+	stagingPage := uiURL + "/projects/" + project + "/stages/staging"
+	must(t, chromedp.Do(ctx,
+		chromedp.Navigate(stagingPage),
+		chromedp.Click(css("button.promote-upstream")),
+		chromedp.WaitVisible(css("#error")),
+	))
+	if refusal := text(t, ctx, "#error"); !strings.Contains(refusal, "no Freight from warehouse app is available to stage staging yet (it must be running in stage test and verified there)") {
+		t.Errorf("promote from upstream before verification: %s", refusal)
+	}
+	now := metav1.Now()
+	release.Status.CurrentlyIn = map[string]railyard.CurrentStage{"test": {Since: &now}}
+	release.Status.VerifiedIn = map[string]railyard.VerifiedStage{"test": {VerifiedAt: &now}}
+	must(t, k8s.Status().Update(testCtx, release))
+	testenv.Eventually(t, 10*time.Second, func() error {
+		if err := chromedp.Do(ctx, chromedp.Navigate(stagingPage), chromedp.Click(css("button.promote-upstream")),
+			chromedp.WaitVisible(css("#phase, #error"))); err != nil {
+			return err
+		}
+		// The cache may not hold the verification yet: then it is refused.
+		onPromotion, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("phase") !== null`))
+		if err != nil || !onPromotion {
+			return fmt.Errorf("promote from upstream after verification: %v %s", err, text(t, ctx, "main"))
+		}
+		return nil
+	})
+	onlyPromotion(t, "staging", release.Name)
 
 	// Log out; dev-viewer logs in and may not promote.
 	must(t, chromedp.Do(ctx,
