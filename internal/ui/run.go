@@ -52,6 +52,9 @@ func Start(ctx context.Context, opts RunOptions) (*Running, error) {
 		opts.SyncTimeout = time.Minute
 	}
 	opts.Auth.Logger = opts.Logger
+	if opts.Auth.Local && !isLoopbackHost(opts.Listener.Addr().String()) {
+		return nil, fmt.Errorf("loopback mode acts with the local kubeconfig, so it listens on a loopback address only, not %s", opts.Listener.Addr())
+	}
 	scheme, err := railyardscheme.New()
 	if err != nil {
 		return nil, err
