@@ -7,10 +7,10 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/actions"
 	"github.com/railyard-dev/railyard/internal/freight"
 )
 
@@ -72,36 +72,20 @@ func createFreight(ctx context.Context, opts *Options, req freightRequest, forma
 	}
 	f.Namespace = ns
 	f.Name = freight.IDOf(f)
-	var existing railyard.Freight
-	switch err := c.Get(ctx, client.ObjectKeyFromObject(f), &existing); {
-	case err == nil:
-		return printFreight(opts.Out, format, &existing, "already exists")
-	case !apierrors.IsNotFound(err):
-		return explain(err, "get", "freights", f.Name, ns)
-	}
-	// Freight applied by hand under another name may hold the content.
-	same, err := freight.WithContent(ctx, c, ns, f.Name, false)
-	if err != nil {
-		return explain(err, "list", "freights", "", ns)
-	}
-	if len(same) > 0 {
-		return printFreight(opts.Out, format, same[0], "already exists")
-	}
-	alias, err := chooseAlias(ctx, c, f, req.alias, "--alias")
-	if err != nil {
+	got, created, err := actions.CreateFreight(ctx, c, c, f, req.alias, false)
+	var taken *freight.AliasTakenError
+	var apiErr *actions.APIError
+	switch {
+	case errors.As(err, &taken):
+		return fmt.Errorf("%w; choose another %s", err, "--alias")
+	case errors.As(err, &apiErr):
+		return explain(apiErr.Err, apiErr.Verb, apiErr.Resource, apiErr.Name, ns)
+	case err != nil:
 		return err
+	case !created:
+		return printFreight(opts.Out, format, got, "already exists")
 	}
-	f.Alias = alias
-	f.Labels = map[string]string{railyard.LabelAlias: alias}
-	if err := c.Create(ctx, f); err != nil {
-		if apierrors.IsAlreadyExists(err) {
-			if gerr := c.Get(ctx, client.ObjectKeyFromObject(f), &existing); gerr == nil {
-				return printFreight(opts.Out, format, &existing, "already exists")
-			}
-		}
-		return explain(err, "create", "freights", f.Name, ns)
-	}
-	return printFreight(opts.Out, format, f, "created")
+	return printFreight(opts.Out, format, got, "created")
 }
 
 func printFreight(w io.Writer, format string, f *railyard.Freight, what string) error {

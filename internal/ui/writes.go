@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -66,30 +65,33 @@ func (s *Server) createFreight(w http.ResponseWriter, r *http.Request) {
 	}
 	f.Namespace = ns
 	f.Name = freight.IDOf(f)
-	// The cache may already hold it, under its content name or another.
-	if existing, err := freight.WithContent(r.Context(), s.reader, ns, f.Name, false); err == nil && len(existing) > 0 {
-		http.Redirect(w, r, pagePath(ns, "warehouses", name)+"?msg=freight", http.StatusSeeOther)
+	c, err := s.opts.Access.ClientFor(id)
+	if err != nil {
+		failed(err)
 		return
 	}
-	alias, err := freight.ChooseAlias(r.Context(), s.reader, f, r.PostFormValue("alias"))
-	if err != nil {
+	ctx, cancel := withTimeout(r)
+	defer cancel()
+	// Reads (is it there already? is the alias free?) from the cache the
+	// person may read; the create as the person.
+	got, created, err := actions.CreateFreight(ctx, s.reader, c, f, r.PostFormValue("alias"), false)
+	var taken *freight.AliasTakenError
+	var apiErr *actions.APIError
+	switch {
+	case errors.As(err, &taken):
 		failed(fmt.Errorf("%w; choose another alias", err))
 		return
-	}
-	f.Alias = alias
-	f.Labels = map[string]string{railyard.LabelAlias: alias}
-	c, err := s.opts.Access.ClientFor(id)
-	if err == nil {
-		ctx, cancel := withTimeout(r)
-		defer cancel()
-		err = c.Create(ctx, f)
-	}
-	if err != nil && !apierrors.IsAlreadyExists(err) {
-		failed(kube.Explain(err, user, "create", "freights", f.Name, ns))
+	case errors.As(err, &apiErr):
+		failed(kube.Explain(apiErr.Err, user, apiErr.Verb, apiErr.Resource, apiErr.Name, ns))
+		return
+	case err != nil:
+		failed(err)
 		return
 	}
-	s.awaitCache(r.Context(), f)
-	s.log.Info("freight created", "user", user, "namespace", ns, "freight", f.Name, "alias", alias)
+	if created {
+		s.awaitCache(r.Context(), got)
+		s.log.Info("freight created", "user", user, "namespace", ns, "freight", got.Name, "alias", got.Alias)
+	}
 	http.Redirect(w, r, pagePath(ns, "warehouses", name)+"?msg=freight", http.StatusSeeOther)
 }
 
