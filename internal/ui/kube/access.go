@@ -61,20 +61,33 @@ type review struct {
 
 // New returns Access for cfg.
 func New(cfg Config) (*Access, error) {
-	if cfg.ReviewTTL <= 0 {
-		cfg.ReviewTTL = 10 * time.Second
-	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = 30 * time.Second
-	}
+	cfg = withDefaults(cfg)
 	base := rest.CopyConfig(cfg.Base)
 	base.Timeout = cfg.Timeout
 	self, err := client.New(base, client.Options{Scheme: cfg.Scheme, Mapper: cfg.Mapper})
 	if err != nil {
 		return nil, fmt.Errorf("creating the UI's client: %w", err)
 	}
-	return &Access{cfg: cfg, self: self, now: time.Now, reviews: map[string]review{}}, nil
+	return newAccess(cfg, self), nil
 }
+
+func withDefaults(cfg Config) Config {
+	if cfg.ReviewTTL <= 0 {
+		cfg.ReviewTTL = 10 * time.Second
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	return cfg
+}
+
+// newAccess is New with the server's own client given (tests).
+func newAccess(cfg Config, self client.Client) *Access {
+	return &Access{cfg: cfg, self: self, now: time.Now, reviews: map[string]review{}}
+}
+
+// maxReviews bounds the review cache; past it, expired answers are dropped.
+const maxReviews = 10000
 
 // Subject is the user and groups the API server sees for id.
 func (a *Access) Subject(id auth.Identity) (string, []string) {
@@ -141,6 +154,13 @@ func (a *Access) AllowedOn(ctx context.Context, id auth.Identity, verb, resource
 	}
 	r = review{allowed: status.Allowed && !status.Denied, reason: status.Reason, at: a.now()}
 	a.mu.Lock()
+	if len(a.reviews) >= maxReviews {
+		for k, old := range a.reviews {
+			if a.now().Sub(old.at) >= a.cfg.ReviewTTL {
+				delete(a.reviews, k)
+			}
+		}
+	}
 	a.reviews[key] = r
 	a.mu.Unlock()
 	return r.allowed, r.reason, nil

@@ -34,6 +34,10 @@ func (e *ForbiddenError) Error() string {
 // Explain turns an error of a request made as user into one that says what
 // to do: a refusal by RBAC or admission names the verb and resource.
 func Explain(err error, user, verb, resource, name, ns string) error {
+	target := resource
+	if name != "" {
+		target += "/" + name
+	}
 	var status apierrors.APIStatus
 	switch {
 	case err == nil:
@@ -41,7 +45,7 @@ func Explain(err error, user, verb, resource, name, ns string) error {
 	case apierrors.IsForbidden(err) && errors.As(err, &status):
 		return &ForbiddenError{User: user, Verb: verb, Resource: resource, Name: name, Namespace: ns, Message: status.Status().Message}
 	case apierrors.IsInvalid(err):
-		return fmt.Errorf("the API server refused to %s %s/%s: %w", verb, resource, name, err)
+		return fmt.Errorf("the API server refused to %s %s: %w", verb, target, err)
 	}
-	return fmt.Errorf("%s %s/%s in namespace %s: %w", verb, resource, name, ns, err)
+	return fmt.Errorf("%s %s in namespace %s: %w", verb, target, ns, err)
 }

@@ -11,7 +11,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"html/template"
-	"log/slog"
 	"net"
 	"net/http"
 	"sync"
@@ -113,7 +112,6 @@ type storage struct {
 	requests map[string]*authRequest
 	codes    map[string]string
 	tokens   map[string]string // access token ID to subject
-	log      *slog.Logger
 }
 
 func newStorage(key *rsa.PrivateKey, c *client, users []User) *storage {
