@@ -97,6 +97,15 @@ func TestBrowserWorkflow(t *testing.T) {
 		}
 	}
 	screenshot(t, ctx, shots, "pipeline")
+	must(t, chromedp.Do(ctx,
+		chromedp.Navigate(uiURL+"/"),
+		chromedp.WaitVisible(css(`.project a[href="/projects/demo"]`)),
+	))
+	if projects := text(t, ctx, "#projects"); !strings.Contains(projects, "demo") || !strings.Contains(projects, "secret") {
+		t.Errorf("dev-admin's projects: %s", projects)
+	}
+	screenshot(t, ctx, shots, "projects")
+	must(t, chromedp.Do(ctx, chromedp.Navigate(uiURL+"/projects/"+project), chromedp.WaitVisible(css(`[data-warehouse="app"]`))))
 
 	// Refresh the Warehouse, then create Freight from the dev tag.
 	var wh railyard.Warehouse

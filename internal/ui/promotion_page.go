@@ -30,10 +30,11 @@ func (s *Server) promotionPage(w http.ResponseWriter, r *http.Request) {
 // notices are the fixed messages a redirect after an action may ask for;
 // the query names one, so no text from a URL reaches the page.
 var notices = map[string]string{
-	"created":   "Promotion created. Its steps appear here as the controller runs them.",
-	"abort":     "Abort requested. The controller stops the running step and marks the Promotion Aborted.",
-	"refreshed": "Refresh requested: the Warehouse controller discovers artifacts now.",
-	"freight":   "Freight created.",
+	"created":        "Promotion created. Its steps appear here as the controller runs them.",
+	"abort":          "Abort requested. The controller stops the running step and marks the Promotion Aborted.",
+	"refreshed":      "Refresh requested: the Warehouse controller discovers artifacts now.",
+	"freight":        "Freight created.",
+	"freight-exists": "Freight with these artifacts exists already; Freight is named by its content, so nothing was created.",
 }
 
 func (s *Server) renderPromotion(w http.ResponseWriter, r *http.Request, status int, msg, errMsg string) {

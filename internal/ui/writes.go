@@ -88,11 +88,13 @@ func (s *Server) createFreight(w http.ResponseWriter, r *http.Request) {
 		failed(err)
 		return
 	}
+	msg := "freight-exists"
 	if created {
+		msg = "freight"
 		s.awaitCache(r.Context(), got)
 		s.log.Info("freight created", "user", user, "namespace", ns, "freight", got.Name, "alias", got.Alias)
 	}
-	http.Redirect(w, r, pagePath(ns, "warehouses", name)+"?msg=freight", http.StatusSeeOther)
+	http.Redirect(w, r, pagePath(ns, "warehouses", name)+"?msg="+msg, http.StatusSeeOther)
 }
 
 // selectionFrom reads the form's version per subscription (fields
