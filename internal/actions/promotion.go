@@ -40,3 +40,15 @@ func AbortValue(actor string) (string, error) {
 	}
 	return string(value), nil
 }
+
+// ApprovalPatch is the merge patch of a Freight's status that approves it
+// for stage at time now (status.approvedFor, as 'railyard approve' and
+// Kargo's approve record it); send it to the status subresource.
+func ApprovalPatch(stage string, now time.Time) ([]byte, error) {
+	patch, err := json.Marshal(map[string]any{"status": map[string]any{"approvedFor": map[string]any{
+		stage: map[string]string{"approvedAt": now.UTC().Format(time.RFC3339)}}}})
+	if err != nil {
+		return nil, fmt.Errorf("encoding patch: %w", err)
+	}
+	return patch, nil
+}

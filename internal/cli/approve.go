@@ -2,15 +2,14 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/actions"
 )
 
 func newApproveCommand(opts *Options) *cobra.Command {
@@ -55,10 +54,9 @@ func approve(ctx context.Context, opts *Options, freightName, stageName string) 
 		_, _ = fmt.Fprintf(opts.Out, "freight %s is already approved for stage %s\n", freightLabel(f), stage.Name)
 		return nil
 	}
-	now := opts.Now().UTC().Format(time.RFC3339)
-	patch, err := json.Marshal(map[string]any{"status": map[string]any{"approvedFor": map[string]any{stage.Name: map[string]string{"approvedAt": now}}}})
+	patch, err := actions.ApprovalPatch(stage.Name, opts.Now())
 	if err != nil {
-		return fmt.Errorf("encoding patch: %w", err)
+		return err
 	}
 	if err := c.Status().Patch(ctx, f, client.RawPatch(types.MergePatchType, patch)); err != nil {
 		return explain(err, "patch", "freights/status", f.Name, ns)

@@ -34,6 +34,7 @@ var notices = map[string]string{
 	"abort":          "Abort requested. The controller stops the running step and marks the Promotion Aborted.",
 	"refreshed":      "Refresh requested: the Warehouse controller discovers artifacts now.",
 	"freight":        "Freight created.",
+	"approved":       "Freight approved for this Stage.",
 	"freight-exists": "Freight with these artifacts exists already; Freight is named by its content, so nothing was created.",
 }
 

@@ -98,6 +98,7 @@ func (s *Server) routes() http.Handler {
 	app.HandleFunc("POST /projects/{ns}/warehouses/{name}/refresh", s.refresh)
 	app.HandleFunc("POST /projects/{ns}/warehouses/{name}/freight", s.createFreight)
 	app.HandleFunc("POST /projects/{ns}/stages/{name}/promote", s.promote)
+	app.HandleFunc("POST /projects/{ns}/stages/{name}/approve", s.approve)
 	app.HandleFunc("POST /projects/{ns}/promotions/{name}/abort", s.abort)
 	app.HandleFunc("GET /events", s.events)
 	mux.Handle("/", s.opts.Auth.Require(app))

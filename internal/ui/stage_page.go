@@ -25,6 +25,10 @@ func (s *Server) stagePage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderStage(w http.ResponseWriter, r *http.Request, status int, errMsg string) {
+	notice := ""
+	if status == http.StatusOK {
+		notice = notices[r.URL.Query().Get("msg")]
+	}
 	ctx, ns, name := r.Context(), r.PathValue("ns"), r.PathValue("name")
 	if err := s.canRead(ctx, identity(r), ns, "stages", "freights", "promotions"); err != nil {
 		s.fail(w, r, ns, err)
@@ -97,5 +101,5 @@ func (s *Server) renderStage(w http.ResponseWriter, r *http.Request, status int,
 		d.Promotions = append(d.Promotions, promotionRow{Name: pr.Name, Freight: actions.OrAlias(aliases, fname),
 			Phase: string(pr.Status.Phase), Message: pr.Status.Message})
 	}
-	s.render(w, r, status, "stage", page{Namespace: ns, Crumbs: crumbsFor(ns, stageCrumb(ns, name)), Error: errMsg, Data: d})
+	s.render(w, r, status, "stage", page{Namespace: ns, Crumbs: crumbsFor(ns, stageCrumb(ns, name)), Notice: notice, Error: errMsg, Data: d})
 }

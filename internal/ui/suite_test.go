@@ -202,3 +202,5 @@ func must(t *testing.T, err error) {
 }
 
 func objectKey(ns, name string) client.ObjectKey { return client.ObjectKey{Namespace: ns, Name: name} }
+
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

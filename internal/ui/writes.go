@@ -237,3 +237,47 @@ func (s *Server) explainPromote(r *http.Request, err error, st *railyard.Stage) 
 	}
 	return fe
 }
+
+// approve records that a Freight may go to the Stage whatever the upstream
+// Stages say (status.approvedFor), as 'railyard approve' does; it needs
+// patch on freights/status.
+func (s *Server) approve(w http.ResponseWriter, r *http.Request) {
+	ns, name := r.PathValue("ns"), r.PathValue("name")
+	id := identity(r)
+	user, _ := s.opts.Access.Subject(id)
+	failed := func(err error) { s.renderStage(w, r, errorStatus(err), err.Error()) }
+	if err := s.canRead(r.Context(), id, ns, "stages", "freights"); err != nil {
+		failed(err)
+		return
+	}
+	var st railyard.Stage
+	if err := s.get(r.Context(), ns, name, "Stage", &st); err != nil {
+		failed(err)
+		return
+	}
+	f := &railyard.Freight{}
+	if err := s.get(r.Context(), ns, r.PostFormValue("freight"), "Freight", f); err != nil {
+		failed(err)
+		return
+	}
+	if actions.RequestFor(&st, f.Origin) == nil {
+		failed(fmt.Errorf("stage %s does not request Freight from warehouse %s, so approving %s for it would have no effect", st.Name, f.Origin.Name, freight.AliasOf(f)))
+		return
+	}
+	patch, err := actions.ApprovalPatch(st.Name, s.opts.Now())
+	var c client.Client
+	if err == nil {
+		c, err = s.opts.Access.ClientFor(id)
+	}
+	if err == nil {
+		ctx, cancel := withTimeout(r)
+		defer cancel()
+		err = c.Status().Patch(ctx, f, client.RawPatch(types.MergePatchType, patch))
+	}
+	if err != nil {
+		failed(kube.Explain(err, user, "patch", "freights/status", f.Name, ns))
+		return
+	}
+	s.log.Info("freight approved", "user", user, "namespace", ns, "freight", f.Name, "stage", st.Name)
+	http.Redirect(w, r, pagePath(ns, "stages", name)+"?msg=approved", http.StatusSeeOther)
+}
