@@ -16,6 +16,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
@@ -98,7 +99,7 @@ func setup(ctx context.Context) error {
 	if err := seedProject(ctx); err != nil {
 		return err
 	}
-	_, uiConfig, err := env.AddUser("railyard-ui")
+	uiConfig, err := installUI(ctx)
 	if err != nil {
 		return err
 	}
@@ -124,10 +125,28 @@ func setup(ctx context.Context) error {
 	return err
 }
 
+// installUI applies config/ui (the UI's ServiceAccount, its RBAC and its
+// Deployment, which nothing runs here) and returns a config that acts as
+// that ServiceAccount, with a token from the TokenRequest API: the suite's
+// UI server has exactly the rights an installed one has.
+func installUI(ctx context.Context) (*rest.Config, error) {
+	if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "railyard-system"}}); err != nil {
+		return nil, err
+	}
+	if out, err := env.Kubectl(ctx, nil, "apply", "-k", env.Root+"/config/ui"); err != nil {
+		return nil, fmt.Errorf("applying config/ui: %w: %s", err, out)
+	}
+	token, err := env.Kubectl(ctx, nil, "create", "token", "railyard-ui", "-n", "railyard-system", "--duration=1h")
+	if err != nil {
+		return nil, fmt.Errorf("a token for the UI's ServiceAccount: %w", err)
+	}
+	return &rest.Config{Host: env.Config.Host, BearerToken: strings.TrimSpace(token),
+		TLSClientConfig: rest.TLSClientConfig{CAData: env.Config.CAData}}, nil
+}
+
 // seedRBAC: group oidc:admin may do anything with Railyard objects;
 // oidc:dev-viewer may read stages, freights, promotions and warehouses in
-// the demo project only; railyard-ui reads, reviews access and
-// impersonates.
+// the demo project only.
 func seedRBAC(ctx context.Context) error {
 	all := []string{"*"}
 	read := []string{"get", "list", "watch"}
@@ -142,13 +161,6 @@ func seedRBAC(ctx context.Context) error {
 		&rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "viewer", Namespace: project},
 			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "railyard-viewer"},
 			Subjects: []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: "User", Name: "oidc:dev-viewer"}}},
-		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "railyard-ui"}, Rules: []rbacv1.PolicyRule{
-			{APIGroups: []string{railyard.GroupVersion.Group}, Resources: all, Verbs: read},
-			{APIGroups: []string{"authorization.k8s.io"}, Resources: []string{"subjectaccessreviews"}, Verbs: []string{"create"}},
-			{APIGroups: []string{""}, Resources: []string{"users", "groups"}, Verbs: []string{"impersonate"}}}},
-		&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "railyard-ui"},
-			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "railyard-ui"},
-			Subjects: []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: "User", Name: "railyard-ui"}}},
 	}
 	for _, o := range objs {
 		if err := k8s.Create(ctx, o); err != nil {
