@@ -15,7 +15,6 @@ import (
 type (
 	pipelineView  = actions.Pipeline
 	warehouseView = actions.WarehouseView
-	stageView     = actions.StageView
 	promotionView = actions.PromotionView
 )
 

@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -185,8 +186,11 @@ func TestBrowserWorkflow(t *testing.T) {
 		}
 		// The cache may not hold the verification yet: then it is refused.
 		onPromotion, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("phase") !== null`))
-		if err != nil || !onPromotion {
-			return fmt.Errorf("promote from upstream after verification: %v %s", err, text(t, ctx, "main"))
+		if err == nil && !onPromotion {
+			err = errors.New("not on a Promotion page")
+		}
+		if err != nil {
+			return fmt.Errorf("promote from upstream after verification: %w (page: %s)", err, text(t, ctx, "main"))
 		}
 		return nil
 	})
