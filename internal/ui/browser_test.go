@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -58,17 +59,43 @@ func screenshot(t *testing.T, ctx context.Context, dir, name string) {
 
 func login(user string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(
-		chromedp.WaitVisible(css("#username")),
+		waitFor("#username"),
 		chromedp.SendKeys(css("#username"), user),
-		chromedp.Click(css("#login")),
+		click("#login"),
 	)
 }
 
 func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 
+// Live updates replace page regions at any time, so the helpers below find
+// elements and act on them in one JavaScript evaluation, never holding a
+// node across calls (which could be replaced in between).
+
+// waitFor waits until an element matching sel is visible, across page
+// loads; a region replaced while it looks is looked at again.
+func waitFor(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		var err error
+		for range 5 {
+			if _, err = chromedp.WaitVisible(css(sel))(ctx, tg); err == nil || !strings.Contains(err.Error(), "No node with given id") {
+				return err
+			}
+		}
+		return err
+	})
+}
+
+// click clicks the element sel (a real click event: forms submit).
+func click(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(waitFor(sel), chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Evaluate[bool](fmt.Sprintf("(document.querySelector(%s).click(), true)", strconv.Quote(sel)))(ctx, tg)
+		return err
+	}))
+}
+
 func text(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(css(sel)))
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf("document.querySelector(%s).innerText", strconv.Quote(sel))))
 	must(t, err)
 	return s
 }
@@ -89,7 +116,7 @@ func TestBrowserWorkflow(t *testing.T) {
 	must(t, chromedp.Do(ctx,
 		chromedp.Navigate(uiURL+"/projects/"+project),
 		login("dev-admin"),
-		chromedp.WaitVisible(css(`[data-warehouse="app"] [data-stage="staging"]`)),
+		waitFor(`[data-warehouse="app"] [data-stage="staging"]`),
 	))
 	pipeline := text(t, ctx, "#pipeline")
 	for _, want := range []string{"Warehouse app", "test", "staging", freight.AliasOf(release), imgRepo + ":v1.0.0", "Healthy"} {
@@ -100,13 +127,13 @@ func TestBrowserWorkflow(t *testing.T) {
 	screenshot(t, ctx, shots, "pipeline")
 	must(t, chromedp.Do(ctx,
 		chromedp.Navigate(uiURL+"/"),
-		chromedp.WaitVisible(css(`.project a[href="/projects/demo"]`)),
+		waitFor(`.project a[href="/projects/demo"]`),
 	))
 	if projects := text(t, ctx, "#projects"); !strings.Contains(projects, "demo") || !strings.Contains(projects, "secret") {
 		t.Errorf("dev-admin's projects: %s", projects)
 	}
 	screenshot(t, ctx, shots, "projects")
-	must(t, chromedp.Do(ctx, chromedp.Navigate(uiURL+"/projects/"+project), chromedp.WaitVisible(css(`[data-warehouse="app"]`))))
+	must(t, chromedp.Do(ctx, chromedp.Navigate(uiURL+"/projects/"+project), waitFor(`[data-warehouse="app"]`)))
 
 	// Refresh the Warehouse, then create Freight from the dev tag.
 	var wh railyard.Warehouse
@@ -114,10 +141,10 @@ func TestBrowserWorkflow(t *testing.T) {
 	delete(wh.Annotations, railyard.AnnotationRefresh)
 	must(t, k8s.Update(testCtx, &wh))
 	must(t, chromedp.Do(ctx,
-		chromedp.Click(css(`[data-warehouse="app"] .warehouse a`)),
-		chromedp.WaitVisible(css("#refresh")),
-		chromedp.Click(css("#refresh")),
-		chromedp.WaitVisible(css("#notice")),
+		click(`[data-warehouse="app"] .warehouse a`),
+		waitFor("#refresh"),
+		click("#refresh"),
+		waitFor("#notice"),
 	))
 	must(t, k8s.Get(testCtx, objectKey(project, "app"), &wh))
 	if wh.Annotations[railyard.AnnotationRefresh] == "" {
@@ -126,8 +153,8 @@ func TestBrowserWorkflow(t *testing.T) {
 	must(t, chromedp.Do(ctx,
 		chromedp.SetValue(css(`select[name="image-0"]`), "dev-abc123"),
 		chromedp.SendKeys(css(`input[name="alias"]`), "dev-build"),
-		chromedp.Click(css("#create")),
-		chromedp.WaitVisible(css(`tr[data-freight="dev-build"]`)),
+		click("#create"),
+		waitFor(`tr[data-freight="dev-build"]`),
 	))
 	dev := freightByAlias(t, "dev-build")
 	if len(dev.Images) != 1 || dev.Images[0].Tag != "dev-abc123" || dev.Images[0].Digest != "sha256:"+strings.Repeat("b", 64) {
@@ -138,11 +165,11 @@ func TestBrowserWorkflow(t *testing.T) {
 	// Promote it to test; the Promotion page follows its steps live.
 	must(t, chromedp.Do(ctx,
 		chromedp.Navigate(stagePage),
-		chromedp.Click(css(`tr[data-freight="dev-build"] button.promote`)),
-		chromedp.WaitVisible(css("#phase")),
+		click(`tr[data-freight="dev-build"] button.promote`),
+		waitFor("#phase"),
 	))
 	promo := onlyPromotion(t, "test", dev.Name)
-	must(t, chromedp.Do(ctx, chromedp.WaitVisible(css(`body[data-live-connected="true"]`))))
+	must(t, chromedp.Do(ctx, waitFor(`body[data-live-connected="true"]`)))
 	runSteps(t, promo)
 	must(t, chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.getElementById("phase").textContent === "Running" &&
 		document.querySelector(".step-Succeeded") !== null`, chromedp.WithPollingTimeout(10*time.Second))))
@@ -156,8 +183,8 @@ func TestBrowserWorkflow(t *testing.T) {
 
 	// Abort it.
 	must(t, chromedp.Do(ctx,
-		chromedp.Click(css("#abort")),
-		chromedp.WaitVisible(css("#abort-requested")),
+		click("#abort"),
+		waitFor("#abort-requested"),
 	))
 	must(t, k8s.Get(testCtx, client.ObjectKeyFromObject(promo), promo))
 	if v := promo.Annotations[railyard.AnnotationAbort]; !strings.Contains(v, `"actor":"oidc:dev-admin"`) || !strings.Contains(v, "terminate") {
@@ -169,8 +196,8 @@ func TestBrowserWorkflow(t *testing.T) {
 	stagingPage := uiURL + "/projects/" + project + "/stages/staging"
 	must(t, chromedp.Do(ctx,
 		chromedp.Navigate(stagingPage),
-		chromedp.Click(css("button.promote-upstream")),
-		chromedp.WaitVisible(css("#error")),
+		click("button.promote-upstream"),
+		waitFor("#error"),
 	))
 	if refusal := text(t, ctx, "#error"); !strings.Contains(refusal, "no Freight from warehouse app is available to stage staging yet (it must be running in stage test and verified there)") {
 		t.Errorf("promote from upstream before verification: %s", refusal)
@@ -180,8 +207,8 @@ func TestBrowserWorkflow(t *testing.T) {
 	release.Status.VerifiedIn = map[string]railyard.VerifiedStage{"test": {VerifiedAt: &now}}
 	must(t, k8s.Status().Update(testCtx, release))
 	testenv.Eventually(t, 10*time.Second, func() error {
-		if err := chromedp.Do(ctx, chromedp.Navigate(stagingPage), chromedp.Click(css("button.promote-upstream")),
-			chromedp.WaitVisible(css("#phase, #error"))); err != nil {
+		if err := chromedp.Do(ctx, chromedp.Navigate(stagingPage), click("button.promote-upstream"),
+			waitFor("#phase, #error")); err != nil {
 			return err
 		}
 		// The cache may not hold the verification yet: then it is refused.
@@ -198,17 +225,17 @@ func TestBrowserWorkflow(t *testing.T) {
 
 	// Log out; dev-viewer logs in and may not promote.
 	must(t, chromedp.Do(ctx,
-		chromedp.Click(css("#logout")),
-		chromedp.WaitVisible(css("#logged-out")),
+		click("#logout"),
+		waitFor("#logged-out"),
 		chromedp.Navigate(stagePage),
 		login("dev-viewer"),
-		chromedp.WaitVisible(css(`tr[data-freight="dev-build"] button.promote`)),
+		waitFor(`tr[data-freight="dev-build"] button.promote`),
 	))
 	before := promotionCount(t)
 	user := text(t, ctx, "#user")
 	must(t, chromedp.Do(ctx,
-		chromedp.Click(css(`tr[data-freight="dev-build"] button.promote`)),
-		chromedp.WaitVisible(css("#error")),
+		click(`tr[data-freight="dev-build"] button.promote`),
+		waitFor("#error"),
 	))
 	refusal := text(t, ctx, "#error")
 	if user != "dev-viewer" {

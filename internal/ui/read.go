@@ -3,9 +3,12 @@ package ui
 import (
 	"context"
 	"net/http"
+	"sort"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
@@ -58,11 +61,41 @@ func (s *Server) readProject(ctx context.Context, ns string) (*project, error) {
 func (s *Server) get(ctx context.Context, ns, name, kind string, obj client.Object) error {
 	if err := s.reader.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, obj); err != nil {
 		if apierrors.IsNotFound(err) {
-			return notFound(kind, name, ns)
+			return notFound(kind, name, ns, s.names(ctx, ns, kind))
 		}
 		return err
 	}
 	return nil
+}
+
+// names lists the objects of kind in ns, so a wrong name comes with the
+// right ones (callers have checked the person may list kind there).
+func (s *Server) names(ctx context.Context, ns, kind string) []string {
+	var list client.ObjectList
+	switch kind {
+	case "Warehouse":
+		list = &railyard.WarehouseList{}
+	case "Stage":
+		list = &railyard.StageList{}
+	case "Promotion":
+		list = &railyard.PromotionList{}
+	case "Freight":
+		list = &railyard.FreightList{}
+	default:
+		return nil
+	}
+	if err := s.reader.List(ctx, list, client.InNamespace(ns)); err != nil {
+		return nil
+	}
+	var out []string
+	_ = meta.EachListItem(list, func(o runtime.Object) error {
+		if m, ok := o.(client.Object); ok {
+			out = append(out, m.GetName())
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out
 }
 
 // awaitCache waits (briefly) until the cache holds an object the person

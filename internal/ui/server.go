@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -135,6 +136,9 @@ func errorStatus(err error) int {
 
 var errNotFound = errors.New("not found")
 
-func notFound(kind, name, ns string) error {
-	return fmt.Errorf("%w: %s %s does not exist in project %s", errNotFound, kind, name, ns)
+func notFound(kind, name, ns string, names []string) error {
+	if len(names) == 0 {
+		return fmt.Errorf("%w: %s %s does not exist in project %s, which has none", errNotFound, kind, name, ns)
+	}
+	return fmt.Errorf("%w: %s %s does not exist in project %s; it has: %s", errNotFound, kind, name, ns, strings.Join(names, ", "))
 }

@@ -16,7 +16,8 @@
         var doc = new DOMParser().parseFromString(html, "text/html");
         document.querySelectorAll("[data-live][id]").forEach(function (el) {
           var fresh = doc.getElementById(el.id);
-          if (fresh) { el.replaceWith(document.importNode(fresh, true)); }
+          // Unchanged regions stay, so nothing flickers or loses focus.
+          if (fresh && fresh.outerHTML !== el.outerHTML) { el.replaceWith(document.importNode(fresh, true)); }
         });
         updates++;
         document.body.setAttribute("data-updates", String(updates));
