@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -251,5 +252,24 @@ func TestSafeNext(t *testing.T) {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestTooManyGroups: a session that would not fit in a cookie is refused
+// with what to do, rather than set and silently dropped by the browser.
+func TestTooManyGroups(t *testing.T) {
+	s, _ := newSealer(make([]byte, 32))
+	a := &Authenticator{cfg: Config{SessionTTL: time.Hour}, sealer: s, now: time.Now}
+	groups := make([]string, 300)
+	for i := range groups {
+		groups[i] = "team-with-a-long-group-name-" + strings.Repeat("x", 5)
+	}
+	rec := httptest.NewRecorder()
+	_, err := a.newSession(rec, Identity{User: "u", Groups: groups})
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "300 groups") {
+		t.Fatalf("err %v", err)
+	}
+	if len(rec.Result().Cookies()) != 0 {
+		t.Error("a cookie was set")
 	}
 }

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -120,7 +121,11 @@ func (a *Authenticator) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := a.newSession(w, id); err != nil {
-		a.loginFailed(w, "could not start a session", err)
+		msg := "could not start a session"
+		if errors.Is(err, ErrTooLarge) {
+			msg = err.Error()
+		}
+		a.loginFailed(w, msg, err)
 		return
 	}
 	a.log.Info("logged in", "user", id.User, "groups", id.Groups)

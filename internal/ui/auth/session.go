@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
+	"fmt"
 	"net/http"
 	"time"
 )
@@ -13,6 +15,13 @@ const (
 	sessionCookie = "railyard_session"
 	loginCookie   = "railyard_login"
 )
+
+// maxCookie is the largest session cookie value set; browsers keep
+// cookies up to 4096 bytes including the name and attributes.
+const maxCookie = 3800
+
+// ErrTooLarge is returned when a session does not fit in a cookie.
+var ErrTooLarge = errors.New("session too large")
 
 // Identity is who the person is, as the API server will be told by
 // impersonation. Local is set in loopback mode, where the server acts with
@@ -80,6 +89,10 @@ func (a *Authenticator) newSession(w http.ResponseWriter, id Identity) (*Session
 	value, err := a.sealer.seal(a.cookieName(sessionCookie), s)
 	if err != nil {
 		return nil, err
+	}
+	// Browsers drop cookies over 4 KB, which would loop through the login.
+	if len(value) > maxCookie {
+		return nil, fmt.Errorf("%w: %d groups do not fit in a session cookie; have the identity provider send only the groups that matter to Railyard (a groups claim filter or client scope)", ErrTooLarge, len(id.Groups))
 	}
 	a.setCookie(w, sessionCookie, value, a.cfg.SessionTTL)
 	return s, nil

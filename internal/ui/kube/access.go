@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -51,6 +52,8 @@ type Access struct {
 
 	mu      sync.Mutex
 	reviews map[string]review
+	// local is the kubeconfig's user name in loopback mode, once known.
+	local string
 }
 
 type review struct {
@@ -91,6 +94,9 @@ const maxReviews = 10000
 
 // Subject is the user and groups the API server sees for id.
 func (a *Access) Subject(id auth.Identity) (string, []string) {
+	if id.Local {
+		return a.localUser(), nil
+	}
 	groups := make([]string, 0, len(id.Groups))
 	for _, g := range id.Groups {
 		groups = append(groups, a.cfg.GroupPrefix+g)
@@ -186,4 +192,22 @@ func sorted(s []string) []string {
 	out := append([]string(nil), s...)
 	sort.Strings(out)
 	return out
+}
+
+// localUser is the user the API server knows the local kubeconfig as (a
+// SelfSubjectReview, asked once), for messages and the abort actor.
+func (a *Access) localUser() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.local != "" {
+		return a.local
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.Timeout)
+	defer cancel()
+	review := &authenticationv1.SelfSubjectReview{}
+	if err := a.self.Create(ctx, review); err != nil || review.Status.UserInfo.Username == "" {
+		return "your kubeconfig's user"
+	}
+	a.local = review.Status.UserInfo.Username
+	return a.local
 }
