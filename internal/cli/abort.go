@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -11,14 +10,6 @@ import (
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 )
-
-// abortRequest is the value of the abort annotation in Kargo's format
-// (AbortPromotionRequest), which the Promotion controller reads; actor,
-// when known, lets the Promotion say who aborted it.
-type abortRequest struct {
-	Action string `json:"action"`
-	Actor  string `json:"actor,omitempty"`
-}
 
 // whoAmI returns the user name the API server knows the CLI as, or "" when
 // it cannot tell (SelfSubjectReview not served or refused): the actor is a
@@ -57,11 +48,9 @@ func abortPromotion(ctx context.Context, opts *Options, name string) error {
 		_, _ = fmt.Fprintf(opts.Out, "promotion/%s already finished (%s); nothing to abort\n", name, promo.Status.Phase)
 		return nil
 	}
-	value, err := json.Marshal(abortRequest{Action: "terminate", Actor: whoAmI(ctx, c)})
-	if err != nil {
-		return fmt.Errorf("encoding the abort request: %w", err)
-	}
-	if err := patchAnnotation(ctx, c, &promo, railyard.AnnotationAbort, string(value)); err != nil {
+	// The actor, when known, lets the Promotion say who aborted it.
+	value := railyard.AbortPromotionRequest{Action: railyard.AbortActionTerminate, Actor: whoAmI(ctx, c)}.String()
+	if err := patchAnnotation(ctx, c, &promo, railyard.AnnotationAbort, value); err != nil {
 		return explain(err, "patch", "promotions", name, ns)
 	}
 	_, _ = fmt.Fprintf(opts.Out, "promotion/%s abort requested\n", name)

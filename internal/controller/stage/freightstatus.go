@@ -150,7 +150,13 @@ func (r *Reconciler) abortPromotions(ctx context.Context, stage *railyard.Stage)
 		if p.Annotations == nil {
 			p.Annotations = map[string]string{}
 		}
-		p.Annotations[railyard.AnnotationAbort] = fmt.Sprintf("Stage %q was deleted", stage.Name)
+		// The reason travels in the request: this abort can win the race
+		// with the Promotion controller noticing the deletion itself, and
+		// the Promotion must still say why it ended.
+		p.Annotations[railyard.AnnotationAbort] = railyard.AbortPromotionRequest{
+			Action: railyard.AbortActionTerminate,
+			Reason: fmt.Sprintf("Stage %q was deleted", stage.Name),
+		}.String()
 		if err := r.Client.Patch(ctx, p, client.MergeFrom(base)); client.IgnoreNotFound(err) != nil {
 			return fmt.Errorf("aborting Promotion %s: %w", p.Name, err)
 		}
