@@ -20,7 +20,7 @@ func TestStatusPatcher(t *testing.T) {
 		// change is applied to the object the patcher was made from.
 		change func(*railyard.Stage)
 		// meanwhile is written by someone else before Patch.
-		meanwhile func(*railyard.Stage)
+		meanwhile   func(*railyard.Stage)
 		wantPatches int
 		wantErr     string
 		want        func(*testing.T, *railyard.Stage)
