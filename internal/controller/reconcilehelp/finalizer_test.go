@@ -19,10 +19,10 @@ func TestFinalizers(t *testing.T) {
 		finalizers []string
 		remove     bool
 		// meanwhile: another controller adds its finalizer after obj was read.
-		meanwhile   bool
-		wantPatched bool
-		wantConflit bool
-		want        []string
+		meanwhile    bool
+		wantPatched  bool
+		wantConflict bool
+		want         []string
 	}{
 		"add": {
 			wantPatched: true, want: []string{railyard.FinalizerName},
@@ -31,7 +31,7 @@ func TestFinalizers(t *testing.T) {
 			finalizers: []string{railyard.FinalizerName}, want: []string{railyard.FinalizerName},
 		},
 		"add from a stale copy conflicts rather than drop another finalizer": {
-			meanwhile: true, wantConflit: true, want: []string{other},
+			meanwhile: true, wantConflict: true, want: []string{other},
 		},
 		"remove": {
 			finalizers: []string{other, railyard.FinalizerName}, remove: true,
@@ -42,7 +42,7 @@ func TestFinalizers(t *testing.T) {
 		},
 		"remove from a stale copy conflicts rather than drop another finalizer": {
 			finalizers: []string{railyard.FinalizerName}, remove: true, meanwhile: true,
-			wantConflit: true, want: []string{railyard.FinalizerName, other},
+			wantConflict: true, want: []string{railyard.FinalizerName, other},
 		},
 	}
 	for name, tt := range tests {
@@ -62,8 +62,8 @@ func TestFinalizers(t *testing.T) {
 				do = RemoveFinalizer
 			}
 			patched, err := do(ctx, c, obj, railyard.FinalizerName)
-			if tt.wantConflit != apierrors.IsConflict(err) || (!tt.wantConflit && err != nil) {
-				t.Fatalf("err = %v, want conflict %v", err, tt.wantConflit)
+			if tt.wantConflict != apierrors.IsConflict(err) || (!tt.wantConflict && err != nil) {
+				t.Fatalf("err = %v, want conflict %v", err, tt.wantConflict)
 			}
 			if patched != tt.wantPatched {
 				t.Errorf("patched = %v, want %v", patched, tt.wantPatched)
