@@ -95,3 +95,46 @@ func TestShouldAutoPromote(t *testing.T) {
 		})
 	}
 }
+
+func TestPublishCurrentPromotion(t *testing.T) {
+	running := railyard.VerificationInfo{ID: "v1", Phase: railyard.VerificationPhaseRunning}
+	done := railyard.VerificationInfo{ID: "v1", Phase: railyard.VerificationPhaseFailed}
+	resolved := promo("resolved", 0, railyard.PromotionPhasePending)
+	resolved.Status.Freight = &railyard.FreightReference{Name: "f1"}
+	tests := []struct {
+		name         string
+		promos       []railyard.Promotion
+		verification *railyard.VerificationInfo
+		want         string
+		wantFreight  string
+	}{
+		{name: "nothing waits", want: ""},
+		{name: "the oldest waiting one", promos: []railyard.Promotion{promo("b", time.Second, ""), promo("a", 0, "")}, want: "a"},
+		{name: "with the Freight it resolved", promos: []railyard.Promotion{resolved}, want: "resolved", wantFreight: "f1"},
+		{name: "none starts while the current Freight is verified", promos: []railyard.Promotion{promo("a", 0, "")}, verification: &running, want: ""},
+		{name: "a running one is never held", promos: []railyard.Promotion{promo("a", 0, railyard.PromotionPhaseRunning)}, verification: &running, want: "a"},
+		{name: "after the verification ended", promos: []railyard.Promotion{promo("a", 0, "")}, verification: &done, want: "a"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := &railyard.Stage{}
+			// A stale reference the reconcile replaces.
+			st.Status.CurrentPromotion = &railyard.PromotionReference{Name: "old"}
+			if tt.verification != nil {
+				st.Status.FreightHistory = []railyard.FreightCollection{{VerificationHistory: []railyard.VerificationInfo{*tt.verification}}}
+			}
+			sc := &scope{stage: st, promotions: tt.promos}
+			publishCurrentPromotion(sc)
+			got, freight := "", ""
+			if cur := st.Status.CurrentPromotion; cur != nil {
+				got = cur.Name
+				if cur.Freight != nil {
+					freight = cur.Freight.Name
+				}
+			}
+			if got != tt.want || freight != tt.wantFreight {
+				t.Errorf("currentPromotion = %q (Freight %q), want %q (Freight %q)", got, freight, tt.want, tt.wantFreight)
+			}
+		})
+	}
+}
