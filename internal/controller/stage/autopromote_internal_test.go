@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/argocd"
 	"github.com/railyard-dev/railyard/internal/controller/index"
 )
 
@@ -36,6 +37,9 @@ func fakeReconciler(t *testing.T, now time.Time, funcs interceptor.Funcs, objs .
 	t.Helper()
 	scheme := runtime.NewScheme()
 	if err := railyard.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	if err := argocd.AddToScheme(scheme); err != nil {
 		t.Fatal(err)
 	}
 	b := fake.NewClientBuilder().WithScheme(scheme).WithObjects(objs...).
