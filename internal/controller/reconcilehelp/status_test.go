@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -31,6 +32,15 @@ func TestStatusPatcher(t *testing.T) {
 		},
 		"a spec change alone is not a status patch": {
 			change:      func(s *railyard.Stage) { s.Spec.Shard = "other" },
+			wantPatches: 0,
+		},
+		"a time that differs below the second it is written in is no change": {
+			change: func(s *railyard.Stage) {
+				h := s.Status.AutoPromotionHolds["Warehouse/app"]
+				later := metav1.NewTime(h.CreatedAt.Add(300 * time.Millisecond))
+				h.CreatedAt = &later
+				s.Status.AutoPromotionHolds["Warehouse/app"] = h
+			},
 			wantPatches: 0,
 		},
 		"a status change is patched": {
@@ -81,7 +91,7 @@ func TestStatusPatcher(t *testing.T) {
 			c := newClient(t, interceptor.Funcs{SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
 				patches++
 				return c.SubResource(sub).Patch(ctx, obj, patch, opts...)
-			}}, stage("s"))
+			}}, heldStage("s"))
 			obj := &railyard.Stage{}
 			must(t, c.Get(ctx, client.ObjectKey{Namespace: "demo", Name: "s"}, obj))
 			p := NewStatusPatcher(c, obj, tt.opts...)
@@ -175,6 +185,14 @@ func TestDescribe(t *testing.T) {
 	if got := describe(nil, stage("s")); got != "*v1alpha1.Stage demo/s" {
 		t.Errorf("describe without a scheme = %q", got)
 	}
+}
+
+// heldStage is a Stage whose status holds a time (an auto-promotion hold).
+func heldStage(name string) *railyard.Stage {
+	st := stage(name)
+	created := metav1.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	st.Status.AutoPromotionHolds = map[string]railyard.AutoPromotionHold{"Warehouse/app": {FreightName: "f1", CreatedAt: &created}}
+	return st
 }
 
 func must(t *testing.T, err error) {
