@@ -25,14 +25,14 @@ func (r *Reconciler) notifyTransitions(w *railyard.Warehouse, before []metav1.Co
 	if now != nil {
 		switch {
 		case now.Status == metav1.ConditionFalse && (was == nil || was.Status != metav1.ConditionFalse):
-			r.recorder.Eventf(w, nil, corev1.EventTypeWarning, eventDiscoveryFailed, "Discover", "%s", now.Message)
+			r.recorder.Emit(w, nil, corev1.EventTypeWarning, eventDiscoveryFailed, "Discover", now.Message)
 		case now.Status == metav1.ConditionTrue && was != nil && was.Status == metav1.ConditionFalse:
-			r.recorder.Eventf(w, nil, corev1.EventTypeNormal, eventDiscoveryRecovered, "Discover", "%s", now.Message)
+			r.recorder.Emit(w, nil, corev1.EventTypeNormal, eventDiscoveryRecovered, "Discover", now.Message)
 		}
 	}
 	wasC := meta.FindStatusCondition(before, railyard.ConditionFreightCreationCriteriaSatisfied)
 	nowC := meta.FindStatusCondition(w.Status.Conditions, railyard.ConditionFreightCreationCriteriaSatisfied)
 	if nowC != nil && nowC.Reason == railyard.ReasonCriteriaInvalid && (wasC == nil || wasC.Reason != railyard.ReasonCriteriaInvalid) {
-		r.recorder.Eventf(w, nil, corev1.EventTypeWarning, eventCriteriaInvalid, "EvaluateCriteria", "%s", nowC.Message)
+		r.recorder.Emit(w, nil, corev1.EventTypeWarning, eventCriteriaInvalid, "EvaluateCriteria", nowC.Message)
 	}
 }
