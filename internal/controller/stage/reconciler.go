@@ -35,6 +35,11 @@ const ResyncInterval = 5 * time.Minute
 // when the manager started).
 const unhealthyRecheck = 15 * time.Second
 
+// DefaultConcurrency is how many Stages are reconciled at once by default:
+// with one, a wave of promotions queued every Stage's health checks and
+// Freight updates behind each other.
+const DefaultConcurrency = 4
+
 // Reconciler reconciles Stages.
 type Reconciler struct {
 	// Client reads from the cache and writes to the API server.
@@ -57,6 +62,9 @@ type Reconciler struct {
 	// RESTMapper tells whether Argo Rollouts' AnalysisRun kind is served;
 	// SetupWithManager defaults it to the manager's.
 	RESTMapper meta.RESTMapper
+	// MaxConcurrentReconciles is how many Stages are reconciled at once
+	// (never one Stage twice at once); zero means DefaultConcurrency.
+	MaxConcurrentReconciles int
 
 	// rollouts is the AnalysisRun watch, registered when the kind is first
 	// seen served (at start-up or later, see rolloutsReady).
