@@ -70,6 +70,12 @@ type scaleWorld struct {
 	pw   *pipelineWorld
 	repo *gittest.Repo
 	apps []string
+	// interval is every Warehouse's discovery interval (24h if empty:
+	// only refreshes discover).
+	interval string
+	// noAutoPromotion leaves out the ProjectConfig that auto-promotes to
+	// the test Stages.
+	noAutoPromotion bool
 }
 
 func (sw *scaleWorld) image(app string) string { return sw.pw.reg.Repo("apps/" + app) }
@@ -283,7 +289,8 @@ spec:
 func (sw *scaleWorld) manifests() string {
 	repo := sw.repo.URL
 	var b strings.Builder
-	fmt.Fprintf(&b, `apiVersion: railyard.dev/v1alpha1
+	if !sw.noAutoPromotion {
+		fmt.Fprintf(&b, `apiVersion: railyard.dev/v1alpha1
 kind: ProjectConfig
 metadata:
   name: %[1]s
@@ -294,7 +301,9 @@ spec:
       name: glob:*-test
     autoPromotionEnabled: true
 ---
-apiVersion: railyard.dev/v1alpha1
+`, ns)
+	}
+	fmt.Fprintf(&b, `apiVersion: railyard.dev/v1alpha1
 kind: PromotionTask
 metadata:
   name: promote
@@ -358,7 +367,7 @@ metadata:
   name: %[1]s
   namespace: %[2]s
 spec:
-  interval: 24h
+  interval: %[5]s
   subscriptions:
   - image:
       repoURL: %[3]s
@@ -367,7 +376,7 @@ spec:
       branch: main
       includePaths:
       - apps/%[1]s
-`, app, ns, sw.image(app), repo)
+`, app, ns, sw.image(app), repo, orDefaultString(sw.interval, "24h"))
 		prev := ""
 		for _, env := range []string{"test", "staging", "prod"} {
 			source := "direct: true"
