@@ -12,6 +12,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/freight"
@@ -83,6 +84,9 @@ func runSettled(b *testing.B, n int, interval time.Duration) {
 
 	// At rest: the stand-in has nothing to do; the manager rediscovers.
 	pw.argo.Paused.Store(true)
+	settling := time.Now()
+	sw.waitQueuesEmpty(b)
+	row("Freight created → every controller's queue empty", secs(time.Since(settling)))
 	cpu0, t0 := processCPU(), time.Now()
 	again := sw.waitDiscoveredWithin(b, first, interval+interval/5)
 	time.Sleep(time.Until(t0.Add(interval)))
@@ -101,6 +105,45 @@ func runSettled(b *testing.B, n int, interval time.Duration) {
 		_, _ = fmt.Fprintf(tw, "%s\t%s\n", r[0], r[1])
 	}
 	_ = tw.Flush()
+}
+
+// waitQueuesEmpty waits until every controller's work queue has stayed
+// empty for ten seconds (controller-runtime's workqueue_depth, read from
+// the in-process manager's metrics registry).
+func (sw *scaleWorld) waitQueuesEmpty(tb testing.TB) {
+	tb.Helper()
+	var emptySince time.Time
+	sw.waitEvery(tb, time.Second, "every work queue to stay empty", func() (bool, string) {
+		depth, err := workqueueDepth()
+		if err != nil {
+			return false, err.Error()
+		}
+		if depth > 0 {
+			emptySince = time.Time{}
+			return false, fmt.Sprintf("%v queued", depth)
+		}
+		if emptySince.IsZero() {
+			emptySince = time.Now()
+		}
+		return time.Since(emptySince) >= 10*time.Second, "empty for less than 10s"
+	})
+}
+
+func workqueueDepth() (float64, error) {
+	families, err := ctrlmetrics.Registry.Gather()
+	if err != nil {
+		return 0, err
+	}
+	var depth float64
+	for _, f := range families {
+		if f.GetName() != "workqueue_depth" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			depth += m.GetGauge().GetValue()
+		}
+	}
+	return depth, nil
 }
 
 // waitDiscovered waits until every Warehouse has discovered after its time
