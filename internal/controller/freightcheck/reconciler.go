@@ -44,8 +44,6 @@ const (
 	ControllerName = "freightcheck"
 	// recorderName is the reporting controller of its Events.
 	recorderName = "freight"
-
-	eventFreightRejected = "FreightRejected"
 )
 
 // Reconciler checks Freight. Client and Recorder default to the manager's.
@@ -137,7 +135,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		// w is nil when the Warehouse does not exist: the Event then names
 		// no related object.
 		events := reconcilehelp.Events{Recorder: r.Recorder}
-		events.Emit(f, w, corev1.EventTypeWarning, eventFreightRejected, "CheckFreight", "Freight rejected: "+verdict)
+		events.Emit(f, w, corev1.EventTypeWarning, railyard.EventFreightRejected, "CheckFreight", "Freight rejected: "+verdict)
 	}
 	return ctrl.Result{}, nil
 }

@@ -36,7 +36,7 @@ func (r *Reconciler) stageOf(ctx context.Context, promo *railyard.Promotion) (*r
 	}
 	if meta.FindStatusCondition(promo.Status.Conditions, railyard.ConditionStalled) != nil {
 		p := reconcilehelp.NewStatusPatcher(r.Client, promo)
-		reconcilehelp.RemoveCondition(conditions{promo}, railyard.ConditionStalled)
+		reconcilehelp.RemoveCondition(promo, railyard.ConditionStalled)
 		if err := p.Patch(ctx, promo); err != nil {
 			return nil, fmt.Errorf("clearing the Stalled condition: %w", err)
 		}
@@ -64,7 +64,7 @@ func (r *Reconciler) waitForStage(ctx context.Context, promo *railyard.Promotion
 	p := reconcilehelp.NewStatusPatcher(r.Client, promo)
 	promo.Status.Phase = railyard.PromotionPhasePending
 	promo.Status.Message = msg
-	reconcilehelp.SetCondition(conditions{promo}, railyard.ConditionStalled, metav1.ConditionTrue, railyard.ReasonStageNotFound, msg)
+	reconcilehelp.SetCondition(promo, railyard.ConditionStalled, metav1.ConditionTrue, railyard.ReasonStageNotFound, msg)
 	if err := p.Patch(ctx, promo); err != nil {
 		return fmt.Errorf("marking Promotion %s Stalled: %w", promo.Name, err)
 	}
@@ -100,13 +100,6 @@ func (r *Reconciler) release(ctx context.Context, promo *railyard.Promotion) err
 	_, err := reconcilehelp.RemoveFinalizer(ctx, r.Client, promo, railyard.FinalizerName)
 	return err
 }
-
-// conditions lets reconcilehelp set a Promotion's conditions: unlike the
-// other kinds, the API type has no GetConditions/SetConditions.
-type conditions struct{ *railyard.Promotion }
-
-func (c conditions) GetConditions() []metav1.Condition      { return c.Status.Conditions }
-func (c conditions) SetConditions(conds []metav1.Condition) { c.Status.Conditions = conds }
 
 // handOff labels a Promotion with its Stage's shard, as Kargo's webhook
 // does when a Promotion is written; Railyard has no mutating webhook, so

@@ -71,7 +71,7 @@ func (r *Reconciler) produceFreight(ctx context.Context, w *railyard.Warehouse, 
 	setCondition(w, railyard.ConditionFreightCreated, metav1.ConditionTrue, railyard.ReasonFreightCreated,
 		fmt.Sprintf("created Freight %s (%s) for %s", f.Name, f.Alias, artifactsOf(f)))
 	freightCreated.WithLabelValues(w.Namespace).Inc()
-	r.recorder.Emit(w, f, corev1.EventTypeNormal, eventFreightCreated, "CreateFreight",
+	r.recorder.Emit(w, f, corev1.EventTypeNormal, railyard.ReasonFreightCreated, "CreateFreight",
 		fmt.Sprintf("Created Freight %s (%s) for %s", f.Name, f.Alias, artifactsOf(f)))
 	return nil
 }
