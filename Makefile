@@ -196,6 +196,10 @@ image-tar: ## Write the same image as an OCI layout into $(IMAGE_DIST) instead o
 
 SCALE_APPS ?= 100
 
+.PHONY: bench-scale-settled
+bench-scale-settled: envtest ## SCALE_SETTLED_APPS apps (default 1000) at rest: discovery within the interval, RSS, CPU (docs/benchmarks.md).
+	SCALE_SETTLED_APPS=$(or $(SCALE_SETTLED_APPS),1000) go test ./test/e2e -run '^$$' -bench '^BenchmarkScaleSettled$$' -benchtime 1x -count 1 -timeout 90m $(TEST_FLAGS)
+
 .PHONY: bench-scale
 bench-scale: envtest ## Promote SCALE_APPS apps (default 100) shaped like the users' and print times, peak RSS and idle CPU (docs/benchmarks.md).
 	SCALE_APPS=$(SCALE_APPS) go test ./test/e2e -run '^$$' -bench '^BenchmarkScale$$' -benchtime 1x -count 1 -timeout 90m $(TEST_FLAGS)

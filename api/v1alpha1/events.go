@@ -1,9 +1,9 @@
 package v1alpha1
 
-// Reasons of the Events the Stage and Promotion controllers emit (the
-// Warehouse's and the Freight checker's are the condition reasons of the
-// same name: FreightCreated, DiscoveryFailed, CriteriaInvalid, ...). Each
-// is listed in docs/api.md, which a test checks against EventReasons.
+// Reasons of the Events the controllers emit that are not also condition
+// reasons (the Warehouse's others are: FreightCreated, DiscoveryFailed,
+// CriteriaInvalid, ...). Each is listed in docs/api.md, which a test checks
+// against EventReasons.
 const (
 	// EventPromotionStarted: a Promotion's first step started.
 	EventPromotionStarted = "PromotionStarted"
@@ -21,6 +21,11 @@ const (
 	EventFreightVerified = "FreightVerified"
 	// EventVerificationStarted: an AnalysisRun verifies the Stage's Freight.
 	EventVerificationStarted = "VerificationStarted"
+	// EventDiscoveryRecovered: a Warehouse discovered again after failing.
+	EventDiscoveryRecovered = "DiscoveryRecovered"
+	// EventFreightRejected: the Freight checker found hand-made Freight
+	// that does not fit its Warehouse.
+	EventFreightRejected = "FreightRejected"
 )
 
 // PromotionEndedReason is the Event reason of a Promotion that ended in
@@ -33,10 +38,11 @@ func PromotionEndedReason(phase PromotionPhase) string { return "Promotion" + st
 // VerificationInconclusive (the condition reasons of the same name).
 func VerificationEndedReason(phase string) string { return "Verification" + phase }
 
-// EventReasons lists every Event reason of Stages and Promotions that is
-// not also a condition reason.
+// EventReasons lists every Event reason that is not also a condition
+// reason.
 var EventReasons = []string{
 	EventPromotionStarted, EventPromotionSucceeded, EventPromotionAborted, EventPromotionCreated,
 	EventAutoPromotionHeld, EventFreightVerified, EventVerificationStarted,
+	EventDiscoveryRecovered, EventFreightRejected,
 	PromotionEndedReason(PromotionPhaseFailed), PromotionEndedReason(PromotionPhaseErrored),
 }

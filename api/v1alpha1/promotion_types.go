@@ -203,3 +203,9 @@ type PromotionList struct {
 func init() {
 	register(&Promotion{}, &PromotionList{})
 }
+
+// GetConditions returns the Promotion's conditions.
+func (p *Promotion) GetConditions() []metav1.Condition { return p.Status.Conditions }
+
+// SetConditions replaces the Promotion's conditions.
+func (p *Promotion) SetConditions(c []metav1.Condition) { p.Status.Conditions = c }

@@ -9,12 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
-	"github.com/railyard-dev/railyard/internal/actions"
 )
-
-// abortRequest is the value of the abort annotation in Kargo's format
-// (actions.AbortRequest, shared with the web UI).
-type abortRequest = actions.AbortRequest
 
 // whoAmI returns the user name the API server knows the CLI as, or "" when
 // it cannot tell (SelfSubjectReview not served or refused): the actor is a
@@ -53,10 +48,8 @@ func abortPromotion(ctx context.Context, opts *Options, name string) error {
 		_, _ = fmt.Fprintf(opts.Out, "promotion/%s already finished (%s); nothing to abort\n", name, promo.Status.Phase)
 		return nil
 	}
-	value, err := actions.AbortValue(whoAmI(ctx, c))
-	if err != nil {
-		return err
-	}
+	// The actor, when known, lets the Promotion say who aborted it.
+	value := railyard.AbortPromotionRequest{Action: railyard.AbortActionTerminate, Actor: whoAmI(ctx, c)}.String()
 	if err := patchAnnotation(ctx, c, &promo, railyard.AnnotationAbort, value); err != nil {
 		return explain(err, "patch", "promotions", name, ns)
 	}

@@ -5,11 +5,10 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
-	"github.com/railyard-dev/railyard/internal/actions"
+	"github.com/railyard-dev/railyard/internal/freight"
 )
 
 func newApproveCommand(opts *Options) *cobra.Command {
@@ -50,15 +49,13 @@ func approve(ctx context.Context, opts *Options, freightName, stageName string) 
 		return fmt.Errorf("stage %s does not request Freight from warehouse %s (it requests from: %v), so approving %s for it would have no effect",
 			stage.Name, f.Origin.Name, requestedOrigins(&stage), freightLabel(f))
 	}
-	if _, ok := f.Status.ApprovedFor[stage.Name]; ok {
+	base := f.DeepCopy()
+	if !freight.Approve(f, stage.Name, opts.Now().UTC()) {
 		_, _ = fmt.Fprintf(opts.Out, "freight %s is already approved for stage %s\n", freightLabel(f), stage.Name)
 		return nil
 	}
-	patch, err := actions.ApprovalPatch(stage.Name, opts.Now())
-	if err != nil {
-		return err
-	}
-	if err := c.Status().Patch(ctx, f, client.RawPatch(types.MergePatchType, patch)); err != nil {
+	// The merge patch carries only the new approvedFor entry.
+	if err := c.Status().Patch(ctx, f, client.MergeFrom(base)); err != nil {
 		return explain(err, "patch", "freights/status", f.Name, ns)
 	}
 	_, _ = fmt.Fprintf(opts.Out, "freight %s approved for stage %s\n", freightLabel(f), stage.Name)

@@ -62,7 +62,7 @@ func TestAbortPromotion(t *testing.T) {
 	var got railyard.Promotion
 	must(t, k8s.Get(testCtx, client.ObjectKeyFromObject(running), &got))
 	// Kargo's AbortPromotionRequest, naming who asked (envtest's admin).
-	var req abortRequest
+	var req railyard.AbortPromotionRequest
 	if err := json.Unmarshal([]byte(got.Annotations[railyard.AnnotationAbort]), &req); err != nil || req.Action != "terminate" || req.Actor == "" {
 		t.Errorf("abort annotation = %q (%v)", got.Annotations[railyard.AnnotationAbort], err)
 	}

@@ -60,27 +60,34 @@ func (a *ArgoStandIn) Run(ctx context.Context) {
 	}
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
-	kick := make(chan struct{}, 1)
+	changed := make(chan *unstructured.Unstructured, 256)
 	if wc, ok := a.Client.(client.WithWatch); ok {
-		go a.watch(ctx, wc, kick)
+		go a.watch(ctx, wc, changed)
 	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-		case <-kick:
-		}
-		if !a.Paused.Load() {
-			a.syncAll(ctx)
+			if !a.Paused.Load() {
+				a.syncAll(ctx)
+			}
+		case app := <-changed:
+			// Only the Application that changed is looked at, as Argo CD
+			// reacts to one: listing all of them for every change made the
+			// stand-in slower than the manager once there were hundreds.
+			if !a.Paused.Load() {
+				a.sync(ctx, app)
+			}
 		}
 	}
 }
 
-// watch kicks the sync loop on every change to an Application, so a
-// requested operation completes at once; it watches again when the server
-// ends a watch, until ctx ends.
-func (a *ArgoStandIn) watch(ctx context.Context, wc client.WithWatch, kick chan<- struct{}) {
+// watch passes every changed Application to the sync loop, so a requested
+// operation completes at once; it watches again when the server ends a
+// watch, until ctx ends. When the loop falls behind, changes are dropped:
+// the next tick lists them all.
+func (a *ArgoStandIn) watch(ctx context.Context, wc client.WithWatch, changed chan<- *unstructured.Unstructured) {
 	for ctx.Err() == nil {
 		list := &unstructured.UnstructuredList{}
 		list.SetGroupVersionKind(argocd.ApplicationListKind)
@@ -92,10 +99,14 @@ func (a *ArgoStandIn) watch(ctx context.Context, wc client.WithWatch, kick chan<
 			}
 			continue
 		}
-		for range w.ResultChan() {
+		for ev := range w.ResultChan() {
+			app, ok := ev.Object.(*unstructured.Unstructured)
+			if !ok {
+				continue
+			}
 			select {
-			case kick <- struct{}{}:
-			default: // a kick is pending: that sync sees this change too
+			case changed <- app:
+			default:
 			}
 		}
 		w.Stop()
@@ -109,36 +120,39 @@ func (a *ArgoStandIn) syncAll(ctx context.Context) {
 		return // the next tick tries again
 	}
 	for i := range list.Items {
-		app := &list.Items[i]
-		op, ok := app.Object["operation"].(map[string]any)
-		if !ok {
-			continue
-		}
-		if !a.due(app, op) {
-			continue
-		}
-		revision, _, _ := unstructured.NestedString(op, "sync", "revision")
-		now := time.Now().UTC()
-		delete(app.Object, "operation")
-		state := map[string]any{
-			"operation":  runtime.DeepCopyJSONValue(op),
-			"phase":      "Succeeded",
-			"message":    "successfully synced (Railyard demo stand-in for Argo CD)",
-			"startedAt":  now.Format(time.RFC3339),
-			"finishedAt": now.Format(time.RFC3339),
-			"syncResult": map[string]any{"revision": revision},
-		}
-		_ = unstructured.SetNestedField(app.Object, state, "status", "operationState")
-		_ = unstructured.SetNestedField(app.Object, map[string]any{"status": "Synced", "revision": revision}, "status", "sync")
-		_ = unstructured.SetNestedField(app.Object, map[string]any{"status": "Healthy"}, "status", "health")
-		// Health is trusted only when reconciled after the operation ended.
-		_ = unstructured.SetNestedField(app.Object, now.Add(time.Second).Format(time.RFC3339), "status", "reconciledAt")
-		if err := a.Client.Update(ctx, app); err != nil {
-			continue // a conflict: the next tick sees the fresh object
-		}
-		if a.OnSync != nil {
-			a.OnSync(app.GetName(), revision)
-		}
+		a.sync(ctx, &list.Items[i])
+	}
+}
+
+// sync completes the Application's requested operation, if it has one that
+// is due. A stale copy fails the update on its resource version, and the
+// change that made it stale brings the fresh one.
+func (a *ArgoStandIn) sync(ctx context.Context, app *unstructured.Unstructured) {
+	op, ok := app.Object["operation"].(map[string]any)
+	if !ok || !a.due(app, op) {
+		return
+	}
+	revision, _, _ := unstructured.NestedString(op, "sync", "revision")
+	now := time.Now().UTC()
+	delete(app.Object, "operation")
+	state := map[string]any{
+		"operation":  runtime.DeepCopyJSONValue(op),
+		"phase":      "Succeeded",
+		"message":    "successfully synced (Railyard demo stand-in for Argo CD)",
+		"startedAt":  now.Format(time.RFC3339),
+		"finishedAt": now.Format(time.RFC3339),
+		"syncResult": map[string]any{"revision": revision},
+	}
+	_ = unstructured.SetNestedField(app.Object, state, "status", "operationState")
+	_ = unstructured.SetNestedField(app.Object, map[string]any{"status": "Synced", "revision": revision}, "status", "sync")
+	_ = unstructured.SetNestedField(app.Object, map[string]any{"status": "Healthy"}, "status", "health")
+	// Health is trusted only when reconciled after the operation ended.
+	_ = unstructured.SetNestedField(app.Object, now.Add(time.Second).Format(time.RFC3339), "status", "reconciledAt")
+	if err := a.Client.Update(ctx, app); err != nil {
+		return // a conflict: a newer copy is on its way, or the next tick sees it
+	}
+	if a.OnSync != nil {
+		a.OnSync(app.GetName(), revision)
 	}
 }
 

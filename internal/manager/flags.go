@@ -49,6 +49,8 @@ func BindFlags(fs *flag.FlagSet, opts *Options) {
 	fs.StringVar(&opts.SharedResourcesNamespace, "shared-resources-namespace", expr.DefaultSharedNamespace, "namespace whose generic-credential Secrets and ConfigMaps sharedSecret() and sharedConfigMap() read")
 	fs.IntVar(&opts.PromotionConcurrency, "promotion-concurrency", 0, "how many Promotions of different Stages run at once (0: 4)")
 	fs.IntVar(&opts.WarehouseConcurrency, "warehouse-concurrency", 0, "how many Warehouses discover at once, sharing each registry's rate limit (0: 4)")
+	fs.IntVar(&opts.StageConcurrency, "stage-concurrency", 0, "how many Stages are reconciled at once (0: 4)")
+	fs.Float64Var(&opts.RegistryRequestsPerSecond, "registry-requests-per-second", 0, "image discovery's requests per second to each registry host, shared by all Warehouses (0: 20, as Kargo; negative: no bound)")
 	fs.StringVar(&opts.HelmCommand, "helm", "", "helm binary for Helm chart inflation (defaults to $RAILYARD_HELM, then helm on PATH)")
 	fs.StringVar(&opts.HelmGuardCommand, "helm-guard", "", "the helm guard program every helm run goes through (defaults to railyard-helm-guard next to the manager, else the manager itself)")
 	fs.StringVar(&opts.WebhookReceiverBindAddress, "webhook-receiver-bind-address", "", "address webhook receivers listen on, such as :8090; empty disables them")

@@ -25,6 +25,7 @@ import (
 	"github.com/railyard-dev/railyard/internal/controller/projectconfig"
 	"github.com/railyard-dev/railyard/internal/controller/shard"
 	"github.com/railyard-dev/railyard/internal/controller/warehouse"
+	"github.com/railyard-dev/railyard/internal/discovery/image"
 	"github.com/railyard-dev/railyard/internal/ecr"
 	"github.com/railyard-dev/railyard/internal/freight"
 	"github.com/railyard-dev/railyard/internal/receiver"
@@ -89,6 +90,13 @@ type Options struct {
 	// WarehouseConcurrency is how many Warehouses discover at once (each
 	// registry's rate limit is shared by all); zero means 4.
 	WarehouseConcurrency int
+	// StageConcurrency is how many Stages are reconciled at once; zero
+	// means the Stage controller's default.
+	StageConcurrency int
+	// RegistryRequestsPerSecond bounds image discovery's requests to each
+	// registry host, shared by every Warehouse; zero means
+	// image.DefaultRequestsPerSecond (Kargo's 20), negative no bound.
+	RegistryRequestsPerSecond float64
 	// HelmCommand is the helm binary kustomize-build and helm-template run;
 	// empty means $RAILYARD_HELM, bin/k8s/helm or helm on PATH.
 	HelmCommand string
@@ -229,7 +237,10 @@ func setupFreightSources(mgr ctrl.Manager, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("creating the ECR token provider: %w", err)
 	}
-	if err := warehouse.SetupWithManager(mgr, warehouse.Options{Shard: opts.shardFilter(), ECR: ecrProvider, MaxConcurrentReconciles: opts.WarehouseConcurrency}); err != nil {
+	if err := warehouse.SetupWithManager(mgr, warehouse.Options{
+		Shard: opts.shardFilter(), ECR: ecrProvider, MaxConcurrentReconciles: opts.WarehouseConcurrency,
+		Image: image.Config{RequestsPerSecond: opts.RegistryRequestsPerSecond},
+	}); err != nil {
 		return err
 	}
 	return (&freightcheck.Reconciler{Shard: opts.shardFilter()}).SetupWithManager(mgr)

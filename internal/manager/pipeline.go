@@ -116,6 +116,8 @@ func setupPipeline(mgr ctrl.Manager, opts Options) error {
 		WatchApplications: watchApps,
 		ArgoCD:            remote,
 		Shard:             opts.shardFilter(),
+
+		MaxConcurrentReconciles: opts.StageConcurrency,
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the Stage reconciler: %w", err)
 	}

@@ -1,14 +1,12 @@
 package ui
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
-	"github.com/railyard-dev/railyard/internal/actions"
 )
 
 type promotionData struct {
@@ -56,10 +54,7 @@ func (s *Server) renderPromotion(w http.ResponseWriter, r *http.Request, status 
 	}
 	if v, ok := pr.Annotations[railyard.AnnotationAbort]; ok {
 		d.AbortRequested = true
-		var req actions.AbortRequest
-		if json.Unmarshal([]byte(v), &req) == nil {
-			d.AbortActor = req.Actor
-		}
+		d.AbortActor = railyard.ParseAbortPromotionRequest(v).Actor
 	}
 	for i, step := range pr.Spec.Steps {
 		row := stepRow{Index: i + 1, Name: step.As}

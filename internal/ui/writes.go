@@ -188,11 +188,8 @@ func (s *Server) abort(w http.ResponseWriter, r *http.Request) {
 	ns, name := r.PathValue("ns"), r.PathValue("name")
 	id := identity(r)
 	user, _ := s.opts.Access.Subject(id)
-	value, err := actions.AbortValue(user)
-	var c client.Client
-	if err == nil {
-		c, err = s.opts.Access.ClientFor(id)
-	}
+	value := railyard.AbortPromotionRequest{Action: railyard.AbortActionTerminate, Actor: user}.String()
+	c, err := s.opts.Access.ClientFor(id)
 	if err == nil {
 		pr := &railyard.Promotion{}
 		pr.Namespace, pr.Name = ns, name
@@ -264,15 +261,18 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request) {
 		failed(fmt.Errorf("stage %s does not request Freight from warehouse %s, so approving %s for it would have no effect", st.Name, f.Origin.Name, freight.AliasOf(f)))
 		return
 	}
-	patch, err := actions.ApprovalPatch(st.Name, s.opts.Now())
-	var c client.Client
-	if err == nil {
-		c, err = s.opts.Access.ClientFor(id)
+	base := f.DeepCopy()
+	if !freight.Approve(f, st.Name, s.opts.Now().UTC()) {
+		http.Redirect(w, r, pagePath(ns, "stages", name)+"?msg=approved", http.StatusSeeOther)
+		return
 	}
+	c, err := s.opts.Access.ClientFor(id)
 	if err == nil {
 		ctx, cancel := withTimeout(r)
 		defer cancel()
-		err = c.Status().Patch(ctx, f, client.RawPatch(types.MergePatchType, patch))
+		// The merge patch carries only the new approvedFor entry, as
+		// 'railyard approve' sends it.
+		err = c.Status().Patch(ctx, f, client.MergeFrom(base))
 	}
 	if err != nil {
 		failed(kube.Explain(err, user, "patch", "freights/status", f.Name, ns))

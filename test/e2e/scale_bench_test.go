@@ -70,6 +70,12 @@ type scaleWorld struct {
 	pw   *pipelineWorld
 	repo *gittest.Repo
 	apps []string
+	// interval is every Warehouse's discovery interval (24h if empty:
+	// only refreshes discover).
+	interval string
+	// noAutoPromotion leaves out the ProjectConfig that auto-promotes to
+	// the test Stages.
+	noAutoPromotion bool
 }
 
 func (sw *scaleWorld) image(app string) string { return sw.pw.reg.Repo("apps/" + app) }
@@ -82,6 +88,10 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	row("apps", fmt.Sprintf("%d (%d Warehouses, %d Stages, %d Applications, one GitOps repository)", n, n, 3*n, 3*n))
 	row("load average before", loadAverage())
 	row("promotion concurrency", orDefaultString(os.Getenv("SCALE_PROMOTION_CONCURRENCY"), "default (4)"))
+	row("warehouse concurrency", orDefaultString(os.Getenv("SCALE_WAREHOUSE_CONCURRENCY"), "default (4)"))
+	row("stage concurrency", orDefaultString(os.Getenv("SCALE_STAGE_CONCURRENCY"), "default (4)"))
+	row("registry requests per second", orDefaultString(os.Getenv("SCALE_REGISTRY_RPS"), "default (20)"))
+	row("work directory under", orDefaultString(os.Getenv("SCALE_WORK_DIR"), "the test's temporary directory"))
 
 	for _, app := range sw.apps {
 		pw.reg.PushImage(b, "apps/"+app, "v1.0.0", registrytest.NewImage(b, registrytest.ImageSpec{Created: pw.built, OS: "linux", Arch: "amd64"}))
@@ -115,7 +125,9 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	row("new tag: refresh → all Freight", secs(allFreight))
 	row("new tag: refresh → all test branches moved", secs(moved))
 	b.ReportMetric(moved.Seconds(), "new-tag-s")
-	for _, r := range sw.promotionBreakdown(b, sw.waitPromotionsDone(b), start) {
+	promos := sw.waitPromotionsDone(b)
+	row("new tag: Freight created → its Promotion created, mean / max", sw.freightToPromotion(b, promos, start))
+	for _, r := range sw.promotionBreakdown(b, promos, start) {
 		row("new tag: "+r[0], r[1])
 	}
 
@@ -164,12 +176,33 @@ func startScaleWorld(tb testing.TB, n int) *scaleWorld {
 	// A benchmark's manager logs go nowhere: kept in memory they would
 	// count in the peak RSS.
 	setupManagerLogs(tb)
-	opts := manager.Options{MetricsAddr: "0", ProbeAddr: "0", WorkDir: tb.TempDir(), SkipControllerNameValidation: true}
+	opts := manager.Options{MetricsAddr: "0", ProbeAddr: "0", WorkDir: scaleWorkDir(tb), SkipControllerNameValidation: true}
 	// SCALE_PROMOTION_CONCURRENCY is --promotion-concurrency, to compare.
 	if v := os.Getenv("SCALE_PROMOTION_CONCURRENCY"); v != "" {
 		var err error
 		if opts.PromotionConcurrency, err = strconv.Atoi(v); err != nil {
 			tb.Fatalf("SCALE_PROMOTION_CONCURRENCY: %v", err)
+		}
+	}
+	// SCALE_WAREHOUSE_CONCURRENCY is --warehouse-concurrency, to compare.
+	if v := os.Getenv("SCALE_WAREHOUSE_CONCURRENCY"); v != "" {
+		var err error
+		if opts.WarehouseConcurrency, err = strconv.Atoi(v); err != nil {
+			tb.Fatalf("SCALE_WAREHOUSE_CONCURRENCY: %v", err)
+		}
+	}
+	// SCALE_STAGE_CONCURRENCY is --stage-concurrency, to compare.
+	if v := os.Getenv("SCALE_STAGE_CONCURRENCY"); v != "" {
+		var err error
+		if opts.StageConcurrency, err = strconv.Atoi(v); err != nil {
+			tb.Fatalf("SCALE_STAGE_CONCURRENCY: %v", err)
+		}
+	}
+	// SCALE_REGISTRY_RPS is --registry-requests-per-second (-1 lifts it).
+	if v := os.Getenv("SCALE_REGISTRY_RPS"); v != "" {
+		var err error
+		if opts.RegistryRequestsPerSecond, err = strconv.ParseFloat(v, 64); err != nil {
+			tb.Fatalf("SCALE_REGISTRY_RPS: %v", err)
 		}
 	}
 	mgr, err := manager.New(env.Config, opts)
@@ -186,10 +219,9 @@ func startScaleWorld(tb testing.TB, n int) *scaleWorld {
 		}
 	})
 
-	// The stand-in lists every Application on each look: at 100ms with 300
-	// Applications it took a quarter of this process's CPU, competing with
-	// the manager it stands beside.
-	pw.argo = &demo.ArgoStandIn{Client: env.Client, Interval: 500 * time.Millisecond}
+	// The stand-in syncs each Application its watch reports changed; its
+	// periodic look at all of them (300 at 100 apps) is only a fallback.
+	pw.argo = &demo.ArgoStandIn{Client: env.Client, Interval: 5 * time.Second}
 	actx, acancel := context.WithCancel(pw.ctx)
 	adone := make(chan struct{})
 	go func() { defer close(adone); pw.argo.Run(actx) }()
@@ -202,6 +234,23 @@ func startScaleWorld(tb testing.TB, n int) *scaleWorld {
 	})
 	pw.apply(tb, credentialSecrets(sw.repo.URL, pw.reg.Repo("apps/unused")))
 	return sw
+}
+
+// scaleWorkDir is the manager's work directory (checkouts and the git
+// cache): a new directory under SCALE_WORK_DIR when set, such as /dev/shm
+// for a tmpfs like the chart's workDir.medium=Memory, else the test's
+// temporary directory.
+func scaleWorkDir(tb testing.TB) string {
+	parent := os.Getenv("SCALE_WORK_DIR")
+	if parent == "" {
+		return tb.TempDir()
+	}
+	dir, err := os.MkdirTemp(parent, "railyard-scale-")
+	if err != nil {
+		tb.Fatalf("SCALE_WORK_DIR: %v", err)
+	}
+	tb.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
 }
 
 // scaleAppFiles are one app's files in the shared GitOps repository: a base
@@ -240,7 +289,8 @@ spec:
 func (sw *scaleWorld) manifests() string {
 	repo := sw.repo.URL
 	var b strings.Builder
-	fmt.Fprintf(&b, `apiVersion: railyard.dev/v1alpha1
+	if !sw.noAutoPromotion {
+		fmt.Fprintf(&b, `apiVersion: railyard.dev/v1alpha1
 kind: ProjectConfig
 metadata:
   name: %[1]s
@@ -251,7 +301,9 @@ spec:
       name: glob:*-test
     autoPromotionEnabled: true
 ---
-apiVersion: railyard.dev/v1alpha1
+`, ns)
+	}
+	fmt.Fprintf(&b, `apiVersion: railyard.dev/v1alpha1
 kind: PromotionTask
 metadata:
   name: promote
@@ -315,7 +367,7 @@ metadata:
   name: %[1]s
   namespace: %[2]s
 spec:
-  interval: 24h
+  interval: %[5]s
   subscriptions:
   - image:
       repoURL: %[3]s
@@ -324,7 +376,7 @@ spec:
       branch: main
       includePaths:
       - apps/%[1]s
-`, app, ns, sw.image(app), repo)
+`, app, ns, sw.image(app), repo, orDefaultString(sw.interval, "24h"))
 		prev := ""
 		for _, env := range []string{"test", "staging", "prod"} {
 			source := "direct: true"
@@ -524,6 +576,31 @@ func (sw *scaleWorld) promotionBreakdown(tb testing.TB, promos []railyard.Promot
 		out = append(out, [2]string{"step " + a + ", mean", secs(steps[a] / time.Duration(len(ran)))})
 	}
 	return out
+}
+
+// freightToPromotion is how long auto-promotion took to create each
+// Promotion made after since, from its Freight's creation (one-second
+// resolution).
+func (sw *scaleWorld) freightToPromotion(tb testing.TB, promos []railyard.Promotion, since time.Time) string {
+	tb.Helper()
+	var list railyard.FreightList
+	if err := sw.pw.env.Client.List(sw.pw.ctx, &list, client.InNamespace(ns)); err != nil {
+		tb.Fatal(err)
+	}
+	created := map[string]time.Time{}
+	for _, f := range list.Items {
+		created[f.Name] = f.CreationTimestamp.Time
+	}
+	var ds []time.Duration
+	for _, p := range promos {
+		if at, ok := created[p.Spec.Freight]; ok && !p.CreationTimestamp.Time.Before(since.Truncate(time.Second)) {
+			ds = append(ds, p.CreationTimestamp.Sub(at))
+		}
+	}
+	if len(ds) == 0 {
+		return "none"
+	}
+	return meanMax(ds)
 }
 
 func meanMax(ds []time.Duration) string {

@@ -11,8 +11,6 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -21,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/controller/reconcilehelp"
 	"github.com/railyard-dev/railyard/internal/receiver"
 )
 
@@ -78,7 +77,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if !cfg.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil
 	}
-	before := cfg.DeepCopy()
+	sp := reconcilehelp.NewStatusPatcher(r.Client, cfg)
 	var published []railyard.WebhookReceiverStatus
 	var invalid error
 	switch {
@@ -94,11 +93,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		invalid = err
 	}
 	setStatus(cfg, published, invalid)
-	if equality.Semantic.DeepEqual(before.Status, cfg.Status) {
-		return ctrl.Result{}, nil
-	}
-	if err := r.Client.Status().Patch(ctx, cfg, client.MergeFrom(before)); client.IgnoreNotFound(err) != nil {
-		return ctrl.Result{}, fmt.Errorf("patching status: %w", err)
+	if err := sp.Patch(ctx, cfg); client.IgnoreNotFound(err) != nil {
+		return ctrl.Result{}, err
 	}
 	return ctrl.Result{}, nil
 }
@@ -109,21 +105,16 @@ func setStatus(cfg *railyard.ClusterConfig, published []railyard.WebhookReceiver
 	if v, ok := railyard.RefreshValue(cfg.Annotations); ok {
 		cfg.Status.LastHandledRefresh = v
 	}
-	cond := metav1.Condition{Type: railyard.ConditionReady, ObservedGeneration: cfg.Generation}
 	if invalid != nil {
-		cond.Status, cond.Reason = metav1.ConditionFalse, railyard.ReasonWebhookReceiverInvalid
-		cond.Message = strings.ReplaceAll(invalid.Error(), "\n", "; ")
-		meta.SetStatusCondition(&cfg.Status.Conditions, cond)
-		stalled := cond
-		stalled.Type, stalled.Status = railyard.ConditionStalled, metav1.ConditionTrue
-		meta.SetStatusCondition(&cfg.Status.Conditions, stalled)
+		msg := strings.ReplaceAll(invalid.Error(), "\n", "; ")
+		reconcilehelp.SetCondition(cfg, railyard.ConditionReady, metav1.ConditionFalse, railyard.ReasonWebhookReceiverInvalid, msg)
+		reconcilehelp.SetCondition(cfg, railyard.ConditionStalled, metav1.ConditionTrue, railyard.ReasonWebhookReceiverInvalid, msg)
 		return
 	}
-	cond.Status, cond.Reason = metav1.ConditionTrue, railyard.ReasonSucceeded
-	cond.Message = fmt.Sprintf("%d webhook receivers", len(published))
+	msg := fmt.Sprintf("%d webhook receivers", len(published))
 	if len(published) == 1 {
-		cond.Message = "1 webhook receiver"
+		msg = "1 webhook receiver"
 	}
-	meta.SetStatusCondition(&cfg.Status.Conditions, cond)
-	meta.RemoveStatusCondition(&cfg.Status.Conditions, railyard.ConditionStalled)
+	reconcilehelp.SetCondition(cfg, railyard.ConditionReady, metav1.ConditionTrue, railyard.ReasonSucceeded, msg)
+	reconcilehelp.RemoveCondition(cfg, railyard.ConditionStalled)
 }

@@ -26,7 +26,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -35,6 +34,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/controller/reconcilehelp"
 	"github.com/railyard-dev/railyard/internal/controller/shard"
 	"github.com/railyard-dev/railyard/internal/freight"
 )
@@ -44,8 +44,6 @@ const (
 	ControllerName = "freightcheck"
 	// recorderName is the reporting controller of its Events.
 	recorderName = "freight"
-
-	eventFreightRejected = "FreightRejected"
 )
 
 // Reconciler checks Freight. Client and Recorder default to the manager's.
@@ -134,13 +132,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, fmt.Errorf("patching Freight %s/%s: %w", f.Namespace, f.Name, err)
 	}
 	if verdict != "" && orig.Annotations[railyard.AnnotationRejected] != verdict {
-		// A nil *Warehouse in an interface is not nil: pass no related object
-		// when the Warehouse does not exist.
-		var related runtime.Object
-		if w != nil {
-			related = w
-		}
-		r.Recorder.Eventf(f, related, corev1.EventTypeWarning, eventFreightRejected, "CheckFreight", "Freight rejected: %s", verdict)
+		// w is nil when the Warehouse does not exist: the Event then names
+		// no related object.
+		events := reconcilehelp.Events{Recorder: r.Recorder}
+		events.Emit(f, w, corev1.EventTypeWarning, railyard.EventFreightRejected, "CheckFreight", "Freight rejected: "+verdict)
 	}
 	return ctrl.Result{}, nil
 }

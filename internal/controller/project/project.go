@@ -6,10 +6,8 @@ package project
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -19,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/controller/reconcilehelp"
 )
 
 // Reconciler reconciles Projects.
@@ -54,16 +53,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if !p.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, r.finalize(ctx, p)
 	}
-	if !controllerutil.ContainsFinalizer(p, railyard.FinalizerName) {
-		patch := client.MergeFromWithOptions(p.DeepCopy(), client.MergeFromWithOptimisticLock{})
-		controllerutil.AddFinalizer(p, railyard.FinalizerName)
-		if err := r.Client.Patch(ctx, p, patch); err != nil {
-			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
-		}
+	if _, err := reconcilehelp.AddFinalizer(ctx, r.Client, p, railyard.FinalizerName); err != nil {
+		return ctrl.Result{}, err
 	}
-	before := p.DeepCopy()
+	sp := reconcilehelp.NewStatusPatcher(r.Client, p)
 	err := r.reconcile(ctx, p)
-	if perr := r.patchStatus(ctx, before, p); perr != nil {
+	if perr := sp.Patch(ctx, p); client.IgnoreNotFound(perr) != nil {
 		err = errors.Join(err, perr)
 	}
 	return ctrl.Result{}, err
@@ -106,22 +101,8 @@ func (r *Reconciler) finalize(ctx context.Context, p *railyard.Project) error {
 	if err := r.releaseNamespace(ctx, p); err != nil {
 		return err
 	}
-	patch := client.MergeFromWithOptions(p.DeepCopy(), client.MergeFromWithOptimisticLock{})
-	controllerutil.RemoveFinalizer(p, railyard.FinalizerName)
-	if err := r.Client.Patch(ctx, p, patch); client.IgnoreNotFound(err) != nil {
-		return fmt.Errorf("removing finalizer: %w", err)
-	}
-	return nil
-}
-
-func (r *Reconciler) patchStatus(ctx context.Context, before, p *railyard.Project) error {
-	if equality.Semantic.DeepEqual(before.Status, p.Status) {
-		return nil
-	}
-	if err := r.Client.Status().Patch(ctx, p, client.MergeFrom(before)); client.IgnoreNotFound(err) != nil {
-		return fmt.Errorf("patching status: %w", err)
-	}
-	return nil
+	_, err := reconcilehelp.RemoveFinalizer(ctx, r.Client, p, railyard.FinalizerName)
+	return err
 }
 
 // byName maps a Namespace to the Project of the same name.

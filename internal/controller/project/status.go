@@ -11,35 +11,30 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/controller/reconcilehelp"
 )
-
-func setCondition(p *railyard.Project, typ string, status metav1.ConditionStatus, reason, msg string) {
-	meta.SetStatusCondition(&p.Status.Conditions, metav1.Condition{
-		Type: typ, Status: status, Reason: reason, Message: msg, ObservedGeneration: p.Generation,
-	})
-}
 
 // setReady: the namespace exists and is the Project's.
 func setReady(p *railyard.Project) {
-	setCondition(p, railyard.ConditionReady, metav1.ConditionTrue, railyard.ReasonNamespaceReady,
+	reconcilehelp.SetCondition(p, railyard.ConditionReady, metav1.ConditionTrue, railyard.ReasonNamespaceReady,
 		fmt.Sprintf("namespace %s is ready", p.Name))
-	meta.RemoveStatusCondition(&p.Status.Conditions, railyard.ConditionStalled)
+	reconcilehelp.RemoveCondition(p, railyard.ConditionStalled)
 	p.Status.ObservedGeneration = p.Generation
 }
 
 // setConflict: a namespace of that name belongs to someone else; Stalled
 // because only a person can resolve it.
 func setConflict(p *railyard.Project, msg string) {
-	setCondition(p, railyard.ConditionReady, metav1.ConditionFalse, railyard.ReasonNamespaceConflict, msg)
-	setCondition(p, railyard.ConditionStalled, metav1.ConditionTrue, railyard.ReasonNamespaceConflict, msg)
+	reconcilehelp.SetCondition(p, railyard.ConditionReady, metav1.ConditionFalse, railyard.ReasonNamespaceConflict, msg)
+	reconcilehelp.SetCondition(p, railyard.ConditionStalled, metav1.ConditionTrue, railyard.ReasonNamespaceConflict, msg)
 	p.Status.ObservedGeneration = p.Generation
 }
 
 // setWaiting: not ready for a reason that passes by itself (a terminating
 // namespace, an API error retried with backoff).
 func setWaiting(p *railyard.Project, msg string) {
-	setCondition(p, railyard.ConditionReady, metav1.ConditionFalse, railyard.ReasonProgressing, msg)
-	meta.RemoveStatusCondition(&p.Status.Conditions, railyard.ConditionStalled)
+	reconcilehelp.SetCondition(p, railyard.ConditionReady, metav1.ConditionFalse, railyard.ReasonProgressing, msg)
+	reconcilehelp.RemoveCondition(p, railyard.ConditionStalled)
 }
 
 // stats counts the project's Warehouses and Stages from the cache.

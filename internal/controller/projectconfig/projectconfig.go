@@ -13,8 +13,6 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -23,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/controller/reconcilehelp"
 	"github.com/railyard-dev/railyard/internal/policy"
 	"github.com/railyard-dev/railyard/internal/receiver"
 )
@@ -78,7 +77,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if !cfg.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil
 	}
-	before := cfg.DeepCopy()
+	sp := reconcilehelp.NewStatusPatcher(r.Client, cfg)
 	var published []railyard.WebhookReceiverStatus
 	var invalid error
 	if cfg.Name == cfg.Namespace {
@@ -91,11 +90,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		invalid = err
 	}
 	setStatus(cfg, published, invalid)
-	if equality.Semantic.DeepEqual(before.Status, cfg.Status) {
-		return ctrl.Result{}, nil
-	}
-	if err := r.Client.Status().Patch(ctx, cfg, client.MergeFrom(before)); client.IgnoreNotFound(err) != nil {
-		return ctrl.Result{}, fmt.Errorf("patching status: %w", err)
+	if err := sp.Patch(ctx, cfg); client.IgnoreNotFound(err) != nil {
+		return ctrl.Result{}, err
 	}
 	return ctrl.Result{}, nil
 }
@@ -124,18 +120,12 @@ func setStatus(cfg *railyard.ProjectConfig, published []railyard.WebhookReceiver
 		}
 	}
 	if reason == railyard.ReasonSucceeded {
-		setCondition(cfg, railyard.ConditionReady, metav1.ConditionTrue, reason, msg)
-		meta.RemoveStatusCondition(&cfg.Status.Conditions, railyard.ConditionStalled)
+		reconcilehelp.SetCondition(cfg, railyard.ConditionReady, metav1.ConditionTrue, reason, msg)
+		reconcilehelp.RemoveCondition(cfg, railyard.ConditionStalled)
 		return
 	}
-	setCondition(cfg, railyard.ConditionReady, metav1.ConditionFalse, reason, msg)
-	setCondition(cfg, railyard.ConditionStalled, metav1.ConditionTrue, reason, msg)
-}
-
-func setCondition(cfg *railyard.ProjectConfig, typ string, status metav1.ConditionStatus, reason, msg string) {
-	meta.SetStatusCondition(&cfg.Status.Conditions, metav1.Condition{
-		Type: typ, Status: status, Reason: reason, Message: msg, ObservedGeneration: cfg.Generation,
-	})
+	reconcilehelp.SetCondition(cfg, railyard.ConditionReady, metav1.ConditionFalse, reason, msg)
+	reconcilehelp.SetCondition(cfg, railyard.ConditionStalled, metav1.ConditionTrue, reason, msg)
 }
 
 func summary(cfg *railyard.ProjectConfig) string {

@@ -1,22 +1,21 @@
 package promotion
 
 import (
-	"encoding/json"
-	"strings"
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 )
 
-// abortReason words an abort annotation's value for people: "by request",
-// or "by request of alice" when the value is Kargo's AbortPromotionRequest
-// naming an actor. The raw annotation (key and JSON) is no news to the
-// reader, so it is left out; the engine prefixes "aborted: ".
+// abortReason words an abort annotation's value for people: the reason a
+// controller gave ("Stage "test" was deleted"), "by request of alice" when
+// the value names an actor, or "by request". The raw annotation (key and
+// JSON) is no news to the reader, so it is left out; the engine prefixes
+// "aborted: ".
 func abortReason(value string) string {
-	var req struct {
-		Actor string `json:"actor"`
-	}
-	if json.Unmarshal([]byte(value), &req) == nil {
-		if actor := strings.TrimSpace(req.Actor); actor != "" {
-			return "by request of " + actor
-		}
+	req := railyard.ParseAbortPromotionRequest(value)
+	switch {
+	case req.Reason != "":
+		return req.Reason
+	case req.Actor != "":
+		return "by request of " + req.Actor
 	}
 	return "by request"
 }

@@ -9,6 +9,8 @@ func TestAbortReason(t *testing.T) {
 		{`{"action":"terminate","actor":"  "}`, "by request"},
 		{"", "by request"},
 		{"not json", "by request"},
+		{"true", "by request"},
+		{`{"action":"terminate","actor":"railyard","reason":"Stage \"test\" was deleted"}`, `Stage "test" was deleted`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.value, func(t *testing.T) {

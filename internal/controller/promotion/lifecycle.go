@@ -10,9 +10,9 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/controller/reconcilehelp"
 	"github.com/railyard-dev/railyard/internal/controller/shard"
 )
 
@@ -35,9 +35,9 @@ func (r *Reconciler) stageOf(ctx context.Context, promo *railyard.Promotion) (*r
 		return nil, r.abortForDeletedStage(ctx, promo)
 	}
 	if meta.FindStatusCondition(promo.Status.Conditions, railyard.ConditionStalled) != nil {
-		base := promo.DeepCopy()
-		meta.RemoveStatusCondition(&promo.Status.Conditions, railyard.ConditionStalled)
-		if err := r.Client.Status().Patch(ctx, promo, client.MergeFrom(base)); err != nil {
+		p := reconcilehelp.NewStatusPatcher(r.Client, promo)
+		reconcilehelp.RemoveCondition(promo, railyard.ConditionStalled)
+		if err := p.Patch(ctx, promo); err != nil {
 			return nil, fmt.Errorf("clearing the Stalled condition: %w", err)
 		}
 	}
@@ -61,17 +61,14 @@ func (r *Reconciler) waitForStage(ctx context.Context, promo *railyard.Promotion
 	if c := meta.FindStatusCondition(promo.Status.Conditions, railyard.ConditionStalled); c != nil && c.Message == msg {
 		return nil
 	}
-	base := promo.DeepCopy()
+	p := reconcilehelp.NewStatusPatcher(r.Client, promo)
 	promo.Status.Phase = railyard.PromotionPhasePending
 	promo.Status.Message = msg
-	meta.SetStatusCondition(&promo.Status.Conditions, metav1.Condition{
-		Type: railyard.ConditionStalled, Status: metav1.ConditionTrue, Reason: railyard.ReasonStageNotFound,
-		Message: msg, ObservedGeneration: promo.Generation,
-	})
-	if err := r.Client.Status().Patch(ctx, promo, client.MergeFrom(base)); err != nil {
+	reconcilehelp.SetCondition(promo, railyard.ConditionStalled, metav1.ConditionTrue, railyard.ReasonStageNotFound, msg)
+	if err := p.Patch(ctx, promo); err != nil {
 		return fmt.Errorf("marking Promotion %s Stalled: %w", promo.Name, err)
 	}
-	r.event(promo, "Warning", railyard.ReasonStageNotFound, msg)
+	r.events().Warning(promo, railyard.ReasonStageNotFound, msg)
 	return nil
 }
 
@@ -90,7 +87,7 @@ func (r *Reconciler) abortForDeletedStage(ctx context.Context, promo *railyard.P
 		return err
 	}
 	observeFinished(latest)
-	r.event(latest, "Warning", railyard.ReasonStageDeleted, msg)
+	r.events().Warning(latest, railyard.ReasonStageDeleted, msg)
 	return nil
 }
 
@@ -100,15 +97,8 @@ func (r *Reconciler) release(ctx context.Context, promo *railyard.Promotion) err
 	if err := r.Engine.Cleanup(promo); err != nil {
 		return err
 	}
-	if !controllerutil.ContainsFinalizer(promo, railyard.FinalizerName) {
-		return nil
-	}
-	base := promo.DeepCopy()
-	controllerutil.RemoveFinalizer(promo, railyard.FinalizerName)
-	if err := r.Client.Patch(ctx, promo, client.MergeFrom(base)); err != nil {
-		return client.IgnoreNotFound(fmt.Errorf("removing the finalizer of Promotion %s: %w", promo.Name, err))
-	}
-	return nil
+	_, err := reconcilehelp.RemoveFinalizer(ctx, r.Client, promo, railyard.FinalizerName)
+	return err
 }
 
 // handOff labels a Promotion with its Stage's shard, as Kargo's webhook

@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 
-	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -22,6 +21,7 @@ import (
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/argocd"
+	"github.com/railyard-dev/railyard/internal/controller/reconcilehelp"
 	"github.com/railyard-dev/railyard/internal/controller/shard"
 	engine "github.com/railyard-dev/railyard/internal/promotion"
 )
@@ -99,8 +99,12 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return nil
 }
 
-// Reconcile is the skeleton every Railyard reconciler shares: get, handle
-// deletion and terminal states, then reconcile.
+// Reconcile has the shape of every Railyard reconciler (package
+// reconcilehelp): get, skip what another shard owns, handle deletion (and,
+// for a Promotion, the end of its run), then reconcile. The finalizer is
+// taken with the snapshot, in the same write as the copied steps; status is
+// written by each phase as it decides, since the next phase (and the
+// Stage) acts on it.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	promo := &railyard.Promotion{}
 	if err := r.Client.Get(ctx, req.NamespacedName, promo); err != nil {
@@ -194,7 +198,7 @@ func (r *Reconciler) run(ctx context.Context, cached *railyard.Promotion) (ctrl.
 		if err := r.Engine.Abort(ctx, promo, reason, persist); err != nil {
 			return ctrl.Result{}, err
 		}
-		r.event(promo, "Warning", railyard.EventPromotionAborted, reason)
+		r.events().Warning(promo, railyard.EventPromotionAborted, reason)
 		return ctrl.Result{}, nil
 	}
 	wasRunning := promo.Status.Phase == railyard.PromotionPhaseRunning
@@ -203,7 +207,7 @@ func (r *Reconciler) run(ctx context.Context, cached *railyard.Promotion) (ctrl.
 		return ctrl.Result{}, fmt.Errorf("running Promotion %s: %w", promo.Name, err)
 	}
 	if !wasRunning && promo.Status.StartedAt != nil {
-		r.event(promo, "Normal", railyard.EventPromotionStarted, "promoting Freight "+promo.Status.Freight.Name+" to Stage "+promo.Spec.Stage)
+		r.events().Normal(promo, railyard.EventPromotionStarted, "promoting Freight "+promo.Status.Freight.Name+" to Stage "+promo.Spec.Stage)
 	}
 	if outcome.Phase == railyard.PromotionPhaseRunning {
 		r.waiters.set(client.ObjectKeyFromObject(promo), outcome.WaitingOn)
@@ -213,9 +217,9 @@ func (r *Reconciler) run(ctx context.Context, cached *railyard.Promotion) (ctrl.
 	observeFinished(promo)
 	switch outcome.Phase {
 	case railyard.PromotionPhaseSucceeded:
-		r.event(promo, "Normal", railyard.EventPromotionSucceeded, "Freight "+promo.Status.Freight.Name+" is in Stage "+promo.Spec.Stage)
+		r.events().Normal(promo, railyard.EventPromotionSucceeded, "Freight "+promo.Status.Freight.Name+" is in Stage "+promo.Spec.Stage)
 	default:
-		r.event(promo, "Warning", railyard.PromotionEndedReason(outcome.Phase), promo.Status.Message)
+		r.events().Warning(promo, railyard.PromotionEndedReason(outcome.Phase), promo.Status.Message)
 	}
 	return ctrl.Result{}, nil
 }
@@ -223,22 +227,21 @@ func (r *Reconciler) run(ctx context.Context, cached *railyard.Promotion) (ctrl.
 // persister returns the engine's callback that saves status after every
 // step, with an optimistic lock so a concurrent writer is noticed.
 func (r *Reconciler) persister(promo *railyard.Promotion) engine.PersistFunc {
-	base := promo.DeepCopy()
+	p := reconcilehelp.NewStatusPatcher(r.Client, promo, reconcilehelp.WithOptimisticLock())
+	last := promo.DeepCopy()
 	return func(ctx context.Context, st *railyard.PromotionStatus) error {
-		// A step polled again without news (woken by a change that was
-		// not the one it waits for) has nothing to save.
-		if equality.Semantic.DeepEqual(&base.Status, st) {
-			return nil
-		}
 		// Patch a copy: the server's answer must not be decoded into the
 		// status the engine is working on (it holds pointers into it).
-		obj := base.DeepCopy()
+		obj := last.DeepCopy()
 		obj.Status = *st.DeepCopy()
-		if err := r.Client.Status().Patch(ctx, obj, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
+		// A step polled again without news (woken by a change that was
+		// not the one it waits for) has nothing to save: Patch sends
+		// nothing then.
+		if err := p.Patch(ctx, obj); err != nil {
 			return fmt.Errorf("saving the progress of Promotion %s: %w", promo.Name, err)
 		}
 		promo.ResourceVersion = obj.ResourceVersion
-		base = obj
+		last = obj
 		return nil
 	}
 }
@@ -255,33 +258,39 @@ func (r *Reconciler) setPending(ctx context.Context, promo *railyard.Promotion, 
 	if promo.Status.Phase == railyard.PromotionPhasePending && promo.Status.Message == msg {
 		return nil
 	}
-	base := promo.DeepCopy()
+	p := reconcilehelp.NewStatusPatcher(r.Client, promo)
 	promo.Status.Phase = railyard.PromotionPhasePending
 	promo.Status.Message = msg
-	return r.Client.Status().Patch(ctx, promo, client.MergeFrom(base))
+	return p.Patch(ctx, promo)
 }
 
 // fail ends a Promotion that cannot run, before any step started. reason
 // is the Event's reason when it is more specific than the phase.
 func (r *Reconciler) fail(ctx context.Context, promo *railyard.Promotion, phase railyard.PromotionPhase, reason, msg string) error {
-	base := promo.DeepCopy()
+	p := reconcilehelp.NewStatusPatcher(r.Client, promo)
 	now := r.now()
 	promo.Status.Phase = phase
 	promo.Status.Message = msg
 	promo.Status.FinishedAt = &now
-	if err := r.Client.Status().Patch(ctx, promo, client.MergeFrom(base)); err != nil {
+	if err := p.Patch(ctx, promo); err != nil {
 		return err
 	}
 	observeFinished(promo)
-	if reason == "" || reason == string(phase) {
-		reason = railyard.PromotionEndedReason(phase)
-	}
-	r.event(promo, "Warning", reason, msg)
+	r.events().Warning(promo, endedReason(phase, reason), msg)
 	return nil
 }
 
-func (r *Reconciler) event(promo *railyard.Promotion, eventType, reason, msg string) {
-	if r.Recorder != nil {
-		r.Recorder.Eventf(promo, nil, eventType, reason, "Promote", "%s", msg)
+// endedReason is the Event reason of a Promotion that ended in phase:
+// reason when it is more specific than the phase, else the phase's.
+func endedReason(phase railyard.PromotionPhase, reason string) string {
+	if reason == "" || reason == string(phase) {
+		return railyard.PromotionEndedReason(phase)
 	}
+	return reason
+}
+
+// events emits the Promotion's Events; their reasons are the constants of
+// api/v1alpha1.
+func (r *Reconciler) events() reconcilehelp.Events {
+	return reconcilehelp.Events{Recorder: r.Recorder, Action: "Promote"}
 }

@@ -10,6 +10,7 @@ import (
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/controller/index"
+	"github.com/railyard-dev/railyard/internal/controller/reconcilehelp"
 	"github.com/railyard-dev/railyard/internal/freight"
 )
 
@@ -19,7 +20,7 @@ var errUnavailable = errors.New("not available")
 // resolve finds the Freight the Promotion moves, checks that the Stage may
 // receive it, and records it with the collection the Stage will run.
 func (r *Reconciler) resolve(ctx context.Context, promo *railyard.Promotion, stage *railyard.Stage) error {
-	base := promo.DeepCopy()
+	p := reconcilehelp.NewStatusPatcher(r.Client, promo)
 	err := r.resolveInto(ctx, promo, stage)
 	if errors.Is(err, errUnavailable) {
 		return r.fail(ctx, promo, railyard.PromotionPhaseFailed, "", err.Error())
@@ -27,7 +28,7 @@ func (r *Reconciler) resolve(ctx context.Context, promo *railyard.Promotion, sta
 	if err != nil {
 		return err
 	}
-	return r.Client.Status().Patch(ctx, promo, client.MergeFrom(base))
+	return p.Patch(ctx, promo)
 }
 
 // resolveInto sets in promo's status what resolve records, without

@@ -9,10 +9,10 @@ import (
 	"fmt"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/controller/reconcilehelp"
 	engine "github.com/railyard-dev/railyard/internal/promotion"
 )
 
@@ -58,18 +58,16 @@ func (r *Reconciler) snapshot(ctx context.Context, promo *railyard.Promotion, st
 	// and empty steps, which the next reconcile simply snapshots again. The
 	// resolved Freight goes with it when it is known; Freight the Stage may
 	// not receive is left for resolve, which fails the Promotion after the
-	// snapshot as before.
-	base := promo.DeepCopy()
+	// snapshot as before. Nothing is written when neither is new.
+	p := reconcilehelp.NewStatusPatcher(r.Client, promo, reconcilehelp.WithOptimisticLock())
 	if promo.Status.Freight == nil {
 		if err := r.resolveInto(ctx, promo, stage); err != nil && !errors.Is(err, errUnavailable) {
 			return false, err
 		}
 	}
-	if promo.Status.StepsDigest != digest || promo.Status.Freight != nil && base.Status.Freight == nil {
-		promo.Status.StepsDigest = digest
-		if err := r.Client.Status().Patch(ctx, promo, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
-			return false, fmt.Errorf("recording the steps digest: %w", err)
-		}
+	promo.Status.StepsDigest = digest
+	if err := p.Patch(ctx, promo); err != nil {
+		return false, fmt.Errorf("recording the steps digest: %w", err)
 	}
 	promo.Spec.Vars = vars
 	promo.Spec.Steps = inflated

@@ -65,7 +65,7 @@ func (r *Reconciler) autoPromotionFailed(sc *scope, f *railyard.Freight, err err
 	msg := fmt.Sprintf("auto-promotion of Freight %s could not create a Promotion: %v", f.Name, err)
 	sc.autoPromotionError = msg
 	if c := meta.FindStatusCondition(sc.stage.Status.Conditions, railyard.ConditionStalled); c == nil || c.Message != msg {
-		r.event(sc.stage, "Warning", railyard.ReasonAutoPromotionFailed, msg)
+		r.events().Warning(sc.stage, railyard.ReasonAutoPromotionFailed, msg)
 	}
 	if apierrors.IsInvalid(err) || apierrors.IsForbidden(err) || apierrors.IsBadRequest(err) {
 		return nil
@@ -176,6 +176,6 @@ func (r *Reconciler) createPromotion(ctx context.Context, sc *scope, f *railyard
 		return fmt.Errorf("creating a Promotion of Freight %s: %w", f.Name, err)
 	}
 	sc.promotions = append(sc.promotions, *p)
-	r.event(sc.stage, "Normal", railyard.EventPromotionCreated, fmt.Sprintf("auto-promotion of Freight %s (%s) created Promotion %s", f.Name, f.Alias, p.Name))
+	r.events().Normal(sc.stage, railyard.EventPromotionCreated, fmt.Sprintf("auto-promotion of Freight %s (%s) created Promotion %s", f.Name, f.Alias, p.Name))
 	return nil
 }

@@ -6,25 +6,25 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/controller/index"
+	"github.com/railyard-dev/railyard/internal/controller/reconcilehelp"
+	"github.com/railyard-dev/railyard/internal/freight"
 )
 
 // moveFreight records that the Freight of next is now in the Stage and that
-// the Freight of prev that next does not keep has left it.
+// the Freight of prev that next does not keep has left it (the changes
+// themselves are internal/freight's, status.go).
 func (r *Reconciler) moveFreight(ctx context.Context, stage *railyard.Stage, prev, next *railyard.FreightCollection, now time.Time) error {
 	keep := map[string]bool{}
 	for _, ref := range next.Freight {
 		keep[ref.Name] = true
 		if err := r.patchFreight(ctx, stage.Namespace, ref.Name, func(f *railyard.Freight) {
-			if _, already := f.Status.CurrentlyIn[stage.Name]; !already {
+			if freight.AddCurrentStage(f, stage.Name, now) {
 				observeArrival(stage.Namespace, stage.Name, f.CreationTimestamp.Time, now)
 			}
-			AddCurrentStage(f, stage.Name, now)
 		}); err != nil {
 			return err
 		}
@@ -37,7 +37,7 @@ func (r *Reconciler) moveFreight(ctx context.Context, stage *railyard.Stage, pre
 			continue
 		}
 		if err := r.patchFreight(ctx, stage.Namespace, ref.Name, func(f *railyard.Freight) {
-			RemoveCurrentStage(f, stage.Name, now)
+			freight.RemoveCurrentStage(f, stage.Name, now)
 		}); err != nil {
 			return err
 		}
@@ -45,50 +45,10 @@ func (r *Reconciler) moveFreight(ctx context.Context, stage *railyard.Stage, pre
 	return nil
 }
 
-// AddCurrentStage records that f arrived in stage, unless it is there.
-func AddCurrentStage(f *railyard.Freight, stage string, now time.Time) {
-	if _, ok := f.Status.CurrentlyIn[stage]; ok {
-		return
-	}
-	if f.Status.CurrentlyIn == nil {
-		f.Status.CurrentlyIn = map[string]railyard.CurrentStage{}
-	}
-	since := metav1.NewTime(now)
-	f.Status.CurrentlyIn[stage] = railyard.CurrentStage{Since: &since}
-}
-
-// RemoveCurrentStage records that f left stage, keeping the longest time it
-// soaked there once verified.
-func RemoveCurrentStage(f *railyard.Freight, stage string, now time.Time) {
-	cur, ok := f.Status.CurrentlyIn[stage]
-	if !ok {
-		return
-	}
-	delete(f.Status.CurrentlyIn, stage)
-	v, verified := f.Status.VerifiedIn[stage]
-	if !verified || cur.Since == nil {
-		return
-	}
-	start := cur.Since.Time
-	if v.VerifiedAt != nil && v.VerifiedAt.After(start) {
-		start = v.VerifiedAt.Time
-	}
-	soak := now.Sub(start)
-	if v.LongestCompletedSoak == nil || soak > v.LongestCompletedSoak.Duration {
-		v.LongestCompletedSoak = &metav1.Duration{Duration: soak}
-		f.Status.VerifiedIn[stage] = v
-	}
-}
-
-// forgetStage removes every trace of stage from f's status.
-func forgetStage(f *railyard.Freight, stage string) {
-	delete(f.Status.CurrentlyIn, stage)
-	delete(f.Status.VerifiedIn, stage)
-	delete(f.Status.ApprovedFor, stage)
-}
-
 // patchFreight reads a Freight past the cache, changes its status and
-// patches it. Freight deleted meanwhile is ignored.
+// patches it with an optimistic lock: Freight status has several writers
+// (Stages, the CLI's approve), and a change made from a stale copy must
+// not undo theirs. Freight deleted meanwhile is ignored.
 func (r *Reconciler) patchFreight(ctx context.Context, namespace, name string, change func(*railyard.Freight)) error {
 	f := &railyard.Freight{}
 	if err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, f); err != nil {
@@ -97,9 +57,9 @@ func (r *Reconciler) patchFreight(ctx context.Context, namespace, name string, c
 		}
 		return fmt.Errorf("getting Freight %s: %w", name, err)
 	}
-	base := f.DeepCopy()
+	p := reconcilehelp.NewStatusPatcher(r.Client, f, reconcilehelp.WithOptimisticLock())
 	change(f)
-	if err := r.Client.Status().Patch(ctx, f, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
+	if err := p.Patch(ctx, f); err != nil {
 		return fmt.Errorf("updating the status of Freight %s: %w", name, err)
 	}
 	return nil
@@ -117,19 +77,15 @@ func (r *Reconciler) finalize(ctx context.Context, stage *railyard.Stage) error 
 	}
 	for i := range list.Items {
 		f := &list.Items[i]
-		_, in := f.Status.CurrentlyIn[stage.Name]
-		_, verified := f.Status.VerifiedIn[stage.Name]
-		_, approved := f.Status.ApprovedFor[stage.Name]
-		if !in && !verified && !approved {
+		if !freight.MentionsStage(f, stage.Name) {
 			continue
 		}
-		if err := r.patchFreight(ctx, stage.Namespace, f.Name, func(f *railyard.Freight) { forgetStage(f, stage.Name) }); err != nil {
+		if err := r.patchFreight(ctx, stage.Namespace, f.Name, func(f *railyard.Freight) { freight.ForgetStage(f, stage.Name) }); err != nil {
 			return err
 		}
 	}
-	base := stage.DeepCopy()
-	controllerutil.RemoveFinalizer(stage, railyard.FinalizerName)
-	return client.IgnoreNotFound(r.Client.Patch(ctx, stage, client.MergeFrom(base)))
+	_, err := reconcilehelp.RemoveFinalizer(ctx, r.Client, stage, railyard.FinalizerName)
+	return err
 }
 
 // abortPromotions asks every Promotion of a deleted Stage that has not
@@ -150,7 +106,13 @@ func (r *Reconciler) abortPromotions(ctx context.Context, stage *railyard.Stage)
 		if p.Annotations == nil {
 			p.Annotations = map[string]string{}
 		}
-		p.Annotations[railyard.AnnotationAbort] = fmt.Sprintf("Stage %q was deleted", stage.Name)
+		// The reason travels in the request: this abort can win the race
+		// with the Promotion controller noticing the deletion itself, and
+		// the Promotion must still say why it ended.
+		p.Annotations[railyard.AnnotationAbort] = railyard.AbortPromotionRequest{
+			Action: railyard.AbortActionTerminate,
+			Reason: fmt.Sprintf("Stage %q was deleted", stage.Name),
+		}.String()
 		if err := r.Client.Patch(ctx, p, client.MergeFrom(base)); client.IgnoreNotFound(err) != nil {
 			return fmt.Errorf("aborting Promotion %s: %w", p.Name, err)
 		}

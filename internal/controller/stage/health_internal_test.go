@@ -1,9 +1,18 @@
 package stage
 
 import (
+	"context"
+	"encoding/json"
+	"strings"
 	"testing"
+	"time"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/argocd"
 )
 
 func TestNeedsArgoCD(t *testing.T) {
@@ -36,6 +45,99 @@ func TestNeedsArgoCD(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := needsArgoCD(tc.stage); got != tc.want {
 				t.Errorf("needsArgoCD = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestUpdateHealth(t *testing.T) {
+	ctx := context.Background()
+	checks := func(hcs ...railyard.HealthCheckStep) *railyard.Health {
+		cfg, err := encodeHealthChecks(hcs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &railyard.Health{Status: railyard.HealthStateUnknown, Config: cfg}
+	}
+	argoCheck := func(app string) railyard.HealthCheckStep {
+		raw, err := json.Marshal(argocd.Criteria{Apps: []argocd.AppCriteria{{Name: app, Namespace: "argocd"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return railyard.HealthCheckStep{Uses: argocd.HealthCheckKind, Config: &apiextensionsv1.JSON{Raw: raw}}
+	}
+	application := func(name string, health argocd.HealthStatusCode) *argocd.Application {
+		return &argocd.Application{
+			ObjectMeta: metav1.ObjectMeta{Namespace: "argocd", Name: name},
+			Status: argocd.ApplicationStatus{
+				Sync:   argocd.SyncStatus{Status: argocd.SyncStatusSynced, Revision: "abc"},
+				Health: argocd.HealthStatus{Status: health, Message: "details"},
+			},
+		}
+	}
+	running := railyard.Promotion{ObjectMeta: metav1.ObjectMeta{Name: "p1"}, Status: railyard.PromotionStatus{Phase: railyard.PromotionPhaseRunning}}
+	tests := map[string]struct {
+		noFreight   bool
+		health      *railyard.Health
+		current     string
+		watched     bool
+		wantState   railyard.HealthState // "" for no health at all
+		wantIssue   string               // in the issues
+		wantRequeue time.Duration
+	}{
+		"no Freight, no health":       {noFreight: true, health: checks()},
+		"no health checks: Healthy":   {health: checks(), wantState: railyard.HealthStateHealthy},
+		"no health recorded: Healthy": {wantState: railyard.HealthStateHealthy},
+		"promoting: Unknown":          {health: checks(argoCheck("app")), current: "p1", wantState: railyard.HealthStateUnknown, wantIssue: "a Promotion is running"},
+		"undecodable health checks":   {health: &railyard.Health{Config: &apiextensionsv1.JSON{Raw: []byte(`"x"`)}}, wantState: railyard.HealthStateUnknown, wantIssue: "decoding health checks"},
+		"a health check of a kind the Stage does not know": {
+			health: checks(railyard.HealthCheckStep{Uses: "http"}), wantState: railyard.HealthStateUnknown,
+			wantIssue: `unknown health check "http"`, wantRequeue: unhealthyRecheck,
+		},
+		"a healthy Application": {health: checks(argoCheck("healthy")), wantState: railyard.HealthStateHealthy},
+		"a degraded Application": {
+			health: checks(argoCheck("degraded")), wantState: railyard.HealthStateUnhealthy,
+			wantIssue: "Application argocd/degraded: health is Degraded: details", wantRequeue: unhealthyRecheck,
+		},
+		"the worst Application wins": {
+			health: checks(argoCheck("healthy"), argoCheck("degraded")), wantState: railyard.HealthStateUnhealthy,
+			wantIssue: "health is Degraded", wantRequeue: unhealthyRecheck,
+		},
+		"a missing Application, Applications watched: no recheck": {
+			health: checks(argoCheck("gone")), watched: true, wantState: railyard.HealthStateUnknown,
+			wantIssue: "Application argocd/gone: not found",
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			r, _ := fakeReconciler(t, t0, interceptor.Funcs{},
+				application("healthy", argocd.HealthStatusHealthy), application("degraded", argocd.HealthStatusDegraded))
+			r.WatchApplications = tt.watched
+			st := &railyard.Stage{ObjectMeta: metav1.ObjectMeta{Namespace: "demo", Name: "test"}}
+			if !tt.noFreight {
+				st.Status.FreightHistory = []railyard.FreightCollection{*collectionOf("f1")}
+			}
+			st.Status.Health = tt.health
+			if tt.current != "" {
+				st.Status.CurrentPromotion = &railyard.PromotionReference{Name: tt.current}
+			}
+			sc := &scope{stage: st, now: t0, promotions: []railyard.Promotion{running}}
+			must(t, r.updateHealth(ctx, sc))
+			h := st.Status.Health
+			if tt.wantState == "" {
+				if h != nil {
+					t.Errorf("health = %+v, want none", h)
+				}
+				return
+			}
+			if h == nil || h.Status != tt.wantState {
+				t.Fatalf("health = %+v, want %s", h, tt.wantState)
+			}
+			if issues := strings.Join(h.Issues, "; "); !strings.Contains(issues, tt.wantIssue) || (tt.wantIssue == "") != (issues == "") {
+				t.Errorf("issues = %q, want %q", issues, tt.wantIssue)
+			}
+			if sc.requeue != tt.wantRequeue {
+				t.Errorf("requeue = %v, want %v", sc.requeue, tt.wantRequeue)
 			}
 		})
 	}

@@ -39,7 +39,7 @@ func (r *Reconciler) recordFinishedPromotion(ctx context.Context, sc *scope) err
 	}
 	if cur := live.Status.LastPromotion; cur != nil && cur.Name == last.Name {
 		live.DeepCopyInto(sc.stage)
-		sc.base = live.DeepCopy()
+		sc.patcher.Rebase(live)
 		handleRefresh(sc.stage)
 		return nil
 	}
@@ -65,9 +65,9 @@ func (r *Reconciler) recordFinishedPromotion(ctx context.Context, sc *scope) err
 			return err
 		}
 		st.Status.Health = &railyard.Health{Status: railyard.HealthStateUnknown, Config: cfg}
-		r.event(st, "Normal", railyard.EventPromotionSucceeded, fmt.Sprintf("Promotion %s moved Freight %s into the Stage", last.Name, freightName(last)))
+		r.events().Normal(st, railyard.EventPromotionSucceeded, fmt.Sprintf("Promotion %s moved Freight %s into the Stage", last.Name, freightName(last)))
 	} else {
-		r.event(st, "Warning", railyard.PromotionEndedReason(last.Status.Phase), fmt.Sprintf("Promotion %s of Freight %s: %s", last.Name, freightName(last), last.Status.Message))
+		r.events().Warning(st, railyard.PromotionEndedReason(last.Status.Phase), fmt.Sprintf("Promotion %s of Freight %s: %s", last.Name, freightName(last), last.Status.Message))
 	}
 	finished := last.Status.FinishedAt.DeepCopy()
 	status := last.Status.DeepCopy()
@@ -136,7 +136,7 @@ func (r *Reconciler) updateHold(ctx context.Context, sc *scope, p *railyard.Prom
 		st.Status.AutoPromotionHolds[origin.String()] = railyard.AutoPromotionHold{
 			FreightName: p.Status.Freight.Name, PromotionName: p.Name, CreatedAt: &now,
 		}
-		r.event(st, "Normal", railyard.EventAutoPromotionHeld, fmt.Sprintf("Freight %s, older than the newest available %s, was promoted by hand; auto-promotion of %s holds until the newest is promoted by hand", p.Status.Freight.Name, newest.Name, origin))
+		r.events().Normal(st, railyard.EventAutoPromotionHeld, fmt.Sprintf("Freight %s, older than the newest available %s, was promoted by hand; auto-promotion of %s holds until the newest is promoted by hand", p.Status.Freight.Name, newest.Name, origin))
 		return nil
 	}
 	delete(st.Status.AutoPromotionHolds, origin.String())

@@ -61,60 +61,6 @@ func TestLastFinished(t *testing.T) {
 	}
 }
 
-func TestCurrentStageBookkeeping(t *testing.T) {
-	f := &railyard.Freight{}
-	AddCurrentStage(f, "test", t0)
-	AddCurrentStage(f, "test", t0.Add(time.Hour)) // already there: since is kept
-	if got := f.Status.CurrentlyIn["test"].Since.Time; !got.Equal(t0) {
-		t.Fatalf("since = %v, want %v", got, t0)
-	}
-	// Leaving before verification keeps no soak.
-	RemoveCurrentStage(f, "test", t0.Add(time.Hour))
-	if _, ok := f.Status.CurrentlyIn["test"]; ok {
-		t.Fatal("Freight still current after leaving")
-	}
-	if _, ok := f.Status.VerifiedIn["test"]; ok {
-		t.Fatal("unverified Freight got a soak record")
-	}
-
-	// Verified 10 minutes after arrival, left after an hour: 50 minutes soaked.
-	AddCurrentStage(f, "test", t0)
-	MarkVerified(f, "test", metav1.NewTime(t0.Add(10*time.Minute)))
-	RemoveCurrentStage(f, "test", t0.Add(time.Hour))
-	if got := f.Status.VerifiedIn["test"].LongestCompletedSoak.Duration; got != 50*time.Minute {
-		t.Fatalf("longest soak = %v, want 50m", got)
-	}
-	// A shorter later stay does not shorten the record.
-	AddCurrentStage(f, "test", t0.Add(2*time.Hour))
-	RemoveCurrentStage(f, "test", t0.Add(2*time.Hour+time.Minute))
-	if got := f.Status.VerifiedIn["test"].LongestCompletedSoak.Duration; got != 50*time.Minute {
-		t.Fatalf("longest soak = %v after a shorter stay, want 50m", got)
-	}
-	// Back for good; verified again 5 minutes after arriving: the soak
-	// clock of this stay starts then, and a re-verification 20 minutes
-	// later does not restart it.
-	AddCurrentStage(f, "test", t0.Add(3*time.Hour))
-	MarkVerified(f, "test", metav1.NewTime(t0.Add(3*time.Hour+5*time.Minute)))
-	MarkVerified(f, "test", metav1.NewTime(t0.Add(3*time.Hour+25*time.Minute)))
-	if got := f.Status.VerifiedIn["test"].VerifiedAt.Time; !got.Equal(t0.Add(3*time.Hour + 5*time.Minute)) {
-		t.Fatalf("verifiedAt = %v, want the first verification of this stay (%v)", got, t0.Add(3*time.Hour+5*time.Minute))
-	}
-	// Promoted again later and verified by the run of an earlier stay: the
-	// stay counts as verified from its start, and a re-verification in it
-	// does not restart the clock.
-	RemoveCurrentStage(f, "test", t0.Add(4*time.Hour))
-	AddCurrentStage(f, "test", t0.Add(5*time.Hour))
-	MarkVerified(f, "test", metav1.NewTime(t0.Add(3*time.Hour+5*time.Minute)))
-	MarkVerified(f, "test", metav1.NewTime(t0.Add(5*time.Hour+30*time.Minute)))
-	if got := f.Status.VerifiedIn["test"].VerifiedAt.Time; !got.Equal(t0.Add(5 * time.Hour)) {
-		t.Fatalf("verifiedAt = %v, want the start of this stay (%v)", got, t0.Add(5*time.Hour))
-	}
-	forgetStage(f, "test")
-	if len(f.Status.VerifiedIn) != 0 || len(f.Status.CurrentlyIn) != 0 {
-		t.Fatalf("forgetStage left %+v", f.Status)
-	}
-}
-
 func TestShouldAutoPromote(t *testing.T) {
 	current := railyard.FreightCollection{Freight: map[string]railyard.FreightReference{"Warehouse/app": {Name: "cur"}}}
 	withFreight := func(p railyard.Promotion, f string, finishedAt time.Duration) railyard.Promotion {
@@ -145,6 +91,49 @@ func TestShouldAutoPromote(t *testing.T) {
 			sc := &scope{stage: &railyard.Stage{Status: railyard.StageStatus{FreightHistory: []railyard.FreightCollection{current}}}, promotions: tt.promos}
 			if got := shouldAutoPromote(sc, tt.f); got != tt.want {
 				t.Errorf("shouldAutoPromote = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPublishCurrentPromotion(t *testing.T) {
+	running := railyard.VerificationInfo{ID: "v1", Phase: railyard.VerificationPhaseRunning}
+	done := railyard.VerificationInfo{ID: "v1", Phase: railyard.VerificationPhaseFailed}
+	resolved := promo("resolved", 0, railyard.PromotionPhasePending)
+	resolved.Status.Freight = &railyard.FreightReference{Name: "f1"}
+	tests := []struct {
+		name         string
+		promos       []railyard.Promotion
+		verification *railyard.VerificationInfo
+		want         string
+		wantFreight  string
+	}{
+		{name: "nothing waits", want: ""},
+		{name: "the oldest waiting one", promos: []railyard.Promotion{promo("b", time.Second, ""), promo("a", 0, "")}, want: "a"},
+		{name: "with the Freight it resolved", promos: []railyard.Promotion{resolved}, want: "resolved", wantFreight: "f1"},
+		{name: "none starts while the current Freight is verified", promos: []railyard.Promotion{promo("a", 0, "")}, verification: &running, want: ""},
+		{name: "a running one is never held", promos: []railyard.Promotion{promo("a", 0, railyard.PromotionPhaseRunning)}, verification: &running, want: "a"},
+		{name: "after the verification ended", promos: []railyard.Promotion{promo("a", 0, "")}, verification: &done, want: "a"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := &railyard.Stage{}
+			// A stale reference the reconcile replaces.
+			st.Status.CurrentPromotion = &railyard.PromotionReference{Name: "old"}
+			if tt.verification != nil {
+				st.Status.FreightHistory = []railyard.FreightCollection{{VerificationHistory: []railyard.VerificationInfo{*tt.verification}}}
+			}
+			sc := &scope{stage: st, promotions: tt.promos}
+			publishCurrentPromotion(sc)
+			got, freight := "", ""
+			if cur := st.Status.CurrentPromotion; cur != nil {
+				got = cur.Name
+				if cur.Freight != nil {
+					freight = cur.Freight.Name
+				}
+			}
+			if got != tt.want || freight != tt.wantFreight {
+				t.Errorf("currentPromotion = %q (Freight %q), want %q (Freight %q)", got, freight, tt.want, tt.wantFreight)
 			}
 		})
 	}

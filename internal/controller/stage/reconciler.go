@@ -17,10 +17,10 @@ import (
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/argocd"
+	"github.com/railyard-dev/railyard/internal/controller/reconcilehelp"
 	"github.com/railyard-dev/railyard/internal/controller/shard"
 )
 
@@ -34,6 +34,11 @@ const ResyncInterval = 5 * time.Minute
 // again when Argo CD Applications are not watched (their CRD was missing
 // when the manager started).
 const unhealthyRecheck = 15 * time.Second
+
+// DefaultConcurrency is how many Stages are reconciled at once by default:
+// with one, a wave of promotions queued every Stage's health checks and
+// Freight updates behind each other.
+const DefaultConcurrency = 4
 
 // Reconciler reconciles Stages.
 type Reconciler struct {
@@ -57,6 +62,9 @@ type Reconciler struct {
 	// RESTMapper tells whether Argo Rollouts' AnalysisRun kind is served;
 	// SetupWithManager defaults it to the manager's.
 	RESTMapper meta.RESTMapper
+	// MaxConcurrentReconciles is how many Stages are reconciled at once
+	// (never one Stage twice at once); zero means DefaultConcurrency.
+	MaxConcurrentReconciles int
 
 	// rollouts is the AnalysisRun watch, registered when the kind is first
 	// seen served (at start-up or later, see rolloutsReady).
@@ -79,8 +87,8 @@ type scope struct {
 	// autoPromotionError says why auto-promotion could not create a
 	// Promotion in this reconcile; it becomes the Stalled condition.
 	autoPromotionError string
-	// base is the Stage as last written; status patches are against it.
-	base *railyard.Stage
+	// patcher writes status against the Stage as last written.
+	patcher *reconcilehelp.StatusPatcher
 }
 
 func (s *scope) requeueAfter(d time.Duration) {
@@ -89,8 +97,9 @@ func (s *scope) requeueAfter(d time.Duration) {
 	}
 }
 
-// Reconcile is the skeleton every Railyard reconciler shares: get, handle
-// deletion and the finalizer, defer one status patch, then reconcile.
+// Reconcile has the shape of every Railyard reconciler (package
+// reconcilehelp): get, handle deletion and the finalizer, reconcile with one
+// status patcher, then patch the conditions derived from the outcome.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	stage := &railyard.Stage{}
 	if err := r.Client.Get(ctx, req.NamespacedName, stage); err != nil {
@@ -104,22 +113,19 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if !stage.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, r.finalize(ctx, stage)
 	}
-	if !controllerutil.ContainsFinalizer(stage, railyard.FinalizerName) {
-		controllerutil.AddFinalizer(stage, railyard.FinalizerName)
-		if err := r.Client.Update(ctx, stage); err != nil {
-			return ctrl.Result{}, fmt.Errorf("adding the finalizer: %w", err)
-		}
+	if _, err := reconcilehelp.AddFinalizer(ctx, r.Client, stage, railyard.FinalizerName); err != nil {
+		return ctrl.Result{}, err
 	}
 
-	sc := &scope{stage: stage, now: r.Clock.Now(), base: stage.DeepCopy()}
+	sc := &scope{stage: stage, now: r.Clock.Now(), patcher: reconcilehelp.NewStatusPatcher(r.Client, stage)}
 	result, err := r.reconcile(ctx, sc)
 	setConditions(sc)
 	stage.Status.ObservedGeneration = stage.Generation
-	if patchErr := r.patchStatus(ctx, sc); patchErr != nil {
+	if patchErr := sc.patcher.Patch(ctx, stage); patchErr != nil {
 		if apierrors.IsNotFound(patchErr) {
 			return ctrl.Result{}, nil
 		}
-		return ctrl.Result{}, fmt.Errorf("patching the status of Stage %s: %w", stage.Name, patchErr)
+		return ctrl.Result{}, patchErr
 	}
 	return result, err
 }
@@ -137,7 +143,7 @@ func (r *Reconciler) reconcile(ctx context.Context, sc *scope) (ctrl.Result, err
 	if !equality.Semantic.DeepEqual(turn, sc.stage.Status.CurrentPromotion) {
 		// The next Promotion starts when it reads its name here: publish
 		// it now, not after health, verification and auto-promotion.
-		if err := r.patchStatus(ctx, sc); err != nil {
+		if err := sc.patcher.Patch(ctx, sc.stage); err != nil {
 			return ctrl.Result{}, fmt.Errorf("publishing the current Promotion: %w", err)
 		}
 	}
@@ -164,23 +170,14 @@ func (r *Reconciler) reconcile(ctx context.Context, sc *scope) (ctrl.Result, err
 	return ctrl.Result{RequeueAfter: sc.requeue}, nil
 }
 
-// patchStatus writes the status changes made since the last write.
-func (r *Reconciler) patchStatus(ctx context.Context, sc *scope) error {
-	if err := r.Client.Status().Patch(ctx, sc.stage, client.MergeFrom(sc.base)); err != nil {
-		return err
-	}
-	sc.base = sc.stage.DeepCopy()
-	return nil
-}
-
 func handleRefresh(stage *railyard.Stage) {
 	if v, ok := railyard.RefreshValue(stage.Annotations); ok {
 		stage.Status.LastHandledRefresh = v
 	}
 }
 
-func (r *Reconciler) event(obj client.Object, eventType, reason, msg string) {
-	if r.Recorder != nil {
-		r.Recorder.Eventf(obj, nil, eventType, reason, "Reconcile", "%s", msg)
-	}
+// events emits the Stage's Events; their reasons are the constants of
+// api/v1alpha1.
+func (r *Reconciler) events() reconcilehelp.Events {
+	return reconcilehelp.Events{Recorder: r.Recorder, Action: "Reconcile"}
 }

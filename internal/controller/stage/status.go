@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/controller/reconcilehelp"
 	"github.com/railyard-dev/railyard/internal/freight"
 )
 
@@ -35,9 +36,8 @@ func (r *Reconciler) summarize(ctx context.Context, sc *scope) error {
 // setConditions derives Promoting, Healthy, Verified and Ready from status.
 func setConditions(sc *scope) {
 	st := sc.stage
-	gen := st.Generation
 	set := func(t string, s metav1.ConditionStatus, reason, msg string) {
-		meta.SetStatusCondition(&st.Status.Conditions, metav1.Condition{Type: t, Status: s, Reason: reason, Message: msg, ObservedGeneration: gen})
+		reconcilehelp.SetCondition(st, t, s, reason, msg)
 	}
 
 	if cur := st.Status.CurrentPromotion; cur != nil {
@@ -86,7 +86,7 @@ func setConditions(sc *scope) {
 	if sc.autoPromotionError != "" {
 		set(railyard.ConditionStalled, metav1.ConditionTrue, railyard.ReasonAutoPromotionFailed, sc.autoPromotionError)
 	} else {
-		meta.RemoveStatusCondition(&st.Status.Conditions, railyard.ConditionStalled)
+		reconcilehelp.RemoveCondition(st, railyard.ConditionStalled)
 	}
 
 	last := st.Status.LastPromotion

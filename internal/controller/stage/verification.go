@@ -17,6 +17,7 @@ import (
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/expr"
+	"github.com/railyard-dev/railyard/internal/freight"
 	"github.com/railyard-dev/railyard/internal/rollouts"
 )
 
@@ -57,7 +58,7 @@ func (r *Reconciler) verify(ctx context.Context, sc *scope) error {
 		Phase:      railyard.VerificationPhaseSuccessful,
 		Message:    "the Stage is healthy after its promotion",
 	})
-	r.event(st, "Normal", railyard.EventFreightVerified, "the Freight of collection "+cur.ID+" is verified in Stage "+st.Name)
+	r.events().Normal(st, railyard.EventFreightVerified, "the Freight of collection "+cur.ID+" is verified in Stage "+st.Name)
 	return nil
 }
 
@@ -118,7 +119,7 @@ func (r *Reconciler) verifyWithAnalysis(ctx context.Context, sc *scope, cur *rai
 func (r *Reconciler) blockVerification(sc *scope, msg string) {
 	sc.verificationBlocked = msg
 	if c := meta.FindStatusCondition(sc.stage.Status.Conditions, railyard.ConditionVerified); c == nil || c.Reason != railyard.ReasonRolloutsNotInstalled {
-		r.event(sc.stage, "Warning", railyard.ReasonRolloutsNotInstalled, msg)
+		r.events().Warning(sc.stage, railyard.ReasonRolloutsNotInstalled, msg)
 	}
 }
 
@@ -141,7 +142,7 @@ func (r *Reconciler) startVerification(ctx context.Context, sc *scope, cur *rail
 	fail := func(msg string) error {
 		vi.Phase, vi.Message, vi.FinishTime = railyard.VerificationPhaseError, msg, &now
 		pushVerification(cur, vi)
-		r.event(st, "Warning", railyard.ReasonVerificationError, fmt.Sprintf("verification of Freight collection %s in Stage %s: %s", cur.ID, st.Name, msg))
+		r.events().Warning(st, railyard.ReasonVerificationError, fmt.Sprintf("verification of Freight collection %s in Stage %s: %s", cur.ID, st.Name, msg))
 		return nil
 	}
 	// The Stage read may be older than the last write of this reconciler
@@ -203,7 +204,7 @@ func (r *Reconciler) startVerification(ctx context.Context, sc *scope, cur *rail
 	}
 	vi.AnalysisRun = &railyard.AnalysisRunReference{Namespace: run.GetNamespace(), Name: run.GetName()}
 	pushVerification(cur, vi)
-	r.event(st, "Normal", railyard.EventVerificationStarted, fmt.Sprintf("AnalysisRun %s verifies Freight collection %s", run.GetName(), cur.ID))
+	r.events().Normal(st, railyard.EventVerificationStarted, fmt.Sprintf("AnalysisRun %s verifies Freight collection %s", run.GetName(), cur.ID))
 	return nil
 }
 
@@ -271,9 +272,9 @@ func (r *Reconciler) afterObservation(ctx context.Context, sc *scope, cur *raily
 		if err := r.markVerified(ctx, st, cur, at); err != nil {
 			return err
 		}
-		r.event(st, "Normal", railyard.EventFreightVerified, fmt.Sprintf("the Freight of collection %s is verified in Stage %s by AnalysisRun %s", cur.ID, st.Name, runName(vi)))
+		r.events().Normal(st, railyard.EventFreightVerified, fmt.Sprintf("the Freight of collection %s is verified in Stage %s by AnalysisRun %s", cur.ID, st.Name, runName(vi)))
 	case railyard.VerificationPhaseFailed, railyard.VerificationPhaseError, railyard.VerificationPhaseInconclusive:
-		r.event(st, "Warning", railyard.VerificationEndedReason(string(vi.Phase)), fmt.Sprintf("verification of Freight collection %s in Stage %s: %s", cur.ID, st.Name, verificationMessage(vi)))
+		r.events().Warning(st, railyard.VerificationEndedReason(string(vi.Phase)), fmt.Sprintf("verification of Freight collection %s in Stage %s: %s", cur.ID, st.Name, verificationMessage(vi)))
 	}
 	return nil
 }
@@ -292,7 +293,7 @@ func (r *Reconciler) abortVerification(ctx context.Context, sc *scope, cur *rail
 		vi.Actor = req.Actor
 		vi.Message += " by " + req.Actor
 	}
-	r.event(sc.stage, "Normal", railyard.ReasonVerificationAborted, fmt.Sprintf("verification of Freight collection %s in Stage %s aborted (AnalysisRun %s)", cur.ID, sc.stage.Name, ref.Name))
+	r.events().Normal(sc.stage, railyard.ReasonVerificationAborted, fmt.Sprintf("verification of Freight collection %s in Stage %s aborted (AnalysisRun %s)", cur.ID, sc.stage.Name, ref.Name))
 	return nil
 }
 
@@ -361,35 +362,12 @@ func argString(v any) string {
 func (r *Reconciler) markVerified(ctx context.Context, st *railyard.Stage, cur *railyard.FreightCollection, at metav1.Time) error {
 	for _, ref := range cur.Freight {
 		if err := r.patchFreight(ctx, st.Namespace, ref.Name, func(f *railyard.Freight) {
-			MarkVerified(f, st.Name, at)
+			freight.MarkVerified(f, st.Name, at)
 		}); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// MarkVerified records that f was verified in stage at at, keeping its
-// soak. The soak clock of the current stay starts with its first
-// verification: a later re-verification does not restart it, and a
-// verification from an earlier stay is replaced.
-func MarkVerified(f *railyard.Freight, stage string, at metav1.Time) {
-	if f.Status.VerifiedIn == nil {
-		f.Status.VerifiedIn = map[string]railyard.VerifiedStage{}
-	}
-	v := f.Status.VerifiedIn[stage]
-	cur, in := f.Status.CurrentlyIn[stage]
-	stay := in && cur.Since != nil
-	if v.VerifiedAt != nil && (!stay || !v.VerifiedAt.Before(cur.Since)) {
-		return
-	}
-	// A run from an earlier stay (the same Freight promoted again)
-	// verifies this stay from its start.
-	if stay && at.Before(cur.Since) {
-		at = *cur.Since
-	}
-	v.VerifiedAt = &at
-	f.Status.VerifiedIn[stage] = v
 }
 
 // isVerified: as in Kargo, a collection with one successful verification is

@@ -8,11 +8,11 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/controller/reconcilehelp"
 	"github.com/railyard-dev/railyard/internal/expr"
 	"github.com/railyard-dev/railyard/internal/freight"
 )
@@ -21,17 +21,16 @@ import (
 // subscription when the policy is Automatic and the criteria hold. The
 // returned error is transient (the API server refused the Freight).
 func (r *Reconciler) produceFreight(ctx context.Context, w *railyard.Warehouse, outcomes []outcome, s summary, now time.Time) error {
-	conds := &w.Status.Conditions
 	if w.Spec.FreightCreationPolicy == railyard.FreightCreationPolicyManual {
-		meta.RemoveStatusCondition(conds, railyard.ConditionFreightCreationCriteriaSatisfied)
+		reconcilehelp.RemoveCondition(w, railyard.ConditionFreightCreationCriteriaSatisfied)
 		setCondition(w, railyard.ConditionFreightCreated, metav1.ConditionFalse, railyard.ReasonManualPolicy,
 			"freightCreationPolicy is Manual: Freight is created by people")
 		return nil
 	}
 	if !s.ok() || len(s.empty) > 0 {
 		// Freight needs a fresh artifact from every subscription.
-		meta.RemoveStatusCondition(conds, railyard.ConditionFreightCreationCriteriaSatisfied)
-		meta.RemoveStatusCondition(conds, railyard.ConditionFreightCreated)
+		reconcilehelp.RemoveCondition(w, railyard.ConditionFreightCreationCriteriaSatisfied)
+		reconcilehelp.RemoveCondition(w, railyard.ConditionFreightCreated)
 		return nil
 	}
 	f := candidate(w, outcomes, now)
@@ -42,12 +41,12 @@ func (r *Reconciler) produceFreight(ctx context.Context, w *railyard.Warehouse, 
 		setCondition(w, railyard.ConditionFreightCreationCriteriaSatisfied, metav1.ConditionFalse, railyard.ReasonCriteriaInvalid, msg)
 		setCondition(w, railyard.ConditionReady, metav1.ConditionFalse, railyard.ReasonCriteriaInvalid, msg)
 		setCondition(w, railyard.ConditionStalled, metav1.ConditionTrue, railyard.ReasonCriteriaInvalid, msg)
-		meta.RemoveStatusCondition(conds, railyard.ConditionFreightCreated)
+		reconcilehelp.RemoveCondition(w, railyard.ConditionFreightCreated)
 		return nil
 	case !ok:
 		setCondition(w, railyard.ConditionFreightCreationCriteriaSatisfied, metav1.ConditionFalse, railyard.ReasonCriteriaNotSatisfied,
 			fmt.Sprintf("%q is false for %s", w.Spec.FreightCreationCriteria.Expression, artifactsOf(f)))
-		meta.RemoveStatusCondition(conds, railyard.ConditionFreightCreated)
+		reconcilehelp.RemoveCondition(w, railyard.ConditionFreightCreated)
 		return nil
 	}
 	msg := "no criteria"
@@ -72,8 +71,8 @@ func (r *Reconciler) produceFreight(ctx context.Context, w *railyard.Warehouse, 
 	setCondition(w, railyard.ConditionFreightCreated, metav1.ConditionTrue, railyard.ReasonFreightCreated,
 		fmt.Sprintf("created Freight %s (%s) for %s", f.Name, f.Alias, artifactsOf(f)))
 	freightCreated.WithLabelValues(w.Namespace).Inc()
-	r.recorder.Eventf(w, f, corev1.EventTypeNormal, eventFreightCreated, "CreateFreight",
-		"Created Freight %s (%s) for %s", f.Name, f.Alias, artifactsOf(f))
+	r.recorder.Emit(w, f, corev1.EventTypeNormal, railyard.ReasonFreightCreated, "CreateFreight",
+		fmt.Sprintf("Created Freight %s (%s) for %s", f.Name, f.Alias, artifactsOf(f)))
 	return nil
 }
 

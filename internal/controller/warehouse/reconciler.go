@@ -18,7 +18,6 @@ import (
 	"net/http"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
@@ -30,6 +29,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/controller/reconcilehelp"
 	"github.com/railyard-dev/railyard/internal/controller/shard"
 	"github.com/railyard-dev/railyard/internal/credentials"
 	"github.com/railyard-dev/railyard/internal/discovery/chart"
@@ -88,7 +88,7 @@ func (r *Reconciler) discoveryTimeout() time.Duration {
 type Reconciler struct {
 	client   client.Client
 	creds    credentials.Store
-	recorder events.EventRecorder
+	recorder reconcilehelp.Events
 	clock    clock.PassiveClock
 	images   *image.Discoverer
 	charts   *chart.Discoverer
@@ -115,7 +115,7 @@ func New(c client.Client, apiReader client.Reader, recorder events.EventRecorder
 	return &Reconciler{
 		client:   c,
 		creds:    credentials.Store{Reader: apiReader},
-		recorder: recorder,
+		recorder: reconcilehelp.Events{Recorder: recorder},
 		clock:    opts.Clock,
 		images:   image.New(opts.Image),
 		charts:   chart.New(chartOpts...),
@@ -150,7 +150,9 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	return nil
 }
 
-// Reconcile is the skeleton: get, reconcile, patch status once at the end.
+// Reconcile is the shape of every Railyard reconciler (package
+// reconcilehelp): get, skip what another shard owns, handle deletion, then
+// reconcile with one status patcher and patch once more at the end.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	w := &railyard.Warehouse{}
 	if err := r.client.Get(ctx, req.NamespacedName, w); err != nil {
@@ -165,15 +167,17 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		// Freight outlives its Warehouse; there is nothing to clean up.
 		return ctrl.Result{}, nil
 	}
-	p := &statusPatcher{client: r.client, base: w.DeepCopy()}
+	p := reconcilehelp.NewStatusPatcher(r.client, w)
 	result, err := r.reconcile(ctx, w, p)
-	if perr := p.patch(ctx, w); perr != nil {
+	if perr := p.Patch(ctx, w); perr != nil {
 		return ctrl.Result{}, errors.Join(err, perr)
 	}
 	return result, err
 }
 
-func (r *Reconciler) reconcile(ctx context.Context, w *railyard.Warehouse, p *statusPatcher) (ctrl.Result, error) {
+// reconcile runs one pass. p patches status against the last write, so
+// the interim Reconciling patch and the final one each carry their changes.
+func (r *Reconciler) reconcile(ctx context.Context, w *railyard.Warehouse, p *reconcilehelp.StatusPatcher) (ctrl.Result, error) {
 	reason, wait := shouldDiscover(w, r.clock.Now(), r.credChanges.take(client.ObjectKeyFromObject(w)))
 	if reason == "" {
 		// A pass interrupted mid-discovery (a restart) must not leave
@@ -184,7 +188,7 @@ func (r *Reconciler) reconcile(ctx context.Context, w *railyard.Warehouse, p *st
 	log.FromContext(ctx).V(1).Info("discovering", "reason", reason)
 	before := append([]metav1.Condition(nil), w.Status.Conditions...)
 	markReconciling(w, fmt.Sprintf("discovering %d subscriptions (%s)", len(w.Spec.Subscriptions), reason))
-	if err := p.patch(ctx, w); err != nil {
+	if err := p.Patch(ctx, w); err != nil {
 		return ctrl.Result{}, err
 	}
 
@@ -210,23 +214,4 @@ func (r *Reconciler) reconcile(ctx context.Context, w *railyard.Warehouse, p *st
 	// Succeeded, or stalled on a spec problem: the pass is complete.
 	w.Status.ObservedGeneration = w.Generation
 	return ctrl.Result{RequeueAfter: w.Spec.GetInterval()}, nil
-}
-
-// statusPatcher patches the status subresource with a merge patch against
-// the last state written, so an interim patch (Reconciling) and the final
-// one each carry exactly their changes.
-type statusPatcher struct {
-	client client.Client
-	base   *railyard.Warehouse
-}
-
-func (p *statusPatcher) patch(ctx context.Context, w *railyard.Warehouse) error {
-	if equality.Semantic.DeepEqual(p.base.Status, w.Status) {
-		return nil
-	}
-	if err := p.client.Status().Patch(ctx, w, client.MergeFrom(p.base)); err != nil {
-		return fmt.Errorf("patching status of Warehouse %s/%s: %w", w.Namespace, w.Name, err)
-	}
-	p.base = w.DeepCopy()
-	return nil
 }

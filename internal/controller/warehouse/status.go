@@ -8,10 +8,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/controller/reconcilehelp"
 )
 
-// maxMessage bounds condition messages; the API allows 32 KiB, people read
-// far less.
+// maxMessage bounds condition messages; the API allows 32 KiB
+// (reconcilehelp.MaxMessageLength), people read far less.
 const maxMessage = 1024
 
 // summary classifies the outcomes of one discovery.
@@ -86,7 +87,7 @@ func setDiscoveryConditions(w *railyard.Warehouse, s summary) {
 		_, msg := s.problem()
 		setCondition(w, railyard.ConditionStalled, metav1.ConditionTrue, railyard.ReasonInvalidSpec, msg)
 	} else {
-		meta.RemoveStatusCondition(&w.Status.Conditions, railyard.ConditionStalled)
+		reconcilehelp.RemoveCondition(w, railyard.ConditionStalled)
 	}
 }
 
@@ -101,15 +102,11 @@ func markReconciling(w *railyard.Warehouse, message string) {
 
 // doneReconciling removes Reconciling, which kstatus reads as "in progress".
 func doneReconciling(w *railyard.Warehouse) {
-	meta.RemoveStatusCondition(&w.Status.Conditions, railyard.ConditionReconciling)
+	reconcilehelp.RemoveCondition(w, railyard.ConditionReconciling)
 }
 
-// setCondition sets one condition for the current generation.
+// setCondition sets one condition for the current generation, its message
+// bounded by maxMessage.
 func setCondition(w *railyard.Warehouse, typ string, status metav1.ConditionStatus, reason, message string) {
-	if len(message) > maxMessage {
-		message = strings.ToValidUTF8(message[:maxMessage-3], "") + "..."
-	}
-	meta.SetStatusCondition(&w.Status.Conditions, metav1.Condition{
-		Type: typ, Status: status, Reason: reason, Message: message, ObservedGeneration: w.Generation,
-	})
+	reconcilehelp.SetCondition(w, typ, status, reason, reconcilehelp.Truncate(message, maxMessage))
 }

@@ -1,0 +1,104 @@
+package reconcilehelp
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
+)
+
+// StatusPatcher writes an object's status subresource with a JSON merge
+// patch against the state it last wrote (or was created with). Each patch
+// therefore carries exactly the changes made since the previous one, so an
+// interim write (Reconciling before slow I/O, a Promotion published early)
+// and the final one never repeat or undo each other.
+type StatusPatcher struct {
+	client client.Client
+	base   client.Object
+	lock   bool
+}
+
+// Option configures a StatusPatcher.
+type Option func(*StatusPatcher)
+
+// WithOptimisticLock sends the base's resourceVersion with every patch, so
+// the API server refuses it (a Conflict) when someone else wrote the
+// object since: for status that must not be written from a stale copy,
+// like a Promotion's progress.
+func WithOptimisticLock() Option {
+	return func(p *StatusPatcher) { p.lock = true }
+}
+
+// NewStatusPatcher returns a patcher whose base is a copy of obj as it is
+// now; take it before changing obj's status.
+func NewStatusPatcher(c client.Client, obj client.Object, opts ...Option) *StatusPatcher {
+	p := &StatusPatcher{client: c}
+	for _, o := range opts {
+		o(p)
+	}
+	p.Rebase(obj)
+	return p
+}
+
+// Rebase makes a copy of obj the state last written: for a caller that
+// read the object again, or wrote it another way (an Update of its spec).
+func (p *StatusPatcher) Rebase(obj client.Object) {
+	p.base = obj.DeepCopyObject().(client.Object)
+}
+
+// Patch writes the status changes of obj since the last write and, when
+// it wrote, takes the server's answer (decoded into obj) as the new base.
+// Nothing is sent when status did not change, so a reconcile that finds
+// everything in order costs no write.
+func (p *StatusPatcher) Patch(ctx context.Context, obj client.Object) error {
+	var patch client.Patch = client.MergeFrom(p.base)
+	if p.lock {
+		patch = client.MergeFromWithOptions(p.base, client.MergeFromWithOptimisticLock{})
+	}
+	changed, err := changesStatus(patch, obj)
+	if err != nil {
+		return fmt.Errorf("computing the status patch of %s: %w", describe(p.client.Scheme(), obj), err)
+	}
+	if !changed {
+		return nil
+	}
+	if err := p.client.Status().Patch(ctx, obj, patch); err != nil {
+		return fmt.Errorf("patching status of %s: %w", describe(p.client.Scheme(), obj), err)
+	}
+	p.Rebase(obj)
+	return nil
+}
+
+// changesStatus reports whether patch, applied to obj, has anything for
+// the status subresource. The patch is compared as JSON, as the server
+// sees it: times that differ below the second it serialises are equal.
+func changesStatus(patch client.Patch, obj client.Object) (bool, error) {
+	data, err := patch.Data(obj)
+	if err != nil {
+		return false, err
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return false, err
+	}
+	_, ok := fields["status"]
+	return ok, nil
+}
+
+// describe names an object in errors: "Stage ns/name", or its Go type
+// when the scheme does not know it.
+func describe(scheme *runtime.Scheme, obj client.Object) string {
+	kind := fmt.Sprintf("%T", obj)
+	if scheme != nil {
+		if gvk, err := apiutil.GVKForObject(obj, scheme); err == nil {
+			kind = gvk.Kind
+		}
+	}
+	if ns := obj.GetNamespace(); ns != "" {
+		return kind + " " + ns + "/" + obj.GetName()
+	}
+	return kind + " " + obj.GetName()
+}

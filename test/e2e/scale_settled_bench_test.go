@@ -1,0 +1,229 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"text/tabwriter"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/freight"
+	"github.com/railyard-dev/railyard/internal/registrytest"
+)
+
+// BenchmarkScaleSettled measures N apps at rest, the issue's 1,000-app
+// shape: N Warehouses discovering every SCALE_SETTLED_INTERVAL (default
+// 5m, Kargo's default), 3N Stages, 3N Applications and ten Freight per app
+// (one the Warehouse makes, nine made by hand as a person would), nothing
+// promoted. It prints:
+//
+//   - apply → every Warehouse discovered, and whether every Warehouse
+//     discovered again within one interval after that;
+//   - the CPU the test process used over that interval, per minute (the
+//     manager with its periodic discovery, the in-process registry
+//     answering it; the Argo CD stand-in is paused);
+//   - peak and settled RSS of the test process and the Go heap in use.
+//
+// It runs only when SCALE_SETTLED_APPS is set:
+//
+//	make bench-scale-settled                 # SCALE_SETTLED_APPS=1000
+//	SCALE_SETTLED_APPS=100 SCALE_SETTLED_INTERVAL=1m make bench-scale-settled
+func BenchmarkScaleSettled(b *testing.B) {
+	n, err := strconv.Atoi(os.Getenv("SCALE_SETTLED_APPS"))
+	if err != nil || n <= 0 {
+		b.Skip("set SCALE_SETTLED_APPS to the number of apps (make bench-scale-settled)")
+	}
+	interval := 5 * time.Minute
+	if v := os.Getenv("SCALE_SETTLED_INTERVAL"); v != "" {
+		if interval, err = time.ParseDuration(v); err != nil {
+			b.Fatalf("SCALE_SETTLED_INTERVAL: %v", err)
+		}
+	}
+	for range b.N {
+		runSettled(b, n, interval)
+	}
+	b.ReportMetric(0, "ns/op")
+}
+
+// freightPerApp is how many Freight each app has at rest.
+const freightPerApp = 10
+
+func runSettled(b *testing.B, n int, interval time.Duration) {
+	sw := startScaleWorld(b, n)
+	sw.interval = interval.String()
+	sw.noAutoPromotion = true
+	pw := sw.pw
+	var rows [][2]string
+	row := func(k, v string) { rows = append(rows, [2]string{k, v}) }
+	row("apps", fmt.Sprintf("%d (%d Warehouses, %d Stages, %d Applications, %d Freight)", n, n, 3*n, 3*n, freightPerApp*n))
+	row("discovery interval", interval.String())
+	row("load average before", loadAverage())
+
+	for _, app := range sw.apps {
+		pw.reg.PushImage(b, "apps/"+app, "v1.0.0", registrytest.NewImage(b, registrytest.ImageSpec{Created: pw.built, OS: "linux", Arch: "amd64"}))
+	}
+	start := time.Now()
+	pw.apply(b, sw.manifests())
+	row("kubectl apply of all objects", secs(time.Since(start)))
+	first := sw.waitDiscovered(b, nil)
+	row("apply → every Warehouse discovered", secs(time.Since(start)))
+	_, all := sw.waitFreight(b, "v1.0.0", start)
+	row("apply → every app's Freight", secs(all))
+
+	made := time.Now()
+	sw.handMadeFreight(b)
+	row(fmt.Sprintf("%d more Freight created by hand", (freightPerApp-1)*n), secs(time.Since(made)))
+
+	// At rest: the stand-in has nothing to do; the manager rediscovers.
+	pw.argo.Paused.Store(true)
+	settling := time.Now()
+	sw.waitQueuesEmpty(b)
+	row("Freight created → every controller's queue empty", secs(time.Since(settling)))
+	cpu0, t0 := processCPU(), time.Now()
+	again := sw.waitDiscoveredWithin(b, first, interval+interval/5)
+	time.Sleep(time.Until(t0.Add(interval)))
+	perMin := (processCPU() - cpu0).Seconds() / time.Since(t0).Minutes()
+	row("every Warehouse discovered again", again)
+	row("CPU over one interval at rest (discovery included)", fmt.Sprintf("%.2f CPU-s per minute (%.1f %% of a core)", perMin, perMin/60*100))
+	row("peak RSS of the test process (VmHWM; manager in process)", procStatus("VmHWM"))
+	row("RSS at rest (VmRSS)", procStatus("VmRSS"))
+	row("Go heap in use at rest", fmt.Sprintf("%.0f MiB", heapInUse()/(1<<20)))
+	row("load average after", loadAverage())
+	b.ReportMetric(perMin, "rest-cpu-s/min")
+
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	_, _ = fmt.Fprintf(tw, "\nSettled scale benchmark, %d apps\n", n)
+	for _, r := range rows {
+		_, _ = fmt.Fprintf(tw, "%s\t%s\n", r[0], r[1])
+	}
+	_ = tw.Flush()
+}
+
+// waitQueuesEmpty waits until every controller's work queue has stayed
+// empty for ten seconds (controller-runtime's workqueue_depth, read from
+// the in-process manager's metrics registry).
+func (sw *scaleWorld) waitQueuesEmpty(tb testing.TB) {
+	tb.Helper()
+	var emptySince time.Time
+	sw.waitEvery(tb, time.Second, "every work queue to stay empty", func() (bool, string) {
+		depth, err := workqueueDepth()
+		if err != nil {
+			return false, err.Error()
+		}
+		if depth > 0 {
+			emptySince = time.Time{}
+			return false, fmt.Sprintf("%v queued", depth)
+		}
+		if emptySince.IsZero() {
+			emptySince = time.Now()
+		}
+		return time.Since(emptySince) >= 10*time.Second, "empty for less than 10s"
+	})
+}
+
+func workqueueDepth() (float64, error) {
+	families, err := ctrlmetrics.Registry.Gather()
+	if err != nil {
+		return 0, err
+	}
+	var depth float64
+	for _, f := range families {
+		if f.GetName() != "workqueue_depth" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			depth += m.GetGauge().GetValue()
+		}
+	}
+	return depth, nil
+}
+
+// waitDiscovered waits until every Warehouse has discovered after its time
+// in since (nil: at all) and returns each one's discovery time.
+func (sw *scaleWorld) waitDiscovered(tb testing.TB, since map[string]time.Time) map[string]time.Time {
+	tb.Helper()
+	var at map[string]time.Time
+	sw.waitEvery(tb, time.Second, "every Warehouse to discover", func() (bool, string) {
+		var ok bool
+		var state string
+		at, ok, state = sw.discovered(since)
+		return ok, state
+	})
+	return at
+}
+
+// waitDiscoveredWithin reports whether every Warehouse discovered again,
+// after its time in since, within bound.
+func (sw *scaleWorld) waitDiscoveredWithin(tb testing.TB, since map[string]time.Time, bound time.Duration) string {
+	tb.Helper()
+	start := time.Now()
+	state := ""
+	for time.Since(start) < bound {
+		var ok bool
+		if _, ok, state = sw.discovered(since); ok {
+			return fmt.Sprintf("yes, all within %s", secs(time.Since(start)))
+		}
+		time.Sleep(5 * time.Second)
+	}
+	return "NO: " + state + " within " + bound.String()
+}
+
+func (sw *scaleWorld) discovered(since map[string]time.Time) (map[string]time.Time, bool, string) {
+	var list railyard.WarehouseList
+	if err := sw.pw.env.Client.List(sw.pw.ctx, &list, client.InNamespace(ns)); err != nil {
+		return nil, false, err.Error()
+	}
+	at := map[string]time.Time{}
+	for _, w := range list.Items {
+		if d := w.Status.DiscoveredArtifacts; d != nil && !d.DiscoveredAt.IsZero() && d.DiscoveredAt.Time.After(since[w.Name]) {
+			at[w.Name] = d.DiscoveredAt.Time
+		}
+	}
+	return at, len(at) == len(sw.apps), fmt.Sprintf("%d of %d discovered", len(at), len(sw.apps))
+}
+
+// handMadeFreight creates freightPerApp-1 more Freight per app, as
+// `railyard create freight` would from older tags.
+func (sw *scaleWorld) handMadeFreight(tb testing.TB) {
+	tb.Helper()
+	commit := sw.repo.Head("main")
+	var wg sync.WaitGroup
+	errs := make(chan error, len(sw.apps))
+	sem := make(chan struct{}, 16)
+	for _, app := range sw.apps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			for k := 1; k < freightPerApp; k++ {
+				tag := fmt.Sprintf("v0.9.%d", k)
+				f := &railyard.Freight{
+					ObjectMeta: metav1.ObjectMeta{Namespace: ns},
+					Alias:      app + "-" + strings.ReplaceAll(tag, ".", "-"),
+					Origin:     railyard.FreightOrigin{Kind: railyard.FreightOriginKindWarehouse, Name: app},
+					Images:     []railyard.Image{{RepoURL: sw.image(app), Tag: tag, Digest: fmt.Sprintf("sha256:%064x", k)}},
+					Commits:    []railyard.GitCommit{{RepoURL: sw.repo.URL, ID: commit, Branch: "main"}},
+				}
+				f.Name = freight.IDOf(f)
+				if err := sw.pw.env.Client.Create(sw.pw.ctx, f); err != nil {
+					errs <- fmt.Errorf("creating Freight %s of %s: %w", tag, app, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		tb.Fatal(err)
+	}
+}
