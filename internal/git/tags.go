@@ -9,33 +9,45 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
-// LocalTag is a tag of a work tree.
-type LocalTag struct {
+// TagInfo is what callers outside this package read of a tag.
+type TagInfo struct {
 	Name string
 	// Commit is the commit the tag names, annotated tags peeled.
 	Commit string
-	// Annotated tags have a tag object, whose Target and Message these are.
+	// Annotated tags have a tag object, whose Target, Tagger and Message
+	// these are.
 	Annotated bool
 	Target    string
+	Tagger    Signature
 	Message   string
 }
 
+func annotated(name string, t *object.Tag) TagInfo {
+	return TagInfo{
+		Name:      name,
+		Annotated: true,
+		Target:    t.Target.String(),
+		Tagger:    Signature{Name: t.Tagger.Name, Email: t.Tagger.Email, When: t.Tagger.When},
+		Message:   t.Message,
+	}
+}
+
 // Tag looks up the local tag name; found is false when there is none.
-func (w *WorkTree) Tag(name string) (tag LocalTag, found bool, err error) {
+func (w *WorkTree) Tag(name string) (tag TagInfo, found bool, err error) {
 	ref, err := w.repo.Tag(name)
 	if errors.Is(err, gogit.ErrTagNotFound) {
-		return LocalTag{}, false, nil
+		return TagInfo{}, false, nil
 	}
 	if err != nil {
-		return LocalTag{}, false, fmt.Errorf("read tag %q: %w", name, err)
+		return TagInfo{}, false, fmt.Errorf("read tag %q: %w", name, err)
 	}
-	tag = LocalTag{Name: name}
+	tag = TagInfo{Name: name}
 	if obj, err := w.repo.TagObject(ref.Hash()); err == nil {
-		tag.Annotated, tag.Target, tag.Message = true, obj.Target.String(), obj.Message
+		tag = annotated(name, obj)
 	}
 	commit, err := w.peelTag(ref.Hash())
 	if err != nil {
-		return LocalTag{}, false, fmt.Errorf("tag %q: %w", name, err)
+		return TagInfo{}, false, fmt.Errorf("tag %q: %w", name, err)
 	}
 	tag.Commit = commit.String()
 	return tag, true, nil
