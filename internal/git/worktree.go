@@ -15,7 +15,11 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/transport"
 )
 
-// WorkTree is a checked-out clone on disk used by promotion steps.
+// WorkTree is a checked-out clone on disk, the one working-copy type of
+// the promotion steps: Clone (or Cache.Clone) makes it, and a later step,
+// possibly in another process, reopens it with Open. A reopened WorkTree
+// has no remote credentials (rem is nil), so it pushes through PushCommit
+// and PushTag, which take them, rather than Push.
 type WorkTree struct {
 	rem    *remote
 	repo   *gogit.Repository
