@@ -125,9 +125,10 @@ func (w *WorkTree) SaveSettings(insecureTLS bool, author *Signature) error {
 }
 
 // ResetTo moves the checked-out branch and the work tree to commit id,
-// which must be in the repository, like `git reset --hard id`. Unlike
-// FastForward it does not mean id descends from the branch head: a push
-// that replayed onto someone else's commits moves the branch sideways.
+// which must be in the repository (for example copied in with
+// CopyHistoryFrom), like `git reset --hard id`: a fast-forward to the
+// checkout's own commits, or sideways to a push that replayed them onto
+// someone else's.
 func (w *WorkTree) ResetTo(id string) error {
 	if w.branch == "" {
 		return errors.New("reset: no branch checked out")

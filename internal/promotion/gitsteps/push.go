@@ -223,7 +223,7 @@ func transplantAndPush(ctx context.Context, c, wt *git.WorkTree, head, remote st
 		if err := wt.CopyHistoryFrom(c, head); err != nil {
 			return "", err
 		}
-		if err := wt.FastForward(head); err != nil {
+		if err := wt.ResetTo(head); err != nil {
 			return "", err
 		}
 		res, err := wt.Push(ctx, git.PushOptions{MaxAttempts: attempts})
