@@ -79,12 +79,13 @@ func (Commit) Run(_ context.Context, sc *promotion.StepContext) (promotion.Resul
 // author picks the step's author, else the one git-clone stored, else the
 // default, field by field. Its date is now.
 func author(c *git.WorkTree, a *Author) (git.Signature, error) {
-	s, err := c.Settings()
+	settings, err := c.Settings()
 	if err != nil {
 		return git.Signature{}, err
 	}
+	stored := settings.Author
 	sig := git.Signature{Name: defaultAuthorName, Email: defaultAuthorEmail, When: time.Now()}
-	for _, s := range []struct{ name, email string }{{s.Author.Name, s.Author.Email}, {authorName(a), authorEmail(a)}} {
+	for _, s := range []struct{ name, email string }{{stored.Name, stored.Email}, {authorName(a), authorEmail(a)}} {
 		if s.name != "" {
 			sig.Name = s.name
 		}
