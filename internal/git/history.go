@@ -8,6 +8,7 @@ import (
 	gogit "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/storage/memory"
 )
 
@@ -72,17 +73,101 @@ func (h *History) Deepen(ctx context.Context, depth int) error {
 // Depth is the current fetch depth.
 func (h *History) Depth() int { return h.depth }
 
-// Repository gives read access to the fetched objects and refs.
-func (h *History) Repository() *gogit.Repository { return h.repo }
-
-// Resolve returns the object a fetched branch or tag points at (for an
+// resolve returns the object a fetched branch or tag points at (for an
 // annotated tag, the tag object).
-func (h *History) Resolve(name plumbing.ReferenceName) (plumbing.Hash, error) {
+func (h *History) resolve(name plumbing.ReferenceName) (plumbing.Hash, error) {
 	ref, err := h.repo.Reference(name, true)
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("%w: %s", ErrRefNotFound, name.Short())
 	}
 	return ref.Hash(), nil
+}
+
+// Commit reads a fetched commit; one beyond the fetched depth (or never
+// fetched) is ErrNotFetched.
+func (h *History) Commit(id string) (CommitInfo, error) {
+	c, err := readCommit(h.repo.Storer, id)
+	if err != nil {
+		return CommitInfo{}, err
+	}
+	return commitInfo(c), nil
+}
+
+// Tag reads the fetched tag name and the commit it points at. An
+// annotated tag must point at a commit directly.
+func (h *History) Tag(name string) (TagInfo, CommitInfo, error) {
+	id, err := h.resolve(plumbing.NewTagReferenceName(name))
+	if err != nil {
+		return TagInfo{}, CommitInfo{}, err
+	}
+	tag, err := h.repo.TagObject(id)
+	switch {
+	case err == nil:
+		c, err := tag.Commit()
+		if err != nil {
+			return TagInfo{}, CommitInfo{}, fmt.Errorf("tag %s does not point at a commit: %w", name, err)
+		}
+		info := annotated(name, tag)
+		info.Commit = c.Hash.String()
+		return info, commitInfo(c), nil
+	case errors.Is(err, plumbing.ErrObjectNotFound):
+		c, err := h.repo.CommitObject(id)
+		if err != nil {
+			return TagInfo{}, CommitInfo{}, fmt.Errorf("read commit of tag %s: %w", name, err)
+		}
+		return TagInfo{Name: name, Commit: c.Hash.String()}, commitInfo(c), nil
+	default:
+		return TagInfo{}, CommitInfo{}, fmt.Errorf("read tag %s: %w", name, err)
+	}
+}
+
+// ChangedPaths lists the files commit id changed against its first parent
+// (all files for a root commit), for path filters. A parent beyond the
+// fetched depth is ErrNotFetched: deepen and ask again.
+func (h *History) ChangedPaths(id string) ([]string, error) {
+	c, err := h.repo.CommitObject(hashOf(id))
+	if err != nil {
+		return nil, fmt.Errorf("read commit %s: %w", id, err)
+	}
+	tree, err := c.Tree()
+	if err != nil {
+		return nil, fmt.Errorf("read tree of %s: %w", c.Hash, err)
+	}
+	var parentTree *object.Tree
+	if len(c.ParentHashes) > 0 {
+		parent, err := h.repo.CommitObject(c.ParentHashes[0])
+		if errors.Is(err, plumbing.ErrObjectNotFound) {
+			return nil, fmt.Errorf("%w: parent of %s", ErrNotFetched, c.Hash)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read parent of %s: %w", c.Hash, err)
+		}
+		if parentTree, err = parent.Tree(); err != nil {
+			return nil, fmt.Errorf("read tree of %s: %w", parent.Hash, err)
+		}
+	}
+	if parentTree == nil {
+		var paths []string
+		err := tree.Files().ForEach(func(f *object.File) error {
+			paths = append(paths, f.Name)
+			return nil
+		})
+		return paths, err
+	}
+	changes, err := object.DiffTree(parentTree, tree)
+	if err != nil {
+		return nil, fmt.Errorf("diff %s: %w", c.Hash, err)
+	}
+	paths := make([]string, 0, len(changes))
+	for _, ch := range changes {
+		if ch.From.Name != "" {
+			paths = append(paths, ch.From.Name)
+		}
+		if ch.To.Name != "" && ch.To.Name != ch.From.Name {
+			paths = append(paths, ch.To.Name)
+		}
+	}
+	return paths, nil
 }
 
 func (h *History) fetch(ctx context.Context) error {

@@ -68,3 +68,31 @@ func PushRefs(ctx context.Context, dir, repoURL string, creds Credentials, updat
 	}
 	return true, nil
 }
+
+// pushScratchRef is the local ref PushCommit pushes from, so any commit,
+// a detached HEAD's too, can be pushed; it is removed afterwards.
+const pushScratchRef = plumbing.ReferenceName("refs/railyard/push")
+
+// PushCommit sets remoteRef (a full ref name, such as refs/heads/main) on
+// repoURL to the work tree's commit id, sending the objects it needs, in
+// one attempt and without a replay; with force whatever remoteRef held is
+// dropped, like `git push --force`. A refused non-fast-forward is
+// ErrNonFastForward.
+func (w *WorkTree) PushCommit(ctx context.Context, repoURL string, creds Credentials, id, remoteRef string, force bool) error {
+	if err := w.repo.Storer.SetReference(plumbing.NewHashReference(pushScratchRef, hashOf(id))); err != nil {
+		return fmt.Errorf("prepare push: %w", err)
+	}
+	defer func() { _ = w.repo.Storer.RemoveReference(pushScratchRef) }()
+	_, err := PushRefs(ctx, w.dir, repoURL, creds,
+		RefUpdate{Local: pushScratchRef, Remote: plumbing.ReferenceName(remoteRef), Force: force})
+	return err
+}
+
+// PushTag pushes the work tree's tag, and the objects it needs, to the
+// same tag on repoURL in one attempt. The server refuses to move an
+// existing tag.
+func (w *WorkTree) PushTag(ctx context.Context, repoURL string, creds Credentials, tag string) error {
+	name := plumbing.NewTagReferenceName(tag)
+	_, err := PushRefs(ctx, w.dir, repoURL, creds, RefUpdate{Local: name, Remote: name})
+	return err
+}

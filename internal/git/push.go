@@ -36,6 +36,10 @@ func (w *WorkTree) Push(ctx context.Context, opts PushOptions) (PushResult, erro
 	if w.branch == "" {
 		return PushResult{}, errors.New("push: no branch checked out")
 	}
+	if w.rem == nil {
+		// Open gives no credentials; PushCommit takes them.
+		return PushResult{}, errors.New("push: work tree was opened, not cloned; use PushCommit")
+	}
 	maxAttempts := opts.MaxAttempts
 	if maxAttempts <= 0 {
 		maxAttempts = DefaultPushAttempts

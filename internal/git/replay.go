@@ -14,34 +14,17 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/storer"
 )
 
-// FileEntry is one file of a flattened tree: its mode and blob.
-type FileEntry struct {
+// entry is one file of a flattened tree: its mode and blob.
+type entry struct {
 	Mode filemode.FileMode
 	Hash plumbing.Hash
 }
 
-// entry is the package's short name for FileEntry.
-type entry = FileEntry
-
 // localCommits returns the commits after base on HEAD's first-parent chain,
 // oldest first.
 func (w *WorkTree) localCommits(head plumbing.Hash) ([]*object.Commit, error) {
-	var out []*object.Commit
-	for h := head; h != w.base && !h.IsZero(); {
-		c, err := w.repo.CommitObject(h)
-		if err != nil {
-			return nil, fmt.Errorf("read local commit %s: %w", h, err)
-		}
-		out = append(out, c)
-		if len(c.ParentHashes) == 0 {
-			break
-		}
-		h = c.ParentHashes[0]
-	}
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
-	return out, nil
+	commits, _, err := w.firstParents(head, w.base, 0)
+	return commits, err
 }
 
 // replay re-creates each local commit on top of onto, applying the files
@@ -67,50 +50,71 @@ func (w *WorkTree) replay(commits []*object.Commit, onto plumbing.Hash) (plumbin
 		if err != nil {
 			return plumbing.ZeroHash, err
 		}
-		changed := false
-		for _, p := range unionKeys(before, after) {
-			old, mine := before[p], after[p]
-			if old == mine {
-				continue
-			}
-			theirs := curFiles[p]
-			if theirs != old && theirs != mine {
-				return plumbing.ZeroHash, fmt.Errorf("%w: %s changed upstream and locally", ErrPushConflict, p)
-			}
-			if theirs == mine {
-				continue
-			}
-			changed = true
-			if mine.Hash.IsZero() {
-				delete(curFiles, p)
-			} else {
-				curFiles[p] = mine
-			}
+		changed, err := applyChange(curFiles, before, after)
+		if err != nil {
+			return plumbing.ZeroHash, err
 		}
 		if !changed {
 			continue
 		}
-		tree, err := w.writeTree(curFiles, "")
-		if err != nil {
-			return plumbing.ZeroHash, err
-		}
-		nc := &object.Commit{
-			Author:       c.Author,
-			Committer:    c.Committer,
-			Message:      c.Message,
-			TreeHash:     tree,
-			ParentHashes: nonZero(cur),
-		}
-		if w.signKey != nil {
-			if err := sign(nc, w.signKey); err != nil {
-				return plumbing.ZeroHash, err
-			}
-		}
-		if cur, err = w.store(nc); err != nil {
+		if cur, err = w.commitFiles(curFiles, cur, c.Author, c.Committer, c.Message); err != nil {
 			return plumbing.ZeroHash, err
 		}
 	}
 	return cur, nil
+}
+
+// commitFiles stores the tree of files and a commit of it on parent (zero:
+// a root commit), signed with the work tree's key when it has one, and
+// returns the commit. No ref moves.
+func (w *WorkTree) commitFiles(files map[string]entry, parent plumbing.Hash, author, committer object.Signature,
+	message string) (plumbing.Hash, error) {
+	tree, err := w.writeTree(files, "")
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	nc := &object.Commit{
+		Author:       author,
+		Committer:    committer,
+		Message:      message,
+		TreeHash:     tree,
+		ParentHashes: nonZero(parent),
+	}
+	if w.signKey != nil {
+		if err := sign(nc, w.signKey); err != nil {
+			return plumbing.ZeroHash, err
+		}
+	}
+	return w.store(nc)
+}
+
+// applyChange brings the change from before to after into files, a
+// flattened tree changed in place, file by file: a file that files already
+// changed differently is a conflict; one it changed the same way is left
+// alone. It reports whether files changed. This is the one merge rule of
+// the package: Push's replay and Transplant both apply changes with it.
+func applyChange(files, before, after map[string]entry) (bool, error) {
+	changed := false
+	for _, p := range unionKeys(before, after) {
+		old, mine := before[p], after[p]
+		if old == mine {
+			continue
+		}
+		theirs := files[p]
+		if theirs != old && theirs != mine {
+			return false, fmt.Errorf("%w: %s changed upstream and locally", ErrPushConflict, p)
+		}
+		if theirs == mine {
+			continue
+		}
+		changed = true
+		if mine.Hash.IsZero() {
+			delete(files, p)
+		} else {
+			files[p] = mine
+		}
+	}
+	return changed, nil
 }
 
 func nonZero(h plumbing.Hash) []plumbing.Hash {
@@ -137,14 +141,14 @@ func unionKeys(a, b map[string]entry) []string {
 // flattenCommit maps every file path of a commit's tree to its entry; the
 // zero hash yields an empty map.
 func (w *WorkTree) flattenCommit(h plumbing.Hash) (map[string]entry, error) {
-	return FlattenCommit(w.repo, h)
+	return flattenCommit(w.repo, h)
 }
 
-// FlattenCommit maps every file path of commit h's tree in repo to its
+// flattenCommit maps every file path of commit h's tree in repo to its
 // entry (directories are walked, not listed); the zero hash yields an empty
 // map.
-func FlattenCommit(repo *gogit.Repository, h plumbing.Hash) (map[string]FileEntry, error) {
-	files := map[string]FileEntry{}
+func flattenCommit(repo *gogit.Repository, h plumbing.Hash) (map[string]entry, error) {
+	files := map[string]entry{}
 	if h.IsZero() {
 		return files, nil
 	}
@@ -167,7 +171,7 @@ func FlattenCommit(repo *gogit.Repository, h plumbing.Hash) (map[string]FileEntr
 			return nil, fmt.Errorf("walk tree of %s: %w", h, err)
 		}
 		if e.Mode != filemode.Dir {
-			files[name] = FileEntry{Mode: e.Mode, Hash: e.Hash}
+			files[name] = entry{Mode: e.Mode, Hash: e.Hash}
 		}
 	}
 }

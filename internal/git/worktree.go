@@ -15,7 +15,11 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/transport"
 )
 
-// WorkTree is a checked-out clone on disk used by promotion steps.
+// WorkTree is a checked-out clone on disk, the one working-copy type of
+// the promotion steps: Clone (or Cache.Clone) makes it, and a later step,
+// possibly in another process, reopens it with Open. A reopened WorkTree
+// has no remote credentials (rem is nil), so it pushes through PushCommit
+// and PushTag, which take them, rather than Push.
 type WorkTree struct {
 	rem    *remote
 	repo   *gogit.Repository
@@ -33,27 +37,6 @@ type WorkTree struct {
 // SetSigningKey makes CommitAll and the commits Push replays signed with
 // key (nil: unsigned), as Kargo re-signs rebased commits.
 func (w *WorkTree) SetSigningKey(key *openpgp.Entity) { w.signKey = key }
-
-// FastForward moves the checked-out branch and the work tree to commit id,
-// which must already be in the repository (for example copied in by the
-// caller) and descend from the branch head.
-func (w *WorkTree) FastForward(id string) error {
-	if w.branch == "" {
-		return errors.New("fast-forward: no branch checked out")
-	}
-	h := plumbing.NewHash(id)
-	if _, err := w.repo.CommitObject(h); err != nil {
-		return fmt.Errorf("fast-forward to %s: %w", id, err)
-	}
-	ref := plumbing.NewHashReference(plumbing.NewBranchReferenceName(w.branch), h)
-	if err := w.repo.Storer.SetReference(ref); err != nil {
-		return fmt.Errorf("fast-forward %s: %w", w.branch, err)
-	}
-	if err := w.wt.Reset(&gogit.ResetOptions{Commit: h, Mode: gogit.HardReset}); err != nil {
-		return fmt.Errorf("fast-forward %s: %w", w.branch, err)
-	}
-	return nil
-}
 
 // CloneOptions selects what Clone checks out. At most one of Tag and
 // Commit applies; Commit is looked up in Branch (default branch if empty).

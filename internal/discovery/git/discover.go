@@ -52,7 +52,7 @@ func discoverBranch(ctx context.Context, o Options, creds gitpkg.Credentials, se
 		return nil, err
 	}
 	for {
-		w := &branchWalk{repo: hist.Repository(), sel: sel, since: o.Since, branch: name}
+		w := &branchWalk{hist: hist, sel: sel, since: o.Since, branch: name}
 		commits, truncated, err := w.run(ref.ID)
 		if err != nil {
 			return nil, err
@@ -110,7 +110,7 @@ func discoverTags(ctx context.Context, o Options, creds gitpkg.Credentials, sel 
 			if len(res.Commits) == sel.limit {
 				break
 			}
-			ok, err := sel.acceptTag(hist.Repository(), t, o.Since)
+			ok, err := sel.acceptTag(hist, t, o.Since)
 			if err != nil {
 				return nil, err
 			}

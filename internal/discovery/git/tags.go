@@ -7,17 +7,12 @@ import (
 	"strings"
 	"time"
 
-	gogit "github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
-
 	gitpkg "github.com/railyard-dev/railyard/internal/git"
 )
 
 // tagInfo is a fetched tag with the metadata a filter may use.
 type tagInfo struct {
 	Commit
-	commit     *object.Commit
 	tagger     string
 	annotation string
 }
@@ -25,43 +20,21 @@ type tagInfo struct {
 // readTags resolves fetched tags to their commits and metadata, keeping
 // the order of names.
 func readTags(hist *gitpkg.History, names []string) ([]tagInfo, error) {
-	repo := hist.Repository()
 	out := make([]tagInfo, 0, len(names))
 	for _, name := range names {
-		h, err := hist.Resolve(plumbing.NewTagReferenceName(name))
+		tag, commit, err := hist.Tag(name)
 		if err != nil {
 			return nil, err
 		}
-		info, err := readTag(repo, name, h)
-		if err != nil {
-			return nil, err
+		info := tagInfo{Commit: toCommit(commit, "", name)}
+		if tag.Annotated {
+			info.CreatorDate = tag.Tagger.When.UTC()
+			info.tagger = ident(tag.Tagger)
+			info.annotation = strings.TrimSpace(tag.Message)
 		}
 		out = append(out, info)
 	}
 	return out, nil
-}
-
-func readTag(repo *gogit.Repository, name string, h plumbing.Hash) (tagInfo, error) {
-	var info tagInfo
-	tag, err := repo.TagObject(h)
-	switch {
-	case err == nil:
-		if info.commit, err = tag.Commit(); err != nil {
-			return info, fmt.Errorf("tag %s does not point at a commit: %w", name, err)
-		}
-		info.Commit = toCommit(info.commit, "", name)
-		info.CreatorDate = tag.Tagger.When.UTC()
-		info.tagger = ident(tag.Tagger)
-		info.annotation = strings.TrimSpace(tag.Message)
-	case errors.Is(err, plumbing.ErrObjectNotFound):
-		if info.commit, err = repo.CommitObject(h); err != nil {
-			return info, fmt.Errorf("read commit of tag %s: %w", name, err)
-		}
-		info.Commit = toCommit(info.commit, "", name)
-	default:
-		return info, fmt.Errorf("read tag %s: %w", name, err)
-	}
-	return info, nil
 }
 
 // sortNewest orders tags by creator date, newest first, then by name.
@@ -76,7 +49,7 @@ func sortNewest(tags []tagInfo) {
 
 // acceptTag applies since, the expression and the path filters to a tag.
 // The paths of a tag are those its commit changed.
-func (s *selector) acceptTag(repo *gogit.Repository, t tagInfo, since time.Time) (bool, error) {
+func (s *selector) acceptTag(hist *gitpkg.History, t tagInfo, since time.Time) (bool, error) {
 	if !since.IsZero() && t.CreatorDate.Before(since) {
 		return false, nil
 	}
@@ -89,8 +62,8 @@ func (s *selector) acceptTag(repo *gogit.Repository, t tagInfo, since time.Time)
 	if !s.filtersPaths() {
 		return true, nil
 	}
-	paths, err := changedPaths(repo, t.commit)
-	if errors.Is(err, errShallow) {
+	paths, err := hist.ChangedPaths(t.ID)
+	if errors.Is(err, gitpkg.ErrNotFetched) {
 		return false, fmt.Errorf("tag %s: parent commit was not fetched", t.Tag)
 	}
 	if err != nil {

@@ -31,7 +31,7 @@ func (Clear) Run(_ context.Context, sc *promotion.StepContext) (promotion.Result
 	if err != nil {
 		return errored(err)
 	}
-	entries, err := os.ReadDir(c.dir)
+	entries, err := os.ReadDir(c.Dir())
 	if err != nil {
 		return errored(fmt.Errorf("read checkout: %w", err))
 	}
@@ -39,7 +39,7 @@ func (Clear) Run(_ context.Context, sc *promotion.StepContext) (promotion.Result
 		if e.Name() == ".git" {
 			continue
 		}
-		if err := os.RemoveAll(filepath.Join(c.dir, e.Name())); err != nil {
+		if err := os.RemoveAll(filepath.Join(c.Dir(), e.Name())); err != nil {
 			return errored(fmt.Errorf("clear checkout: %w", err))
 		}
 	}

@@ -22,6 +22,14 @@ type Author struct {
 	SigningKey string `json:"signingKey,omitempty"`
 }
 
+// signature is the name and email of a, nil for no author.
+func (a *Author) signature() *git.Signature {
+	if a == nil {
+		return nil
+	}
+	return &git.Signature{Name: a.Name, Email: a.Email}
+}
+
 type cloneConfig struct {
 	RepoURL               string           `json:"repoURL"`
 	Checkout              []checkoutConfig `json:"checkout"`
@@ -175,18 +183,20 @@ func (s *Clone) cloneOne(ctx context.Context, sc *promotion.StepContext, cfg clo
 	if err != nil {
 		return "", err
 	}
-	c, err := reopen(dir)
+	// The steps after this one reopen the checkout from disk; so does
+	// this one, to record what they need the same way.
+	c, err := git.Open(dir)
 	if err != nil {
 		return "", err
 	}
-	if err := c.setBase(hashOf(head)); err != nil {
+	if err := c.RecordBase(head); err != nil {
 		return "", err
 	}
-	if err := c.saveSettings(cfg.InsecureSkipTLSVerify, cfg.Author); err != nil {
+	if err := c.SaveSettings(cfg.InsecureSkipTLSVerify, cfg.Author.signature()); err != nil {
 		return "", err
 	}
 	if cfg.Author != nil {
-		if err := c.saveSigningKey(cfg.Author.SigningKey); err != nil {
+		if err := saveSigningKey(c, cfg.Author.SigningKey); err != nil {
 			return "", err
 		}
 	}
@@ -197,7 +207,7 @@ func (s *Clone) cloneOne(ctx context.Context, sc *promotion.StepContext, cfg clo
 		}
 	}
 	if len(co.Sparse) > 0 {
-		if err := c.sparse(co.Sparse); err != nil {
+		if err := c.Sparse(co.Sparse); err != nil {
 			return "", err
 		}
 	}

@@ -3,14 +3,11 @@ package gitsteps
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
-	gogit "github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing/object"
-
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/git"
 	"github.com/railyard-dev/railyard/internal/promotion"
 )
 
@@ -52,51 +49,42 @@ func (Commit) Run(_ context.Context, sc *promotion.StepContext) (promotion.Resul
 	if err != nil {
 		return errored(err)
 	}
-	key, err := c.signingKey(cfg.Author)
+	key, err := signingKey(c, cfg.Author)
 	if err != nil {
 		return errored(err)
 	}
-	sig, err := c.author(cfg.Author)
+	sig, err := author(c, cfg.Author)
 	if err != nil {
 		return errored(err)
 	}
-	wt, err := c.repo.Worktree()
-	if err != nil {
-		return errored(fmt.Errorf("open worktree: %w", err))
-	}
-	if err := wt.AddWithOptions(&gogit.AddOptions{All: true}); err != nil {
-		return errored(fmt.Errorf("stage changes: %w", err))
-	}
-	h, err := wt.Commit(cfg.Message, &gogit.CommitOptions{Author: sig, Committer: sig, SignKey: key})
-	if errors.Is(err, gogit.ErrEmptyCommit) {
-		head, err := c.head()
+	c.SetSigningKey(key)
+	id, err := c.CommitAll(cfg.Message, sig)
+	if errors.Is(err, git.ErrNothingToCommit) {
+		head, err := c.Head()
 		if err != nil {
 			return errored(err)
-		}
-		out := ""
-		if !head.IsZero() {
-			out = head.String()
 		}
 		return promotion.Result{
 			Status:  railyard.StepStatusSkipped,
 			Message: "nothing to commit",
-			Output:  map[string]any{"commit": out},
+			Output:  map[string]any{"commit": head},
 		}, nil
 	}
 	if err != nil {
-		return errored(fmt.Errorf("commit: %w", err))
+		return errored(err)
 	}
-	return promotion.Result{Status: railyard.StepStatusSucceeded, Output: map[string]any{"commit": h.String()}}, nil
+	return promotion.Result{Status: railyard.StepStatusSucceeded, Output: map[string]any{"commit": id}}, nil
 }
 
 // author picks the step's author, else the one git-clone stored, else the
-// default, field by field.
-func (c *checkout) author(a *Author) (*object.Signature, error) {
-	_, stored, err := c.settings()
+// default, field by field. Its date is now.
+func author(c *git.WorkTree, a *Author) (git.Signature, error) {
+	settings, err := c.Settings()
 	if err != nil {
-		return nil, err
+		return git.Signature{}, err
 	}
-	sig := &object.Signature{Name: defaultAuthorName, Email: defaultAuthorEmail, When: time.Now()}
+	stored := settings.Author
+	sig := git.Signature{Name: defaultAuthorName, Email: defaultAuthorEmail, When: time.Now()}
 	for _, s := range []struct{ name, email string }{{stored.Name, stored.Email}, {authorName(a), authorEmail(a)}} {
 		if s.name != "" {
 			sig.Name = s.name

@@ -5,12 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
-	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/railyard-dev/railyard/internal/git"
 	"github.com/railyard-dev/railyard/internal/gitprovider"
@@ -74,10 +71,7 @@ func (s *GitHubPush) Run(ctx context.Context, sc *promotion.StepContext) (promot
 	if err != nil {
 		return errored(err)
 	}
-	current, err := c.branch()
-	if err != nil {
-		return errored(err)
-	}
+	current := c.Branch()
 	target := current
 	switch {
 	case cfg.TargetBranch != "":
@@ -88,25 +82,25 @@ func (s *GitHubPush) Run(ctx context.Context, sc *promotion.StepContext) (promot
 	if target == "" {
 		return failed(promotion.Terminalf("the checkout at %q is not on a branch; set targetBranch or generateTargetBranch", cfg.Path))
 	}
-	if err := plumbing.NewBranchReferenceName(target).Validate(); err != nil {
+	if err := git.ValidBranchName(target); err != nil {
 		return failed(promotion.Terminalf("invalid target branch %q: %w", target, err))
 	}
-	head, err := c.head()
+	head, err := c.Head()
 	if err != nil {
 		return errored(err)
 	}
-	if head.IsZero() {
+	if head == "" {
 		return failed(promotion.Terminalf("nothing to push: branch %q of the checkout at %q has no commits", current, cfg.Path))
 	}
-	repoURL, err := c.originURL()
+	repoURL, err := c.OriginURL()
 	if err != nil {
 		return errored(err)
 	}
-	insecure, _, err := c.settings()
+	settings, err := c.Settings()
 	if err != nil {
 		return errored(err)
 	}
-	insecure = insecure || cfg.InsecureSkipTLSVerify
+	insecure := settings.InsecureSkipTLSVerify || cfg.InsecureSkipTLSVerify
 	creds, api, err := LookupCredentials(ctx, sc, s.opts, repoURL, insecure)
 	if err != nil {
 		res, err := errored(err)
@@ -126,7 +120,7 @@ func (s *GitHubPush) Run(ctx context.Context, sc *promotion.StepContext) (promot
 	}
 	p := &githubPush{sc: sc, c: c, gh: gh, repoURL: repoURL, creds: creds, target: target, head: head,
 		force: cfg.Force || cfg.GenerateTargetBranch, sameBranch: current == target}
-	var pushed plumbing.Hash
+	var pushed string
 	for attempt := 1; ; attempt++ {
 		pushed, err = p.once(ctx)
 		if err == nil || !errors.Is(err, gitprovider.ErrConflict) || p.force || attempt >= attempts {
@@ -151,107 +145,91 @@ func (s *GitHubPush) Run(ctx context.Context, sc *promotion.StepContext) (promot
 // githubPush is one github-push run.
 type githubPush struct {
 	sc                *promotion.StepContext
-	c                 *checkout
+	c                 *git.WorkTree
 	gh                *gitprovider.GitHubGit
 	repoURL           string
 	creds             git.Credentials
 	target            string
-	head              plumbing.Hash
+	head              string
 	force, sameBranch bool
 }
 
 // once makes one attempt and returns the branch's new head.
-func (p *githubPush) once(ctx context.Context) (plumbing.Hash, error) {
+func (p *githubPush) once(ctx context.Context) (string, error) {
 	scratch, err := os.MkdirTemp(p.sc.WorkDir, ".github-push-")
 	if err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("create scratch directory: %w", err)
+		return "", fmt.Errorf("create scratch directory: %w", err)
 	}
 	defer os.RemoveAll(scratch)
-	wt, err := git.Clone(ctx, p.repoURL, p.creds, git.CloneOptions{Dir: scratch, Branch: p.target, OrphanIfMissing: true})
+	dst, err := git.Clone(ctx, p.repoURL, p.creds, git.CloneOptions{Dir: scratch, Branch: p.target, OrphanIfMissing: true})
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return "", err
 	}
-	remoteID, err := wt.Head()
+	remote, err := dst.Head()
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return "", err
 	}
-	remote := hashOf(remoteID)
-	dst, err := reopen(scratch)
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	if !remote.IsZero() && (contains(dst.repo, p.head, remote) || sameTree(p.c, dst, p.head, remote)) {
+	if remote != "" && (dst.Contains(remote, p.head) || sameTree(p.c, dst, p.head, remote)) {
 		// The branch already holds the change (an earlier run pushed it).
-		return remote, p.c.advance(dst, remote, p.target, p.sameBranch)
+		return remote, advance(p.c, dst, remote, p.sameBranch)
 	}
 
 	// What to replay, from which repository, onto which parent.
 	src, tip, onto := p.c, p.head, remote
 	switch {
-	case remote.IsZero() || p.force:
-		onto = p.c.base()
-	case contains(p.c.repo, remote, p.head):
+	case remote == "" || p.force:
+		onto = p.c.RecordedBase()
+	case p.c.Contains(p.head, remote):
 		// The checkout descends from the branch head: its own commits.
 	default:
 		// Someone else pushed: bring the change onto their head, as
 		// git-push does, as one commit.
-		if _, err := transplant(p.c, dst, p.c.base(), p.head, remote); err != nil {
-			return plumbing.ZeroHash, err
-		}
-		last, err := p.c.repo.CommitObject(p.head)
+		key, err := signingKey(p.c, nil)
 		if err != nil {
-			return plumbing.ZeroHash, fmt.Errorf("read commit %s: %w", p.head, err)
+			return "", err
 		}
-		key, err := p.c.signingKey(nil)
+		dst.SetSigningKey(key)
+		id, err := dst.Transplant(p.c, p.c.RecordedBase(), p.head)
 		if err != nil {
-			return plumbing.ZeroHash, err
+			return "", err
 		}
-		wt.SetSigningKey(key)
-		id, err := wt.CommitAll(last.Message, git.Signature{Name: last.Author.Name, Email: last.Author.Email, When: last.Author.When})
-		if errors.Is(err, git.ErrNothingToCommit) {
-			return remote, p.c.advance(dst, remote, p.target, p.sameBranch)
+		if id == remote {
+			return remote, advance(p.c, dst, remote, p.sameBranch)
 		}
-		if err != nil {
-			return plumbing.ZeroHash, err
-		}
-		if dst, err = reopen(scratch); err != nil {
-			return plumbing.ZeroHash, err
-		}
-		src, tip = dst, hashOf(id)
+		src, tip = dst, id
 	}
-	commits, err := replayList(src, tip, onto)
+	commits, more, err := src.FirstParents(tip, onto, MaxGitHubReplay)
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return "", err
+	}
+	if more {
+		return "", promotion.Terminalf("github-push replays at most %d commits through GitHub's API; the checkout has more since %s",
+			MaxGitHubReplay, zeroIfNone(onto))
 	}
 
 	// Upload the objects: the API then only names trees that exist.
-	staging := plumbing.ReferenceName(stagingRefPrefix + p.sc.Promotion)
-	local := plumbing.ReferenceName("refs/railyard/github-push")
-	if err := src.repo.Storer.SetReference(plumbing.NewHashReference(local, tip)); err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("prepare push: %w", err)
+	staging := stagingRefPrefix + p.sc.Promotion
+	if err := src.PushCommit(ctx, p.repoURL, p.creds, tip, staging, true); err != nil {
+		return "", err
 	}
-	defer func() { _ = src.repo.Storer.RemoveReference(local) }()
-	if _, err := git.PushRefs(ctx, src.dir, p.repoURL, p.creds, git.RefUpdate{Local: local, Remote: staging, Force: true}); err != nil {
-		return plumbing.ZeroHash, err
-	}
-	defer func() { _ = p.gh.DeleteRef(context.WithoutCancel(ctx), staging.String()) }()
+	defer func() { _ = p.gh.DeleteRef(context.WithoutCancel(ctx), staging) }()
 
-	key, err := p.c.signingKey(nil)
+	key, err := signingKey(p.c, nil)
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return "", err
 	}
 	parent := onto
 	for _, cm := range commits {
-		nc := gitprovider.NewCommit{Message: cm.Message, Tree: cm.TreeHash.String()}
-		for i, ph := range cm.ParentHashes {
+		nc := gitprovider.NewCommit{Message: cm.Message, Tree: cm.Tree}
+		for i, ph := range cm.Parents {
 			if i == 0 {
 				ph = parent
 			}
-			if !ph.IsZero() {
-				nc.Parents = append(nc.Parents, ph.String())
+			if ph != "" {
+				nc.Parents = append(nc.Parents, ph)
 			}
 		}
-		if trusted(cm, key) {
+		if cm.SignedBy(key) {
 			// Trusted: GitHub attributes the commit to the App or user and
 			// signs it; an author other than the key's owner is credited.
 			nc.Message = coAuthored(cm, key)
@@ -262,52 +240,37 @@ func (p *githubPush) once(ctx context.Context) (plumbing.Hash, error) {
 		}
 		id, err := p.gh.CreateCommit(ctx, nc)
 		if err != nil {
-			return plumbing.ZeroHash, err
+			return "", err
 		}
-		parent = plumbing.NewHash(id)
+		parent = id
 	}
-	if err := p.gh.SetBranch(ctx, p.target, parent.String(), p.force, !remote.IsZero()); err != nil {
-		return plumbing.ZeroHash, err
+	if err := p.gh.SetBranch(ctx, p.target, parent, p.force, remote != ""); err != nil {
+		return "", err
 	}
 
 	// The replayed commits have new ids: follow them.
 	again := scratch + ".sync"
 	defer os.RemoveAll(again)
-	if _, err := git.Clone(ctx, p.repoURL, p.creds, git.CloneOptions{Dir: again, Branch: p.target}); err != nil {
-		return plumbing.ZeroHash, err
-	}
-	synced, err := reopen(again)
+	synced, err := git.Clone(ctx, p.repoURL, p.creds, git.CloneOptions{Dir: again, Branch: p.target})
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return "", err
 	}
-	return parent, p.c.advance(synced, parent, p.target, p.sameBranch)
+	return parent, advance(p.c, synced, parent, p.sameBranch)
 }
 
-// trusted reports whether cm carries a valid signature by key, the
-// checkout's signing key: only such a commit is created without author and
-// committer. A commit signed with any other key, or not signed, is not.
-func trusted(cm *object.Commit, key *openpgp.Entity) bool {
-	if key == nil || cm.PGPSignature == "" {
-		return false
+// zeroIfNone prints a missing commit as git does, all zeros.
+func zeroIfNone(id string) string {
+	if id == "" {
+		return strings.Repeat("0", 40)
 	}
-	unsigned := &plumbing.MemoryObject{}
-	if err := cm.EncodeWithoutSignature(unsigned); err != nil {
-		return false
-	}
-	r, err := unsigned.Reader()
-	if err != nil {
-		return false
-	}
-	defer r.Close() //nolint:errcheck
-	_, err = openpgp.CheckArmoredDetachedSignature(openpgp.EntityList{key}, r, strings.NewReader(cm.PGPSignature), nil)
-	return err == nil
+	return id
 }
 
 // coAuthored is cm's message, with a Co-authored-by trailer naming its
 // author when the author is known and is not the signing key's owner:
 // GitHub shows the App as the author of a trusted replayed commit, and the
 // trailer keeps who wrote it.
-func coAuthored(cm *object.Commit, key *openpgp.Entity) string {
+func coAuthored(cm git.CommitInfo, key *openpgp.Entity) string {
 	name, email := cm.Author.Name, cm.Author.Email
 	if name == "" || email == "" {
 		return cm.Message
@@ -321,34 +284,11 @@ func coAuthored(cm *object.Commit, key *openpgp.Entity) string {
 
 // sameTree reports whether commits a (of c) and b (of d) hold the same
 // files, so pushing a would change nothing.
-func sameTree(c, d *checkout, a, b plumbing.Hash) bool {
-	ca, err := c.repo.CommitObject(a)
+func sameTree(c, d *git.WorkTree, a, b string) bool {
+	ca, err := c.Commit(a)
 	if err != nil {
 		return false
 	}
-	cb, err := d.repo.CommitObject(b)
-	return err == nil && ca.TreeHash == cb.TreeHash
-}
-
-// replayList returns the commits from onto (exclusive) to tip along first
-// parents, oldest first; onto zero means the whole history.
-func replayList(src *checkout, tip, onto plumbing.Hash) ([]*object.Commit, error) {
-	var out []*object.Commit
-	for h := tip; !h.IsZero() && h != onto; {
-		if len(out) == MaxGitHubReplay {
-			return nil, promotion.Terminalf("github-push replays at most %d commits through GitHub's API; the checkout has more since %s",
-				MaxGitHubReplay, onto)
-		}
-		cm, err := src.repo.CommitObject(h)
-		if err != nil {
-			return nil, fmt.Errorf("read commit %s: %w", h, err)
-		}
-		out = append(out, cm)
-		h = plumbing.ZeroHash
-		if len(cm.ParentHashes) > 0 {
-			h = cm.ParentHashes[0]
-		}
-	}
-	slices.Reverse(out)
-	return out, nil
+	cb, err := d.Commit(b)
+	return err == nil && ca.Tree == cb.Tree
 }

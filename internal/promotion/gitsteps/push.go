@@ -8,9 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	gogit "github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing"
-
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/git"
 	"github.com/railyard-dev/railyard/internal/promotion"
@@ -74,10 +71,7 @@ func (s *Push) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Re
 	if cfg.Tag != "" {
 		return s.pushTag(ctx, sc, c, cfg)
 	}
-	current, err := c.branch()
-	if err != nil {
-		return errored(err)
-	}
+	current := c.Branch()
 	target := current
 	switch {
 	case cfg.TargetBranch != "":
@@ -88,22 +82,22 @@ func (s *Push) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Re
 	if target == "" {
 		return failed(promotion.Terminalf("the checkout at %q is not on a branch; set targetBranch or generateTargetBranch", cfg.Path))
 	}
-	if err := plumbing.NewBranchReferenceName(target).Validate(); err != nil {
+	if err := git.ValidBranchName(target); err != nil {
 		// Only a generated name can get here, from an odd Promotion name.
 		return failed(promotion.Terminalf("invalid target branch %q: %w", target, err))
 	}
-	head, err := c.head()
+	head, err := c.Head()
 	if err != nil {
 		return errored(err)
 	}
-	if head.IsZero() {
+	if head == "" {
 		return failed(promotion.Terminalf("nothing to push: branch %q of the checkout at %q has no commits", current, cfg.Path))
 	}
 	attempts := git.DefaultPushAttempts
 	if cfg.MaxAttempts != nil {
 		attempts = *cfg.MaxAttempts
 	}
-	var pushed plumbing.Hash
+	var pushed string
 	// Kargo force-pushes a generated branch: its name is the Promotion's,
 	// so only an earlier run of this Promotion can have pushed it.
 	if cfg.Force || cfg.GenerateTargetBranch {
@@ -118,13 +112,13 @@ func (s *Push) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Re
 }
 
 // pushResult is the step's success with Kargo's outputs.
-func pushResult(c *checkout, cfg pushConfig, commit plumbing.Hash, branch string) (promotion.Result, error) {
-	out := map[string]any{"commit": commit.String()}
+func pushResult(c *git.WorkTree, cfg pushConfig, commit, branch string) (promotion.Result, error) {
+	out := map[string]any{"commit": commit}
 	if branch != "" {
 		out["branch"] = branch
 	}
-	if repoURL, err := c.originURL(); err == nil {
-		if u := commitURL(repoURL, cfg.Provider, commit.String()); u != "" {
+	if repoURL, err := c.OriginURL(); err == nil {
+		if u := commitURL(repoURL, cfg.Provider, commit); u != "" {
 			out["commitURL"] = u
 		}
 	}
@@ -138,14 +132,14 @@ func validatePush(cfg pushConfig) error {
 	case cfg.Tag != "" && (cfg.TargetBranch != "" || cfg.GenerateTargetBranch || cfg.Force):
 		return promotion.Terminalf("invalid config: field %q is mutually exclusive with %q, %q and %q",
 			"tag", "targetBranch", "generateTargetBranch", "force")
-	case cfg.Tag != "" && (plumbing.NewTagReferenceName(cfg.Tag).Validate() != nil || strings.HasPrefix(cfg.Tag, "-")):
+	case cfg.Tag != "" && (git.ValidTagName(cfg.Tag) != nil || strings.HasPrefix(cfg.Tag, "-")):
 		return promotion.Terminalf("invalid config: field %q: %q is not a valid tag name", "tag", cfg.Tag)
 	case cfg.Provider != "" && !slices.Contains(providers, cfg.Provider):
 		return promotion.Terminalf("invalid config: field %q: %q is not one of %s", "provider", cfg.Provider,
 			strings.Join(providers, ", "))
 	case cfg.MaxAttempts != nil && *cfg.MaxAttempts < 1:
 		return promotion.Terminalf("invalid config: field %q must be at least 1", "maxAttempts")
-	case cfg.TargetBranch != "" && plumbing.NewBranchReferenceName(cfg.TargetBranch).Validate() != nil:
+	case cfg.TargetBranch != "" && git.ValidBranchName(cfg.TargetBranch) != nil:
 		return promotion.Terminalf("invalid config: field %q: %q is not a valid branch name", "targetBranch", cfg.TargetBranch)
 	}
 	return nil
@@ -154,20 +148,14 @@ func validatePush(cfg pushConfig) error {
 // push lands the checkout's changes on target and returns the remote head
 // that holds them. sameBranch says the checkout is on target, so its
 // branch follows the pushed commit.
-func (s *Push) push(ctx context.Context, sc *promotion.StepContext, c *checkout, head plumbing.Hash,
-	target string, sameBranch bool, attempts int) (_ plumbing.Hash, err error) {
-	repoURL, err := c.originURL()
-	if err != nil {
-		return plumbing.ZeroHash, err
+func (s *Push) push(ctx context.Context, sc *promotion.StepContext, c *git.WorkTree, head string,
+	target string, sameBranch bool, attempts int) (_ string, err error) {
+	repoURL, creds, err := s.remoteAccess(ctx, sc, c)
+	if repoURL != "" {
+		defer func() { err = scrubErr(err, repoURL) }()
 	}
-	defer func() { err = scrubErr(err, repoURL) }()
-	insecure, _, err := c.settings()
 	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	creds, err := credentials(ctx, sc, s.opts, repoURL, insecure)
-	if err != nil {
-		return plumbing.ZeroHash, err
+		return "", err
 	}
 	if sameBranch {
 		// The common case: nobody moved the branch since git-clone, so the
@@ -175,7 +163,7 @@ func (s *Push) push(ctx context.Context, sc *promotion.StepContext, c *checkout,
 		// a non-fast-forward is the remote head cloned and replayed onto.
 		err := pushHead(ctx, c, repoURL, creds, head, target, false, true)
 		if err == nil {
-			s.opts.learn(ctx, repoURL, creds, c.dir, target, head.String())
+			s.opts.learn(ctx, repoURL, creds, c.Dir(), target, head)
 		}
 		if !errors.Is(err, git.ErrNonFastForward) {
 			return head, err
@@ -183,117 +171,96 @@ func (s *Push) push(ctx context.Context, sc *promotion.StepContext, c *checkout,
 	}
 	scratch, err := os.MkdirTemp(sc.WorkDir, ".git-push-")
 	if err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("create scratch directory: %w", err)
+		return "", fmt.Errorf("create scratch directory: %w", err)
 	}
 	defer os.RemoveAll(scratch)
 	wt, err := s.opts.clone(ctx, repoURL, creds, git.CloneOptions{Dir: scratch, Branch: target, OrphanIfMissing: true})
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return "", err
 	}
-	remoteID, err := wt.Head()
+	remote, err := wt.Head()
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return "", err
 	}
-	remote := hashOf(remoteID)
-	if remote.IsZero() {
+	if remote == "" {
 		// A new branch starts from the checkout's history, as `git push
 		// origin HEAD:<target>` would. Someone creating it meanwhile makes
 		// this attempt fail, and the next one replays onto theirs.
 		return head, pushHead(ctx, c, repoURL, creds, head, target, false, sameBranch)
 	}
-	dst, err := reopen(scratch)
+	key, err := signingKey(c, nil)
 	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	key, err := c.signingKey(nil)
-	if err != nil {
-		return plumbing.ZeroHash, err
+		return "", err
 	}
 	wt.SetSigningKey(key)
-	pushed, err := transplantAndPush(ctx, c, dst, wt, head, remote, attempts)
+	pushed, err := transplantAndPush(ctx, c, wt, head, remote, attempts)
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return "", err
 	}
 	// Open the scratch clone again: go-git caches the pack list, and the
 	// push may have fetched new packs.
-	if dst, err = reopen(scratch); err != nil {
-		return plumbing.ZeroHash, err
+	dst, err := git.Open(scratch)
+	if err != nil {
+		return "", err
 	}
-	if err := c.advance(dst, pushed, target, sameBranch); err != nil {
-		return plumbing.ZeroHash, err
+	if err := advance(c, dst, pushed, sameBranch); err != nil {
+		return "", err
 	}
-	return pushed, c.retag(head, pushed, key)
+	c.SetSigningKey(key)
+	return pushed, c.MoveTags(head, pushed)
 }
 
-// transplantAndPush brings the checkout's changes onto the scratch clone of
-// the existing branch (remote is its head) and pushes them, unless the
-// remote already has them.
-func transplantAndPush(ctx context.Context, c, dst *checkout, wt *git.WorkTree, head, remote plumbing.Hash,
-	attempts int) (plumbing.Hash, error) {
-	if !remote.IsZero() && contains(dst.repo, head, remote) {
+// transplantAndPush brings the checkout's changes onto wt, the scratch
+// clone of the existing branch (remote is its head), and pushes them,
+// unless the remote already has them.
+func transplantAndPush(ctx context.Context, c, wt *git.WorkTree, head, remote string, attempts int) (string, error) {
+	if wt.Contains(remote, head) {
 		return remote, nil
 	}
-	if !remote.IsZero() && contains(c.repo, remote, head) {
+	if c.Contains(head, remote) {
 		// The checkout descends from the remote head: push its commits as
 		// they are, signatures and all, rather than a squashed copy.
-		if err := copyHistory(dst.repo, c.repo, head); err != nil {
-			return plumbing.ZeroHash, err
+		if err := wt.CopyHistoryFrom(c, head); err != nil {
+			return "", err
 		}
-		if err := wt.FastForward(head.String()); err != nil {
-			return plumbing.ZeroHash, err
+		if err := wt.ResetTo(head); err != nil {
+			return "", err
 		}
 		res, err := wt.Push(ctx, git.PushOptions{MaxAttempts: attempts})
 		if err != nil {
-			return plumbing.ZeroHash, err
+			return "", err
 		}
-		return hashOf(res.Commit), nil
+		return res.Commit, nil
 	}
-	// Only what the checkout changed since its base.
-	if _, err := transplant(c, dst, c.base(), head, remote); err != nil {
-		return plumbing.ZeroHash, err
-	}
-	last, err := c.repo.CommitObject(head)
+	// Only what the checkout changed since its base, as one commit that
+	// keeps the last commit's message, author and date (identical to the
+	// checkout's when the remote has not moved).
+	id, err := wt.Transplant(c, c.RecordedBase(), head)
 	if err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("read commit %s: %w", head, err)
+		return "", err
 	}
-	// Keeping the author and date makes the commit identical to the
-	// checkout's when the remote has not moved.
-	_, err = wt.CommitAll(last.Message, git.Signature{Name: last.Author.Name, Email: last.Author.Email, When: last.Author.When})
-	if errors.Is(err, git.ErrNothingToCommit) {
+	if id == remote {
 		return remote, nil
-	}
-	if err != nil {
-		return plumbing.ZeroHash, err
 	}
 	res, err := wt.Push(ctx, git.PushOptions{MaxAttempts: attempts})
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return "", err
 	}
-	return hashOf(res.Commit), nil
+	return res.Commit, nil
 }
 
-// advance records pushed as the checkout's new base and, when the checkout
-// is on the pushed branch, moves the branch and work tree to it.
-func (c *checkout) advance(src *checkout, pushed plumbing.Hash, target string, sameBranch bool) error {
-	if err := copyHistory(c.repo, src.repo, pushed); err != nil {
+// advance copies pushed from src into the checkout and, when the checkout
+// is on the pushed branch, records it as the new base and moves the branch
+// and work tree to it.
+func advance(c, src *git.WorkTree, pushed string, sameBranch bool) error {
+	if err := c.CopyHistoryFrom(src, pushed); err != nil {
 		return err
 	}
 	if !sameBranch {
 		return nil
 	}
-	if err := c.setBase(pushed); err != nil {
+	if err := c.RecordBase(pushed); err != nil {
 		return err
 	}
-	ref := plumbing.NewBranchReferenceName(target)
-	if err := c.repo.Storer.SetReference(plumbing.NewHashReference(ref, pushed)); err != nil {
-		return fmt.Errorf("move %s to pushed commit: %w", target, err)
-	}
-	wt, err := c.repo.Worktree()
-	if err != nil {
-		return fmt.Errorf("open worktree: %w", err)
-	}
-	if err := wt.Reset(&gogit.ResetOptions{Commit: pushed, Mode: gogit.HardReset}); err != nil {
-		return fmt.Errorf("reset checkout to pushed commit: %w", err)
-	}
-	return nil
+	return c.ResetTo(pushed)
 }

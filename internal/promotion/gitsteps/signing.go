@@ -28,19 +28,19 @@ func parseSigningKey(field, armored string) (*openpgp.Entity, error) {
 	return key, nil
 }
 
-func (c *checkout) signingKeyPath() string {
-	return filepath.Join(c.dir, ".git", signingKeyFile)
+func signingKeyPath(c *git.WorkTree) string {
+	return filepath.Join(c.Dir(), ".git", signingKeyFile)
 }
 
 // saveSigningKey stores armored for later steps; "" removes a stored key.
-func (c *checkout) saveSigningKey(armored string) error {
+func saveSigningKey(c *git.WorkTree, armored string) error {
 	if armored == "" {
-		if err := os.Remove(c.signingKeyPath()); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := os.Remove(signingKeyPath(c)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("remove stored signing key: %w", err)
 		}
 		return nil
 	}
-	if err := os.WriteFile(c.signingKeyPath(), []byte(armored), 0o600); err != nil {
+	if err := os.WriteFile(signingKeyPath(c), []byte(armored), 0o600); err != nil {
 		return fmt.Errorf("store signing key: %w", err)
 	}
 	return nil
@@ -48,11 +48,11 @@ func (c *checkout) saveSigningKey(armored string) error {
 
 // signingKey is the step's author.signingKey, else the one git-clone
 // stored, else nil (commits are not signed).
-func (c *checkout) signingKey(a *Author) (*openpgp.Entity, error) {
+func signingKey(c *git.WorkTree, a *Author) (*openpgp.Entity, error) {
 	if a != nil && a.SigningKey != "" {
 		return parseSigningKey("author.signingKey", a.SigningKey)
 	}
-	b, err := os.ReadFile(c.signingKeyPath())
+	b, err := os.ReadFile(signingKeyPath(c))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}

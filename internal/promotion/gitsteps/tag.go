@@ -2,14 +2,10 @@ package gitsteps
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"strings"
 
-	gogit "github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing"
-
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/git"
 	"github.com/railyard-dev/railyard/internal/promotion"
 )
 
@@ -43,32 +39,32 @@ func (Tag) Run(_ context.Context, sc *promotion.StepContext) (promotion.Result, 
 	if err != nil {
 		return errored(err)
 	}
-	head, err := c.head()
+	head, err := c.Head()
 	if err != nil {
 		return errored(err)
 	}
-	if head.IsZero() {
+	if head == "" {
 		return failed(promotion.Terminalf("%q has no commit to tag", cfg.Path))
 	}
-	done, err := c.existingTag(cfg, head)
+	done, err := existingTag(c, cfg, head)
 	if err != nil || done {
 		if err != nil {
 			return errored(err)
 		}
 		return tagged(head)
 	}
-	tagger, err := c.author(nil)
+	tagger, err := author(c, nil)
 	if err != nil {
 		return errored(err)
 	}
 	// Signed with git-clone's key, as Kargo's tag.gpgSign does.
-	key, err := c.signingKey(nil)
+	key, err := signingKey(c, nil)
 	if err != nil {
 		return errored(err)
 	}
-	opts := &gogit.CreateTagOptions{Tagger: tagger, Message: cfg.Message, SignKey: key}
-	if _, err := c.repo.CreateTag(cfg.Tag, head, opts); err != nil {
-		return errored(fmt.Errorf("create tag %q: %w", cfg.Tag, err))
+	c.SetSigningKey(key)
+	if err := c.CreateTag(cfg.Tag, head, cfg.Message, tagger); err != nil {
+		return errored(err)
 	}
 	return tagged(head)
 }
@@ -80,7 +76,7 @@ func (cfg *tagConfig) validate() error {
 	case strings.TrimSpace(cfg.Message) == "":
 		return promotion.Terminalf("invalid config: field %q is required", "message")
 	}
-	if err := plumbing.NewTagReferenceName(cfg.Tag).Validate(); err != nil || strings.HasPrefix(cfg.Tag, "-") {
+	if err := git.ValidTagName(cfg.Tag); err != nil || strings.HasPrefix(cfg.Tag, "-") {
 		return promotion.Terminalf("invalid config: field %q: %q is not a valid tag name", "tag", cfg.Tag)
 	}
 	return nil
@@ -90,28 +86,23 @@ func (cfg *tagConfig) validate() error {
 // already is what this step would create, so a resumed Promotion running
 // the step again succeeds; another tag is deleted with force and is an
 // error without.
-func (c *checkout) existingTag(cfg tagConfig, head plumbing.Hash) (bool, error) {
-	ref, err := c.repo.Tag(cfg.Tag)
-	if errors.Is(err, gogit.ErrTagNotFound) {
-		return false, nil
+func existingTag(c *git.WorkTree, cfg tagConfig, head string) (bool, error) {
+	tag, found, err := c.Tag(cfg.Tag)
+	if err != nil || !found {
+		return false, err
 	}
-	if err != nil {
-		return false, fmt.Errorf("read tag %q: %w", cfg.Tag, err)
-	}
-	if obj, err := c.repo.TagObject(ref.Hash()); err == nil {
-		if obj.Target == head && strings.TrimSpace(obj.Message) == strings.TrimSpace(cfg.Message) {
-			return true, nil
-		}
+	if tag.Annotated && tag.Target == head && strings.TrimSpace(tag.Message) == strings.TrimSpace(cfg.Message) {
+		return true, nil
 	}
 	if !cfg.Force {
 		return false, promotion.Terminalf("tag %q already exists; set force to replace it", cfg.Tag)
 	}
-	if err := c.repo.DeleteTag(cfg.Tag); err != nil {
-		return false, fmt.Errorf("delete tag %q: %w", cfg.Tag, err)
+	if err := c.DeleteTag(cfg.Tag); err != nil {
+		return false, err
 	}
 	return false, nil
 }
 
-func tagged(head plumbing.Hash) (promotion.Result, error) {
-	return promotion.Result{Status: railyard.StepStatusSucceeded, Output: map[string]any{"commit": head.String()}}, nil
+func tagged(head string) (promotion.Result, error) {
+	return promotion.Result{Status: railyard.StepStatusSucceeded, Output: map[string]any{"commit": head}}, nil
 }

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing"
-
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/git"
 	"github.com/railyard-dev/railyard/internal/gitprovider"
@@ -158,7 +156,7 @@ func compare(ctx context.Context, repoURL string, creds git.Credentials, source,
 	if err != nil {
 		return nil, false, err
 	}
-	head, err := srcH.Repository().CommitObject(plumbing.NewHash(srcID))
+	head, err := srcH.Commit(srcID)
 	if err != nil {
 		return nil, false, fmt.Errorf("reading the head of %s: %w", source, err)
 	}
@@ -170,16 +168,16 @@ func compare(ctx context.Context, repoURL string, creds git.Credentials, source,
 	if err != nil {
 		return nil, false, err
 	}
-	base, err := dstH.Repository().CommitObject(plumbing.NewHash(dstID))
+	base, err := dstH.Commit(dstID)
 	if err != nil {
-		if errors.Is(err, plumbing.ErrObjectNotFound) {
+		if errors.Is(err, git.ErrNotFetched) {
 			// The target moved between ls-remote and the fetch; compare
 			// again on the next run.
 			return nil, false, fmt.Errorf("the head of %s moved; will look again", target)
 		}
 		return nil, false, fmt.Errorf("reading the head of %s: %w", target, err)
 	}
-	return obj, head.TreeHash == base.TreeHash, nil
+	return obj, head.Tree == base.Tree, nil
 }
 
 type object struct{ message string }
