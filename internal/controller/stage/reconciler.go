@@ -120,7 +120,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	sc := &scope{stage: stage, now: r.Clock.Now(), patcher: reconcilehelp.NewStatusPatcher(r.Client, stage)}
 	result, err := r.reconcile(ctx, sc)
 	setConditions(sc)
-	stage.Status.ObservedGeneration = stage.Generation
+	if err == nil {
+		// Only a whole pass has observed this generation, as for
+		// Warehouses: a failed one is retried with the conditions it set.
+		stage.Status.ObservedGeneration = stage.Generation
+	}
 	if patchErr := sc.patcher.Patch(ctx, stage); patchErr != nil {
 		if apierrors.IsNotFound(patchErr) {
 			return ctrl.Result{}, nil
