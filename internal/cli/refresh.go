@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/actions"
 )
 
 // ErrTimeout is returned when --wait gives up before the controller answered.
@@ -65,7 +66,7 @@ func refreshWarehouse(ctx context.Context, opts *Options, name string, wait bool
 		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &wh); err != nil {
 			return false, explain(err, "get", "warehouses", name, ns)
 		}
-		if msg := progressOf(&wh); msg != "" && msg != lastMsg {
+		if msg := actions.WarehouseProgress(&wh); msg != "" && msg != lastMsg {
 			_, _ = fmt.Fprintf(opts.Out, "  %s\n", msg)
 			lastMsg = msg
 		}
@@ -94,24 +95,6 @@ func refreshWarehouse(ctx context.Context, opts *Options, name string, wait bool
 		_, _ = fmt.Fprintln(opts.Out, "no new freight")
 	}
 	return nil
-}
-
-// progressOf summarises what the Warehouse controller reports: its Ready or
-// Reconciling message and any subscription error.
-func progressOf(wh *railyard.Warehouse) string {
-	for _, s := range wh.Status.Subscriptions {
-		if s.LastError != "" {
-			return fmt.Sprintf("%s %s: %s", s.Kind, s.RepoURL, s.LastError)
-		}
-	}
-	for _, t := range []string{railyard.ConditionReconciling, railyard.ConditionReady} {
-		for _, cond := range wh.Status.Conditions {
-			if cond.Type == t && cond.Message != "" {
-				return cond.Type + ": " + cond.Message
-			}
-		}
-	}
-	return ""
 }
 
 // freightOf lists the Freight whose origin is the named Warehouse, keyed by

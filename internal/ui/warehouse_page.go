@@ -59,7 +59,7 @@ func (s *Server) renderWarehouse(w http.ResponseWriter, r *http.Request, status 
 		s.fail(w, r, ns, err)
 		return
 	}
-	d := warehouseData{Name: wh.Name, Progress: progressOf(&wh), LastRefresh: wh.Status.LastHandledRefresh}
+	d := warehouseData{Name: wh.Name, Progress: actions.WarehouseProgress(&wh), LastRefresh: wh.Status.LastHandledRefresh}
 	for _, sub := range wh.Spec.Subscriptions {
 		switch {
 		case sub.Image != nil:
@@ -160,22 +160,4 @@ func shortDigest(d string) string {
 		return d[:19]
 	}
 	return d
-}
-
-// progressOf is the Warehouse controller's latest word: a subscription
-// error, else the Reconciling or Ready message.
-func progressOf(wh *railyard.Warehouse) string {
-	for _, sub := range wh.Status.Subscriptions {
-		if sub.LastError != "" {
-			return fmt.Sprintf("%s %s: %s", sub.Kind, sub.RepoURL, sub.LastError)
-		}
-	}
-	for _, t := range []string{railyard.ConditionReconciling, railyard.ConditionReady} {
-		for _, c := range wh.Status.Conditions {
-			if c.Type == t && c.Message != "" {
-				return c.Type + ": " + c.Message
-			}
-		}
-	}
-	return ""
 }

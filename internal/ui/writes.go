@@ -13,6 +13,7 @@ import (
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/actions"
 	"github.com/railyard-dev/railyard/internal/freight"
+	"github.com/railyard-dev/railyard/internal/ui/auth"
 	"github.com/railyard-dev/railyard/internal/ui/kube"
 )
 
@@ -128,16 +129,10 @@ func selectionFrom(r *http.Request, wh *railyard.Warehouse) actions.Selection {
 // what the Stage's upstream offers from Warehouse W (actions.PickUpstream),
 // after checking the Freight is available to the Stage.
 func (s *Server) promote(w http.ResponseWriter, r *http.Request) {
-	ns, name := r.PathValue("ns"), r.PathValue("name")
-	id := identity(r)
-	user, _ := s.opts.Access.Subject(id)
-	failed := func(err error) { s.renderStage(w, r, errorStatus(err), err.Error()) }
-	if err := s.canRead(r.Context(), id, ns, "stages", "freights"); err != nil {
-		failed(err)
-		return
-	}
+	ns := r.PathValue("ns")
+	id, user, failed := s.stageAction(w, r)
 	var st railyard.Stage
-	if err := s.get(r.Context(), ns, name, "Stage", &st); err != nil {
+	if err := s.readStage(r, id, &st); err != nil {
 		failed(err)
 		return
 	}
@@ -240,15 +235,9 @@ func (s *Server) explainPromote(r *http.Request, err error, st *railyard.Stage) 
 // patch on freights/status.
 func (s *Server) approve(w http.ResponseWriter, r *http.Request) {
 	ns, name := r.PathValue("ns"), r.PathValue("name")
-	id := identity(r)
-	user, _ := s.opts.Access.Subject(id)
-	failed := func(err error) { s.renderStage(w, r, errorStatus(err), err.Error()) }
-	if err := s.canRead(r.Context(), id, ns, "stages", "freights"); err != nil {
-		failed(err)
-		return
-	}
+	id, user, failed := s.stageAction(w, r)
 	var st railyard.Stage
-	if err := s.get(r.Context(), ns, name, "Stage", &st); err != nil {
+	if err := s.readStage(r, id, &st); err != nil {
 		failed(err)
 		return
 	}
@@ -280,4 +269,22 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("freight approved", "user", user, "namespace", ns, "freight", f.Name, "stage", st.Name)
 	http.Redirect(w, r, pagePath(ns, "stages", name)+"?msg=approved", http.StatusSeeOther)
+}
+
+// stageAction is what every action on a Stage page starts with: who asks,
+// their name as the API server knows them, and how a failure is shown (the
+// Stage page again, with the error).
+func (s *Server) stageAction(w http.ResponseWriter, r *http.Request) (auth.Identity, string, func(error)) {
+	id := identity(r)
+	user, _ := s.opts.Access.Subject(id)
+	return id, user, func(err error) { s.renderStage(w, r, errorStatus(err), err.Error()) }
+}
+
+// readStage reads the request's Stage once id may read Stages and Freight.
+func (s *Server) readStage(r *http.Request, id auth.Identity, st *railyard.Stage) error {
+	ns := r.PathValue("ns")
+	if err := s.canRead(r.Context(), id, ns, "stages", "freights"); err != nil {
+		return err
+	}
+	return s.get(r.Context(), ns, r.PathValue("name"), "Stage", st)
 }
