@@ -183,7 +183,7 @@ func (sw *scaleWorld) discovered(since map[string]time.Time) (map[string]time.Ti
 	}
 	at := map[string]time.Time{}
 	for _, w := range list.Items {
-		if d := w.Status.DiscoveredArtifacts; d != nil && !d.DiscoveredAt.IsZero() && d.DiscoveredAt.Time.After(since[w.Name]) {
+		if d := w.Status.DiscoveredArtifacts; d != nil && !d.DiscoveredAt.IsZero() && d.DiscoveredAt.After(since[w.Name]) {
 			at[w.Name] = d.DiscoveredAt.Time
 		}
 	}

@@ -54,10 +54,11 @@ func (p *StatusPatcher) Rebase(obj client.Object) {
 // Nothing is sent when status did not change, so a reconcile that finds
 // everything in order costs no write.
 func (p *StatusPatcher) Patch(ctx context.Context, obj client.Object) error {
-	var patch client.Patch = client.MergeFrom(p.base)
+	var opts []client.MergeFromOption
 	if p.lock {
-		patch = client.MergeFromWithOptions(p.base, client.MergeFromWithOptimisticLock{})
+		opts = append(opts, client.MergeFromWithOptimisticLock{})
 	}
+	patch := client.MergeFromWithOptions(p.base, opts...)
 	changed, err := changesStatus(patch, obj)
 	if err != nil {
 		return fmt.Errorf("computing the status patch of %s: %w", describe(p.client.Scheme(), obj), err)
