@@ -31,6 +31,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
@@ -69,6 +70,11 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Named(ControllerName).
 		For(&railyard.Freight{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{},
 			predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
+		// Hand-made Freight comes in bursts (a script, a restore from
+		// backup): one worker checked 9,000 at 1,000 apps one by one. The
+		// verdict on Freight of equal content is decided by creation order,
+		// so checking several at once gives the same answers.
+		WithOptions(controller.Options{MaxConcurrentReconciles: 4}).
 		Complete(r)
 	if err != nil {
 		return fmt.Errorf("setting up the Freight controller: %w", err)

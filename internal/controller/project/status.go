@@ -40,11 +40,13 @@ func setWaiting(p *railyard.Project, msg string) {
 // stats counts the project's Warehouses and Stages from the cache.
 func (r *Reconciler) stats(ctx context.Context, namespace string) (*railyard.ProjectStats, error) {
 	var warehouses railyard.WarehouseList
-	if err := r.Client.List(ctx, &warehouses, client.InNamespace(namespace)); err != nil {
+	// Counted, never changed: the cache's objects are read in place instead
+	// of copied (3,000 Stages at 1,000 apps, on every health change).
+	if err := r.Client.List(ctx, &warehouses, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
 		return nil, fmt.Errorf("listing Warehouses: %w", err)
 	}
 	var stages railyard.StageList
-	if err := r.Client.List(ctx, &stages, client.InNamespace(namespace)); err != nil {
+	if err := r.Client.List(ctx, &stages, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
 		return nil, fmt.Errorf("listing Stages: %w", err)
 	}
 	return countStats(warehouses.Items, stages.Items), nil
