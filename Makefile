@@ -58,8 +58,11 @@ verify-generated: generate manifests ## Fail when generated files are stale.
 envtest: $(K8S_BIN)/kube-apiserver $(K8S_BIN)/etcd $(K8S_BIN)/kubectl $(K8S_BIN)/helm ## Build kube-apiserver, etcd, kubectl and helm into bin/k8s.
 
 .PHONY: test
+# -timeout 30m: TestImage cross-builds the manager, the CLI (with the web UI)
+# and helm for arm64, which on a machine with a cold Go cache takes longer
+# than go test's default 10 minutes per package.
 test: envtest gitea rollouts ## Run all tests (envtest, real git server, registries, kubectl).
-	go test $(TEST_FLAGS) ./...
+	go test -timeout 30m $(TEST_FLAGS) ./...
 
 .PHONY: fuzz
 fuzz: ## Run every fuzz target for FUZZTIME each (default 10s); the seed corpora also run in `make test`.
