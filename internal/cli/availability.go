@@ -7,6 +7,7 @@ import (
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/actions"
+	"github.com/railyard-dev/railyard/internal/freight"
 )
 
 // requestFor returns the Stage's request for Freight of origin, or nil.
@@ -38,18 +39,36 @@ func soakIn(f *railyard.Freight, up string, now time.Time) time.Duration {
 }
 
 // availableTo explains why f may not be promoted to stage, or returns nil
-// when it may. The rules are Kargo's: an approval or a direct request makes
-// Freight available; otherwise it must be verified (and soaked) in one, or
-// with availabilityStrategy All every, upstream Stage.
+// when it may. Whether it may is freight.IsAvailable's rule, the one the
+// controllers apply (Kargo's: an approval or a direct request makes Freight
+// available; otherwise it must be verified, and soaked, in one upstream
+// Stage, or every one with availabilityStrategy All). This only words the
+// refusal with what to do.
 func availableTo(stage *railyard.Stage, f *railyard.Freight, now time.Time) error {
 	req := requestFor(stage, f.Origin)
 	if req == nil {
 		return fmt.Errorf("freight %s comes from warehouse %s, but stage %s requests Freight only from: %s",
 			freightLabel(f), f.Origin.Name, stage.Name, strings.Join(requestedOrigins(stage), ", "))
 	}
-	if _, ok := f.Status.ApprovedFor[stage.Name]; ok || req.Sources.Direct {
+	ok, why := freight.IsAvailable(f, stage, now)
+	if ok {
 		return nil
 	}
+	missing := unmetUpstream(req, f, now)
+	if _, rejected := f.Annotations[railyard.AnnotationRejected]; rejected || len(missing) == 0 {
+		missing = []string{why}
+	}
+	how := "one of"
+	if req.Sources.AvailabilityStrategy == railyard.AvailabilityStrategyAll {
+		how = "all of"
+	}
+	return fmt.Errorf("freight %s is not available to stage %s, which takes Freight verified in %s %s: %s; promote it upstream first, or approve it with 'railyard approve --freight %s --stage %s'",
+		freightLabel(f), stage.Name, how, strings.Join(req.Sources.Stages, ", "), strings.Join(missing, "; "), f.Name, stage.Name)
+}
+
+// unmetUpstream lists, in words, what each upstream Stage of the request
+// still lacks: verification, or soak time.
+func unmetUpstream(req *railyard.FreightRequest, f *railyard.Freight, now time.Time) []string {
 	var missing []string
 	for _, up := range req.Sources.Stages {
 		if _, ok := f.Status.VerifiedIn[up]; !ok {
@@ -59,20 +78,8 @@ func availableTo(stage *railyard.Stage, f *railyard.Freight, now time.Time) erro
 		if need := req.Sources.RequiredSoakTime; need != nil {
 			if got := soakIn(f, up, now); got < need.Duration {
 				missing = append(missing, fmt.Sprintf("it has soaked %s of the required %s in stage %s", got.Round(time.Second), need.Duration, up))
-				continue
 			}
 		}
-		if req.Sources.AvailabilityStrategy != railyard.AvailabilityStrategyAll {
-			return nil
-		}
 	}
-	if len(missing) == 0 {
-		return nil
-	}
-	how := "one of"
-	if req.Sources.AvailabilityStrategy == railyard.AvailabilityStrategyAll {
-		how = "all of"
-	}
-	return fmt.Errorf("freight %s is not available to stage %s, which takes Freight verified in %s %s: %s; promote it upstream first, or approve it with 'railyard approve --freight %s --stage %s'",
-		freightLabel(f), stage.Name, how, strings.Join(req.Sources.Stages, ", "), strings.Join(missing, "; "), f.Name, stage.Name)
+	return missing
 }

@@ -33,6 +33,7 @@ func TestAvailableTo(t *testing.T) {
 		src     railyard.FreightSources
 		status  railyard.FreightStatus
 		origin  string
+		reject  string
 		wantErr string
 	}{
 		{name: "direct", src: railyard.FreightSources{Direct: true}},
@@ -48,12 +49,18 @@ func TestAvailableTo(t *testing.T) {
 		{name: "soaked", src: railyard.FreightSources{Stages: []string{"a"}, RequiredSoakTime: hour},
 			status: railyard.FreightStatus{VerifiedIn: map[string]railyard.VerifiedStage{"a": {LongestCompletedSoak: &metav1.Duration{Duration: 2 * time.Hour}}}}},
 		{name: "other origin", src: railyard.FreightSources{Direct: true}, origin: "x", wantErr: "requests Freight only from: w"},
+		// The controllers' rule (freight.IsAvailable) decides: Freight the
+		// checker rejected is available nowhere, even where it is direct.
+		{name: "rejected", src: railyard.FreightSources{Direct: true}, reject: "no such tag", wantErr: "was rejected: no such tag"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &railyard.Freight{ObjectMeta: metav1.ObjectMeta{Name: "f1"}, Origin: origin, Status: tt.status}
 			if tt.origin != "" {
 				f.Origin.Name = tt.origin
+			}
+			if tt.reject != "" {
+				f.Annotations = map[string]string{railyard.AnnotationRejected: tt.reject}
 			}
 			err := availableTo(stage(tt.src), f, now)
 			if tt.wantErr == "" {
