@@ -18,6 +18,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
@@ -262,17 +263,22 @@ func waitPRFrom(t *testing.T, w *world, forge *forgetest.Forge, head, promotion 
 // created afterwards take it.
 func setStageVar(t *testing.T, w *world, stage, name, value string) {
 	t.Helper()
-	var st railyard.Stage
-	if err := w.env.Client.Get(w.ctx, client.ObjectKey{Namespace: ns, Name: stage}, &st); err != nil {
-		t.Fatal(err)
-	}
-	vars := st.Spec.PromotionTemplate.Spec.Vars
-	for i := range vars {
-		if vars[i].Name == name {
-			vars[i].Value = value
+	// The Stage controller writes the Stage too (status, finalizer): a
+	// conflict means read it again and redo the change.
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		var st railyard.Stage
+		if err := w.env.Client.Get(w.ctx, client.ObjectKey{Namespace: ns, Name: stage}, &st); err != nil {
+			return err
 		}
-	}
-	if err := w.env.Client.Update(w.ctx, &st); err != nil {
+		vars := st.Spec.PromotionTemplate.Spec.Vars
+		for i := range vars {
+			if vars[i].Name == name {
+				vars[i].Value = value
+			}
+		}
+		return w.env.Client.Update(w.ctx, &st)
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 }
