@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -90,10 +91,12 @@ func runSettled(b *testing.B, n int, interval time.Duration) {
 	// Each Warehouse's last discovery now; each must discover again within
 	// an interval (and a fifth for the work queue).
 	last, _, _ := sw.discovered(nil)
+	stopProfile := startRestProfile(b)
 	cpu0, t0 := processCPU(), time.Now()
 	again := sw.waitDiscoveredWithin(b, last, interval+interval/5)
 	time.Sleep(time.Until(t0.Add(interval)))
 	perMin := (processCPU() - cpu0).Seconds() / time.Since(t0).Minutes()
+	stopProfile()
 	row("every Warehouse discovered again", again)
 	row("CPU over one interval at rest (discovery included)", fmt.Sprintf("%.2f CPU-s per minute (%.1f %% of a core)", perMin, perMin/60*100))
 	row("peak RSS of the test process (VmHWM; manager in process)", procStatus("VmHWM"))
@@ -108,6 +111,28 @@ func runSettled(b *testing.B, n int, interval time.Duration) {
 		_, _ = fmt.Fprintf(tw, "%s\t%s\n", r[0], r[1])
 	}
 	_ = tw.Flush()
+}
+
+// startRestProfile writes a CPU profile of the interval at rest to
+// SCALE_SETTLED_CPUPROFILE, when set (the benchmark's own -cpuprofile would
+// mostly show the setup).
+func startRestProfile(tb testing.TB) (stop func()) {
+	path := os.Getenv("SCALE_SETTLED_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatalf("SCALE_SETTLED_CPUPROFILE: %v", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		tb.Fatalf("starting the CPU profile: %v", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+		tb.Logf("CPU profile of the interval at rest: %s", path)
+	}
 }
 
 // waitQueuesEmpty waits until every controller's work queue has stayed

@@ -4,7 +4,8 @@
 // hand is checked by package freightcheck.
 //
 // One pass: get the Warehouse; decide with shouldDiscover whether (and why)
-// to discover now; publish Reconciling; discover every subscription, keeping
+// to discover now; publish Reconciling (unless the discovery is only
+// periodic, see announce); discover every subscription, keeping
 // the previous artifacts of any that fail; set conditions; create Freight;
 // patch status once more. Spec problems (a bad constraint, regex, criteria
 // or credentials Secret) end in a condition and wait for a change; outages
@@ -187,9 +188,11 @@ func (r *Reconciler) reconcile(ctx context.Context, w *railyard.Warehouse, p *re
 	}
 	log.FromContext(ctx).V(1).Info("discovering", "reason", reason)
 	before := append([]metav1.Condition(nil), w.Status.Conditions...)
-	markReconciling(w, fmt.Sprintf("discovering %d subscriptions (%s)", len(w.Spec.Subscriptions), reason))
-	if err := p.Patch(ctx, w); err != nil {
-		return ctrl.Result{}, err
+	if announce(reason) {
+		markReconciling(w, fmt.Sprintf("discovering %d subscriptions (%s)", len(w.Spec.Subscriptions), reason))
+		if err := p.Patch(ctx, w); err != nil {
+			return ctrl.Result{}, err
+		}
 	}
 
 	token := refreshToken(w)

@@ -46,6 +46,16 @@ func shouldDiscover(w *railyard.Warehouse, now time.Time, credsChanged bool) (re
 	return "", next.Sub(now)
 }
 
+// announce reports whether a discovery for reason is announced with an
+// interim Reconciling status write before it starts. Someone waits on a
+// first discovery, a spec change, a refresh or new credentials; nobody
+// waits on the periodic one, and at 1,000 Warehouses its extra write (and
+// the watch event it sends every watcher) is half the status traffic at
+// rest.
+func announce(reason string) bool {
+	return reason != dueInterval
+}
+
 // refreshToken is the value of the refresh annotation: Railyard's, or else
 // Kargo's, so tools written for Kargo keep working.
 func refreshToken(w *railyard.Warehouse) string {
