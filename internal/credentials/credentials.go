@@ -6,7 +6,9 @@
 // name order wins.
 //
 // Secrets are read with an uncached reader so that the manager does not
-// watch (and hold in memory) every Secret of the cluster.
+// watch (and hold in memory) every Secret of the cluster. A Store made by
+// NewCachedStore finds them through caches of labelled Secrets' metadata
+// and reads each one again only when it changed.
 package credentials
 
 import (
@@ -97,14 +99,34 @@ func (c Credentials) HasAWSKeys() bool { return c.AWSAccessKeyID != "" }
 type Store struct {
 	// Reader should be the manager's APIReader (uncached).
 	Reader client.Reader
+	// cached is set by NewCachedStore.
+	cached *cachedSecrets
 }
+
+// labels are the cred-type labels, Railyard's first.
+var labels = []string{railyard.LabelCredType, railyard.LabelKargoCredType}
 
 // Get returns the credentials of the given kind for repoURL from the
 // Secrets of namespace, or nil (and no error) when no Secret applies.
 func (s Store) Get(ctx context.Context, namespace string, kind Kind, repoURL string) (*Credentials, error) {
 	var all []corev1.Secret
+	var err error
+	if s.cached != nil {
+		all, err = s.cached.list(ctx, s.Reader, namespace, kind)
+	} else {
+		all, err = s.list(ctx, namespace, kind)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return Match(all, kind, repoURL)
+}
+
+// list reads every Secret labelled for kind past any cache.
+func (s Store) list(ctx context.Context, namespace string, kind Kind) ([]corev1.Secret, error) {
+	var all []corev1.Secret
 	seen := map[string]bool{}
-	for _, label := range []string{railyard.LabelCredType, railyard.LabelKargoCredType} {
+	for _, label := range labels {
 		var list corev1.SecretList
 		if err := s.Reader.List(ctx, &list, client.InNamespace(namespace),
 			client.MatchingLabels{label: string(kind)}); err != nil {
@@ -117,5 +139,5 @@ func (s Store) Get(ctx context.Context, namespace string, kind Kind, repoURL str
 			}
 		}
 	}
-	return Match(all, kind, repoURL)
+	return all, nil
 }

@@ -28,14 +28,16 @@ var credentialLabels = []string{railyard.LabelCredType, railyard.LabelKargoCredT
 
 // credentialSources watch the metadata of credential Secrets, one cache per
 // label (a label selector cannot say "this label or that one"), so neither
-// Secret data nor unlabelled Secrets are cached. Discovery itself still
-// reads Secrets past any cache.
-func credentialSources(mgr ctrl.Manager, h handler.TypedEventHandler[*metav1.PartialObjectMetadata, reconcile.Request]) ([]source.Source, error) {
+// Secret data nor unlabelled Secrets are cached. It also returns each
+// label's cache, from which discovery finds the Secrets to read (see
+// credentials.NewCachedStore).
+func credentialSources(mgr ctrl.Manager, h handler.TypedEventHandler[*metav1.PartialObjectMetadata, reconcile.Request]) ([]source.Source, map[string]client.Reader, error) {
 	var out []source.Source
+	readers := map[string]client.Reader{}
 	for _, label := range credentialLabels {
 		req, err := labels.NewRequirement(label, selection.Exists, nil)
 		if err != nil {
-			return nil, fmt.Errorf("selecting Secrets labelled %s: %w", label, err)
+			return nil, nil, fmt.Errorf("selecting Secrets labelled %s: %w", label, err)
 		}
 		c, err := cache.New(mgr.GetConfig(), cache.Options{
 			HTTPClient:           mgr.GetHTTPClient(),
@@ -44,16 +46,17 @@ func credentialSources(mgr ctrl.Manager, h handler.TypedEventHandler[*metav1.Par
 			DefaultLabelSelector: labels.NewSelector().Add(*req),
 		})
 		if err != nil {
-			return nil, fmt.Errorf("creating the cache of Secrets labelled %s: %w", label, err)
+			return nil, nil, fmt.Errorf("creating the cache of Secrets labelled %s: %w", label, err)
 		}
 		if err := mgr.Add(startedWithCaches{c}); err != nil {
-			return nil, fmt.Errorf("adding the cache of Secrets labelled %s: %w", label, err)
+			return nil, nil, fmt.Errorf("adding the cache of Secrets labelled %s: %w", label, err)
 		}
 		obj := &metav1.PartialObjectMetadata{}
 		obj.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
 		out = append(out, source.Kind(c, obj, h))
+		readers[label] = c
 	}
-	return out, nil
+	return out, readers, nil
 }
 
 // startedWithCaches makes the manager start a cache with its own, before
@@ -117,6 +120,7 @@ func (r *Reconciler) credentialHandler() handler.TypedEventHandler[*metav1.Parti
 			}
 		},
 		DeleteFunc: func(ctx context.Context, e event.TypedDeleteEvent[*metav1.PartialObjectMetadata], q queue) {
+			r.creds.Forget(client.ObjectKeyFromObject(e.Object))
 			enqueue(ctx, e.Object, q)
 		},
 	}

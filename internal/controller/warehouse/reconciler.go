@@ -132,10 +132,11 @@ func New(c client.Client, apiReader client.Reader, recorder events.EventRecorder
 // uses too, so the manager registers it once for both.
 func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	r := New(mgr.GetClient(), mgr.GetAPIReader(), mgr.GetEventRecorder(ControllerName), opts)
-	secrets, err := credentialSources(mgr, r.credentialHandler())
+	secrets, metadata, err := credentialSources(mgr, r.credentialHandler())
 	if err != nil {
 		return err
 	}
+	r.creds = credentials.NewCachedStore(mgr.GetAPIReader(), metadata)
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named(ControllerName).
 		For(&railyard.Warehouse{}, builder.WithPredicates(opts.Shard.Predicate(),
