@@ -76,12 +76,14 @@ type scaleWorld struct {
 	// noAutoPromotion leaves out the ProjectConfig that auto-promotes to
 	// the test Stages.
 	noAutoPromotion bool
+	// proc is the manager when it runs as a process of its own.
+	proc *managerProcess
 }
 
 func (sw *scaleWorld) image(app string) string { return sw.pw.reg.Repo("apps/" + app) }
 
 func runScale(b *testing.B, n int, idle time.Duration) {
-	sw := startScaleWorld(b, n)
+	sw := startScaleWorld(b, n, false)
 	pw := sw.pw
 	var rows [][2]string
 	row := func(k, v string) { rows = append(rows, [2]string{k, v}) }
@@ -153,7 +155,10 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	_ = tw.Flush()
 }
 
-func startScaleWorld(tb testing.TB, n int) *scaleWorld {
+// startScaleWorld starts the control plane, servers and manager for n apps;
+// with separate, the manager runs as a process of its own (see
+// managerProcess).
+func startScaleWorld(tb testing.TB, n int, separate bool) *scaleWorld {
 	tb.Helper()
 	pw := startControlPlane(tb)
 	env := pw.env
@@ -205,19 +210,23 @@ func startScaleWorld(tb testing.TB, n int) *scaleWorld {
 			tb.Fatalf("SCALE_REGISTRY_RPS: %v", err)
 		}
 	}
-	mgr, err := manager.New(env.Config, opts)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(pw.ctx)
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	tb.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			tb.Errorf("manager: %v", err)
+	if separate {
+		sw.proc = startManagerProcess(tb, env.Kubeconfig, opts)
+	} else {
+		mgr, err := manager.New(env.Config, opts)
+		if err != nil {
+			tb.Fatal(err)
 		}
-	})
+		ctx, cancel := context.WithCancel(pw.ctx)
+		done := make(chan error, 1)
+		go func() { done <- mgr.Start(ctx) }()
+		tb.Cleanup(func() {
+			cancel()
+			if err := <-done; err != nil {
+				tb.Errorf("manager: %v", err)
+			}
+		})
+	}
 
 	// The stand-in syncs each Application its watch reports changed; its
 	// periodic look at all of them (300 at 100 apps) is only a fallback.
@@ -659,7 +668,12 @@ func processCPU() time.Duration {
 
 // procStatus is a field of /proc/self/status, such as VmHWM.
 func procStatus(field string) string {
-	b, err := os.ReadFile("/proc/self/status")
+	return procStatusOf("/proc/self/status", field)
+}
+
+// procStatusOf is a memory field of a /proc status file, in MiB.
+func procStatusOf(path, field string) string {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return err.Error()
 	}

@@ -3,7 +3,6 @@ package e2e
 import (
 	"fmt"
 	"os"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,10 +27,13 @@ import (
 //
 //   - apply → every Warehouse discovered, and whether every Warehouse
 //     discovered again within one interval after that;
-//   - the CPU the test process used over that interval, per minute (the
-//     manager with its periodic discovery, the in-process registry
-//     answering it; the Argo CD stand-in is paused);
-//   - peak and settled RSS of the test process and the Go heap in use.
+//   - the CPU the manager used over that interval, per minute, with its
+//     periodic discovery;
+//   - the manager's peak and settled RSS and Go heap in use.
+//
+// The manager runs as a process of its own (cmd/manager, built by the
+// benchmark), so these figures are the manager's alone: not the
+// registry's, the git server's or the benchmark's.
 //
 // It runs only when SCALE_SETTLED_APPS is set:
 //
@@ -58,7 +60,7 @@ func BenchmarkScaleSettled(b *testing.B) {
 const freightPerApp = 10
 
 func runSettled(b *testing.B, n int, interval time.Duration) {
-	sw := startScaleWorld(b, n)
+	sw := startScaleWorld(b, n, true)
 	sw.interval = interval.String()
 	sw.noAutoPromotion = true
 	pw := sw.pw
@@ -93,17 +95,17 @@ func runSettled(b *testing.B, n int, interval time.Duration) {
 	last, _, _ := sw.discovered(nil)
 	// Nothing of the benchmark's own runs in the interval measured: it
 	// reads the Warehouses once, after it.
-	stopProfile := startRestProfile(b)
-	cpu0, t0 := processCPU(), time.Now()
+	cpu0, t0 := sw.proc.cpu(), time.Now()
 	time.Sleep(interval)
-	perMin := (processCPU() - cpu0).Seconds() / time.Since(t0).Minutes()
-	stopProfile()
+	perMin := (sw.proc.cpu() - cpu0).Seconds() / time.Since(t0).Minutes()
 	again := sw.rediscovered(b, last, interval)
 	row("every Warehouse discovered again", again)
-	row("CPU over one interval at rest (discovery included)", fmt.Sprintf("%.2f CPU-s per minute (%.1f %% of a core)", perMin, perMin/60*100))
-	row("peak RSS of the test process (VmHWM; manager in process)", procStatus("VmHWM"))
-	row("RSS at rest (VmRSS)", procStatus("VmRSS"))
-	row("Go heap in use at rest", fmt.Sprintf("%.0f MiB", heapInUse()/(1<<20)))
+	row("manager CPU over one interval at rest (discovery included)", fmt.Sprintf("%.2f CPU-s per minute (%.1f %% of a core)", perMin, perMin/60*100))
+	row("manager peak RSS (VmHWM)", sw.proc.status("VmHWM"))
+	row("manager RSS at rest (VmRSS)", sw.proc.status("VmRSS"))
+	if heap, err := sw.proc.metric("go_memstats_heap_inuse_bytes"); err == nil {
+		row("manager Go heap in use at rest", fmt.Sprintf("%.0f MiB", heap/(1<<20)))
+	}
 	row("load average after", loadAverage())
 	b.ReportMetric(perMin, "rest-cpu-s/min")
 
@@ -115,28 +117,6 @@ func runSettled(b *testing.B, n int, interval time.Duration) {
 	_ = tw.Flush()
 }
 
-// startRestProfile writes a CPU profile of the interval at rest to
-// SCALE_SETTLED_CPUPROFILE, when set (the benchmark's own -cpuprofile would
-// mostly show the setup).
-func startRestProfile(tb testing.TB) (stop func()) {
-	path := os.Getenv("SCALE_SETTLED_CPUPROFILE")
-	if path == "" {
-		return func() {}
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		tb.Fatalf("SCALE_SETTLED_CPUPROFILE: %v", err)
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		tb.Fatalf("starting the CPU profile: %v", err)
-	}
-	return func() {
-		pprof.StopCPUProfile()
-		_ = f.Close()
-		tb.Logf("CPU profile of the interval at rest: %s", path)
-	}
-}
-
 // waitQueuesEmpty waits until every controller's work queue has stayed
 // empty for ten seconds (controller-runtime's workqueue_depth, read from
 // the in-process manager's metrics registry).
@@ -144,7 +124,7 @@ func (sw *scaleWorld) waitQueuesEmpty(tb testing.TB) {
 	tb.Helper()
 	var emptySince time.Time
 	sw.waitEvery(tb, time.Second, "every work queue to stay empty", func() (bool, string) {
-		depth, err := workqueueDepth()
+		depth, err := sw.workqueueDepth()
 		if err != nil {
 			return false, err.Error()
 		}
@@ -159,7 +139,12 @@ func (sw *scaleWorld) waitQueuesEmpty(tb testing.TB) {
 	})
 }
 
-func workqueueDepth() (float64, error) {
+// workqueueDepth is the sum of every controller's queue depth, from the
+// manager's metrics.
+func (sw *scaleWorld) workqueueDepth() (float64, error) {
+	if sw.proc != nil {
+		return sw.proc.metric("workqueue_depth")
+	}
 	families, err := ctrlmetrics.Registry.Gather()
 	if err != nil {
 		return 0, err
