@@ -58,7 +58,7 @@ func run(out, chromium string, verbose bool) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", out, err)
 	}
-	var narration io.Writer = io.Discard
+	narration := io.Discard
 	if verbose {
 		narration = os.Stderr
 	}
