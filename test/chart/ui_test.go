@@ -212,3 +212,31 @@ func TestUIMatchesConfig(t *testing.T) {
 		}
 	})
 }
+
+// With the UI on, the manager's expressions link to it (ctx.uiBaseUrl);
+// extraArgs still win, and without the UI there is no link.
+func TestManagerLinksToUI(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		values []string
+		want   string
+	}{
+		{"no UI", nil, ""},
+		{"the UI's external URL", []string{uiValues}, "https://railyard.example.com"},
+		{"extraArgs override it", []string{allFeatures}, "https://railyard.example.com/ui"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args, err := ManagerArgs(render(t, tc.values...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			mf, err := ParseManagerArgs(args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if mf.Options.UIBaseURL != tc.want {
+				t.Errorf("--ui-base-url = %q, want %q", mf.Options.UIBaseURL, tc.want)
+			}
+		})
+	}
+}
