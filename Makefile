@@ -206,3 +206,9 @@ bench-scale-settled: envtest ## SCALE_SETTLED_APPS apps (default 1000) at rest: 
 .PHONY: bench-scale
 bench-scale: envtest ## Promote SCALE_APPS apps (default 100) shaped like the users' and print times, peak RSS and idle CPU (docs/benchmarks.md).
 	SCALE_APPS=$(SCALE_APPS) go test ./test/e2e -run '^$$' -bench '^BenchmarkScale$$' -benchtime 1x -count 1 -timeout 90m $(TEST_FLAGS)
+
+##@ Docs
+
+.PHONY: docs-screenshots
+docs-screenshots: envtest ## Regenerate docs/images/*.png: the demo's scenario, then headless chromium on its web UI.
+	go run ./hack/tools/screenshots -out docs/images

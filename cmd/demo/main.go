@@ -2,10 +2,11 @@
 // package internal/demo). Run it from the repository after `make envtest
 // build`, or simply `make demo`.
 //
-//	demo [--non-interactive] [--timeout 5m] [--control-addr ADDR] [--verbose]
+//	demo [--non-interactive [--keep]] [--timeout 5m] [--control-addr ADDR] [--ui-addr ADDR] [--verbose]
 //	demo push-tag [--control-addr ADDR] TAG
 //
-// DEMO_NONINTERACTIVE=1 is the same as --non-interactive.
+// DEMO_NONINTERACTIVE=1 is the same as --non-interactive, DEMO_KEEP=1 as
+// --keep.
 package main
 
 import (
@@ -39,6 +40,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"run the whole scenario (v1.0.0 to test, staging and prod from upstream, v1.1.0 to test) and exit; also DEMO_NONINTERACTIVE=1")
 	timeout := fs.Duration("timeout", demo.DefaultTimeout, "bound on starting up and, with --non-interactive, on the whole scenario")
 	controlAddr := fs.String("control-addr", "", "address of the push-tag control endpoint (default "+demo.DefaultControlAddr+"; with --non-interactive a free port)")
+	uiAddr := fs.String("ui-addr", "", "loopback address of the web UI (default a free port on 127.0.0.1; printed as \"Web UI: ...\")")
+	keep := fs.Bool("keep", os.Getenv("DEMO_KEEP") == "1", "with --non-interactive, keep everything (the web UI too) running after the scenario until Ctrl-C; also DEMO_KEEP=1")
 	verbose := fs.Bool("verbose", false, "print the manager's logs to stderr")
 	fs.Usage = func() {
 		_, _ = fmt.Fprintln(stderr, "usage: demo [flags]\n       demo push-tag [--control-addr ADDR] TAG")
@@ -51,7 +54,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	opts := demo.Options{Out: stdout, NonInteractive: *nonInteractive, Timeout: *timeout, ControlAddr: *controlAddr}
+	opts := demo.Options{Out: stdout, NonInteractive: *nonInteractive, Timeout: *timeout, ControlAddr: *controlAddr, UIAddr: *uiAddr, Keep: *keep}
 	if *verbose {
 		opts.ManagerLog = stderr
 	}

@@ -27,6 +27,8 @@ func TestCommandLine(t *testing.T) {
 		{"unknown flag", []string{"--nope"}, 2, "flag provided but not defined"},
 		{"help", []string{"--help"}, 0, "usage: demo"},
 		{"-h", []string{"-h"}, 0, "-non-interactive"},
+		{"help names --keep", []string{"-h"}, 0, "-keep"},
+		{"help names --ui-addr", []string{"-h"}, 0, "-ui-addr"},
 		{"push-tag help", []string{"push-tag", "--help"}, 0, "-control-addr"},
 		{"stray argument", []string{"extra"}, 2, "usage: demo"},
 		{"push-tag without tag", []string{"push-tag"}, 2, "usage: demo push-tag"},

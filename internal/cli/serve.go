@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -12,25 +13,44 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/railyard-dev/railyard/internal/ui"
 	"github.com/railyard-dev/railyard/internal/ui/auth"
 )
 
-// serveOptions are the flags of 'railyard serve'.
-type serveOptions struct {
-	local                     bool
-	address, externalURL      string
-	issuer, clientID          string
-	scopes                    []string
-	usernameClaim, groupClaim string
-	userPrefix, groupPrefix   string
-	sessionTTL                time.Duration
+// ServeOptions are the flags of 'railyard serve'.
+type ServeOptions struct {
+	Local                        bool
+	Address, ExternalURL         string
+	Issuer, ClientID             string
+	Scopes                       []string
+	UsernameClaim, GroupsClaim   string
+	UsernamePrefix, GroupsPrefix string
+	SessionTTL                   time.Duration
+}
+
+// BindServeFlags defines serve's flags on f. The chart's tests parse the
+// rendered UI Deployment's arguments with it, as the manager's are parsed
+// with manager.BindFlags.
+func BindServeFlags(f *pflag.FlagSet, so *ServeOptions) {
+	f.BoolVar(&so.Local, "local", false, "loopback mode: listen on 127.0.0.1, no login, act with the local kubeconfig")
+	f.StringVar(&so.Address, "address", "", "address to listen on (default :8080, with --local 127.0.0.1:8080)")
+	f.StringVar(&so.ExternalURL, "external-url", "", "the URL browsers reach the UI at; the OIDC callback is its /auth/callback")
+	f.StringVar(&so.Issuer, "oidc-issuer", "", "OIDC issuer URL")
+	f.StringVar(&so.ClientID, "oidc-client-id", "", "OIDC client ID")
+	f.StringSliceVar(&so.Scopes, "oidc-scopes", []string{"openid", "profile", "email", "groups"}, "OIDC scopes to request")
+	f.StringVar(&so.UsernameClaim, "oidc-username-claim", "sub", "ID token claim naming the user (as kube-apiserver's --oidc-username-claim)")
+	f.StringVar(&so.GroupsClaim, "oidc-groups-claim", "groups", "ID token claim listing the user's groups")
+	f.StringVar(&so.UsernamePrefix, "oidc-username-prefix", "oidc:", "prefix of impersonated user names (as kube-apiserver's --oidc-username-prefix)")
+	f.StringVar(&so.GroupsPrefix, "oidc-groups-prefix", "oidc:", "prefix of impersonated groups")
+	f.DurationVar(&so.SessionTTL, "session-ttl", 8*time.Hour, "how long a login lasts")
 }
 
 func newServeCommand(opts *Options) *cobra.Command {
-	var so serveOptions
+	var so ServeOptions
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the web UI (OIDC login, authorised by Kubernetes RBAC)",
@@ -45,36 +65,36 @@ func newServeCommand(opts *Options) *cobra.Command {
 		Args: exactArgs(0, "flags only"),
 		RunE: func(cmd *cobra.Command, _ []string) error { return serve(cmd, opts, so) },
 	}
-	f := cmd.Flags()
-	f.BoolVar(&so.local, "local", false, "loopback mode: listen on 127.0.0.1, no login, act with the local kubeconfig")
-	f.StringVar(&so.address, "address", "", "address to listen on (default :8080, with --local 127.0.0.1:8080)")
-	f.StringVar(&so.externalURL, "external-url", "", "the URL browsers reach the UI at; the OIDC callback is its /auth/callback")
-	f.StringVar(&so.issuer, "oidc-issuer", "", "OIDC issuer URL")
-	f.StringVar(&so.clientID, "oidc-client-id", "", "OIDC client ID")
-	f.StringSliceVar(&so.scopes, "oidc-scopes", []string{"openid", "profile", "email", "groups"}, "OIDC scopes to request")
-	f.StringVar(&so.usernameClaim, "oidc-username-claim", "sub", "ID token claim naming the user (as kube-apiserver's --oidc-username-claim)")
-	f.StringVar(&so.groupClaim, "oidc-groups-claim", "groups", "ID token claim listing the user's groups")
-	f.StringVar(&so.userPrefix, "oidc-username-prefix", "oidc:", "prefix of impersonated user names (as kube-apiserver's --oidc-username-prefix)")
-	f.StringVar(&so.groupPrefix, "oidc-groups-prefix", "oidc:", "prefix of impersonated groups")
-	f.DurationVar(&so.sessionTTL, "session-ttl", 8*time.Hour, "how long a login lasts")
+	BindServeFlags(cmd.Flags(), &so)
 	return cmd
 }
 
-func serve(cmd *cobra.Command, opts *Options, so serveOptions) error {
-	addr := so.address
+// ListenAddress is the address serve listens on, or a usage error when
+// the flags cannot run a server: loopback mode off a loopback address, or
+// OIDC without issuer, client or external URL.
+func (so ServeOptions) ListenAddress() (string, error) {
+	addr := so.Address
 	if addr == "" {
 		addr = ":8080"
-		if so.local {
+		if so.Local {
 			addr = "127.0.0.1:8080"
 		}
 	}
-	if so.local {
+	if so.Local {
 		host, _, err := net.SplitHostPort(addr)
 		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
-			return usageError{fmt.Errorf("--local listens on a loopback address only; %q is not one (try 127.0.0.1:8080)", addr)}
+			return "", usageError{fmt.Errorf("--local listens on a loopback address only; %q is not one (try 127.0.0.1:8080)", addr)}
 		}
-	} else if so.issuer == "" || so.clientID == "" || so.externalURL == "" {
-		return usageError{fmt.Errorf("give --oidc-issuer, --oidc-client-id and --external-url, or --local for loopback mode")}
+	} else if so.Issuer == "" || so.ClientID == "" || so.ExternalURL == "" {
+		return "", usageError{fmt.Errorf("give --oidc-issuer, --oidc-client-id and --external-url, or --local for loopback mode")}
+	}
+	return addr, nil
+}
+
+func serve(cmd *cobra.Command, opts *Options, so ServeOptions) error {
+	addr, err := so.ListenAddress()
+	if err != nil {
+		return err
 	}
 	key, err := sessionKey(opts)
 	if err != nil {
@@ -86,30 +106,51 @@ func serve(cmd *cobra.Command, opts *Options, so serveOptions) error {
 	if err != nil {
 		return fmt.Errorf("loading the kubeconfig (set --kubeconfig or KUBECONFIG; in a cluster the UI uses its ServiceAccount): %w", err)
 	}
-	cfg.QPS, cfg.Burst = 50, 100
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", addr, err)
 	}
 	log := slog.New(slog.NewTextHandler(opts.Err, nil))
-	run, err := ui.Start(cmd.Context(), ui.RunOptions{
-		Config: cfg, Listener: ln, UserPrefix: so.userPrefix, GroupPrefix: so.groupPrefix, Logger: log,
-		Auth: auth.Config{
-			Local: so.local, Issuer: so.issuer, ClientID: so.clientID, ClientSecret: os.Getenv("RAILYARD_OIDC_CLIENT_SECRET"),
-			Scopes: so.scopes, ExternalURL: so.externalURL, UsernameClaim: so.usernameClaim, GroupsClaim: so.groupClaim,
-			SessionTTL: so.sessionTTL, Key: key,
-		},
-	})
+	run, err := startUI(cmd.Context(), cfg, ln, so, key, log)
 	if err != nil {
 		_ = ln.Close()
 		return err
 	}
-	if so.local {
+	if so.Local {
 		_, _ = fmt.Fprintf(opts.Out, "Railyard UI on %s (loopback mode: acting with your kubeconfig)\n", run.URL)
 	} else {
-		_, _ = fmt.Fprintf(opts.Out, "Railyard UI listening on %s, reached at %s\n", ln.Addr(), so.externalURL)
+		_, _ = fmt.Fprintf(opts.Out, "Railyard UI listening on %s, reached at %s\n", ln.Addr(), so.ExternalURL)
 	}
 	return run.Wait()
+}
+
+// startUI starts the UI server on ln as so configures it, reaching the API
+// server with cfg.
+func startUI(ctx context.Context, cfg *rest.Config, ln net.Listener, so ServeOptions, key []byte, log *slog.Logger) (*ui.Running, error) {
+	cfg = rest.CopyConfig(cfg)
+	cfg.QPS, cfg.Burst = 50, 100
+	return ui.Start(ctx, ui.RunOptions{
+		Config: cfg, Listener: ln, UserPrefix: so.UsernamePrefix, GroupPrefix: so.GroupsPrefix, Logger: log,
+		Auth: auth.Config{
+			Local: so.Local, Issuer: so.Issuer, ClientID: so.ClientID, ClientSecret: os.Getenv("RAILYARD_OIDC_CLIENT_SECRET"),
+			Scopes: so.Scopes, ExternalURL: so.ExternalURL, UsernameClaim: so.UsernameClaim, GroupsClaim: so.GroupsClaim,
+			SessionTTL: so.SessionTTL, Key: key,
+		},
+	})
+}
+
+// StartLocalUI runs what 'railyard serve --local' runs, on ln (a loopback
+// address), acting as cfg; `make demo` serves its UI with it. The session
+// key is random: its logins need no lasting.
+func StartLocalUI(ctx context.Context, cfg *rest.Config, ln net.Listener, log *slog.Logger) (*ui.Running, error) {
+	so := ServeOptions{}
+	BindServeFlags(pflag.NewFlagSet("serve", pflag.ContinueOnError), &so) // serve's defaults
+	so.Local = true
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("making a session key: %w", err)
+	}
+	return startUI(ctx, cfg, ln, so, key, log)
 }
 
 // sessionKey reads $RAILYARD_SESSION_KEY (32 bytes, hex or base64), or

@@ -40,6 +40,16 @@ type Options struct {
 	// finds it itself, and CI may run where 7480 is taken). "127.0.0.1:0"
 	// picks a free port.
 	ControlAddr string
+	// UIAddr is where the web UI listens, a loopback address; empty means
+	// a free port on 127.0.0.1. The address is printed ("Web UI: ...").
+	UIAddr string
+	// Keep, non-interactively, keeps everything running after the scenario
+	// until ctx ends, to look around in the web UI and with the CLI.
+	Keep bool
+	// AfterScenario, if set, is called non-interactively once every step
+	// happened, while everything still runs, with the web UI's URL; its
+	// error fails Run. The docs' screenshots are taken here.
+	AfterScenario func(ctx context.Context, uiURL string) error
 }
 
 // Run starts the demo's world, pushes v1.0.0 and tells what happened.
@@ -89,13 +99,33 @@ func Run(ctx context.Context, opts Options) (err error) {
 		return err
 	}
 	if opts.NonInteractive {
-		return w.scenario(bounded, ctl.addr, f)
+		return w.finish(ctx, bounded, opts, ctl.addr, f)
 	}
 	w.printNext(ctl.addr, opts.ControlAddr != DefaultControlAddr)
 	watched := make(chan struct{})
 	go func() { defer close(watched); (&watcher{w: w}).run(ctx) }()
 	<-ctx.Done()
 	<-watched // before the world it looks at stops
+	return nil
+}
+
+// finish runs the non-interactive scenario, then the AfterScenario hook,
+// then with Keep waits for ctx (not the scenario's bound) to end.
+func (w *world) finish(ctx, bounded context.Context, opts Options, controlAddr string, f *railyard.Freight) error {
+	if err := w.scenario(bounded, controlAddr, f); err != nil {
+		return err
+	}
+	if opts.AfterScenario != nil {
+		if err := opts.AfterScenario(bounded, w.uiURL); err != nil {
+			return err
+		}
+	}
+	if opts.Keep {
+		w.say.step("Keeping everything running (--keep); Ctrl-C stops it")
+		w.say.detail("Web UI: %s", w.uiURL)
+		w.say.detail("export KUBECONFIG=%s", w.env.Kubeconfig)
+		<-ctx.Done()
+	}
 	return nil
 }
 
@@ -170,8 +200,9 @@ func (w *world) printNext(controlAddr string, showAddr bool) {
 	if showAddr {
 		pushTag = "bin/demo push-tag --control-addr " + controlAddr + " v1.1.0"
 	}
-	w.say.step("The demo is running. Try, from another terminal:")
+	w.say.step("The demo is running. Open the web UI, or try, from another terminal:")
 	for _, l := range []string{
+		"Web UI: " + w.uiURL + "    # the pipeline; Refresh, Promote, Promote from upstream are buttons there",
 		"cd " + w.env.Root,
 		"export KUBECONFIG=" + w.env.Kubeconfig + "    # its namespace is " + projectName + ", so no -n is needed",
 		"bin/k8s/kubectl get freight,stages",

@@ -4,9 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -18,9 +23,10 @@ import (
 func TestNonInteractive(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
-	var out bytes.Buffer
+	var out lockedBuffer
 	// The timeout only keeps a broken run from hanging.
-	err := Run(context.Background(), Options{Out: &out, NonInteractive: true, Timeout: 4 * time.Minute, ControlAddr: "127.0.0.1:0"})
+	err := Run(context.Background(), Options{Out: &out, NonInteractive: true, Timeout: 4 * time.Minute, ControlAddr: "127.0.0.1:0",
+		AfterScenario: func(ctx context.Context, uiURL string) error { return checkUI(ctx, out.String(), uiURL) }})
 	if err != nil {
 		t.Fatalf("the demo failed: %v\noutput:\n%s", err, out.String())
 	}
@@ -144,4 +150,80 @@ func TestNarratorHoldsBackgroundNews(t *testing.T) {
 	if out.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
 	}
+}
+
+// checkUI: the demo printed its web UI's address early, and the UI there
+// (loopback mode, no login) shows the demo project and its pipeline.
+func checkUI(ctx context.Context, out, uiURL string) error {
+	m := uiLine.FindStringSubmatch(out)
+	if m == nil {
+		return fmt.Errorf("the demo printed no \"Web UI: http://127.0.0.1:PORT\" line:\n%s", out)
+	}
+	if m[1] != uiURL {
+		return fmt.Errorf("the demo printed %s, but the UI runs at %s", m[1], uiURL)
+	}
+	if i, j := strings.Index(out, "Web UI:"), strings.Index(out, "Pushing image"); j >= 0 && i > j {
+		return fmt.Errorf("the UI's address is printed only after the first push:\n%s", out)
+	}
+	for _, tc := range []struct {
+		path string
+		want []string
+	}{
+		{"/", []string{`href="/projects/demo"`, "test", "staging", "prod"}},
+		{"/projects/demo", []string{"/projects/demo/stages/test", "/projects/demo/stages/staging", "/projects/demo/stages/prod", "/projects/demo/warehouses/demo"}},
+	} {
+		body, err := get(ctx, uiURL+tc.path)
+		if err != nil {
+			return err
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(body, w) {
+				return fmt.Errorf("GET %s lacks %q:\n%s", tc.path, w, body)
+			}
+		}
+	}
+	return nil
+}
+
+var uiLine = regexp.MustCompile(`Web UI: (http://127\.0\.0\.1:[0-9]+)`)
+
+// get fetches url and wants 200.
+func get(ctx context.Context, url string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("GET %s: %w", url, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", fmt.Errorf("GET %s: %w", url, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("GET %s: %d %s", url, resp.StatusCode, body)
+	}
+	return string(body), nil
+}
+
+// lockedBuffer is the demo's output, read by the test while it runs.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

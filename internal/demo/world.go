@@ -32,6 +32,7 @@ type world struct {
 	git  *gitServer
 	helm *helmRepo
 
+	uiURL   string // the web UI, http://127.0.0.1:PORT
 	image   string // the image repository, 127.0.0.1:PORT/demo/app
 	gitURL  string // the GitOps repository's clone URL
 	chartRe string // the Helm repository's URL
@@ -74,6 +75,12 @@ func (w *world) start(ctx context.Context, opts Options) error {
 	}
 	w.stops = append(w.stops, func() { _ = w.env.Stop() })
 	say.detail("Railyard's CRDs and Argo CD's Application CRD are installed")
+
+	say.step("Starting the web UI (as 'railyard serve --local': no login, acting with the demo's kubeconfig)")
+	if err := w.startUI(opts.UIAddr, opts.ManagerLog); err != nil {
+		return err
+	}
+	say.detail("Web UI: %s    (open it now: the project appears below as the demo applies it)", w.uiURL)
 
 	say.step("Starting a local OCI registry, git server and Helm chart repository")
 	if w.reg, err = startRegistry(); err != nil {

@@ -90,6 +90,7 @@ func TestLint(t *testing.T) {
 	}{
 		{"default values", nil},
 		{"all features", []string{allFeatures}},
+		{"ui enabled", []string{uiValues}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := []string{"lint", "--strict", chartDir(t), "--namespace", Namespace}
@@ -127,6 +128,17 @@ func TestSchemaRejectsWrongValues(t *testing.T) {
 		{"an extra argument without dashes", "extraArgs: [shard=a]\n", "/extraArgs/0"},
 		{"a lease without a unit", "leaderElection:\n  leaseDuration: \"15\"\n", "/leaderElection/leaseDuration"},
 		{"a git cache of the wrong type", "gitCache:\n  size: [2Gi]\n", "/gitCache/size"},
+		{"ui switched on with a word", "ui:\n  enabled: \"yes\"\n", "/ui/enabled"},
+		{"ui replicas as a word", "ui:\n  replicas: two\n", "/ui/replicas"},
+		{"ui port as a string", "ui:\n  service:\n    port: http\n", "/ui/service/port"},
+		{"ui scopes as one string", "ui:\n  oidc:\n    scopes: openid profile\n", "/ui/oidc/scopes"},
+		{"ui scopes with a comma", "ui:\n  oidc:\n    scopes: [\"openid,groups\"]\n", "/ui/oidc/scopes/0"},
+		{"ui issuer without a scheme", "ui:\n  oidc:\n    issuerURL: keycloak.example.com\n", "/ui/oidc/issuerURL"},
+		{"ui external URL without a scheme", "ui:\n  externalURL: railyard.example.com\n", "/ui/externalURL"},
+		{"ui session TTL without a unit", "ui:\n  sessionTTL: \"8\"\n", "/ui/sessionTTL"},
+		{"ui TLS as a string", "ui:\n  ingress:\n    tls: railyard-tls\n", "/ui/ingress/tls"},
+		{"a misspelt ui key", "ui:\n  oidc:\n    issuer: https://id.example.com\n", "issuer"},
+		{"ui peers as a map", "networkPolicy:\n  uiFrom:\n    namespace: ingress\n", "/networkPolicy/uiFrom"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "values.yaml")
@@ -547,7 +559,9 @@ func TestServerDryRun(t *testing.T) {
 		kinds  []string // kinds that must be among the objects sent
 	}{
 		{"default values", nil, nil, []string{"Deployment", "Service", "PodDisruptionBudget", "ValidatingAdmissionPolicy", "ClusterRole"}},
-		{"all features", []string{allFeatures}, nil, []string{"ServiceMonitor", "NetworkPolicy", "PodDisruptionBudget"}},
+		{"all features", []string{allFeatures}, nil, []string{"ServiceMonitor", "NetworkPolicy", "PodDisruptionBudget", "Ingress"}},
+		{"ui enabled", []string{uiValues}, []string{"--set", "networkPolicy.enabled=true,ui.ingress.enabled=true,ui.ingress.host=railyard.example.com"},
+			[]string{"Deployment", "Service", "ServiceAccount", "ClusterRoleBinding", "Ingress", "NetworkPolicy"}},
 		{
 			"receivers, leader election and the budget off, a network policy on", nil,
 			[]string{"--set", "webhookReceivers.enabled=false,leaderElection.enabled=false,podDisruptionBudget.enabled=false,networkPolicy.enabled=true,replicas=1"},
