@@ -54,11 +54,7 @@ func BenchmarkScale(b *testing.B) {
 		b.Skip("set SCALE_APPS to the number of apps (make bench-scale)")
 	}
 	idle := time.Minute
-	if v := os.Getenv("SCALE_IDLE"); v != "" {
-		if idle, err = time.ParseDuration(v); err != nil {
-			b.Fatalf("SCALE_IDLE: %v", err)
-		}
-	}
+	envSetting(b, "SCALE_IDLE", &idle, time.ParseDuration)
 	for range b.N {
 		runScale(b, n, idle)
 	}
@@ -147,12 +143,31 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	row("load average after", loadAverage())
 	b.ReportMetric(perMin, "idle-cpu-s/min")
 
+	printRows(fmt.Sprintf("Scale benchmark, %d apps", n), rows)
+}
+
+// printRows prints a benchmark's figures as a two-column table.
+func printRows(title string, rows [][2]string) {
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	_, _ = fmt.Fprintf(tw, "\nScale benchmark, %d apps\n", n)
+	_, _ = fmt.Fprintf(tw, "\n%s\n", title)
 	for _, r := range rows {
 		_, _ = fmt.Fprintf(tw, "%s\t%s\n", r[0], r[1])
 	}
 	_ = tw.Flush()
+}
+
+// envSetting parses the environment variable name into v when it is set.
+func envSetting[T any](tb testing.TB, name string, v *T, parse func(string) (T, error)) {
+	tb.Helper()
+	s := os.Getenv(name)
+	if s == "" {
+		return
+	}
+	got, err := parse(s)
+	if err != nil {
+		tb.Fatalf("%s: %v", name, err)
+	}
+	*v = got
 }
 
 // startScaleWorld starts the control plane, servers and manager for n apps;
@@ -182,34 +197,11 @@ func startScaleWorld(tb testing.TB, n int, separate bool) *scaleWorld {
 	// count in the peak RSS.
 	setupManagerLogs(tb)
 	opts := manager.Options{MetricsAddr: "0", ProbeAddr: "0", WorkDir: scaleWorkDir(tb), SkipControllerNameValidation: true}
-	// SCALE_PROMOTION_CONCURRENCY is --promotion-concurrency, to compare.
-	if v := os.Getenv("SCALE_PROMOTION_CONCURRENCY"); v != "" {
-		var err error
-		if opts.PromotionConcurrency, err = strconv.Atoi(v); err != nil {
-			tb.Fatalf("SCALE_PROMOTION_CONCURRENCY: %v", err)
-		}
-	}
-	// SCALE_WAREHOUSE_CONCURRENCY is --warehouse-concurrency, to compare.
-	if v := os.Getenv("SCALE_WAREHOUSE_CONCURRENCY"); v != "" {
-		var err error
-		if opts.WarehouseConcurrency, err = strconv.Atoi(v); err != nil {
-			tb.Fatalf("SCALE_WAREHOUSE_CONCURRENCY: %v", err)
-		}
-	}
-	// SCALE_STAGE_CONCURRENCY is --stage-concurrency, to compare.
-	if v := os.Getenv("SCALE_STAGE_CONCURRENCY"); v != "" {
-		var err error
-		if opts.StageConcurrency, err = strconv.Atoi(v); err != nil {
-			tb.Fatalf("SCALE_STAGE_CONCURRENCY: %v", err)
-		}
-	}
-	// SCALE_REGISTRY_RPS is --registry-requests-per-second (-1 lifts it).
-	if v := os.Getenv("SCALE_REGISTRY_RPS"); v != "" {
-		var err error
-		if opts.RegistryRequestsPerSecond, err = strconv.ParseFloat(v, 64); err != nil {
-			tb.Fatalf("SCALE_REGISTRY_RPS: %v", err)
-		}
-	}
+	// The manager's settings, to compare (-1 for the registry lifts it).
+	envSetting(tb, "SCALE_PROMOTION_CONCURRENCY", &opts.PromotionConcurrency, strconv.Atoi)
+	envSetting(tb, "SCALE_WAREHOUSE_CONCURRENCY", &opts.WarehouseConcurrency, strconv.Atoi)
+	envSetting(tb, "SCALE_STAGE_CONCURRENCY", &opts.StageConcurrency, strconv.Atoi)
+	envSetting(tb, "SCALE_REGISTRY_RPS", &opts.RegistryRequestsPerSecond, func(v string) (float64, error) { return strconv.ParseFloat(v, 64) })
 	if separate {
 		sw.proc = startManagerProcess(tb, env.Kubeconfig, opts)
 	} else {

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"text/tabwriter"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -45,11 +44,7 @@ func BenchmarkScaleSettled(b *testing.B) {
 		b.Skip("set SCALE_SETTLED_APPS to the number of apps (make bench-scale-settled)")
 	}
 	interval := 5 * time.Minute
-	if v := os.Getenv("SCALE_SETTLED_INTERVAL"); v != "" {
-		if interval, err = time.ParseDuration(v); err != nil {
-			b.Fatalf("SCALE_SETTLED_INTERVAL: %v", err)
-		}
-	}
+	envSetting(b, "SCALE_SETTLED_INTERVAL", &interval, time.ParseDuration)
 	for range b.N {
 		runSettled(b, n, interval)
 	}
@@ -109,12 +104,7 @@ func runSettled(b *testing.B, n int, interval time.Duration) {
 	row("load average after", loadAverage())
 	b.ReportMetric(perMin, "rest-cpu-s/min")
 
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	_, _ = fmt.Fprintf(tw, "\nSettled scale benchmark, %d apps\n", n)
-	for _, r := range rows {
-		_, _ = fmt.Fprintf(tw, "%s\t%s\n", r[0], r[1])
-	}
-	_ = tw.Flush()
+	printRows(fmt.Sprintf("Settled scale benchmark, %d apps", n), rows)
 }
 
 // waitQueuesEmpty waits until every controller's work queue has stayed
