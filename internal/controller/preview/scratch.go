@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
-	engine "github.com/railyard-dev/railyard/internal/promotion"
 	"github.com/railyard-dev/railyard/internal/git"
+	engine "github.com/railyard-dev/railyard/internal/promotion"
 )
 
 // removeScratch removes preview scratch directories under root: a preview
