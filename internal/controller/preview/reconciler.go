@@ -73,7 +73,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.MaxConcurrentReconciles <= 0 {
 		r.MaxConcurrentReconciles = DefaultConcurrency
 	}
-	if err := removeScratch(r.Engine.WorkRoot); err != nil {
+	if err := removeScratch(r.Engine.WorkRoot, r.Clock.Now()); err != nil {
 		return err
 	}
 	return ctrl.NewControllerManagedBy(mgr).

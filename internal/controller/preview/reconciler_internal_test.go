@@ -2,6 +2,8 @@ package preview
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -100,5 +102,42 @@ func TestBoundDiffs(t *testing.T) {
 				t.Errorf("%d bytes of diff, budget %d", total, tt.budget)
 			}
 		})
+	}
+}
+
+// TestRemoveScratch: stale preview directories go; a young one (another
+// manager's running preview) and Promotion work directories stay.
+func TestRemoveScratch(t *testing.T) {
+	root := t.TempDir()
+	now := time.Now()
+	dirs := []struct {
+		name     string
+		age      time.Duration
+		wantKept bool
+	}{
+		{name: engine.PreviewWorkDirPrefix + "stale", age: time.Hour},
+		{name: engine.PreviewWorkDirPrefix + "running", age: time.Minute, wantKept: true},
+		{name: engine.WorkDirPrefix + "promo", age: time.Hour, wantKept: true},
+	}
+	for _, d := range dirs {
+		path := filepath.Join(root, d.name)
+		if err := os.Mkdir(path, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(path, now.Add(-d.age), now.Add(-d.age)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := removeScratch(root, now); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		_, err := os.Stat(filepath.Join(root, d.name))
+		if kept := err == nil; kept != d.wantKept {
+			t.Errorf("%s kept = %v, want %v", d.name, kept, d.wantKept)
+		}
+	}
+	if err := removeScratch(filepath.Join(root, "missing"), now); err != nil {
+		t.Errorf("a missing work directory: %v", err)
 	}
 }

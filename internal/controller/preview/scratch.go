@@ -7,15 +7,18 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/git"
 	engine "github.com/railyard-dev/railyard/internal/promotion"
 )
 
-// removeScratch removes preview scratch directories under root: a preview
-// removes its own when it ends, so any left were a crashed process's.
-func removeScratch(root string) error {
+// removeScratch removes preview scratch directories under root that are
+// older than a preview may run: a preview removes its own when it ends, so
+// those were a crashed process's. Younger ones may be another manager's
+// (shards on one machine share the default work directory).
+func removeScratch(root string, now time.Time) error {
 	if root == "" {
 		return nil
 	}
@@ -27,10 +30,14 @@ func removeScratch(root string) error {
 		return fmt.Errorf("reading the work directory: %w", err)
 	}
 	for _, e := range entries {
-		if e.IsDir() && strings.HasPrefix(e.Name(), engine.PreviewWorkDirPrefix) {
-			if err := os.RemoveAll(filepath.Join(root, e.Name())); err != nil {
-				return fmt.Errorf("removing a stale preview directory: %w", err)
-			}
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), engine.PreviewWorkDirPrefix) {
+			continue
+		}
+		if info, err := e.Info(); err == nil && now.Sub(info.ModTime()) < engine.DefaultPreviewTimeout {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(root, e.Name())); err != nil {
+			return fmt.Errorf("removing a stale preview directory: %w", err)
 		}
 	}
 	return nil
