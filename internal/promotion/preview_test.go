@@ -143,6 +143,9 @@ func TestPreview(t *testing.T) {
 					}
 				}
 			}
+			if srv.Stats().Pushes != 0 {
+				t.Error("the preview pushed")
+			}
 			if got := repo.Head("main"); got != before {
 				t.Errorf("the remote branch moved to %s: the preview pushed", got)
 			}

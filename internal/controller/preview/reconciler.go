@@ -112,6 +112,15 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if !r.Shard.Responsible(stage) {
 		return ctrl.Result{}, nil
 	}
+	// The cache may not have seen the end of a run that just finished (its
+	// Running write queued this reconcile): the API server says whether
+	// it is done, so a preview never runs twice.
+	if err := r.APIReader.Get(ctx, req.NamespacedName, p); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if p.Status.Phase.IsTerminal() {
+		return r.expire(ctx, p)
+	}
 	return r.run(ctx, p, stage)
 }
 

@@ -75,6 +75,7 @@ func TestPreviewShowsTheImageChangeAndPushesNothing(t *testing.T) {
 		"stage/kustomization.yaml": "images:\n- name: registry.example/app\n  newTag: v1\n",
 	})
 	before := repo.Head("main")
+	srv.ResetStats()
 	project(t, "preview-ok", []railyard.PromotionStep{
 		step("clone", "git-clone", map[string]any{"repoURL": repo.URL, "checkout": []any{map[string]any{"branch": "main", "path": "./out"}}}),
 		step("set-image", "kustomize-set-image", map[string]any{"path": "./out/stage"}),
@@ -133,6 +134,12 @@ func TestPreviewShowsTheImageChangeAndPushesNothing(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(workRoot); len(left) != 0 {
 		t.Errorf("scratch directories left: %d", len(left))
+	}
+	// Each preview ran once (a second run would have cloned again by now)
+	// and none pushed.
+	time.Sleep(time.Second)
+	if st := srv.Stats(); st.Fetches != len(tests) || st.Pushes != 0 {
+		t.Errorf("git server saw %d fetches and %d pushes, want %d and none", st.Fetches, st.Pushes, len(tests))
 	}
 }
 
