@@ -66,6 +66,13 @@ func TestPreviewHTTP(t *testing.T) {
 	if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(b), "promote") || !strings.Contains(string(b), "stages") {
 		t.Errorf("dev-viewer's preview: %d, want 403 naming the promote verb on stages:\n%s", resp.StatusCode, b)
 	}
+	resp, err = admin.Get(uiURL + "/projects/" + previewProject + "/previews/gone")
+	must(t, err)
+	b, _ = io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound || !strings.Contains(string(b), "deleted an hour after they finish") {
+		t.Errorf("a missing preview: %d\n%s", resp.StatusCode, b)
+	}
 	resp, err = viewer.Get(uiURL + loc)
 	must(t, err)
 	_ = resp.Body.Close()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
@@ -110,7 +111,10 @@ func (s *Server) previewPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var p railyard.PromotionPreview
-	if err := s.get(ctx, ns, name, "PromotionPreview", &p); err != nil {
+	if err := s.reader.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &p); err != nil {
+		if apierrors.IsNotFound(err) {
+			err = fmt.Errorf("%w: preview %s does not exist in project %s; previews are deleted an hour after they finish, so preview again from the Stage's page", errNotFound, name, ns)
+		}
 		s.fail(w, r, ns, err)
 		return
 	}
