@@ -167,12 +167,13 @@ func summary(commits []railyard.PreviewCommit) string {
 	return fmt.Sprintf("%d commit(s) would change %d file(s): +%d -%d", made, files, add, del)
 }
 
-// explainSkipped adds, to the message of a step that failed on an
-// expression reading a step the preview did not run, that it was not run.
+// explainSkipped puts before the message of a step that failed on an
+// expression reading a step the preview did not run that it was not run
+// (first: expression errors end with the expression, over several lines).
 func explainSkipped(msg string, skipped map[string]bool) string {
 	for alias := range skipped {
 		if strings.Contains(msg, "outputs."+alias) || strings.Contains(msg, "'"+alias+"'") || strings.Contains(msg, `"`+alias+`"`) {
-			return msg + fmt.Sprintf(" (step %q is not run in a preview, so it has no outputs)", alias)
+			return fmt.Sprintf("step %q is not run in a preview, so it has no outputs; ", alias) + msg
 		}
 	}
 	return msg

@@ -3,6 +3,7 @@ package promotion_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -172,4 +173,58 @@ func names(entries []os.DirEntry) []string {
 		out = append(out, e.Name())
 	}
 	return out
+}
+
+// confinedStep is a work-directory step whose answer a test scripts.
+type confinedStep struct {
+	name string
+	res  promotion.Result
+	err  error
+	runs *int
+}
+
+func (s confinedStep) Name() string { return s.name }
+func (confinedStep) WorkDirOnly()   {}
+func (s confinedStep) Run(context.Context, *promotion.StepContext) (promotion.Result, error) {
+	*s.runs++
+	return s.res, s.err
+}
+
+// TestPreviewRunsEachStepOnce: a step that would wait, or fail in a way a
+// Promotion would retry, fails the preview at once with its message.
+func TestPreviewRunsEachStepOnce(t *testing.T) {
+	tests := []struct {
+		name    string
+		res     promotion.Result
+		err     error
+		wantMsg string
+	}{
+		{name: "waits", res: promotion.Result{Status: railyard.StepStatusRunning, Message: "waiting for the chart"}, wantMsg: "the step would wait, and a preview does not: waiting for the chart"},
+		{name: "retryable error", err: errors.New("connection reset"), wantMsg: "connection reset"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			runs := 0
+			r := registry()
+			r.Register(confinedStep{name: "scripted", res: tt.res, err: tt.err, runs: &runs})
+			eng := &promotion.Engine{Registry: r, WorkRoot: t.TempDir()}
+			steps := []railyard.PromotionStep{
+				{As: "scripted", Uses: "scripted", Retry: &railyard.PromotionStepRetry{ErrorThreshold: 5}},
+				previewStep("commit", "git-commit", map[string]any{"path": "./out", "message": "m"}),
+			}
+			res, err := eng.Preview(context.Background(), promotion.PreviewInput{Namespace: "demo", Name: "p1", Stage: "test", Steps: steps})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Phase != railyard.PreviewPhaseFailed || runs != 1 {
+				t.Fatalf("phase %s after %d runs, want Failed after 1", res.Phase, runs)
+			}
+			if s := res.Steps[0]; s.Status != railyard.PreviewStepFailed || !strings.Contains(s.Message, tt.wantMsg) {
+				t.Errorf("step = %+v, want Failed with %q", s, tt.wantMsg)
+			}
+			if s := res.Steps[1]; s.Status != railyard.PreviewStepSkipped {
+				t.Errorf("the step after a failure = %+v, want Skipped", s)
+			}
+		})
+	}
 }
