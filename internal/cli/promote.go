@@ -21,24 +21,32 @@ type promoteRequest struct {
 	// downstreamFrom promotes the Freight to every Stage fed by this one.
 	downstreamFrom     string
 	fromUpstream, wait bool
-	timeout            time.Duration
+	// dryRun previews instead: a PromotionPreview, nothing pushed.
+	dryRun  bool
+	timeout time.Duration
 }
 
 func newPromoteCommand(opts *Options) *cobra.Command {
 	var req promoteRequest
 	var format string
 	cmd := &cobra.Command{
-		Use:   "promote (--stage S | --downstream-from S) (--freight NAME | --alias ALIAS | --from-upstream [--origin W]) [--wait]",
+		Use:   "promote (--stage S | --downstream-from S) (--freight NAME | --alias ALIAS | --from-upstream [--origin W]) [--wait | --dry-run]",
 		Short: "Promote Freight to a Stage",
 		Long: "Creates a Promotion of the named Freight, or with --from-upstream of what the\n" +
 			"Stage's upstream offers, to the Stage. --from-upstream picks as Kargo does: what the\n" +
 			"upstream Stage runs, for a Stage fed by one, else the newest Freight available to\n" +
 			"the Stage; it says which. --downstream-from S promotes the\n" +
 			"Freight to every Stage fed by S. With --wait, follows its steps and exits non-zero\n" +
-			"if the Promotion fails. Promoting needs the verb promote on the Stage.",
+			"if the Promotion fails. Promoting needs the verb promote on the Stage.\n\n" +
+			"With --dry-run, creates a PromotionPreview instead: the manager runs the Stage's\n" +
+			"steps up to the last git-commit in a scratch directory, pushing nothing and\n" +
+			"skipping every step that writes elsewhere (git-push, argocd-update, ...), and the\n" +
+			"command prints the steps and the diff each commit would make, exiting non-zero if\n" +
+			"the preview fails. -o json|yaml prints the PromotionPreview.",
 		Example: "  railyard promote --stage test --alias brave-otter --wait -n demo\n" +
 			"  railyard promote --stage staging --from-upstream\n" +
-			"  railyard promote --downstream-from test --alias brave-otter",
+			"  railyard promote --downstream-from test --alias brave-otter\n" +
+			"  railyard promote --stage prod --alias brave-otter --dry-run",
 		Args: exactArgs(0, "flags only"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			n := 0
@@ -53,6 +61,9 @@ func newPromoteCommand(opts *Options) *cobra.Command {
 			if req.downstreamFrom != "" && (req.fromUpstream || req.wait) {
 				return usageError{fmt.Errorf("--downstream-from takes --freight or --alias, without --wait")}
 			}
+			if req.dryRun && (req.downstreamFrom != "" || req.wait) {
+				return usageError{fmt.Errorf("--dry-run takes --stage, and always waits for the preview")}
+			}
 			if req.origin != "" && !req.fromUpstream {
 				return usageError{fmt.Errorf("--origin only goes with --from-upstream")}
 			}
@@ -66,6 +77,16 @@ func newPromoteCommand(opts *Options) *cobra.Command {
 				o := *opts
 				o.Out = opts.Err
 				progress = &o
+			}
+			if req.dryRun {
+				p, err := previewPromote(cmd.Context(), progress, req, format == formatTable)
+				if format == formatTable || p == nil {
+					return err
+				}
+				if perr := printData(opts.Out, format, p, nil); perr != nil {
+					return perr
+				}
+				return err
 			}
 			run := promote
 			if req.downstreamFrom != "" {
@@ -91,49 +112,19 @@ func newPromoteCommand(opts *Options) *cobra.Command {
 	f.BoolVar(&req.fromUpstream, "from-upstream", false, "promote what the Stage's upstream offers: what its one upstream Stage runs, else the newest available Freight")
 	f.StringVar(&req.origin, "origin", "", "with --from-upstream: the Warehouse whose Freight to promote, when the Stage requests several")
 	f.BoolVar(&req.wait, "wait", false, "follow the Promotion until it finishes")
-	f.DurationVar(&req.timeout, "timeout", 10*time.Minute, "how long --wait waits")
+	f.BoolVar(&req.dryRun, "dry-run", false, "show what promoting would commit, pushing nothing (a PromotionPreview)")
+	f.DurationVar(&req.timeout, "timeout", 10*time.Minute, "how long --wait and --dry-run wait")
 	return cmd
 }
 
 // promote creates the Promotion req asks for and, with --wait, follows
 // it. It returns the Promotion as last read, and the Freight promoted.
 func promote(ctx context.Context, opts *Options, req promoteRequest) ([]railyard.Promotion, *railyard.Freight, error) {
-	c, ns, err := opts.Client()
+	c, stage, f, what, err := choose(ctx, opts, req)
 	if err != nil {
 		return nil, nil, err
 	}
-	var stage railyard.Stage
-	if err := getOrList(ctx, c, ns, req.stage, "Stage", &stage, &railyard.StageList{}); err != nil {
-		return nil, nil, err
-	}
-	var f *railyard.Freight
-	what := ""
-	if req.fromUpstream {
-		// Resolved here rather than left to the controller (spec.origin), so
-		// the user sees the pick before it runs and the Promotion's name and
-		// FREIGHT column carry it.
-		origin, err := upstreamOrigin(&stage, req.origin)
-		if err != nil {
-			return nil, nil, err
-		}
-		all, err := listFreight(ctx, c, ns, origin.Name)
-		if err != nil {
-			return nil, nil, err
-		}
-		if f, err = pickUpstream(&stage, origin, all, opts.Now()); err != nil {
-			return nil, nil, err
-		}
-		what = fmt.Sprintf("freight %s, %s,", freightLabel(f), upstreamPick(&stage, origin))
-	} else {
-		if f, err = findFreight(ctx, c, ns, req.freight, req.alias); err != nil {
-			return nil, nil, err
-		}
-		if err := availableTo(&stage, f, opts.Now()); err != nil {
-			return nil, nil, err
-		}
-		what = "freight " + freightLabel(f)
-	}
-	promo, err := createPromotion(ctx, opts, c, &stage, f)
+	promo, err := createPromotion(ctx, opts, c, stage, f)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -143,6 +134,43 @@ func promote(ctx context.Context, opts *Options, req promoteRequest) ([]railyard
 	}
 	err = followPromotion(ctx, opts, c, promo, fmt.Sprintf("freight %s to stage %s", freightLabel(f), stage.Name), req.timeout)
 	return []railyard.Promotion{*promo}, f, err
+}
+
+// choose reads the Stage and picks the Freight req asks for, as promote
+// and promote --dry-run both do; what words the pick for the user.
+func choose(ctx context.Context, opts *Options, req promoteRequest) (c client.Client, stage *railyard.Stage, f *railyard.Freight, what string, err error) {
+	c, ns, err := opts.Client()
+	if err != nil {
+		return nil, nil, nil, "", err
+	}
+	stage = &railyard.Stage{}
+	if err := getOrList(ctx, c, ns, req.stage, "Stage", stage, &railyard.StageList{}); err != nil {
+		return nil, nil, nil, "", err
+	}
+	if req.fromUpstream {
+		// Resolved here rather than left to the controller (spec.origin), so
+		// the user sees the pick before it runs and the Promotion's name and
+		// FREIGHT column carry it.
+		origin, err := upstreamOrigin(stage, req.origin)
+		if err != nil {
+			return nil, nil, nil, "", err
+		}
+		all, err := listFreight(ctx, c, ns, origin.Name)
+		if err != nil {
+			return nil, nil, nil, "", err
+		}
+		if f, err = pickUpstream(stage, origin, all, opts.Now()); err != nil {
+			return nil, nil, nil, "", err
+		}
+		return c, stage, f, fmt.Sprintf("freight %s, %s,", freightLabel(f), upstreamPick(stage, origin)), nil
+	}
+	if f, err = findFreight(ctx, c, ns, req.freight, req.alias); err != nil {
+		return nil, nil, nil, "", err
+	}
+	if err := availableTo(stage, f, opts.Now()); err != nil {
+		return nil, nil, nil, "", err
+	}
+	return c, stage, f, "freight " + freightLabel(f), nil
 }
 
 // createPromotion creates a Promotion of f to stage, explaining RBAC

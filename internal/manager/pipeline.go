@@ -12,6 +12,7 @@ import (
 
 	"github.com/railyard-dev/railyard/internal/argocd"
 	"github.com/railyard-dev/railyard/internal/controller/index"
+	"github.com/railyard-dev/railyard/internal/controller/preview"
 	promotionctrl "github.com/railyard-dev/railyard/internal/controller/promotion"
 	"github.com/railyard-dev/railyard/internal/controller/stage"
 	"github.com/railyard-dev/railyard/internal/credentials"
@@ -120,6 +121,15 @@ func setupPipeline(mgr ctrl.Manager, opts Options) error {
 		MaxConcurrentReconciles: opts.StageConcurrency,
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the Stage reconciler: %w", err)
+	}
+	if err := (&preview.Reconciler{
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Engine:    eng,
+		Recorder:  mgr.GetEventRecorder("preview-controller"),
+		Shard:     opts.shardFilter(),
+	}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the PromotionPreview reconciler: %w", err)
 	}
 	return nil
 }

@@ -100,6 +100,8 @@ func (s *Server) routes() http.Handler {
 	app.HandleFunc("POST /projects/{ns}/warehouses/{name}/freight", s.createFreight)
 	app.HandleFunc("POST /projects/{ns}/stages/{name}/promote", s.promote)
 	app.HandleFunc("POST /projects/{ns}/stages/{name}/approve", s.approve)
+	app.HandleFunc("POST /projects/{ns}/stages/{name}/preview", s.preview)
+	app.HandleFunc("GET /projects/{ns}/previews/{name}", s.previewPage)
 	app.HandleFunc("POST /projects/{ns}/promotions/{name}/abort", s.abort)
 	app.HandleFunc("GET /events", s.events)
 	mux.Handle("/", s.opts.Auth.Require(app))

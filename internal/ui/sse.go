@@ -23,7 +23,8 @@ type change struct {
 }
 
 // resources maps the kinds the UI watches to their RBAC resource names.
-var resources = map[string]string{"Warehouse": "warehouses", "Stage": "stages", "Freight": "freights", "Promotion": "promotions"}
+var resources = map[string]string{"Warehouse": "warehouses", "Stage": "stages", "Freight": "freights", "Promotion": "promotions",
+	"PromotionPreview": "promotionpreviews"}
 
 // hub fans informer events out to the open event streams.
 type hub struct {
@@ -35,6 +36,7 @@ func newHub(ctx context.Context, c cache.Cache) (*hub, error) {
 	h := &hub{subs: map[chan change]struct{}{}}
 	for kind, obj := range map[string]client.Object{
 		"Warehouse": &railyard.Warehouse{}, "Stage": &railyard.Stage{}, "Freight": &railyard.Freight{}, "Promotion": &railyard.Promotion{},
+		"PromotionPreview": &railyard.PromotionPreview{},
 	} {
 		inf, err := c.GetInformer(ctx, obj)
 		if err != nil {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/git"
 	"github.com/railyard-dev/railyard/internal/promotion"
@@ -23,16 +25,24 @@ type commitConfig struct {
 	Author  *Author `json:"author,omitempty"`
 }
 
+// CommitDiffLimit bounds the diff git-commit publishes: outputs live in the
+// Promotion's status, which must stay well under etcd's object size.
+const CommitDiffLimit = 16 << 10
+
 // Commit is the git-commit step: it stages every change in a checkout and
-// commits it, signed with author.signingKey or the key git-clone was given. An unchanged tree is Skipped, not an error. Output: commit
-// (the new commit, or the current HEAD when nothing changed).
+// commits it, signed with author.signingKey or the key git-clone was given.
+// An unchanged tree is Skipped, not an error. Output: commit (the new
+// commit, or the current HEAD when nothing changed) and, a Railyard
+// addition, diff: the commit's unified diff against the commit it sits on,
+// cut at CommitDiffLimit bytes with git.TruncatedMarker, so a finished
+// Promotion can show what it committed.
 type Commit struct{}
 
 // Name implements promotion.Step.
 func (Commit) Name() string { return "git-commit" }
 
 // Run implements promotion.Step.
-func (Commit) Run(_ context.Context, sc *promotion.StepContext) (promotion.Result, error) {
+func (Commit) Run(ctx context.Context, sc *promotion.StepContext) (promotion.Result, error) {
 	var cfg commitConfig
 	if err := promotion.DecodeConfig(sc.Config, &cfg); err != nil {
 		return failed(err)
@@ -58,6 +68,10 @@ func (Commit) Run(_ context.Context, sc *promotion.StepContext) (promotion.Resul
 		return errored(err)
 	}
 	c.SetSigningKey(key)
+	base, err := c.Head()
+	if err != nil {
+		return errored(err)
+	}
 	id, err := c.CommitAll(cfg.Message, sig)
 	if errors.Is(err, git.ErrNothingToCommit) {
 		head, err := c.Head()
@@ -73,7 +87,15 @@ func (Commit) Run(_ context.Context, sc *promotion.StepContext) (promotion.Resul
 	if err != nil {
 		return errored(err)
 	}
-	return promotion.Result{Status: railyard.StepStatusSucceeded, Output: map[string]any{"commit": id}}, nil
+	out := map[string]any{"commit": id}
+	// The commit is made: a diff that cannot be read (a shallow clone
+	// missing the base's tree) costs the page its diff, not the promotion.
+	if d, err := c.DiffCommits(ctx, base, id, CommitDiffLimit); err == nil {
+		out["diff"] = d.Patch
+	} else {
+		log.FromContext(ctx).Info("git-commit: no diff for the commit", "commit", id, "error", err.Error())
+	}
+	return promotion.Result{Status: railyard.StepStatusSucceeded, Output: out}, nil
 }
 
 // author picks the step's author, else the one git-clone stored, else the
