@@ -137,14 +137,14 @@ func (r *Reconciler) run(ctx context.Context, p *railyard.PromotionPreview, stag
 		}
 		return ctrl.Result{}, fmt.Errorf("inlining the tasks of Stage %s: %w", stage.Name, err)
 	}
-	target, err := r.targetFreight(ctx, p, stage)
+	target, err := r.chooser().Target(ctx, stage, p.Spec.Freight, p.Spec.Origin, r.Clock.Now())
 	if err != nil {
 		if errors.Is(err, errUnavailable) {
 			return r.finish(ctx, p, railyard.ReasonFreightUnavailable, err.Error(), nil, nil)
 		}
 		return ctrl.Result{}, err
 	}
-	fc, err := r.collection(ctx, stage, target)
+	fc, err := r.chooser().Collection(ctx, stage, target, r.Clock.Now())
 	if err != nil {
 		return ctrl.Result{}, err
 	}
