@@ -26,6 +26,7 @@ const (
 func BindFlags(fs *flag.FlagSet, opts *Options) {
 	fs.StringVar(&opts.MetricsAddr, "metrics-bind-address", ":8080", "address the Prometheus metrics endpoint binds to; 0 disables it")
 	fs.StringVar(&opts.ProbeAddr, "health-probe-bind-address", ":8081", "address the /healthz and /readyz probes bind to")
+	fs.StringVar(&opts.PprofAddr, "pprof-bind-address", "", "address Go's profiles (/debug/pprof/) are served on, such as 127.0.0.1:6060; empty serves none")
 	fs.BoolVar(&opts.LeaderElection, "leader-elect", false, "elect a leader so that only one replica reconciles at a time")
 	fs.StringVar(&opts.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader election lease (defaults to the pod's)")
 	fs.DurationVar(&opts.LeaderElectionLeaseDuration, "leader-election-lease-duration", DefaultLeaseDuration, "how long standby replicas wait after the leader's last renewal before taking the lease; a crashed leader's promotions resume after about this long")

@@ -38,6 +38,9 @@ type Options struct {
 	MetricsAddr string
 	// ProbeAddr is where /healthz and /readyz are served.
 	ProbeAddr string
+	// PprofAddr is where Go's profiles (/debug/pprof/) are served; empty
+	// (the default) serves none.
+	PprofAddr string
 	// LeaderElection makes replicas elect one leader.
 	LeaderElection bool
 	// LeaderElectionNamespace holds the lease; empty means the pod's.
@@ -181,6 +184,7 @@ func New(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 		Scheme:                  scheme,
 		Metrics:                 metricsserver.Options{BindAddress: opts.MetricsAddr},
 		HealthProbeBindAddress:  opts.ProbeAddr,
+		PprofBindAddress:        opts.PprofAddr,
 		LeaderElection:          opts.LeaderElection,
 		LeaderElectionID:        ShardLeaderElectionID(opts.Shard),
 		LeaderElectionNamespace: opts.LeaderElectionNamespace,

@@ -3,6 +3,8 @@ package manager_test
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -30,8 +32,14 @@ func TestNewChecksFreight(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = env.Stop() })
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pprofAddr := l.Addr().String()
+	_ = l.Close()
 	mgr, err := manager.New(env.Config, manager.Options{
-		MetricsAddr: "0", ProbeAddr: "0", WorkDir: t.TempDir(), SkipControllerNameValidation: true,
+		MetricsAddr: "0", ProbeAddr: "0", WorkDir: t.TempDir(), SkipControllerNameValidation: true, PprofAddr: pprofAddr,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -44,6 +52,19 @@ func TestNewChecksFreight(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Errorf("manager: %v", err)
 		}
+	})
+
+	// --pprof-bind-address serves Go's profiles.
+	testenv.Eventually(t, time.Minute, func() error {
+		resp, err := http.Get("http://" + pprofAddr + "/debug/pprof/cmdline")
+		if err != nil {
+			return err
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("/debug/pprof/cmdline: %s", resp.Status)
+		}
+		return nil
 	})
 
 	c := env.Client

@@ -203,7 +203,7 @@ func startScaleWorld(tb testing.TB, n int, separate bool) *scaleWorld {
 	envSetting(tb, "SCALE_STAGE_CONCURRENCY", &opts.StageConcurrency, strconv.Atoi)
 	envSetting(tb, "SCALE_REGISTRY_RPS", &opts.RegistryRequestsPerSecond, func(v string) (float64, error) { return strconv.ParseFloat(v, 64) })
 	if separate {
-		sw.proc = startManagerProcess(tb, env.Kubeconfig, opts)
+		sw.proc = startManagerProcess(tb, env.Kubeconfig, opts, os.Getenv("SCALE_PROFILE_DIR") != "")
 	} else {
 		mgr, err := manager.New(env.Config, opts)
 		if err != nil {

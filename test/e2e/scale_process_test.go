@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -27,13 +28,15 @@ import (
 type managerProcess struct {
 	cmd     *exec.Cmd
 	metrics string // URL of its /metrics
+	pprof   string // URL of its /debug/pprof/, when profiles is set
 	log     string
 }
 
 // startManagerProcess builds cmd/manager and starts it against kubeconfig
 // with opts' settings that the scale benchmarks vary; it is stopped when
-// tb ends. Its log is written to a file, named when the run fails.
-func startManagerProcess(tb testing.TB, kubeconfig string, opts manager.Options) *managerProcess {
+// tb ends. Its log is written to a file, named when the run fails. With
+// profiles, it serves Go's profiles (see profile).
+func startManagerProcess(tb testing.TB, kubeconfig string, opts manager.Options, profiles bool) *managerProcess {
 	tb.Helper()
 	root, err := testenv.RepoRoot()
 	if err != nil {
@@ -57,6 +60,11 @@ func startManagerProcess(tb testing.TB, kubeconfig string, opts manager.Options)
 		"--registry-requests-per-second", strconv.FormatFloat(opts.RegistryRequestsPerSecond, 'f', -1, 64),
 	}
 	m := &managerProcess{metrics: fmt.Sprintf("http://127.0.0.1:%d/metrics", port), log: filepath.Join(dir, "manager.log")}
+	if profiles {
+		pp := freePort(tb)
+		args = append(args, "--pprof-bind-address", fmt.Sprintf("127.0.0.1:%d", pp))
+		m.pprof = fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/", pp)
+	}
 	logFile, err := os.Create(m.log)
 	if err != nil {
 		tb.Fatal(err)
@@ -153,4 +161,32 @@ func (m *managerProcess) metric(name string) (float64, error) {
 		}
 	}
 	return sum, nil
+}
+
+// profile saves the manager's profile name (such as "heap", or "profile?seconds=60"
+// for the CPU over the next minute) to path.
+func (m *managerProcess) profile(name, path string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, m.pprof+name, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("reading the manager's %s profile: %w", name, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("reading the manager's %s profile: %s", name, resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,6 +39,9 @@ import (
 //
 //	make bench-scale-settled                 # SCALE_SETTLED_APPS=1000
 //	SCALE_SETTLED_APPS=100 SCALE_SETTLED_INTERVAL=1m make bench-scale-settled
+//
+// SCALE_PROFILE_DIR=dir saves the manager's CPU and heap profiles at rest
+// there.
 func BenchmarkScaleSettled(b *testing.B) {
 	n, err := strconv.Atoi(os.Getenv("SCALE_SETTLED_APPS"))
 	if err != nil || n <= 0 {
@@ -90,9 +94,11 @@ func runSettled(b *testing.B, n int, interval time.Duration) {
 	last, _, _ := sw.discovered(nil)
 	// Nothing of the benchmark's own runs in the interval measured: it
 	// reads the Warehouses once, after it.
+	profiled := sw.profileRest(b, interval)
 	cpu0, t0 := sw.proc.cpu(), time.Now()
 	time.Sleep(interval)
 	perMin := (sw.proc.cpu() - cpu0).Seconds() / time.Since(t0).Minutes()
+	profiled()
 	again := sw.rediscovered(b, last, interval)
 	row("every Warehouse discovered again", again)
 	row("manager CPU over one interval at rest (discovery included)", fmt.Sprintf("%.2f CPU-s per minute (%.1f %% of a core)", perMin, perMin/60*100))
@@ -105,6 +111,29 @@ func runSettled(b *testing.B, n int, interval time.Duration) {
 	b.ReportMetric(perMin, "rest-cpu-s/min")
 
 	printRows(fmt.Sprintf("Settled scale benchmark, %d apps", n), rows)
+}
+
+// profileRest saves, when SCALE_PROFILE_DIR is set, the manager's CPU
+// profile over the interval at rest (cpu.pprof) and its heap at the end
+// (heap.pprof) there; the returned function waits for both.
+func (sw *scaleWorld) profileRest(tb testing.TB, interval time.Duration) (wait func()) {
+	dir := os.Getenv("SCALE_PROFILE_DIR")
+	if dir == "" {
+		return func() {}
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- sw.proc.profile(fmt.Sprintf("profile?seconds=%d", int(interval.Seconds())), filepath.Join(dir, "cpu.pprof"), interval+time.Minute)
+	}()
+	return func() {
+		if err := <-done; err != nil {
+			tb.Errorf("CPU profile: %v", err)
+		}
+		if err := sw.proc.profile("heap", filepath.Join(dir, "heap.pprof"), time.Minute); err != nil {
+			tb.Errorf("heap profile: %v", err)
+		}
+		tb.Logf("the manager's profiles at rest: %s/cpu.pprof, %s/heap.pprof", dir, dir)
+	}
 }
 
 // waitQueuesEmpty waits until every controller's work queue has stayed
