@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 
-
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/controller/index"
 	"github.com/railyard-dev/railyard/internal/controller/reconcilehelp"
