@@ -104,4 +104,18 @@ func TestNewChecksFreight(t *testing.T) {
 			return nil
 		})
 	}
+
+	// The manager's caches hold no managedFields (they are much of a
+	// small object's size); the API server still has them.
+	direct, cached := &railyard.Freight{}, &railyard.Freight{}
+	key := client.ObjectKey{Namespace: ns.Name, Name: "a"}
+	if err := c.Get(ctx, key, direct); err != nil {
+		t.Fatal(err)
+	}
+	if err := mgr.GetClient().Get(ctx, key, cached); err != nil {
+		t.Fatal(err)
+	}
+	if len(direct.ManagedFields) == 0 || len(cached.ManagedFields) != 0 {
+		t.Errorf("managedFields: %d entries on the server, %d in the cache; want some and none", len(direct.ManagedFields), len(cached.ManagedFields))
+	}
 }
