@@ -96,6 +96,8 @@ func (s *Server) routes() http.Handler {
 	app.HandleFunc("GET /projects/{ns}/warehouses/{name}", s.warehousePage)
 	app.HandleFunc("GET /projects/{ns}/stages/{name}", s.stagePage)
 	app.HandleFunc("GET /projects/{ns}/promotions/{name}", s.promotionPage)
+	app.HandleFunc("GET /projects/{ns}/freight", s.freightTimeline)
+	app.HandleFunc("GET /projects/{ns}/freight/{name}", s.freightPage)
 	app.HandleFunc("POST /projects/{ns}/warehouses/{name}/refresh", s.refresh)
 	app.HandleFunc("POST /projects/{ns}/warehouses/{name}/freight", s.createFreight)
 	app.HandleFunc("POST /projects/{ns}/stages/{name}/promote", s.promote)
