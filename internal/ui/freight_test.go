@@ -1,7 +1,7 @@
 package ui_test
 
 import (
-	"html"
+	"html/template"
 	"io"
 	"net/http"
 	"strings"
@@ -123,7 +123,7 @@ func TestFreightPages(t *testing.T) {
 		body := getPage(t, admin, "/projects/"+histNS+"/freight/"+cur.Name+"?stage=test",
 			"Stage <a href=\"/projects/history/stages/test\">test</a> runs old", commitID("c5"),
 			"<td>v1.0.0</td><td>v2.0.0</td>", "<td>c200000</td><td>c500000</td>",
-			"subject c5", html.EscapeString("<b>bold</b> subject c4"), "subject c3")
+			"subject c5", template.HTMLEscapeString("<b>bold</b> subject c4"), "subject c3")
 		changes := body[strings.Index(body, `id="changes"`):]
 		if strings.Contains(changes, "subject c2") || strings.Contains(changes, "not known") {
 			t.Errorf("the commits between c2 and c5 are c3, c4 and c5, all known:\n%s", changes)
