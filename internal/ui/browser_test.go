@@ -223,10 +223,18 @@ func TestBrowserWorkflow(t *testing.T) {
 	})
 	onlyPromotion(t, "staging", release.Name)
 
-	// Log out; dev-viewer logs in and may not promote.
+	// Log out, at the provider too (RP-initiated logout): the browser comes
+	// back to the UI, which sends it to log in again; dev-viewer logs in
+	// and may not promote.
+	ended := len(op.EndedSessions())
 	must(t, chromedp.Do(ctx,
 		click("#logout"),
-		waitFor("#logged-out"),
+		waitFor("#username"),
+	))
+	if got := op.EndedSessions(); len(got) != ended+1 || got[len(got)-1].User != "dev-admin" {
+		t.Errorf("logout did not end dev-admin's session at the provider: %+v", got)
+	}
+	must(t, chromedp.Do(ctx,
 		chromedp.Navigate(stagePage),
 		login("dev-viewer"),
 		waitFor(`tr[data-freight="dev-build"] button.promote`),

@@ -132,7 +132,9 @@ func TestSecurityHeaders(t *testing.T) {
 			_ = resp.Body.Close()
 			h := resp.Header
 			csp := h.Get("Content-Security-Policy")
-			for _, want := range []string{"frame-ancestors 'none'", "script-src 'self'", "default-src 'none'"} {
+			// Logout's redirect to the provider follows a form post, so the
+			// provider's end-session origin is a form action too.
+			for _, want := range []string{"frame-ancestors 'none'", "script-src 'self'", "default-src 'none'", "form-action 'self' " + op.Issuer + ";"} {
 				if !strings.Contains(csp, want) {
 					t.Errorf("CSP %q lacks %q", csp, want)
 				}

@@ -105,7 +105,7 @@ func (s *Server) routes() http.Handler {
 	app.HandleFunc("POST /projects/{ns}/promotions/{name}/abort", s.abort)
 	app.HandleFunc("GET /events", s.events)
 	mux.Handle("/", s.opts.Auth.Require(app))
-	return s.logRequests(securityHeaders(s.checkHost(mux)))
+	return s.logRequests(securityHeaders(contentSecurityPolicy(s.opts.Auth.EndSessionOrigin()), s.checkHost(mux)))
 }
 
 // checkHost refuses, in loopback mode, a Host that is not a loopback
