@@ -119,7 +119,7 @@ func TestBrowserWorkflow(t *testing.T) {
 		waitFor(`[data-warehouse="app"] [data-stage="staging"]`),
 	))
 	pipeline := text(t, ctx, "#pipeline")
-	for _, want := range []string{"Warehouse app", "test", "staging", freight.AliasOf(release), imgRepo + ":v1.0.0", "Healthy"} {
+	for _, want := range []string{"Warehouse app", "test", "staging", freight.AliasOf(release), "app:v1.0.0", "Healthy"} {
 		if !strings.Contains(pipeline, want) {
 			t.Errorf("the pipeline lacks %q:\n%s", want, pipeline)
 		}

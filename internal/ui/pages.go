@@ -3,6 +3,7 @@ package ui
 import (
 	"net/http"
 	"net/url"
+	"path"
 	"sort"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -65,8 +66,12 @@ type warehouseColumn struct {
 
 type stageCard struct {
 	actions.StageView
-	Artifacts []string
+	Artifacts []chip
 }
+
+// chip is an artifact in a few characters (the repository's last path
+// element, the tag, version or short commit), with the full text as Title.
+type chip struct{ Text, Title string }
 
 func (s *Server) pipelinePage(w http.ResponseWriter, r *http.Request) {
 	ctx, ns := r.Context(), r.PathValue("ns")
@@ -95,7 +100,7 @@ func (s *Server) pipelinePage(w http.ResponseWriter, r *http.Request) {
 			}
 			card := stageCard{StageView: st}
 			if f := byName[st.Freight]; f != nil {
-				card.Artifacts = artifactList(f)
+				card.Artifacts = chipsOf(f)
 			}
 			col.Levels[lvl] = append(col.Levels[lvl], card)
 		}
@@ -120,6 +125,28 @@ func artifactList(f *railyard.Freight) []string {
 			id = id[:7]
 		}
 		out = append(out, "commit "+id+" "+co.Message)
+	}
+	return out
+}
+
+// chipsOf spells out a Freight's artifacts briefly, so a pipeline of many
+// applications stays one line per artifact.
+func chipsOf(f *railyard.Freight) []chip {
+	var out []chip
+	for _, im := range f.Images {
+		out = append(out, chip{Text: path.Base(im.RepoURL) + ":" + im.Tag, Title: im.RepoURL + ":" + im.Tag})
+	}
+	for _, ch := range f.Charts {
+		p := actions.ChartPath(ch.RepoURL, ch.Name)
+		out = append(out, chip{Text: "chart " + path.Base(p) + " " + ch.Version, Title: "chart " + p + ":" + ch.Version})
+	}
+	for _, co := range f.Commits {
+		id := co.ID
+		if len(id) > 7 {
+			id = id[:7]
+		}
+		subject := firstLine(co.Message)
+		out = append(out, chip{Text: id + " " + subject, Title: co.RepoURL + " " + co.ID + " " + subject})
 	}
 	return out
 }
