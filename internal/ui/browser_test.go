@@ -26,7 +26,7 @@ import (
 const xss = `<script>window.__xss=1</script><img src=x onerror="window.__xss=2">`
 
 // browser starts Debian's chromium (headless) for chromedp.
-func browser(t *testing.T) context.Context {
+func browser(t testing.TB) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {

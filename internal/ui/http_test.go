@@ -18,7 +18,7 @@ import (
 
 // loggedIn returns an HTTP client with a session of user, after the real
 // login flow, and the CSRF token of its pages.
-func loggedIn(t *testing.T, user string) (*http.Client, string) {
+func loggedIn(t testing.TB, user string) (*http.Client, string) {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}

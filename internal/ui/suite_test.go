@@ -207,7 +207,7 @@ func seedProject(ctx context.Context) error {
 		Spec: railyard.StageSpec{RequestedFreight: []railyard.FreightRequest{{Origin: origin, Sources: railyard.FreightSources{Direct: true}}}}})
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
