@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -34,9 +35,14 @@ type output struct {
 // commitMade is a commit a git-commit step made, with its diff when the
 // step recorded one.
 type commitMade struct {
-	Step, Commit, Diff string
-	DiffTruncated      bool
+	Step, Commit  string
+	Diff          []diffLine
+	DiffTruncated bool
 }
+
+// diffLine is one line of a unified diff with its class for colour: add,
+// del, hunk, file or none.
+type diffLine struct{ Class, Text string }
 
 // stepRows lists the Promotion's steps with their status, duration,
 // message and outputs (status.state, by step alias), and the commits its
@@ -137,8 +143,31 @@ func commitOf(alias, uses string, out map[string]any) *commitMade {
 		return nil
 	}
 	c := &commitMade{Step: alias, Commit: id}
-	c.Diff, c.DiffTruncated = bound(diff, maxDiff)
+	diff, c.DiffTruncated = bound(diff, maxDiff)
+	c.Diff = diffLines(diff)
 	return c
+}
+
+func diffLines(diff string) []diffLine {
+	if diff == "" {
+		return nil
+	}
+	var out []diffLine
+	for _, l := range strings.Split(strings.TrimSuffix(diff, "\n"), "\n") {
+		class := ""
+		switch {
+		case strings.HasPrefix(l, "+++ "), strings.HasPrefix(l, "--- "), strings.HasPrefix(l, "diff "):
+			class = "file"
+		case strings.HasPrefix(l, "@@"):
+			class = "hunk"
+		case strings.HasPrefix(l, "+"):
+			class = "add"
+		case strings.HasPrefix(l, "-"):
+			class = "del"
+		}
+		out = append(out, diffLine{Class: class, Text: l})
+	}
+	return out
 }
 
 // bound cuts s to at most n bytes, on a rune boundary.

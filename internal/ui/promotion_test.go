@@ -66,7 +66,10 @@ func TestPromotionOutputsAndCommit(t *testing.T) {
 		want: []string{
 			`<div class="commit" data-step="commit">`,
 			`committed <code class="commit-id">d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0</code>`,
-			`<pre class="diff">` + escaped(diffText) + `</pre>`,
+			`<pre class="diff"><span class="file">diff --git a/env/test/kustomization.yaml b/env/test/kustomization.yaml</span>`,
+			`<span class="hunk">@@ -3,1 &#43;3,1 @@</span>`,
+			`<span class="del">-  newTag: v1.0.0</span>`,
+			`<span class="add">` + escaped("+  newTag: v2.0.0 <script>window.__xss=3</script>") + "</span>\n</pre>",
 			`<dt>commits</dt><dd>{&#34;./src&#34;:&#34;abc123&#34;}</dd>`,
 			`<dt>branch</dt><dd>env/test</dd>`,
 			"<td>2s</td>",
