@@ -224,7 +224,7 @@ func safeNext(next string) string {
 // loggedOut is the page after logout; it needs no session.
 func loggedOut(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = fmt.Fprint(w, `<!doctype html><title>Logged out</title><link rel="stylesheet" href="/static/style.css"><main><p id="logged-out">You are logged out of Railyard.</p><p><a href="/auth/login">Log in again</a></p></main>`)
+	_, _ = fmt.Fprint(w, `<!doctype html><title>Logged out</title><link rel="stylesheet" href="/static/style.css"><main><p id="logged-out">You are logged out of Railyard. Your identity provider offers no logout to Railyard, so you may still be logged in there.</p><p><a href="/auth/login">Log in again</a></p></main>`)
 }
 
 func htmlEscape(s string) string {

@@ -84,7 +84,16 @@ func TestLogoutLocalOnly(t *testing.T) {
 	if ended := r.op.EndedSessions(); len(ended) != 0 {
 		t.Errorf("sessions ended at the provider: %+v", ended)
 	}
-	resp, err := c.Get(r.url + "/pipeline")
+	resp, err := c.Get(r.url + "/auth/logged-out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if !strings.Contains(string(page), "you may still be logged in there") {
+		t.Errorf("the logged-out page does not say the provider's session may remain: %s", page)
+	}
+	resp, err = c.Get(r.url + "/pipeline")
 	if err != nil {
 		t.Fatal(err)
 	}
