@@ -36,7 +36,19 @@ type freightDetail struct {
 
 type artifactFull struct{ Kind, Repo, Version, Detail string }
 
-// freightTimeline lists every Freight of the project, newest first.
+// maxTimeline bounds the timeline: a project of 1,000 applications has
+// thousands of Freight; ?warehouse=W narrows it to one application.
+const maxTimeline = 300
+
+type timelineData struct {
+	Rows         []freightEntry
+	Warehouse    string
+	Warehouses   []string
+	Shown, Total int
+}
+
+// freightTimeline lists every Freight of the project (or of one Warehouse),
+// newest first.
 func (s *Server) freightTimeline(w http.ResponseWriter, r *http.Request) {
 	ctx, ns := r.Context(), r.PathValue("ns")
 	if err := s.canRead(ctx, identity(r), ns, "freights", "warehouses", "stages", "promotions"); err != nil {
@@ -48,17 +60,25 @@ func (s *Server) freightTimeline(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, ns, err)
 		return
 	}
-	all := make([]*railyard.Freight, len(p.freight))
+	d := timelineData{Warehouse: r.URL.Query().Get("warehouse")}
+	for i := range p.warehouses {
+		d.Warehouses = append(d.Warehouses, p.warehouses[i].Name)
+	}
+	sort.Strings(d.Warehouses)
+	var all []*railyard.Freight
 	for i := range p.freight {
-		all[i] = &p.freight[i]
+		if d.Warehouse == "" || p.freight[i].Origin.Name == d.Warehouse {
+			all = append(all, &p.freight[i])
+		}
 	}
 	freight.SortNewestFirst(all)
+	d.Total = len(all)
 	now := s.opts.Now()
-	var rows []freightEntry
-	for _, f := range all {
-		rows = append(rows, entryOf(f, now))
+	for _, f := range all[:min(len(all), maxTimeline)] {
+		d.Rows = append(d.Rows, entryOf(f, now))
 	}
-	s.render(w, r, http.StatusOK, "freights", page{Namespace: ns, Crumbs: crumbsFor(ns, freightCrumb(ns)), Data: rows})
+	d.Shown = len(d.Rows)
+	s.render(w, r, http.StatusOK, "freights", page{Namespace: ns, Crumbs: crumbsFor(ns, freightCrumb(ns)), Data: d})
 }
 
 // freightPage shows one Freight and, with ?stage=S, what changes when S

@@ -119,6 +119,14 @@ func TestFreightPages(t *testing.T) {
 		}
 	})
 
+	t.Run("timeline of one warehouse", func(t *testing.T) {
+		body := getPage(t, admin, "/projects/"+histNS+"/freight?warehouse=nope", "This project has no Freight yet.")
+		if strings.Contains(body, `data-freight="new"`) {
+			t.Errorf("Freight of web shown for Warehouse nope:\n%s", body)
+		}
+		getPage(t, admin, "/projects/"+histNS+"/freight?warehouse=web", `data-freight="new"`, `data-freight="old"`, `<option value="web" selected>`)
+	})
+
 	t.Run("one freight, what changes for test", func(t *testing.T) {
 		body := getPage(t, admin, "/projects/"+histNS+"/freight/"+cur.Name+"?stage=test",
 			"Stage <a href=\"/projects/history/stages/test\">test</a> runs old", commitID("c5"),
