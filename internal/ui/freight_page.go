@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
+	"strings"
 	"time"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
@@ -116,8 +118,13 @@ func (s *Server) freightPage(w http.ResponseWriter, r *http.Request) {
 		d.Changes = actions.ChangesBetween(running, &f, wh)
 	}
 	sort.Strings(d.Stages)
+	errMsg := ""
+	if want != "" && d.Compare == "" {
+		errMsg = fmt.Sprintf("Stage %s does not request Freight from Warehouse %s; compare with one that does: %s",
+			want, f.Origin.Name, strings.Join(d.Stages, ", "))
+	}
 	crumbs := crumbsFor(ns, freightCrumb(ns), crumb{Name: "freight " + d.Alias, Href: r.URL.Path})
-	s.render(w, r, http.StatusOK, "freight", page{Namespace: ns, Crumbs: crumbs, Data: d})
+	s.render(w, r, http.StatusOK, "freight", page{Namespace: ns, Crumbs: crumbs, Error: errMsg, Data: d})
 }
 
 // currentRef is the Freight of origin a Stage runs now, if any.

@@ -146,6 +146,11 @@ func TestFreightPages(t *testing.T) {
 			"runs nothing from this Warehouse", "Earlier commits are not known", "subject c2", "subject c1")
 	})
 
+	t.Run("a stage that does not request the warehouse", func(t *testing.T) {
+		getPage(t, admin, "/projects/"+histNS+"/freight/"+cur.Name+"?stage=elsewhere",
+			"Stage elsewhere does not request Freight from Warehouse web; compare with one that does: prod, test")
+	})
+
 	t.Run("linked from the pipeline and the stage page", func(t *testing.T) {
 		getPage(t, admin, "/projects/"+histNS, `href="/projects/history/freight"`,
 			`href="/projects/history/freight/`+old.Name+`?stage=test"`)

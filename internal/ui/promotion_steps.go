@@ -61,11 +61,13 @@ func (s *Server) stepRows(pr *railyard.Promotion) ([]stepRow, []commitMade) {
 		if i < len(pr.Spec.Steps) && len(md) <= len(pr.Spec.Steps) {
 			step := pr.Spec.Steps[i]
 			alias, uses = step.GetAlias(i), step.Uses
-			row.Name = alias
-			if step.As == "" {
+			switch {
+			case step.Task != nil:
+				row.Name = alias + " (task " + step.Task.Name + ")"
+			case step.As == "":
 				row.Name = uses
-			} else if uses != "" {
-				row.Name += " (" + uses + ")"
+			default:
+				row.Name = alias + " (" + uses + ")"
 			}
 		}
 		if i < len(md) {

@@ -96,3 +96,26 @@ func TestPromotionOutputsAndCommit(t *testing.T) {
 		})
 	}
 }
+
+// TestPromotionTaskSteps: a step that runs a PromotionTask is named by its
+// alias and task until the engine inflates it; then the rows follow the
+// engine's steps (task-1::clone, ...), and a commit with a diff shows.
+func TestPromotionTaskSteps(t *testing.T) {
+	admin, _ := loggedIn(t, "dev-admin")
+	p := &railyard.Promotion{ObjectMeta: metav1.ObjectMeta{Namespace: project, Name: "test.task"},
+		Spec: railyard.PromotionSpec{Stage: "test", Freight: "f0", Steps: []railyard.PromotionStep{
+			{Task: &railyard.PromotionTaskReference{Name: "promote-app"}}}}}
+	must(t, k8s.Create(testCtx, p))
+	path := "/projects/" + project + "/promotions/" + p.Name
+	getPage(t, admin, path, "<td>task-1 (task promote-app)</td>")
+
+	raw, err := json.Marshal(map[string]any{"task-1::commit": map[string]any{"commit": "abc", "diff": "+x\n"}})
+	must(t, err)
+	p.Status.Phase = railyard.PromotionPhaseRunning
+	p.Status.StepExecutionMetadata = []railyard.StepExecutionMetadata{
+		{Alias: "task-1::clone", Status: railyard.StepStatusSucceeded}, {Alias: "task-1::commit", Status: railyard.StepStatusSucceeded}}
+	p.Status.State = &apiextensionsv1.JSON{Raw: raw}
+	must(t, k8s.Status().Update(testCtx, p))
+	getPage(t, admin, path, "<td>task-1::clone</td>", "<td>task-1::commit</td>",
+		`<div class="commit" data-step="task-1::commit">`, `<span class="add">&#43;x</span>`)
+}
