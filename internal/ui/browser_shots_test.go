@@ -37,6 +37,10 @@ func TestScreenshots30Apps(t *testing.T) {
 			t.Errorf("the pipeline lacks %s", app)
 		}
 	}
+	// Staging runs the release, test the newer Freight: the card says so.
+	if b := text(t, ctx, `[data-stage="titiler-staging"] .behind`); !strings.HasPrefix(b, "titiler-test runs newer ") {
+		t.Errorf("titiler-staging's card: %q", b)
+	}
 	layout, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(function () {
 	  var bad = [];
 	  var doc = document.documentElement;

@@ -10,6 +10,7 @@ import (
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/actions"
+	"github.com/railyard-dev/railyard/internal/freight"
 )
 
 type projectRow struct {
@@ -67,6 +68,10 @@ type warehouseColumn struct {
 type stageCard struct {
 	actions.StageView
 	Artifacts []chip
+	// Behind names each upstream Stage that runs newer Freight than this
+	// one, with that Freight's alias: what Promote from upstream would
+	// consider.
+	Behind []string
 }
 
 // chip is an artifact in a few characters (the repository's last path
@@ -92,13 +97,17 @@ func (s *Server) pipelinePage(w http.ResponseWriter, r *http.Request) {
 	var out pipelineView
 	for _, wh := range view.Warehouses {
 		col := warehouseColumn{WarehouseView: wh}
+		running := map[string]actions.StageView{}
+		for _, st := range wh.Stages {
+			running[st.Name] = st
+		}
 		for _, st := range wh.Stages {
 			// Level -1 marks an unknown upstream or a cycle: shown first.
 			lvl := max(st.Level, 0)
 			for len(col.Levels) <= lvl {
 				col.Levels = append(col.Levels, nil)
 			}
-			card := stageCard{StageView: st}
+			card := stageCard{StageView: st, Behind: behind(st, running, byName)}
 			if f := byName[st.Freight]; f != nil {
 				card.Artifacts = chipsOf(f)
 			}
@@ -125,6 +134,23 @@ func artifactList(f *railyard.Freight) []string {
 			id = id[:7]
 		}
 		out = append(out, "commit "+id+" "+co.Message)
+	}
+	return out
+}
+
+// behind lists the upstream Stages of st that run newer Freight (of this
+// Warehouse) than st does.
+func behind(st actions.StageView, running map[string]actions.StageView, byName map[string]*railyard.Freight) []string {
+	var out []string
+	for _, src := range st.Sources {
+		up, ok := running[src]
+		if !ok || up.Freight == "" || up.Freight == st.Freight {
+			continue
+		}
+		upF, mine := byName[up.Freight], byName[st.Freight]
+		if upF != nil && (mine == nil || freight.Newer(upF, mine)) {
+			out = append(out, src+" runs newer "+up.Alias)
+		}
 	}
 	return out
 }
