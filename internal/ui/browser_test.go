@@ -26,7 +26,7 @@ import (
 const xss = `<script>window.__xss=1</script><img src=x onerror="window.__xss=2">`
 
 // browser starts Debian's chromium (headless) for chromedp.
-func browser(t *testing.T) context.Context {
+func browser(t testing.TB) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
@@ -119,7 +119,7 @@ func TestBrowserWorkflow(t *testing.T) {
 		waitFor(`[data-warehouse="app"] [data-stage="staging"]`),
 	))
 	pipeline := text(t, ctx, "#pipeline")
-	for _, want := range []string{"Warehouse app", "test", "staging", freight.AliasOf(release), imgRepo + ":v1.0.0", "Healthy"} {
+	for _, want := range []string{"Warehouse app", "test", "staging", freight.AliasOf(release), "app:v1.0.0", "Healthy"} {
 		if !strings.Contains(pipeline, want) {
 			t.Errorf("the pipeline lacks %q:\n%s", want, pipeline)
 		}
@@ -223,10 +223,18 @@ func TestBrowserWorkflow(t *testing.T) {
 	})
 	onlyPromotion(t, "staging", release.Name)
 
-	// Log out; dev-viewer logs in and may not promote.
+	// Log out, at the provider too (RP-initiated logout): the browser comes
+	// back to the UI, which sends it to log in again; dev-viewer logs in
+	// and may not promote.
+	ended := len(op.EndedSessions())
 	must(t, chromedp.Do(ctx,
 		click("#logout"),
-		waitFor("#logged-out"),
+		waitFor("#username"),
+	))
+	if got := op.EndedSessions(); len(got) != ended+1 || got[len(got)-1].User != "dev-admin" {
+		t.Errorf("logout did not end dev-admin's session at the provider: %+v", got)
+	}
+	must(t, chromedp.Do(ctx,
 		chromedp.Navigate(stagePage),
 		login("dev-viewer"),
 		waitFor(`tr[data-freight="dev-build"] button.promote`),

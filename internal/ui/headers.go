@@ -6,14 +6,21 @@ import (
 	"time"
 )
 
-// csp allows scripts, styles and connections from this origin only (no
-// inline script), and no framing.
-const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
-	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+// contentSecurityPolicy allows scripts, styles and connections from this
+// origin only (no inline script), and no framing. Forms may post here and,
+// for the redirect of logout, to the provider's end-session origin.
+func contentSecurityPolicy(endSessionOrigin string) string {
+	formAction := "'self'"
+	if endSessionOrigin != "" {
+		formAction += " " + endSessionOrigin
+	}
+	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+		"form-action " + formAction + "; frame-ancestors 'none'; base-uri 'none'"
+}
 
 // securityHeaders sets the headers every response carries. Pages, actions
 // and events are per person and change all the time: no-store.
-func securityHeaders(next http.Handler) http.Handler {
+func securityHeaders(csp string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", csp)

@@ -18,7 +18,7 @@ import (
 
 // loggedIn returns an HTTP client with a session of user, after the real
 // login flow, and the CSRF token of its pages.
-func loggedIn(t *testing.T, user string) (*http.Client, string) {
+func loggedIn(t testing.TB, user string) (*http.Client, string) {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
@@ -132,7 +132,9 @@ func TestSecurityHeaders(t *testing.T) {
 			_ = resp.Body.Close()
 			h := resp.Header
 			csp := h.Get("Content-Security-Policy")
-			for _, want := range []string{"frame-ancestors 'none'", "script-src 'self'", "default-src 'none'"} {
+			// Logout's redirect to the provider follows a form post, so the
+			// provider's end-session origin is a form action too.
+			for _, want := range []string{"frame-ancestors 'none'", "script-src 'self'", "default-src 'none'", "form-action 'self' " + op.Issuer + ";"} {
 				if !strings.Contains(csp, want) {
 					t.Errorf("CSP %q lacks %q", csp, want)
 				}

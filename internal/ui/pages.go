@@ -3,12 +3,14 @@ package ui
 import (
 	"net/http"
 	"net/url"
+	"path"
 	"sort"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/actions"
+	"github.com/railyard-dev/railyard/internal/freight"
 )
 
 type projectRow struct {
@@ -65,8 +67,16 @@ type warehouseColumn struct {
 
 type stageCard struct {
 	actions.StageView
-	Artifacts []string
+	Artifacts []chip
+	// Behind names each upstream Stage that runs newer Freight than this
+	// one, with that Freight's alias: what Promote from upstream would
+	// consider.
+	Behind []string
 }
+
+// chip is an artifact in a few characters (the repository's last path
+// element, the tag, version or short commit), with the full text as Title.
+type chip struct{ Text, Title string }
 
 func (s *Server) pipelinePage(w http.ResponseWriter, r *http.Request) {
 	ctx, ns := r.Context(), r.PathValue("ns")
@@ -87,15 +97,19 @@ func (s *Server) pipelinePage(w http.ResponseWriter, r *http.Request) {
 	var out pipelineView
 	for _, wh := range view.Warehouses {
 		col := warehouseColumn{WarehouseView: wh}
+		running := map[string]actions.StageView{}
+		for _, st := range wh.Stages {
+			running[st.Name] = st
+		}
 		for _, st := range wh.Stages {
 			// Level -1 marks an unknown upstream or a cycle: shown first.
 			lvl := max(st.Level, 0)
 			for len(col.Levels) <= lvl {
 				col.Levels = append(col.Levels, nil)
 			}
-			card := stageCard{StageView: st}
+			card := stageCard{StageView: st, Behind: behind(st, running, byName)}
 			if f := byName[st.Freight]; f != nil {
-				card.Artifacts = artifactList(f)
+				card.Artifacts = chipsOf(f)
 			}
 			col.Levels[lvl] = append(col.Levels[lvl], card)
 		}
@@ -120,6 +134,45 @@ func artifactList(f *railyard.Freight) []string {
 			id = id[:7]
 		}
 		out = append(out, "commit "+id+" "+co.Message)
+	}
+	return out
+}
+
+// behind lists the upstream Stages of st that run newer Freight (of this
+// Warehouse) than st does.
+func behind(st actions.StageView, running map[string]actions.StageView, byName map[string]*railyard.Freight) []string {
+	var out []string
+	for _, src := range st.Sources {
+		up, ok := running[src]
+		if !ok || up.Freight == "" || up.Freight == st.Freight {
+			continue
+		}
+		upF, mine := byName[up.Freight], byName[st.Freight]
+		if upF != nil && (mine == nil || freight.Newer(upF, mine)) {
+			out = append(out, src+" runs newer "+up.Alias)
+		}
+	}
+	return out
+}
+
+// chipsOf spells out a Freight's artifacts briefly, so a pipeline of many
+// applications stays one line per artifact.
+func chipsOf(f *railyard.Freight) []chip {
+	var out []chip
+	for _, im := range f.Images {
+		out = append(out, chip{Text: path.Base(im.RepoURL) + ":" + im.Tag, Title: im.RepoURL + ":" + im.Tag})
+	}
+	for _, ch := range f.Charts {
+		p := actions.ChartPath(ch.RepoURL, ch.Name)
+		out = append(out, chip{Text: "chart " + path.Base(p) + " " + ch.Version, Title: "chart " + p + ":" + ch.Version})
+	}
+	for _, co := range f.Commits {
+		id := co.ID
+		if len(id) > 7 {
+			id = id[:7]
+		}
+		subject := firstLine(co.Message)
+		out = append(out, chip{Text: id + " " + subject, Title: co.RepoURL + " " + co.ID + " " + subject})
 	}
 	return out
 }

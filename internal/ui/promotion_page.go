@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 )
@@ -14,11 +13,7 @@ type promotionData struct {
 	Finished, AbortRequested             bool
 	AbortActor                           string
 	Steps                                []stepRow
-}
-
-type stepRow struct {
-	Index                           int
-	Name, Status, Duration, Message string
+	Commits                              []commitMade
 }
 
 func (s *Server) promotionPage(w http.ResponseWriter, r *http.Request) {
@@ -56,26 +51,7 @@ func (s *Server) renderPromotion(w http.ResponseWriter, r *http.Request, status 
 		d.AbortRequested = true
 		d.AbortActor = railyard.ParseAbortPromotionRequest(v).Actor
 	}
-	for i, step := range pr.Spec.Steps {
-		row := stepRow{Index: i + 1, Name: step.As}
-		if row.Name == "" {
-			row.Name = step.Uses
-		} else if step.Uses != "" {
-			row.Name += " (" + step.Uses + ")"
-		}
-		if i < len(pr.Status.StepExecutionMetadata) {
-			m := pr.Status.StepExecutionMetadata[i]
-			row.Status, row.Message = string(m.Status), m.Message
-			if m.StartedAt != nil {
-				end := s.opts.Now()
-				if m.FinishedAt != nil {
-					end = m.FinishedAt.Time
-				}
-				row.Duration = end.Sub(m.StartedAt.Time).Round(100 * time.Millisecond).String()
-			}
-		}
-		d.Steps = append(d.Steps, row)
-	}
+	d.Steps, d.Commits = s.stepRows(&pr)
 	crumbs := crumbsFor(ns, stageCrumb(ns, pr.Spec.Stage), crumb{Name: "promotion " + shortName(pr.Name), Href: r.URL.Path})
 	s.render(w, r, status, "promotion", page{Namespace: ns, Crumbs: crumbs, Notice: notices[msg], Error: errMsg, Data: d})
 }

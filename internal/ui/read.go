@@ -57,6 +57,28 @@ func (s *Server) readProject(ctx context.Context, ns string) (*project, error) {
 	return p, nil
 }
 
+// load is the preamble of an object's page: it checks the person may get
+// and list resources in the request's namespace, reads the object named in
+// the path into obj and the project around it. On failure it renders the
+// error page and returns nil.
+func (s *Server) load(w http.ResponseWriter, r *http.Request, kind string, obj client.Object, resources ...string) *project {
+	ctx, ns, name := r.Context(), r.PathValue("ns"), r.PathValue("name")
+	if err := s.canRead(ctx, identity(r), ns, resources...); err != nil {
+		s.fail(w, r, ns, err)
+		return nil
+	}
+	if err := s.get(ctx, ns, name, kind, obj); err != nil {
+		s.fail(w, r, ns, err)
+		return nil
+	}
+	p, err := s.readProject(ctx, ns)
+	if err != nil {
+		s.fail(w, r, ns, err)
+		return nil
+	}
+	return p
+}
+
 // get reads one object from the cache; a missing one is errNotFound.
 func (s *Server) get(ctx context.Context, ns, name, kind string, obj client.Object) error {
 	if err := s.reader.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, obj); err != nil {

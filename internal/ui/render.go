@@ -43,7 +43,7 @@ func parsePages() (*pages, error) {
 		return nil, fmt.Errorf("parsing the layout: %w", err)
 	}
 	p := &pages{byName: map[string]*template.Template{}}
-	for _, name := range []string{"projects", "pipeline", "warehouse", "stage", "promotion", "preview", "error"} {
+	for _, name := range []string{"projects", "pipeline", "warehouse", "stage", "promotion", "preview", "freights", "freight", "error"} {
 		t, err := template.Must(base.Clone()).ParseFS(templateFS, "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parsing template %s: %w", name, err)

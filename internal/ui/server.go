@@ -96,6 +96,8 @@ func (s *Server) routes() http.Handler {
 	app.HandleFunc("GET /projects/{ns}/warehouses/{name}", s.warehousePage)
 	app.HandleFunc("GET /projects/{ns}/stages/{name}", s.stagePage)
 	app.HandleFunc("GET /projects/{ns}/promotions/{name}", s.promotionPage)
+	app.HandleFunc("GET /projects/{ns}/freight", s.freightTimeline)
+	app.HandleFunc("GET /projects/{ns}/freight/{name}", s.freightPage)
 	app.HandleFunc("POST /projects/{ns}/warehouses/{name}/refresh", s.refresh)
 	app.HandleFunc("POST /projects/{ns}/warehouses/{name}/freight", s.createFreight)
 	app.HandleFunc("POST /projects/{ns}/stages/{name}/promote", s.promote)
@@ -105,7 +107,7 @@ func (s *Server) routes() http.Handler {
 	app.HandleFunc("POST /projects/{ns}/promotions/{name}/abort", s.abort)
 	app.HandleFunc("GET /events", s.events)
 	mux.Handle("/", s.opts.Auth.Require(app))
-	return s.logRequests(securityHeaders(s.checkHost(mux)))
+	return s.logRequests(securityHeaders(contentSecurityPolicy(s.opts.Auth.EndSessionOrigin()), s.checkHost(mux)))
 }
 
 // checkHost refuses, in loopback mode, a Host that is not a loopback

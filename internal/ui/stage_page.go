@@ -29,19 +29,10 @@ func (s *Server) renderStage(w http.ResponseWriter, r *http.Request, status int,
 	if status == http.StatusOK {
 		notice = notices[r.URL.Query().Get("msg")]
 	}
-	ctx, ns, name := r.Context(), r.PathValue("ns"), r.PathValue("name")
-	if err := s.canRead(ctx, identity(r), ns, "stages", "freights", "promotions"); err != nil {
-		s.fail(w, r, ns, err)
-		return
-	}
+	ns, name := r.PathValue("ns"), r.PathValue("name")
 	var st railyard.Stage
-	if err := s.get(ctx, ns, name, "Stage", &st); err != nil {
-		s.fail(w, r, ns, err)
-		return
-	}
-	p, err := s.readProject(ctx, ns)
-	if err != nil {
-		s.fail(w, r, ns, err)
+	p := s.load(w, r, "Stage", &st, "stages", "freights", "promotions")
+	if p == nil {
 		return
 	}
 	aliases := map[string]string{}

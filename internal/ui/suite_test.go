@@ -34,6 +34,7 @@ var (
 	env     *testenv.Env
 	k8s     client.Client
 	uiURL   string
+	op      *oidctest.Provider
 	logs    = &syncBuffer{}
 	testCtx = context.Background()
 )
@@ -108,7 +109,7 @@ func setup(ctx context.Context) error {
 		return err
 	}
 	uiURL = "http://" + ln.Addr().String()
-	op, err := oidctest.Start(uiURL+"/auth/callback",
+	op, err = oidctest.Start(uiURL+"/auth/callback",
 		oidctest.User{Name: "dev-admin", Groups: []string{"admin"}}, oidctest.User{Name: "dev-viewer"})
 	if err != nil {
 		return err
@@ -206,7 +207,7 @@ func seedProject(ctx context.Context) error {
 		Spec: railyard.StageSpec{RequestedFreight: []railyard.FreightRequest{{Origin: origin, Sources: railyard.FreightSources{Direct: true}}}}})
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

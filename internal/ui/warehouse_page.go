@@ -44,19 +44,10 @@ func (s *Server) warehousePage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderWarehouse(w http.ResponseWriter, r *http.Request, status int, notice, errMsg string) {
-	ctx, ns, name := r.Context(), r.PathValue("ns"), r.PathValue("name")
-	if err := s.canRead(ctx, identity(r), ns, "warehouses", "freights"); err != nil {
-		s.fail(w, r, ns, err)
-		return
-	}
+	ns, name := r.PathValue("ns"), r.PathValue("name")
 	var wh railyard.Warehouse
-	if err := s.get(ctx, ns, name, "Warehouse", &wh); err != nil {
-		s.fail(w, r, ns, err)
-		return
-	}
-	p, err := s.readProject(ctx, ns)
-	if err != nil {
-		s.fail(w, r, ns, err)
+	p := s.load(w, r, "Warehouse", &wh, "warehouses", "freights")
+	if p == nil {
 		return
 	}
 	d := warehouseData{Name: wh.Name, Progress: actions.WarehouseProgress(&wh), LastRefresh: wh.Status.LastHandledRefresh}

@@ -127,7 +127,7 @@ func (a *Authenticator) Require(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, err := a.session(r)
 		if err != nil && a.cfg.Local && r.Method == http.MethodGet {
-			s, err = a.newSession(w, Identity{User: "local kubeconfig", Local: true})
+			s, err = a.newSession(w, Identity{User: "local kubeconfig", Local: true}, "")
 		}
 		if err != nil {
 			a.unauthenticated(w, r, err)
@@ -158,12 +158,58 @@ func (a *Authenticator) unauthenticated(w http.ResponseWriter, r *http.Request, 
 	http.Error(w, msg, http.StatusUnauthorized)
 }
 
+// logout drops the session cookie and, when the provider's discovery
+// advertises end_session_endpoint, sends the browser there (RP-initiated
+// logout) so the provider's session ends too; it then returns to the UI.
+// Otherwise the logout is local only.
 func (a *Authenticator) logout(w http.ResponseWriter, r *http.Request) {
 	a.clearCookie(w, sessionCookie)
-	if s, ok := FromContext(r.Context()); ok {
-		a.log.Info("logged out", "user", s.User)
+	s, _ := FromContext(r.Context())
+	if s == nil {
+		s = &Session{}
 	}
-	http.Redirect(w, r, "/auth/logged-out", http.StatusSeeOther)
+	target := a.endSessionURL(s)
+	a.log.Info("logged out", "user", s.User, "atProvider", target != "")
+	if target == "" {
+		target = "/auth/logged-out"
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// EndSessionOrigin is the origin (scheme://host) of the provider's
+// end-session endpoint, empty without one. Pages must allow it as a form
+// action: browsers apply form-action to the redirect after the logout form.
+func (a *Authenticator) EndSessionOrigin() string {
+	if a.oidc == nil || a.oidc.endSession == "" {
+		return ""
+	}
+	u, err := url.Parse(a.oidc.endSession)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// endSessionURL is the provider's end-session URL for s, with the ID token
+// as hint (else the client ID) and the UI's root as where to return; empty
+// when the provider has none.
+func (a *Authenticator) endSessionURL(s *Session) string {
+	if a.oidc == nil || a.oidc.endSession == "" {
+		return ""
+	}
+	u, err := url.Parse(a.oidc.endSession)
+	if err != nil {
+		return ""
+	}
+	q := u.Query()
+	if s.IDToken != "" {
+		q.Set("id_token_hint", s.IDToken)
+	} else {
+		q.Set("client_id", a.cfg.ClientID)
+	}
+	q.Set("post_logout_redirect_uri", strings.TrimSuffix(a.cfg.ExternalURL, "/")+"/")
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // safeNext keeps a post-login redirect on this site: a path, never a
@@ -178,7 +224,7 @@ func safeNext(next string) string {
 // loggedOut is the page after logout; it needs no session.
 func loggedOut(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = fmt.Fprint(w, `<!doctype html><title>Logged out</title><link rel="stylesheet" href="/static/style.css"><main><p id="logged-out">You are logged out of Railyard.</p><p><a href="/auth/login">Log in again</a></p></main>`)
+	_, _ = fmt.Fprint(w, `<!doctype html><title>Logged out</title><link rel="stylesheet" href="/static/style.css"><main><p id="logged-out">You are logged out of Railyard. Your identity provider offers no logout to Railyard, so you may still be logged in there.</p><p><a href="/auth/login">Log in again</a></p></main>`)
 }
 
 func htmlEscape(s string) string {

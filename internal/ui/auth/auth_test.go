@@ -25,17 +25,23 @@ type rig struct {
 	url  string
 	auth *Authenticator
 	logs *bytes.Buffer
+	op   *oidctest.Provider
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T) *rig { return newRigWith(t, oidctest.Options{}) }
+
+// newRigWith starts the rig with a provider configured by o (its
+// redirect URI and users are the rig's).
+func newRigWith(t *testing.T, o oidctest.Options) *rig {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	p, err := oidctest.Start(base+"/auth/callback",
-		oidctest.User{Name: "dev-admin", Groups: []string{"admin"}}, oidctest.User{Name: "dev-viewer"})
+	o.RedirectURI = base + "/auth/callback"
+	o.Users = []oidctest.User{{Name: "dev-admin", Groups: []string{"admin"}}, {Name: "dev-viewer"}}
+	p, err := oidctest.StartWith(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +65,7 @@ func newRig(t *testing.T) *rig {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
-	return &rig{url: base, auth: a, logs: logs}
+	return &rig{url: base, auth: a, logs: logs, op: p}
 }
 
 // login runs the real code flow with a cookie jar, as a browser would.
@@ -233,7 +239,7 @@ func TestCookieAttributes(t *testing.T) {
 			s, _ := newSealer(key)
 			a := &Authenticator{cfg: Config{SessionTTL: time.Hour}, sealer: s, secure: tt.secure, now: time.Now}
 			rec := httptest.NewRecorder()
-			if _, err := a.newSession(rec, Identity{User: "u"}); err != nil {
+			if _, err := a.newSession(rec, Identity{User: "u"}, ""); err != nil {
 				t.Fatal(err)
 			}
 			c := rec.Result().Cookies()[0]
@@ -265,7 +271,7 @@ func TestTooManyGroups(t *testing.T) {
 		groups[i] = "team-with-a-long-group-name-" + strings.Repeat("x", 5)
 	}
 	rec := httptest.NewRecorder()
-	_, err := a.newSession(rec, Identity{User: "u", Groups: groups})
+	_, err := a.newSession(rec, Identity{User: "u", Groups: groups}, "")
 	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "300 groups") {
 		t.Fatalf("err %v", err)
 	}

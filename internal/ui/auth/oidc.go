@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -30,6 +31,8 @@ type nonceKey struct{}
 
 type oidcClient struct {
 	rp rp.RelyingParty
+	// endSession is the discovery's end_session_endpoint, if any.
+	endSession string
 }
 
 func newOIDCClient(ctx context.Context, cfg Config) (*oidcClient, error) {
@@ -57,7 +60,11 @@ func newOIDCClient(ctx context.Context, cfg Config) (*oidcClient, error) {
 	if err != nil {
 		return nil, fmt.Errorf("discovering OIDC issuer %s (check --oidc-issuer and that the UI can reach it): %w", cfg.Issuer, err)
 	}
-	return &oidcClient{rp: party}, nil
+	c2 := &oidcClient{rp: party, endSession: party.GetEndSessionEndpoint()}
+	if u, err := url.Parse(c2.endSession); c2.endSession != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
+		return nil, fmt.Errorf("the OIDC issuer %s advertises an end_session_endpoint that is not an absolute http(s) URL", cfg.Issuer)
+	}
+	return c2, nil
 }
 
 // login starts the authorization-code flow with PKCE: a fresh state, nonce
@@ -120,7 +127,7 @@ func (a *Authenticator) callback(w http.ResponseWriter, r *http.Request) {
 		a.loginFailed(w, err.Error(), nil)
 		return
 	}
-	if _, err := a.newSession(w, id); err != nil {
+	if _, err := a.newSession(w, id, tokens.IDToken); err != nil {
 		msg := "could not start a session"
 		if errors.Is(err, ErrTooLarge) {
 			msg = err.Error()

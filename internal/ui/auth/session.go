@@ -39,6 +39,9 @@ type Session struct {
 	Local   bool     `json:"l,omitempty"`
 	CSRF    string   `json:"c"`
 	Expires int64    `json:"e"`
+	// IDToken is the provider's ID token, kept (sealed) only as the
+	// id_token_hint of an RP-initiated logout, and only when it fits.
+	IDToken string `json:"i,omitempty"`
 }
 
 // Identity returns who the session belongs to.
@@ -82,13 +85,21 @@ func (a *Authenticator) clearCookie(w http.ResponseWriter, base string) {
 	})
 }
 
-// newSession seals a new session for id and sets its cookie.
-func (a *Authenticator) newSession(w http.ResponseWriter, id Identity) (*Session, error) {
+// newSession seals a new session for id and sets its cookie. The ID token
+// (for logout at the provider) is kept only if the cookie still fits;
+// without it logout names the client instead.
+func (a *Authenticator) newSession(w http.ResponseWriter, id Identity, idToken string) (*Session, error) {
 	s := &Session{User: id.User, Groups: id.Groups, Local: id.Local, CSRF: randomString(32),
-		Expires: a.now().Add(a.cfg.SessionTTL).Unix()}
+		Expires: a.now().Add(a.cfg.SessionTTL).Unix(), IDToken: idToken}
 	value, err := a.sealer.seal(a.cookieName(sessionCookie), s)
 	if err != nil {
 		return nil, err
+	}
+	if len(value) > maxCookie && s.IDToken != "" {
+		s.IDToken = ""
+		if value, err = a.sealer.seal(a.cookieName(sessionCookie), s); err != nil {
+			return nil, err
+		}
 	}
 	// Browsers drop cookies over 4 KB, which would loop through the login.
 	if len(value) > maxCookie {

@@ -9,10 +9,13 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"sync"
 	"time"
 
@@ -36,9 +39,34 @@ type Provider struct {
 	storage *storage
 }
 
+// EndedSession is an RP-initiated logout the provider received.
+type EndedSession struct{ User, ClientID string }
+
+// Options configure StartWith.
+type Options struct {
+	// RedirectURI is the client's callback; its origin + "/" is the one
+	// allowed post_logout_redirect_uri.
+	RedirectURI string
+	Users       []User
+	// NoEndSession leaves end_session_endpoint out of the discovery
+	// document, as providers without RP-initiated logout do.
+	NoEndSession bool
+}
+
 // Start serves an OpenID Provider on 127.0.0.1 for one client whose
 // callback is redirectURI. Stop it with Close.
 func Start(redirectURI string, users ...User) (*Provider, error) {
+	return StartWith(Options{RedirectURI: redirectURI, Users: users})
+}
+
+// StartWith is Start with Options.
+func StartWith(o Options) (*Provider, error) {
+	redirectURI, users := o.RedirectURI, o.Users
+	postLogout, err := url.Parse(redirectURI)
+	if err != nil {
+		return nil, fmt.Errorf("the redirect URI %q: %w", redirectURI, err)
+	}
+	postLogout.Path, postLogout.RawQuery = "/", ""
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("listening: %w", err)
@@ -48,7 +76,7 @@ func Start(redirectURI string, users ...User) (*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("generating a signing key: %w", err)
 	}
-	s := newStorage(key, &client{id: "railyard-ui", secret: "ui-secret", redirect: redirectURI}, users)
+	s := newStorage(key, &client{id: "railyard-ui", secret: "ui-secret", redirect: redirectURI, postLogout: postLogout.String()}, users)
 	var cryptoKey [32]byte
 	if _, err := rand.Read(cryptoKey[:]); err != nil {
 		return nil, fmt.Errorf("reading random bytes: %w", err)
@@ -62,12 +90,39 @@ func Start(redirectURI string, users ...User) (*Provider, error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", provider)
+	if o.NoEndSession {
+		mux.Handle("GET /.well-known/openid-configuration", withoutEndSession(provider))
+	}
 	mux.HandleFunc("GET /login", s.loginForm)
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) { s.loginSubmit(w, r, issuer) })
 	p := &Provider{Issuer: issuer, ClientID: "railyard-ui", ClientSecret: "ui-secret", storage: s,
 		srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}}
 	go func() { _ = p.srv.Serve(ln) }()
 	return p, nil
+}
+
+// EndedSessions returns the RP-initiated logouts received so far.
+func (p *Provider) EndedSessions() []EndedSession {
+	p.storage.mu.Lock()
+	defer p.storage.mu.Unlock()
+	return append([]EndedSession(nil), p.storage.ended...)
+}
+
+// withoutEndSession serves the discovery document without
+// end_session_endpoint.
+func withoutEndSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		var doc map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
+			http.Error(w, "decoding the discovery document: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		delete(doc, "end_session_endpoint")
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(doc)
+	})
 }
 
 // Close stops the provider.
@@ -112,6 +167,7 @@ type storage struct {
 	requests map[string]*authRequest
 	codes    map[string]string
 	tokens   map[string]string // access token ID to subject
+	ended    []EndedSession
 }
 
 func newStorage(key *rsa.PrivateKey, c *client, users []User) *storage {

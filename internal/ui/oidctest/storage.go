@@ -110,7 +110,14 @@ func (s *storage) TokenRequestByRefreshToken(context.Context, string) (op.Refres
 	return nil, op.ErrInvalidRefreshToken
 }
 
-func (s *storage) TerminateSession(context.Context, string, string) error { return nil }
+// TerminateSession records an RP-initiated logout (the provider keeps no
+// login session of its own: every login shows the form).
+func (s *storage) TerminateSession(_ context.Context, userID, clientID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ended = append(s.ended, EndedSession{User: userID, ClientID: clientID})
+	return nil
+}
 
 func (s *storage) RevokeToken(context.Context, string, string, string) *oidc.Error { return nil }
 
@@ -195,11 +202,11 @@ func (s *storage) ValidateJWTProfileScopes(_ context.Context, _ string, scopes [
 func (s *storage) Health(context.Context) error { return nil }
 
 // client is the UI: a confidential web client using the code flow.
-type client struct{ id, secret, redirect string }
+type client struct{ id, secret, redirect, postLogout string }
 
 func (c *client) GetID() string                       { return c.id }
 func (c *client) RedirectURIs() []string              { return []string{c.redirect} }
-func (c *client) PostLogoutRedirectURIs() []string    { return nil }
+func (c *client) PostLogoutRedirectURIs() []string    { return []string{c.postLogout} }
 func (c *client) ApplicationType() op.ApplicationType { return op.ApplicationTypeWeb }
 func (c *client) AuthMethod() oidc.AuthMethod         { return oidc.AuthMethodBasic }
 func (c *client) ResponseTypes() []oidc.ResponseType {
