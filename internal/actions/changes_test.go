@@ -13,7 +13,8 @@ const (
 	chRepo  = "oci://charts.example.com/acme"
 )
 
-func fr(tag, chart, commit string) *railyard.Freight {
+// artifacts is Freight holding the given image tag, chart version and commit.
+func artifacts(tag, chart, commit string) *railyard.Freight {
 	f := &railyard.Freight{}
 	if tag != "" {
 		f.Images = []railyard.Image{{RepoURL: imgRepo, Tag: tag}}
@@ -56,7 +57,7 @@ func TestChangesBetween(t *testing.T) {
 		subjects []string
 	}{{
 		name: "tag, chart and commits forward",
-		from: fr("v1.0.0", "1.0.0", "c2"), to: fr("v1.1.0", "1.2.0", "c5"), wh: wh,
+		from: artifacts("v1.0.0", "1.0.0", "c2"), to: artifacts("v1.1.0", "1.2.0", "c5"), wh: wh,
 		want: []Change{
 			{Kind: "image", Repo: imgRepo, From: "v1.0.0", To: "v1.1.0", Changed: true},
 			{Kind: "chart", Repo: chRepo + "/app", From: "1.0.0", To: "1.2.0", Changed: true},
@@ -65,32 +66,32 @@ func TestChangesBetween(t *testing.T) {
 		subjects: []string{"subject c5", "subject c4", "subject c3"},
 	}, {
 		name: "nothing changed",
-		from: fr("v1.0.0", "", "c3"), to: fr("v1.0.0", "", "c3"), wh: wh,
+		from: artifacts("v1.0.0", "", "c3"), to: artifacts("v1.0.0", "", "c3"), wh: wh,
 		want: []Change{
 			{Kind: "image", Repo: imgRepo, From: "v1.0.0", To: "v1.0.0"},
 			{Kind: "git", Repo: gitRepo, From: "c3", To: "c3", CommitsKnown: true},
 		},
 	}, {
 		name: "back to an older commit lists what is left out",
-		from: fr("", "", "c4"), to: fr("", "", "c2"), wh: wh,
+		from: artifacts("", "", "c4"), to: artifacts("", "", "c2"), wh: wh,
 		want:     []Change{{Kind: "git", Repo: gitRepo, From: "c4", To: "c2", Changed: true, Back: true, CommitsKnown: true}},
 		subjects: []string{"subject c4", "subject c3"},
 	}, {
 		name: "from older than discovery keeps: the known ones, not known",
-		from: fr("", "", "c0"), to: fr("", "", "c4"), wh: wh,
+		from: artifacts("", "", "c0"), to: artifacts("", "", "c4"), wh: wh,
 		want:     []Change{{Kind: "git", Repo: gitRepo, From: "c0", To: "c4", Changed: true}},
 		subjects: []string{"subject c4", "subject c3", "subject c2", "subject c1"},
 	}, {
 		name: "to no longer discovered: none known",
-		from: fr("", "", "c4"), to: fr("", "", "c9"), wh: wh,
+		from: artifacts("", "", "c4"), to: artifacts("", "", "c9"), wh: wh,
 		want: []Change{{Kind: "git", Repo: gitRepo, From: "c4", To: "c9", Changed: true}},
 	}, {
 		name: "no Warehouse: commits not known",
-		from: fr("", "", "c2"), to: fr("", "", "c5"),
+		from: artifacts("", "", "c2"), to: artifacts("", "", "c5"),
 		want: []Change{{Kind: "git", Repo: gitRepo, From: "c2", To: "c5", Changed: true}},
 	}, {
 		name: "the Stage runs nothing yet",
-		from: nil, to: fr("v2", "", ""),
+		from: nil, to: artifacts("v2", "", ""),
 		want: []Change{{Kind: "image", Repo: imgRepo, To: "v2", Changed: true}},
 	}, {
 		name: "same tag, new digest",

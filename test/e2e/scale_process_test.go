@@ -60,6 +60,10 @@ func startManagerProcess(tb testing.TB, kubeconfig string, opts manager.Options,
 		"--registry-requests-per-second", strconv.FormatFloat(opts.RegistryRequestsPerSecond, 'f', -1, 64),
 	}
 	m := &managerProcess{metrics: fmt.Sprintf("http://127.0.0.1:%d/metrics", port), log: filepath.Join(dir, "manager.log")}
+	if d := os.Getenv("SCALE_PROFILE_DIR"); d != "" {
+		// Kept with the profiles, to read after the run.
+		m.log = filepath.Join(d, "manager.log")
+	}
 	if profiles {
 		pp := freePort(tb)
 		args = append(args, "--pprof-bind-address", fmt.Sprintf("127.0.0.1:%d", pp))

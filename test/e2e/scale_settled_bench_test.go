@@ -95,12 +95,17 @@ func runSettled(b *testing.B, n int, interval time.Duration) {
 	// Nothing of the benchmark's own runs in the interval measured: it
 	// reads the Warehouses once, after it.
 	profiled := sw.profileRest(b, interval)
+	errs0, _ := sw.proc.metric("controller_runtime_reconcile_errors_total")
+	reqs0, _ := sw.proc.metric("railyard_registry_requests_total")
 	cpu0, t0 := sw.proc.cpu(), time.Now()
 	time.Sleep(interval)
 	perMin := (sw.proc.cpu() - cpu0).Seconds() / time.Since(t0).Minutes()
+	errs1, _ := sw.proc.metric("controller_runtime_reconcile_errors_total")
+	reqs1, _ := sw.proc.metric("railyard_registry_requests_total")
 	profiled()
 	again := sw.rediscovered(b, last, interval)
 	row("every Warehouse discovered again", again)
+	row("over the interval: registry requests, reconcile errors", fmt.Sprintf("%.0f, %.0f", reqs1-reqs0, errs1-errs0))
 	row("manager CPU over one interval at rest (discovery included)", fmt.Sprintf("%.2f CPU-s per minute (%.1f %% of a core)", perMin, perMin/60*100))
 	row("manager peak RSS (VmHWM)", sw.proc.status("VmHWM"))
 	row("manager RSS at rest (VmRSS)", sw.proc.status("VmRSS"))

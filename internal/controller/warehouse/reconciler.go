@@ -217,5 +217,5 @@ func (r *Reconciler) reconcile(ctx context.Context, w *railyard.Warehouse, p *re
 	}
 	// Succeeded, or stalled on a spec problem: the pass is complete.
 	w.Status.ObservedGeneration = w.Generation
-	return ctrl.Result{RequeueAfter: w.Spec.GetInterval()}, nil
+	return ctrl.Result{RequeueAfter: period(w)}, nil
 }

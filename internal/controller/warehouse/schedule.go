@@ -1,6 +1,7 @@
 package warehouse
 
 import (
+	"hash/fnv"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -39,11 +40,33 @@ func shouldDiscover(w *railyard.Warehouse, now time.Time, credsChanged bool) (re
 		// The error was returned, so the work queue's backoff spaces these.
 		return dueRetry, 0
 	}
-	next := st.DiscoveredArtifacts.DiscoveredAt.Add(w.Spec.GetInterval())
+	next := st.DiscoveredArtifacts.DiscoveredAt.Add(period(w))
 	if !now.Before(next) {
 		return dueInterval, 0
 	}
 	return "", next.Sub(now)
+}
+
+// maxEarly is the largest share of its interval by which a Warehouse
+// discovers before the interval is up.
+const maxEarly = 0.1
+
+// period is how long after its last discovery a Warehouse discovers again:
+// its interval, less a share of up to maxEarly fixed by its UID. Warehouses
+// applied together would otherwise discover together at every interval,
+// queueing on the registries' shared rate limits and the work queue until
+// some went past their interval; with a different period each, they drift
+// apart, and the queueing comes out of the share, not on top of the
+// interval.
+func period(w *railyard.Warehouse) time.Duration {
+	interval := w.Spec.GetInterval()
+	if w.UID == "" {
+		return interval
+	}
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(w.UID))
+	share := maxEarly * float64(h.Sum32()%1000) / 1000
+	return interval - time.Duration(share*float64(interval))
 }
 
 // announce reports whether a discovery for reason is announced with an

@@ -1,10 +1,12 @@
 package warehouse
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 )
@@ -73,5 +75,48 @@ func TestRefreshTokenPrefersRailyard(t *testing.T) {
 	w.Annotations = map[string]string{railyard.AnnotationRefresh: "ours", railyard.AnnotationKargoRefresh: "kargo"}
 	if got := refreshToken(w); got != "ours" {
 		t.Fatalf("refreshToken = %q, want ours", got)
+	}
+}
+
+// Each Warehouse discovers again a little before its interval is up, by a
+// share fixed by its UID: Warehouses applied together drift apart instead
+// of discovering together at every interval.
+func TestPeriod(t *testing.T) {
+	interval := 5 * time.Minute
+	w := func(uid string) *railyard.Warehouse {
+		return &railyard.Warehouse{
+			ObjectMeta: metav1.ObjectMeta{UID: types.UID(uid)},
+			Spec:       railyard.WarehouseSpec{Interval: &metav1.Duration{Duration: interval}},
+		}
+	}
+	if got := period(w("")); got != interval {
+		t.Errorf("period without a UID = %v, want the interval", got)
+	}
+	seen := map[time.Duration]bool{}
+	for i := range 100 {
+		uid := fmt.Sprintf("6f1c2a%02d-0000-4000-8000-000000000000", i)
+		p := period(w(uid))
+		if p > interval || p < interval-interval/10 {
+			t.Fatalf("period(%s) = %v, want within the last tenth of %v", uid, p, interval)
+		}
+		if p != period(w(uid)) {
+			t.Fatalf("period(%s) changes between calls", uid)
+		}
+		seen[p] = true
+	}
+	if len(seen) < 50 {
+		t.Errorf("100 Warehouses got only %d different periods; they would still discover together", len(seen))
+	}
+	// shouldDiscover uses the same period.
+	x := w("6f1c2a00-0000-4000-8000-000000000000")
+	x.Generation, x.Status.ObservedGeneration = 1, 1
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	x.Status.DiscoveredArtifacts = &railyard.DiscoveredArtifacts{DiscoveredAt: metav1.NewTime(now.Add(-period(x)))}
+	if reason, _ := shouldDiscover(x, now, false); reason != dueInterval {
+		t.Errorf("a period after the last discovery: reason %q, want %q", reason, dueInterval)
+	}
+	x.Status.DiscoveredArtifacts.DiscoveredAt = metav1.NewTime(now.Add(-period(x) + time.Second))
+	if reason, wait := shouldDiscover(x, now, false); reason != "" || wait != time.Second {
+		t.Errorf("a second before: (%q, %v), want a wait of 1s", reason, wait)
 	}
 }
