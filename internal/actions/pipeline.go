@@ -4,6 +4,9 @@ import (
 	"path"
 	"sort"
 
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/freight"
 )
@@ -34,12 +37,16 @@ type StageView struct {
 	// fed by Stages of level n.
 	Level int `json:"level"`
 	// Sources are "direct" and/or upstream Stage names.
-	Sources   []string       `json:"sources"`
-	Freight   string         `json:"freight,omitempty"`
-	Alias     string         `json:"alias,omitempty"`
-	Images    []string       `json:"images,omitempty"`
-	Health    string         `json:"health,omitempty"`
-	Promotion *PromotionView `json:"promotion,omitempty"`
+	Sources []string `json:"sources"`
+	Freight string   `json:"freight,omitempty"`
+	Alias   string   `json:"alias,omitempty"`
+	Images  []string `json:"images,omitempty"`
+	Health  string   `json:"health,omitempty"`
+	// Verification is the state of the current Freight's verification:
+	// "verified", "verifying", "pending", "failed", "errored",
+	// "inconclusive" or "aborted"; empty when the Stage does not say.
+	Verification string         `json:"verification,omitempty"`
+	Promotion    *PromotionView `json:"promotion,omitempty"`
 }
 
 // PromotionView is a Stage's running or last Promotion.
@@ -48,6 +55,9 @@ type PromotionView struct {
 	Phase string `json:"phase,omitempty"`
 	// Running is true for the Stage's current (unfinished) Promotion.
 	Running bool `json:"running"`
+	// Step is the 1-based step a running Promotion is at; 0 before it
+	// starts or when its status is not known.
+	Step int `json:"step,omitempty"`
 }
 
 // BuildPipeline computes the view of "get pipeline" and of the web UI's
@@ -157,6 +167,7 @@ func stagesOf(origin railyard.FreightOrigin, stages []railyard.Stage, promos []r
 		if st.Status.Health != nil {
 			sv.Health = string(st.Status.Health.Status)
 		}
+		sv.Verification = VerificationOf(st)
 		sv.Promotion = PromotionOf(st, promos)
 		out = append(out, sv)
 	}
@@ -174,7 +185,7 @@ func stagesOf(origin railyard.FreightOrigin, stages []railyard.Stage, promos []r
 // the Stage controller has not caught up yet.
 func PromotionOf(st *railyard.Stage, promos []railyard.Promotion) *PromotionView {
 	if cur := st.Status.CurrentPromotion; cur != nil {
-		return &PromotionView{Name: cur.Name, Phase: phaseOf(promos, cur.Name, railyard.PromotionPhaseRunning), Running: true}
+		return &PromotionView{Name: cur.Name, Phase: phaseOf(promos, cur.Name, railyard.PromotionPhaseRunning), Running: true, Step: stepOf(promos, cur.Name)}
 	}
 	var running, last *railyard.Promotion
 	for i := range promos {
@@ -191,7 +202,7 @@ func PromotionOf(st *railyard.Stage, promos []railyard.Promotion) *PromotionView
 		}
 	}
 	if running != nil {
-		return &PromotionView{Name: running.Name, Phase: string(orPhase(running.Status.Phase, railyard.PromotionPhasePending)), Running: true}
+		return &PromotionView{Name: running.Name, Phase: string(orPhase(running.Status.Phase, railyard.PromotionPhasePending)), Running: true, Step: stepOf(promos, running.Name)}
 	}
 	if lp := st.Status.LastPromotion; lp != nil {
 		pv := &PromotionView{Name: lp.Name}
@@ -204,6 +215,44 @@ func PromotionOf(st *railyard.Stage, promos []railyard.Promotion) *PromotionView
 		return &PromotionView{Name: last.Name, Phase: string(last.Status.Phase)}
 	}
 	return nil
+}
+
+// stepOf is the 1-based step the named Promotion runs, or 0 when it has not
+// started or is not listed.
+func stepOf(promos []railyard.Promotion, name string) int {
+	for i := range promos {
+		if p := &promos[i]; p.Name == name && p.Status.Phase == railyard.PromotionPhaseRunning {
+			return int(p.Status.CurrentStep) + 1
+		}
+	}
+	return 0
+}
+
+// VerificationOf words the Stage's Verified condition for its current
+// Freight.
+func VerificationOf(st *railyard.Stage) string {
+	c := meta.FindStatusCondition(st.Status.Conditions, railyard.ConditionVerified)
+	switch {
+	case c == nil:
+		return ""
+	case c.Status == metav1.ConditionTrue:
+		return "verified"
+	}
+	switch c.Reason {
+	case railyard.ReasonVerificationRunning:
+		return "verifying"
+	case railyard.ReasonVerificationPending:
+		return "pending"
+	case railyard.ReasonVerificationFailed:
+		return "failed"
+	case railyard.ReasonVerificationError:
+		return "errored"
+	case railyard.ReasonVerificationInconclusive:
+		return "inconclusive"
+	case railyard.ReasonVerificationAborted:
+		return "aborted"
+	}
+	return ""
 }
 
 func phaseOf(promos []railyard.Promotion, name string, def railyard.PromotionPhase) string {

@@ -48,7 +48,7 @@ func TestServeLocal(t *testing.T) {
 	must(t, err)
 	body, _ := io.ReadAll(resp.Body)
 	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "acts with your local kubeconfig") {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "acts as the user of your local kubeconfig") {
 		t.Errorf("%d %s", resp.StatusCode, body)
 	}
 	cancel()

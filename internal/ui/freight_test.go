@@ -70,6 +70,8 @@ func seedHistory(t *testing.T) (old, cur *railyard.Freight) {
 		if name == "test" {
 			st.Status.FreightHistory = []railyard.FreightCollection{{ID: "c1", Freight: map[string]railyard.FreightReference{
 				origin.String(): freight.Ref(old)}}}
+			st.Status.Conditions = []metav1.Condition{{Type: railyard.ConditionVerified, Status: metav1.ConditionUnknown,
+				Reason: railyard.ReasonVerificationRunning, Message: "AnalysisRun running", LastTransitionTime: metav1.Now()}}
 			must(t, k8s.Status().Update(testCtx, st))
 		}
 	}
@@ -153,7 +155,9 @@ func TestFreightPages(t *testing.T) {
 
 	t.Run("linked from the pipeline and the stage page", func(t *testing.T) {
 		getPage(t, admin, "/projects/"+histNS, `href="/projects/history/freight"`,
-			`href="/projects/history/freight/`+old.Name+`?stage=test"`)
+			`href="/projects/history/freight/`+old.Name+`?stage=test"`,
+			// The pipeline shows each Stage's verification.
+			`<span class="verification v-verifying">verifying</span>`)
 		getPage(t, admin, "/projects/"+histNS+"/stages/test", `href="/projects/history/freight/`+cur.Name+`?stage=test"`)
 	})
 
