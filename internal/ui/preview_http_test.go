@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/testenv"
 )
 
@@ -57,6 +60,22 @@ func TestPreviewHTTP(t *testing.T) {
 	}
 	if repo.Head("main") != before {
 		t.Error("the preview pushed to the remote")
+	}
+
+	// Preview from upstream: the Stage page's button next to Promote from
+	// upstream previews the Freight that button would promote.
+	getPage(t, admin, "/projects/"+previewProject+"/stages/test-http", `class="preview-upstream"`)
+	resp, err = noRedirects(admin).PostForm(stage+"/preview", url.Values{"csrf": {csrf}, "upstream": {previewFreight.Origin.Name}})
+	must(t, err)
+	_ = resp.Body.Close()
+	upLoc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(upLoc, "/projects/"+previewProject+"/previews/test-http.") || upLoc == loc {
+		t.Fatalf("POST preview from upstream: %d, Location %q", resp.StatusCode, upLoc)
+	}
+	up := &railyard.PromotionPreview{}
+	must(t, k8s.Get(testCtx, client.ObjectKey{Namespace: previewProject, Name: strings.SplitN(strings.TrimPrefix(upLoc, "/projects/"+previewProject+"/previews/"), "?", 2)[0]}, up))
+	if up.Spec.Freight != previewFreight.Name || up.Spec.Stage != "test-http" {
+		t.Errorf("preview from upstream: spec %+v, want Freight %s for test-http", up.Spec, previewFreight.Name)
 	}
 
 	resp, err = viewer.PostForm(stage+"/preview", url.Values{"csrf": {viewerCSRF}, "freight": {previewFreight.Name}})
