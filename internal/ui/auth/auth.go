@@ -10,9 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -168,12 +170,24 @@ func (a *Authenticator) logout(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		s = &Session{}
 	}
-	target := a.endSessionURL(s)
-	a.log.Info("logged out", "user", s.User, "atProvider", target != "")
-	if target == "" {
-		target = "/auth/logged-out"
+	action, fields := a.endSession(s)
+	a.log.Info("logged out", "user", s.User, "atProvider", action != "")
+	if action == "" {
+		http.Redirect(w, r, "/auth/logged-out", http.StatusSeeOther)
+		return
 	}
-	http.Redirect(w, r, target, http.StatusSeeOther)
+	// The ID token goes to the provider in a form's body, which the page
+	// posts at once: in a redirect's URL it would stay in the browser's
+	// history and the provider's access logs.
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	var b strings.Builder
+	fmt.Fprintf(&b, `<!doctype html><title>Logging out</title><link rel="stylesheet" href="/static/style.css"><script src="/static/app.js" defer></script>`+
+		`<main><form id="end-session" method="post" action="%s" data-autosubmit>`, htmlEscape(action))
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		fmt.Fprintf(&b, `<input type="hidden" name="%s" value="%s">`, htmlEscape(k), htmlEscape(fields.Get(k)))
+	}
+	b.WriteString(`<p>You are logged out of Railyard.</p><button type="submit">Log out at your identity provider</button></form></main>`)
+	_, _ = fmt.Fprint(w, b.String())
 }
 
 // EndSessionOrigin is the origin (scheme://host) of the provider's
@@ -190,26 +204,25 @@ func (a *Authenticator) EndSessionOrigin() string {
 	return u.Scheme + "://" + u.Host
 }
 
-// endSessionURL is the provider's end-session URL for s, with the ID token
-// as hint (else the client ID) and the UI's root as where to return; empty
-// when the provider has none.
-func (a *Authenticator) endSessionURL(s *Session) string {
+// endSession is where and what to post to end s at the provider: its
+// end-session endpoint, with the ID token as hint (else the client ID) and
+// the UI's root as where to return; an empty action when the provider has
+// none.
+func (a *Authenticator) endSession(s *Session) (action string, fields url.Values) {
 	if a.oidc == nil || a.oidc.endSession == "" {
-		return ""
+		return "", nil
 	}
-	u, err := url.Parse(a.oidc.endSession)
-	if err != nil {
-		return ""
+	if _, err := url.Parse(a.oidc.endSession); err != nil {
+		return "", nil
 	}
-	q := u.Query()
+	fields = url.Values{}
 	if s.IDToken != "" {
-		q.Set("id_token_hint", s.IDToken)
+		fields.Set("id_token_hint", s.IDToken)
 	} else {
-		q.Set("client_id", a.cfg.ClientID)
+		fields.Set("client_id", a.cfg.ClientID)
 	}
-	q.Set("post_logout_redirect_uri", strings.TrimSuffix(a.cfg.ExternalURL, "/")+"/")
-	u.RawQuery = q.Encode()
-	return u.String()
+	fields.Set("post_logout_redirect_uri", strings.TrimSuffix(a.cfg.ExternalURL, "/")+"/")
+	return a.oidc.endSession, fields
 }
 
 // safeNext keeps a post-login redirect on this site: a path, never a

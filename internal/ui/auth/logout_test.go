@@ -1,10 +1,12 @@
 package auth
 
 import (
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -12,9 +14,10 @@ import (
 	"github.com/railyard-dev/railyard/internal/ui/oidctest"
 )
 
-// logout posts the logout form of a logged-in client without following the
-// redirect, and returns where it sends the browser.
-func (r *rig) logout(t *testing.T, c *http.Client, body string) *url.URL {
+// logout posts the logout form of a logged-in client without following a
+// redirect. It returns where a redirect sends the browser, or for logout at
+// the provider the end-session form the page posts: its action and fields.
+func (r *rig) logout(t *testing.T, c *http.Client, body string) (loc *url.URL, action string, fields url.Values) {
 	t.Helper()
 	csrf := strings.TrimSpace(between(body+"\n", "csrf=", "\n"))
 	nc := *c
@@ -23,37 +26,52 @@ func (r *rig) logout(t *testing.T, c *http.Client, body string) *url.URL {
 	if err != nil {
 		t.Fatal(err)
 	}
+	page, _ := io.ReadAll(resp.Body)
 	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("logout: status %d", resp.StatusCode)
+	switch resp.StatusCode {
+	case http.StatusSeeOther:
+		if loc, err = resp.Location(); err != nil {
+			t.Fatal(err)
+		}
+		return loc, "", nil
+	case http.StatusOK:
+		form := regexp.MustCompile(`<form id="end-session" method="post" action="([^"]*)" data-autosubmit>`).FindStringSubmatch(string(page))
+		if form == nil {
+			t.Fatalf("logout page without the end-session form: %s", page)
+		}
+		fields = url.Values{}
+		for _, m := range regexp.MustCompile(`<input type="hidden" name="([^"]*)" value="([^"]*)">`).FindAllStringSubmatch(string(page), -1) {
+			fields.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
+		}
+		return nil, html.UnescapeString(form[1]), fields
 	}
-	loc, err := resp.Location()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return loc
+	t.Fatalf("logout: status %d: %s", resp.StatusCode, page)
+	return nil, "", nil
 }
 
 // TestLogoutAtProvider: with an end_session_endpoint in the provider's
 // discovery, logout ends the provider's session (RP-initiated logout) with
-// the ID token as hint and comes back to the UI, which has no session any
-// more; the ID token never reaches the log.
+// the ID token as hint, posted in a form's body (never in a URL), and comes
+// back to the UI, which has no session any more; the ID token never reaches
+// the log.
 func TestLogoutAtProvider(t *testing.T) {
 	r := newRig(t)
 	c, body := r.login(t, "dev-admin")
-	loc := r.logout(t, c, body)
-	if got := loc.Scheme + "://" + loc.Host + loc.Path; got != r.op.Issuer+"/end_session" {
-		t.Fatalf("logout sends the browser to %s, want the provider's end_session", loc)
+	loc, action, fields := r.logout(t, c, body)
+	if loc != nil || action != r.op.Issuer+"/end_session" {
+		t.Fatalf("logout: redirect %v, form action %q; want a form posting to the provider's end_session", loc, action)
 	}
-	q := loc.Query()
-	hint := q.Get("id_token_hint")
-	if strings.Count(hint, ".") != 2 || q.Get("post_logout_redirect_uri") != r.url+"/" || q.Has("client_id") {
-		t.Errorf("end-session query %v", q)
+	hint := fields.Get("id_token_hint")
+	if strings.Count(hint, ".") != 2 || fields.Get("post_logout_redirect_uri") != r.url+"/" || fields.Has("client_id") {
+		t.Errorf("end-session fields %v", fields)
 	}
-	// The browser follows: the provider ends its session and returns to
-	// the UI's root, where there is no session any more (a browser asking
-	// for HTML would be sent to log in).
-	resp, err := c.Get(loc.String())
+	if strings.Contains(action, hint) {
+		t.Error("the ID token is in the form's URL")
+	}
+	// The page posts the form: the provider ends its session and returns
+	// to the UI's root, where there is no session any more (a browser
+	// asking for HTML would be sent to log in).
+	resp, err := c.PostForm(action, fields)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,8 +96,8 @@ func TestLogoutAtProvider(t *testing.T) {
 func TestLogoutLocalOnly(t *testing.T) {
 	r := newRigWith(t, oidctest.Options{NoEndSession: true})
 	c, body := r.login(t, "dev-admin")
-	if loc := r.logout(t, c, body); loc.String() != r.url+"/auth/logged-out" {
-		t.Errorf("logout sends the browser to %s", loc)
+	if loc, action, _ := r.logout(t, c, body); loc == nil || loc.String() != r.url+"/auth/logged-out" || action != "" {
+		t.Errorf("logout sends the browser to %v (form action %q)", loc, action)
 	}
 	if ended := r.op.EndedSessions(); len(ended) != 0 {
 		t.Errorf("sessions ended at the provider: %+v", ended)
@@ -103,9 +121,9 @@ func TestLogoutLocalOnly(t *testing.T) {
 	}
 }
 
-// TestEndSessionURL: the ID token is the hint when it fitted in the
-// cookie; else the client is named.
-func TestEndSessionURL(t *testing.T) {
+// TestEndSession: the ID token is the hint when it fitted in the cookie;
+// else the client is named. The endpoint's own query stays in the action.
+func TestEndSession(t *testing.T) {
 	s, _ := newSealer(make([]byte, 32))
 	a := &Authenticator{cfg: Config{SessionTTL: time.Hour, ClientID: "railyard", ExternalURL: "https://railyard.example.com/"},
 		sealer: s, now: time.Now, oidc: &oidcClient{endSession: "https://idp.example.com/logout?realm=x"}}
@@ -114,18 +132,18 @@ func TestEndSessionURL(t *testing.T) {
 		want          url.Values
 	}{
 		{name: "small ID token kept", idToken: "a.b.c",
-			want: url.Values{"realm": {"x"}, "id_token_hint": {"a.b.c"}, "post_logout_redirect_uri": {"https://railyard.example.com/"}}},
+			want: url.Values{"id_token_hint": {"a.b.c"}, "post_logout_redirect_uri": {"https://railyard.example.com/"}}},
 		{name: "too large: client_id", idToken: strings.Repeat("x", 4000),
-			want: url.Values{"realm": {"x"}, "client_id": {"railyard"}, "post_logout_redirect_uri": {"https://railyard.example.com/"}}},
+			want: url.Values{"client_id": {"railyard"}, "post_logout_redirect_uri": {"https://railyard.example.com/"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sess, err := a.newSession(httptest.NewRecorder(), Identity{User: "u"}, tc.idToken)
 			if err != nil {
 				t.Fatal(err)
 			}
-			u, _ := url.Parse(a.endSessionURL(sess))
-			if got := u.Query(); got.Encode() != tc.want.Encode() || u.Host != "idp.example.com" || u.Path != "/logout" {
-				t.Errorf("end-session URL %s, want query %s", u, tc.want.Encode())
+			action, fields := a.endSession(sess)
+			if action != "https://idp.example.com/logout?realm=x" || fields.Encode() != tc.want.Encode() {
+				t.Errorf("end session: %s with %s, want the endpoint with %s", action, fields.Encode(), tc.want.Encode())
 			}
 		})
 	}

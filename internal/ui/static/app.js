@@ -1,3 +1,11 @@
+// A form marked data-autosubmit (logout at the identity provider, which
+// carries the ID token in the POST body rather than in a URL) goes at once;
+// without JavaScript its button does the same.
+(function () {
+  "use strict";
+  document.querySelectorAll("form[data-autosubmit]").forEach(function (f) { f.submit(); });
+})();
+
 // Live updates: the server sends an event whenever a watched object of this
 // page's project changes; the page then fetches itself again and swaps each
 // region marked data-live, leaving forms (and what you typed) alone.
