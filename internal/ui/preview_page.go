@@ -44,29 +44,10 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.opts.Now()
-	var f *railyard.Freight
-	if origin := r.PostFormValue("upstream"); origin != "" {
-		var list railyard.FreightList
-		if err := s.reader.List(r.Context(), &list, client.InNamespace(ns)); err != nil {
-			failed(err)
-			return
-		}
-		picked, err := actions.PickUpstream(&st, railyard.FreightOrigin{Kind: railyard.FreightOriginKindWarehouse, Name: origin}, list.Items, now)
-		if err != nil {
-			failed(err)
-			return
-		}
-		f = picked
-	} else {
-		f = &railyard.Freight{}
-		if err := s.get(r.Context(), ns, r.PostFormValue("freight"), "Freight", f); err != nil {
-			failed(err)
-			return
-		}
-		if ok, why := freight.IsAvailable(f, &st, now); !ok {
-			failed(fmt.Errorf("freight %s is not available to stage %s: %s", freight.AliasOf(f), st.Name, why))
-			return
-		}
+	f, err := s.chosenFreight(r, &st, now)
+	if err != nil {
+		failed(err)
+		return
 	}
 	p := actions.NewPreview(&st, f, now)
 	c, err := s.opts.Access.ClientFor(id)

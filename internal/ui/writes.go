@@ -136,30 +136,11 @@ func (s *Server) promote(w http.ResponseWriter, r *http.Request) {
 		failed(err)
 		return
 	}
-	var f *railyard.Freight
 	now := s.opts.Now()
-	if origin := r.PostFormValue("upstream"); origin != "" {
-		var list railyard.FreightList
-		if err := s.reader.List(r.Context(), &list, client.InNamespace(ns)); err != nil {
-			failed(err)
-			return
-		}
-		picked, err := actions.PickUpstream(&st, railyard.FreightOrigin{Kind: railyard.FreightOriginKindWarehouse, Name: origin}, list.Items, now)
-		if err != nil {
-			failed(err)
-			return
-		}
-		f = picked
-	} else {
-		f = &railyard.Freight{}
-		if err := s.get(r.Context(), ns, r.PostFormValue("freight"), "Freight", f); err != nil {
-			failed(err)
-			return
-		}
-		if ok, why := freight.IsAvailable(f, &st, now); !ok {
-			failed(fmt.Errorf("freight %s is not available to stage %s: %s", freight.AliasOf(f), st.Name, why))
-			return
-		}
+	f, err := s.chosenFreight(r, &st, now)
+	if err != nil {
+		failed(err)
+		return
 	}
 	promo := actions.NewPromotion(&st, f, now)
 	c, err := s.opts.Access.ClientFor(id)
@@ -175,6 +156,27 @@ func (s *Server) promote(w http.ResponseWriter, r *http.Request) {
 	s.awaitCache(r.Context(), promo)
 	s.log.Info("promotion created", "user", user, "namespace", ns, "promotion", promo.Name, "freight", f.Name)
 	http.Redirect(w, r, pagePath(ns, "promotions", promo.Name)+"?msg=created", http.StatusSeeOther)
+}
+
+// chosenFreight is the Freight a Promote or Preview button names: the
+// form's freight, which must be available to st, or with upstream=W the
+// pick of Promote from upstream for Warehouse W.
+func (s *Server) chosenFreight(r *http.Request, st *railyard.Stage, now time.Time) (*railyard.Freight, error) {
+	if origin := r.PostFormValue("upstream"); origin != "" {
+		var list railyard.FreightList
+		if err := s.reader.List(r.Context(), &list, client.InNamespace(st.Namespace)); err != nil {
+			return nil, err
+		}
+		return actions.PickUpstream(st, railyard.FreightOrigin{Kind: railyard.FreightOriginKindWarehouse, Name: origin}, list.Items, now)
+	}
+	f := &railyard.Freight{}
+	if err := s.get(r.Context(), st.Namespace, r.PostFormValue("freight"), "Freight", f); err != nil {
+		return nil, err
+	}
+	if ok, why := freight.IsAvailable(f, st, now); !ok {
+		return nil, fmt.Errorf("freight %s is not available to stage %s: %s", freight.AliasOf(f), st.Name, why)
+	}
+	return f, nil
 }
 
 // abort asks the controller to stop a Promotion, as 'railyard abort
