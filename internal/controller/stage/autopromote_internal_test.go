@@ -50,7 +50,26 @@ func fakeReconciler(t *testing.T, now time.Time, funcs interceptor.Funcs, objs .
 	}
 	c := b.Build()
 	rec := events.NewFakeRecorder(10)
-	return &Reconciler{Client: c, APIReader: c, Recorder: rec, Clock: clocktesting.NewFakePassiveClock(now)}, rec
+	return &Reconciler{Client: c, APIReader: noPolicyReader{c}, Recorder: rec, Clock: clocktesting.NewFakePassiveClock(now)}, rec
+}
+
+// noPolicyReader is the reconciler's APIReader: the policy must come from
+// the cache (Client), which the ProjectConfig watch keeps current; at 3,000
+// Stages, reading it past the cache was an API call per Stage per resync.
+type noPolicyReader struct{ client.Reader }
+
+func (r noPolicyReader) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	if _, ok := obj.(*railyard.ProjectConfig); ok {
+		return errors.New("the ProjectConfig was read past the cache")
+	}
+	return r.Reader.Get(ctx, key, obj, opts...)
+}
+
+func (r noPolicyReader) List(ctx context.Context, list client.ObjectList, opts ...client.ListOption) error {
+	if _, ok := list.(*railyard.ProjectConfigList); ok {
+		return errors.New("ProjectConfigs were listed past the cache")
+	}
+	return r.Reader.List(ctx, list, opts...)
 }
 
 var appOrigin = railyard.FreightOrigin{Kind: railyard.FreightOriginKindWarehouse, Name: "app"}

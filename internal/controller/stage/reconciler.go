@@ -44,8 +44,8 @@ const DefaultConcurrency = 4
 type Reconciler struct {
 	// Client reads from the cache and writes to the API server.
 	Client client.Client
-	// APIReader reads past the cache (the ProjectConfig, Freight before a
-	// status patch).
+	// APIReader reads past the cache (Freight before a status patch, the
+	// Stage before recording a Promotion).
 	APIReader client.Reader
 	// Recorder emits Events; may be nil.
 	Recorder events.EventRecorder
