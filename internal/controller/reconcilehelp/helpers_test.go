@@ -12,7 +12,7 @@ import (
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 )
 
-func testScheme(t *testing.T) *runtime.Scheme {
+func testScheme(t testing.TB) *runtime.Scheme {
 	t.Helper()
 	scheme := runtime.NewScheme()
 	if err := railyard.AddToScheme(scheme); err != nil {
@@ -23,7 +23,7 @@ func testScheme(t *testing.T) *runtime.Scheme {
 
 // newClient is a fake client holding objs, with Stage and Warehouse status
 // as subresources (as the CRDs declare), and funcs intercepting calls.
-func newClient(t *testing.T, funcs interceptor.Funcs, objs ...client.Object) client.WithWatch {
+func newClient(t testing.TB, funcs interceptor.Funcs, objs ...client.Object) client.WithWatch {
 	t.Helper()
 	return fake.NewClientBuilder().WithScheme(testScheme(t)).
 		WithObjects(objs...).

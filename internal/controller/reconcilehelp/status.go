@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -59,6 +61,9 @@ func (p *StatusPatcher) Patch(ctx context.Context, obj client.Object) error {
 	if p.lock {
 		opts = append(opts, client.MergeFromWithOptimisticLock{})
 	}
+	if sameStatus(p.base, obj) {
+		return nil
+	}
 	// The merge patch is computed once (marshalling both objects and
 	// diffing them is most of a status write's CPU for a Warehouse with
 	// many artifacts) and sent as it is.
@@ -74,6 +79,23 @@ func (p *StatusPatcher) Patch(ctx context.Context, obj client.Object) error {
 	}
 	p.Rebase(obj)
 	return nil
+}
+
+// sameStatus reports whether obj's Status field is semantically equal to
+// base's: the cheap check first, since most reconciles at rest change
+// nothing and the merge patch marshals both whole objects to find that out
+// (for 3,000 Stages resynced every 5 minutes, the larger part of their CPU).
+// Objects without a Status field are never the same.
+func sameStatus(base, obj client.Object) bool {
+	b, o := reflect.ValueOf(base), reflect.ValueOf(obj)
+	if b.Kind() != reflect.Pointer || o.Kind() != reflect.Pointer || b.Type() != o.Type() {
+		return false
+	}
+	bs, os := b.Elem().FieldByName("Status"), o.Elem().FieldByName("Status")
+	if !bs.IsValid() || !os.IsValid() {
+		return false
+	}
+	return equality.Semantic.DeepEqual(bs.Interface(), os.Interface())
 }
 
 // changesStatus reports whether a merge patch has anything for the status
