@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -36,33 +37,12 @@ const previewCreated = "Preview requested. The manager runs the Stage's steps up
 // preview creates a PromotionPreview of the chosen Freight (or, with
 // upstream=W, of what Promote from upstream would pick).
 func (s *Server) preview(w http.ResponseWriter, r *http.Request) {
-	ns := r.PathValue("ns")
-	id, user, failed := s.stageAction(w, r)
-	var st railyard.Stage
-	if err := s.readStage(r, id, &st); err != nil {
-		failed(err)
-		return
-	}
-	now := s.opts.Now()
-	f, err := s.chosenFreight(r, &st, now)
-	if err != nil {
-		failed(err)
-		return
-	}
-	p := actions.NewPreview(&st, f, now)
-	c, err := s.opts.Access.ClientFor(id)
-	if err == nil {
-		ctx, cancel := withTimeout(r)
-		defer cancel()
-		err = c.Create(ctx, p)
-	}
-	if err != nil {
-		failed(s.explainPreview(r, err, &st))
-		return
-	}
-	s.awaitCache(r.Context(), p)
-	s.log.Info("promotion preview created", "user", user, "namespace", ns, "preview", p.Name, "freight", f.Name)
-	http.Redirect(w, r, pagePath(ns, "previews", p.Name)+"?msg=created", http.StatusSeeOther)
+	s.createForStage(w, r, stageCreation{
+		noun: "preview", page: "previews", explain: s.explainPreview,
+		build: func(st *railyard.Stage, f *railyard.Freight, now time.Time) client.Object {
+			return actions.NewPreview(st, f, now)
+		},
+	})
 }
 
 // explainPreview names what a refused preview lacks: RBAC's create on

@@ -129,6 +129,26 @@ func selectionFrom(r *http.Request, wh *railyard.Warehouse) actions.Selection {
 // what the Stage's upstream offers from Warehouse W (actions.PickUpstream),
 // after checking the Freight is available to the Stage.
 func (s *Server) promote(w http.ResponseWriter, r *http.Request) {
+	s.createForStage(w, r, stageCreation{
+		noun: "promotion", page: "promotions", explain: s.explainPromote,
+		build: func(st *railyard.Stage, f *railyard.Freight, now time.Time) client.Object {
+			return actions.NewPromotion(st, f, now)
+		},
+	})
+}
+
+// stageCreation is what a Stage page's button creates for the chosen
+// Freight: a Promotion or a PromotionPreview.
+type stageCreation struct {
+	noun, page string
+	build      func(*railyard.Stage, *railyard.Freight, time.Time) client.Object
+	// explain words a refusal: which right the person lacks.
+	explain func(*http.Request, error, *railyard.Stage) error
+}
+
+// createForStage creates what c builds for the Stage and the Freight the
+// form chose, as the person, then waits for the cache and opens its page.
+func (s *Server) createForStage(w http.ResponseWriter, r *http.Request, c stageCreation) {
 	ns := r.PathValue("ns")
 	id, user, failed := s.stageAction(w, r)
 	var st railyard.Stage
@@ -142,20 +162,20 @@ func (s *Server) promote(w http.ResponseWriter, r *http.Request) {
 		failed(err)
 		return
 	}
-	promo := actions.NewPromotion(&st, f, now)
-	c, err := s.opts.Access.ClientFor(id)
+	obj := c.build(&st, f, now)
+	kc, err := s.opts.Access.ClientFor(id)
 	if err == nil {
 		ctx, cancel := withTimeout(r)
 		defer cancel()
-		err = c.Create(ctx, promo)
+		err = kc.Create(ctx, obj)
 	}
 	if err != nil {
-		failed(s.explainPromote(r, err, &st))
+		failed(c.explain(r, err, &st))
 		return
 	}
-	s.awaitCache(r.Context(), promo)
-	s.log.Info("promotion created", "user", user, "namespace", ns, "promotion", promo.Name, "freight", f.Name)
-	http.Redirect(w, r, pagePath(ns, "promotions", promo.Name)+"?msg=created", http.StatusSeeOther)
+	s.awaitCache(r.Context(), obj)
+	s.log.Info(c.noun+" created", "user", user, "namespace", ns, c.noun, obj.GetName(), "freight", f.Name)
+	http.Redirect(w, r, pagePath(ns, c.page, obj.GetName())+"?msg=created", http.StatusSeeOther)
 }
 
 // chosenFreight is the Freight a Promote or Preview button names: the
