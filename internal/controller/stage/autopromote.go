@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"fmt"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -181,5 +182,33 @@ func (r *Reconciler) createPromotion(ctx context.Context, sc *scope, f *railyard
 	}
 	sc.promotions = append(sc.promotions, *p)
 	r.events().Normal(sc.stage, railyard.EventPromotionCreated, fmt.Sprintf("auto-promotion of Freight %s (%s) created Promotion %s", f.Name, f.Alias, p.Name))
+	r.awaitCached(ctx, p)
 	return nil
+}
+
+// cacheWait bounds how long a reconcile waits for the cache to hold a
+// Promotion it created.
+const cacheWait = 5 * time.Second
+
+// awaitCached waits, briefly, until the cache holds p. The next reconcile
+// of the Stage reads its Promotions from the cache; one that ran before the
+// cache held p would find the Freight not queued and promote it again.
+// Reconciles of one Stage never overlap, so returning only once the cache
+// has p closes that window. On timeout the reconcile goes on: p exists,
+// and at worst a duplicate Promotion of the same Freight is queued.
+func (r *Reconciler) awaitCached(ctx context.Context, p *railyard.Promotion) {
+	ctx, cancel := context.WithTimeout(ctx, cacheWait)
+	defer cancel()
+	key := client.ObjectKeyFromObject(p)
+	for {
+		if err := r.Client.Get(ctx, key, &railyard.Promotion{}); err == nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			ctrl.LoggerFrom(ctx).Info("the cache does not hold the new Promotion yet", "promotion", p.Name)
+			return
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }

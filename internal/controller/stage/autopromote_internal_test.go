@@ -269,3 +269,30 @@ func TestAutoPromoteFailureEventOnce(t *testing.T) {
 		t.Errorf("%d Events after the same failure twice, want 1", len(rec.Events))
 	}
 }
+
+// The reconcile that creates a Promotion returns only once the cache holds
+// it: the Stage's next reconcile reads Promotions from the cache, and one
+// that ran before would promote the same Freight again.
+func TestAutoPromoteWaitsForTheCache(t *testing.T) {
+	now := t0.Add(time.Hour)
+	lagging := 0
+	funcs := interceptor.Funcs{Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+		if _, ok := obj.(*railyard.Promotion); ok && lagging < 3 {
+			lagging++
+			return apierrors.NewNotFound(schema.GroupResource{Group: railyard.GroupVersion.Group, Resource: "promotions"}, key.Name)
+		}
+		return c.Get(ctx, key, obj, opts...)
+	}}
+	st := autoStage(railyard.FreightSources{Direct: true})
+	r, _ := fakeReconciler(t, now, funcs, projectConfig(true), newFreight("new", time.Minute), st)
+	sc := &scope{stage: st.DeepCopy(), now: now}
+	if err := r.autoPromote(context.Background(), sc); err != nil {
+		t.Fatal(err)
+	}
+	if len(sc.promotions) != 1 {
+		t.Fatalf("%d Promotions created, want 1", len(sc.promotions))
+	}
+	if lagging < 3 {
+		t.Errorf("autoPromote returned after %d reads of the new Promotion, before the cache held it", lagging)
+	}
+}
