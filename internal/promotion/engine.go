@@ -96,15 +96,21 @@ const WorkDirPrefix = "promotion-"
 
 // WorkDir is the Promotion's work directory.
 func (e *Engine) WorkDir(promo *railyard.Promotion) string {
+	return e.dirFor(WorkDirPrefix, &promo.ObjectMeta)
+}
+
+// dirFor is the directory under WorkRoot for an object: prefix and its UID,
+// or its namespace and name when it has none (tests).
+func (e *Engine) dirFor(prefix string, obj *metav1.ObjectMeta) string {
 	root := e.WorkRoot
 	if root == "" {
 		root = os.TempDir()
 	}
-	id := string(promo.UID)
+	id := string(obj.UID)
 	if id == "" {
-		id = promo.Namespace + "-" + promo.Name
+		id = obj.Namespace + "-" + obj.Name
 	}
-	return filepath.Join(root, WorkDirPrefix+id)
+	return filepath.Join(root, prefix+id)
 }
 
 // Cleanup removes the Promotion's work directory; call it when a Promotion

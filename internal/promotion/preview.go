@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
@@ -97,15 +97,7 @@ func (e *Engine) Preview(ctx context.Context, in PreviewInput) (PreviewResult, e
 	ctx, cancel := context.WithTimeout(ctx, DefaultPreviewTimeout)
 	defer cancel()
 
-	root := e.WorkRoot
-	if root == "" {
-		root = os.TempDir()
-	}
-	id := string(in.UID)
-	if id == "" {
-		id = in.Namespace + "-" + in.Name
-	}
-	scratch := filepath.Join(root, PreviewWorkDirPrefix+id)
+	scratch := e.dirFor(PreviewWorkDirPrefix, &metav1.ObjectMeta{UID: in.UID, Namespace: in.Namespace, Name: in.Name})
 	if err := os.MkdirAll(scratch, 0o700); err != nil {
 		return PreviewResult{}, fmt.Errorf("creating the preview's scratch directory: %w", err)
 	}
