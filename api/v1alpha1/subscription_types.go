@@ -90,9 +90,11 @@ type ImageSubscription struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=100
 	DiscoveryLimit int32 `json:"discoveryLimit,omitempty"`
-	// CacheByTag allows caching image metadata by tag. Railyard always caches
-	// by digest, which is safe for mutable tags; the field is accepted for
-	// compatibility.
+	// CacheByTag trusts a tag once described: discovery no longer asks the
+	// registry what a known tag points to, saving a request per tag per
+	// discovery, and a re-pushed tag goes unnoticed. Use it only for
+	// immutable tags. The manager's --cache-by-tag-policy may forbid,
+	// require or force it; the Digest strategy ignores it.
 	// +optional
 	CacheByTag bool `json:"cacheByTag,omitempty"`
 	// InsecureSkipTLSVerify disables TLS verification of the registry.

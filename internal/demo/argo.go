@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -37,8 +38,12 @@ type ArgoStandIn struct {
 	// sees it, before it completes: a slow sync, for tests that must tell a
 	// watch from a poll.
 	Delay time.Duration
+	// Workers is how many operations complete at once, as Argo CD's
+	// operation processors (10 by default there and here).
+	Workers int
 
 	// seen is when each pending operation was first seen, by Application.
+	mu   sync.Mutex
 	seen map[string]seenOp
 }
 
@@ -52,6 +57,9 @@ type seenOp struct {
 // DefaultStandInInterval is how often the stand-in looks by default.
 const DefaultStandInInterval = 200 * time.Millisecond
 
+// DefaultStandInWorkers is Argo CD's default number of operation processors.
+const DefaultStandInWorkers = 10
+
 // Run completes sync operations until ctx ends.
 func (a *ArgoStandIn) Run(ctx context.Context) {
 	interval := a.Interval
@@ -60,9 +68,35 @@ func (a *ArgoStandIn) Run(ctx context.Context) {
 	}
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
-	changed := make(chan *unstructured.Unstructured, 256)
+	changed := make(chan *unstructured.Unstructured, 1024)
 	if wc, ok := a.Client.(client.WithWatch); ok {
 		go a.watch(ctx, wc, changed)
+	}
+	workers := a.Workers
+	if workers <= 0 {
+		workers = DefaultStandInWorkers
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case app := <-changed:
+					// Only the Application that changed is looked at, as
+					// Argo CD reacts to one: listing all of them for every
+					// change made the stand-in slower than the manager once
+					// there were hundreds.
+					if !a.Paused.Load() {
+						a.sync(ctx, app)
+					}
+				}
+			}
+		}()
 	}
 	for {
 		select {
@@ -72,20 +106,13 @@ func (a *ArgoStandIn) Run(ctx context.Context) {
 			if !a.Paused.Load() {
 				a.syncAll(ctx)
 			}
-		case app := <-changed:
-			// Only the Application that changed is looked at, as Argo CD
-			// reacts to one: listing all of them for every change made the
-			// stand-in slower than the manager once there were hundreds.
-			if !a.Paused.Load() {
-				a.sync(ctx, app)
-			}
 		}
 	}
 }
 
-// watch passes every changed Application to the sync loop, so a requested
+// watch passes every changed Application to the sync workers, so a requested
 // operation completes at once; it watches again when the server ends a
-// watch, until ctx ends. When the loop falls behind, changes are dropped:
+// watch, until ctx ends. When the workers fall behind, changes are dropped:
 // the next tick lists them all.
 func (a *ArgoStandIn) watch(ctx context.Context, wc client.WithWatch, changed chan<- *unstructured.Unstructured) {
 	for ctx.Err() == nil {
@@ -161,6 +188,8 @@ func (a *ArgoStandIn) due(app *unstructured.Unstructured, op map[string]any) boo
 	if a.Delay <= 0 {
 		return true
 	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if a.seen == nil {
 		a.seen = map[string]seenOp{}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/resource"
 
+	"github.com/railyard-dev/railyard/internal/controller/warehouse"
 	"github.com/railyard-dev/railyard/internal/expr"
 	"github.com/railyard-dev/railyard/internal/promotion/argocdstep"
 	"github.com/railyard-dev/railyard/internal/receiver"
@@ -52,6 +53,14 @@ func BindFlags(fs *flag.FlagSet, opts *Options) {
 	fs.IntVar(&opts.WarehouseConcurrency, "warehouse-concurrency", 0, "how many Warehouses discover at once, sharing each registry's rate limit (0: 4)")
 	fs.IntVar(&opts.StageConcurrency, "stage-concurrency", 0, "how many Stages are reconciled at once (0: 4)")
 	fs.Float64Var(&opts.RegistryRequestsPerSecond, "registry-requests-per-second", 0, "image discovery's requests per second to each registry host, shared by all Warehouses (0: 20, as Kargo; negative: no bound)")
+	fs.Func("cache-by-tag-policy", "what image subscriptions' cacheByTag may do: Forbid, Allow (default), Require or Force, as Kargo's CACHE_BY_TAG_POLICY", func(v string) error {
+		p, err := warehouse.ParseCacheByTagPolicy(v)
+		if err != nil {
+			return err
+		}
+		opts.CacheByTagPolicy = p
+		return nil
+	})
 	fs.StringVar(&opts.HelmCommand, "helm", "", "helm binary for Helm chart inflation (defaults to $RAILYARD_HELM, then helm on PATH)")
 	fs.StringVar(&opts.HelmGuardCommand, "helm-guard", "", "the helm guard program every helm run goes through (defaults to railyard-helm-guard next to the manager, else the manager itself)")
 	fs.StringVar(&opts.WebhookReceiverBindAddress, "webhook-receiver-bind-address", "", "address webhook receivers listen on, such as :8090; empty disables them")

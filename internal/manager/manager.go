@@ -101,6 +101,9 @@ type Options struct {
 	// registry host, shared by every Warehouse; zero means
 	// image.DefaultRequestsPerSecond (Kargo's 20), negative no bound.
 	RegistryRequestsPerSecond float64
+	// CacheByTagPolicy says what image subscriptions' cacheByTag may do
+	// (Kargo's CACHE_BY_TAG_POLICY); empty is Allow.
+	CacheByTagPolicy warehouse.CacheByTagPolicy
 	// HelmCommand is the helm binary kustomize-build and helm-template run;
 	// empty means $RAILYARD_HELM, bin/k8s/helm or helm on PATH.
 	HelmCommand string
@@ -249,7 +252,7 @@ func setupFreightSources(mgr ctrl.Manager, opts Options) error {
 	}
 	if err := warehouse.SetupWithManager(mgr, warehouse.Options{
 		Shard: opts.shardFilter(), ECR: ecrProvider, MaxConcurrentReconciles: opts.WarehouseConcurrency,
-		Image: image.Config{RequestsPerSecond: opts.RegistryRequestsPerSecond},
+		Image: image.Config{RequestsPerSecond: opts.RegistryRequestsPerSecond}, CacheByTagPolicy: opts.CacheByTagPolicy,
 	}); err != nil {
 		return err
 	}

@@ -122,6 +122,11 @@ func (r *Reconciler) discoverOne(ctx context.Context, w *railyard.Warehouse, i i
 
 func (r *Reconciler) discoverImage(ctx context.Context, w *railyard.Warehouse, sub *railyard.RepoSubscription, o *outcome) error {
 	opts := imageOptions(sub.Image)
+	byTag, err := r.opts.CacheByTagPolicy.cacheByTag(sub.Image.CacheByTag)
+	if err != nil {
+		return err
+	}
+	opts.CacheByTag = byTag
 	if err := r.imageCredentials(ctx, w.Namespace, &opts); err != nil {
 		return err
 	}

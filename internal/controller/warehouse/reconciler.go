@@ -60,6 +60,9 @@ type Options struct {
 	// DiscoveryTimeout bounds the discovery of one subscription;
 	// DefaultDiscoveryTimeout when zero.
 	DiscoveryTimeout time.Duration
+	// CacheByTagPolicy says what image subscriptions' cacheByTag may do;
+	// CacheByTagAllow when empty.
+	CacheByTagPolicy CacheByTagPolicy
 }
 
 const (

@@ -103,3 +103,38 @@ func TestBasicAuthRegistryWithSecret(t *testing.T) {
 		t.Fatal("Stalled not cleared")
 	}
 }
+
+// An image subscription with cacheByTag trusts the tags it has described:
+// a re-pushed tag keeps its first digest and costs no request, while a new
+// tag is still read. The default re-checks every known tag.
+func TestCacheByTagSubscription(t *testing.T) {
+	ns := newNamespace(t)
+	reg := registrytest.New(t)
+	pushImage(t, reg, "1.0.0", base)
+	create(t, &railyard.Warehouse{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "cached"},
+		Spec: railyard.WarehouseSpec{Subscriptions: []railyard.RepoSubscription{
+			{Image: &railyard.ImageSubscription{RepoURL: reg.Repo("app"), CacheByTag: true}},
+		}},
+	})
+	w := waitCondition(t, ns, "cached", railyard.ConditionReady, metav1.ConditionTrue, railyard.ReasonDiscoverySucceeded)
+	first := w.Status.DiscoveredArtifacts.Images[0].References[0].Digest
+
+	pushImage(t, reg, "1.0.0", base.Add(time.Minute)) // the same tag, new content
+	pushImage(t, reg, "1.1.0", base.Add(2*time.Minute))
+	reg.ResetCounts()
+	w = refresh(t, ns, "cached")
+	refs := w.Status.DiscoveredArtifacts.Images[0].References
+	if len(refs) != 2 || refs[0].Tag != "1.1.0" || refs[1].Digest != first {
+		t.Fatalf("references %+v, want 1.1.0 and 1.0.0 still at %s", refs, first)
+	}
+	if c := reg.Counts(); c.ManifestHead != 0 || c.ManifestGet != 1 {
+		t.Errorf("requests %+v: want no HEAD of the known tag and one GET of the new one", c)
+	}
+
+	update(t, ns, "cached", func(w *railyard.Warehouse) { w.Spec.Subscriptions[0].Image.CacheByTag = false })
+	w = refresh(t, ns, "cached")
+	if refs := w.Status.DiscoveredArtifacts.Images[0].References; refs[1].Digest == first {
+		t.Errorf("without cacheByTag the re-pushed 1.0.0 is still at %s", first)
+	}
+}

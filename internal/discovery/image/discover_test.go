@@ -94,6 +94,45 @@ func TestDiscoverRequestCounts(t *testing.T) {
 	assertCounts(t, "discovery after a push", reg.Counts(), registrytest.Counts{TagsList: 1, ManifestGet: 2, ManifestHead: 4, BlobGet: 2})
 }
 
+// TestDiscoverCacheByTag: with cacheByTag a known tag costs no request, so
+// a re-pushed tag keeps its old digest; a new tag is still read, and the
+// Digest strategy, which follows a mutable tag, still asks every time.
+func TestDiscoverCacheByTag(t *testing.T) {
+	reg := registrytest.New(t)
+	pushTags(t, reg, "app", "v1.0.0", "v1.1.0", "stable")
+	d := newTestDiscoverer(Config{})
+	opts := Options{RepoURL: reg.Repo("app"), StrictSemvers: true, CacheByTag: true}
+	first := discover(t, d, opts)
+	old := first.References[0].Digest
+
+	reg.PushImage(t, "app", "v1.1.0", distinctImage(t, "re-pushed", time.Time{}, "linux", "amd64"))
+	pushTags(t, reg, "app", "v1.2.0")
+	reg.ResetCounts()
+	res := discover(t, d, opts)
+	if want := []string{"v1.2.0", "v1.1.0", "v1.0.0"}; !slices.Equal(tagsOf(res), want) {
+		t.Fatalf("tags = %v, want %v", tagsOf(res), want)
+	}
+	if res.References[1].Digest != old {
+		t.Errorf("v1.1.0 digest = %s, want the cached %s", res.References[1].Digest, old)
+	}
+	assertCounts(t, "cached by tag", reg.Counts(), registrytest.Counts{TagsList: 1, ManifestGet: 1, BlobGet: 1})
+
+	// Without it the same discovery sees the re-push.
+	reg.ResetCounts()
+	opts.CacheByTag = false
+	res = discover(t, d, opts)
+	if res.References[1].Digest == old {
+		t.Errorf("v1.1.0 digest still %s without cacheByTag", old)
+	}
+	assertCounts(t, "by digest", reg.Counts(), registrytest.Counts{TagsList: 1, ManifestHead: 3, ManifestGet: 1, BlobGet: 1})
+
+	digestOpts := Options{RepoURL: reg.Repo("app"), Strategy: Digest, Constraint: "stable", CacheByTag: true}
+	discover(t, d, digestOpts)
+	reg.ResetCounts()
+	discover(t, d, digestOpts)
+	assertCounts(t, "Digest strategy", reg.Counts(), registrytest.Counts{ManifestHead: 1})
+}
+
 func TestDiscoverNewestBuildCounts(t *testing.T) {
 	reg := registrytest.New(t)
 	base := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)

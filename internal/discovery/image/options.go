@@ -62,6 +62,12 @@ type Options struct {
 	// InsecureSkipTLSVerify skips certificate verification and allows plain
 	// HTTP.
 	InsecureSkipTLSVerify bool
+	// CacheByTag trusts a tag's last seen digest: a tag described before is
+	// not asked about again while its metadata is cached, so a re-pushed tag
+	// goes unnoticed. For repositories whose tags are immutable (Kargo's
+	// cacheByTag). Ignored by the Digest strategy, which follows a mutable
+	// tag by definition.
+	CacheByTag bool
 	// Keychain or Authenticator supplies credentials (at most one; neither
 	// means anonymous). They are resolved on every discovery so rotated
 	// credentials take effect, and never printed.
@@ -119,10 +125,13 @@ type compiled struct {
 	// timesKnown: build times come from Options.BuildTimes, so NewestBuild
 	// reads no configs.
 	timesKnown bool
+	// byTag: a known tag's cached metadata is used without a request.
+	byTag bool
 }
 
 func compile(o Options) (*compiled, error) {
 	c := &compiled{strategy: o.strategy(), strict: o.StrictSemvers, limit: o.limit()}
+	c.byTag = o.CacheByTag && c.strategy != Digest
 	var nameOpts []name.Option
 	if o.InsecureSkipTLSVerify {
 		nameOpts = append(nameOpts, name.Insecure)

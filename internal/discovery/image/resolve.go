@@ -106,7 +106,7 @@ func (d *Discoverer) resolveBatch(ctx context.Context, p *remote.Puller, c *comp
 // resolve describes one tag; false means skip it (gone, or wrong platform).
 func (d *Discoverer) resolve(ctx context.Context, p *remote.Puller, c *compiled, tag string) (Reference, bool, error) {
 	ref := c.repo.Tag(tag)
-	digest, meta, err := d.tagManifest(ctx, p, ref)
+	digest, meta, err := d.tagManifest(ctx, p, ref, c.byTag)
 	if isNotFound(err) {
 		return Reference{}, false, nil
 	}
@@ -155,12 +155,17 @@ func (d *Discoverer) resolve(ctx context.Context, p *remote.Puller, c *compiled,
 }
 
 // tagManifest returns the digest and metadata a tag points to. When the
-// tag's last digest is known and cached, a HEAD confirms it (no GET); an
-// unknown tag costs one GET.
-func (d *Discoverer) tagManifest(ctx context.Context, p *remote.Puller, ref name.Tag) (v1.Hash, manifestMeta, error) {
+// tag's last digest is known and cached, a HEAD confirms it (no GET), or,
+// with byTag, nothing does; an unknown tag costs one GET.
+func (d *Discoverer) tagManifest(ctx context.Context, p *remote.Puller, ref name.Tag, byTag bool) (v1.Hash, manifestMeta, error) {
 	key := ref.String()
 	if last, ok := d.tagDigests.get(key); ok {
-		if _, cached := d.metas.get(last); cached {
+		if m, cached := d.metas.get(last); cached {
+			if byTag {
+				if h, err := v1.NewHash(last); err == nil {
+					return h, m, nil
+				}
+			}
 			desc, err := p.Head(ctx, ref)
 			switch {
 			case err == nil:
