@@ -58,6 +58,17 @@ type Registry struct {
 	counts  Counts
 	inject  []injected
 	setupRT http.RoundTripper
+	onList  func(repo string)
+}
+
+// OnTagsList calls f with the repository (such as "apps/web") of every tag
+// listing that is not a setup helper's: each discovery of a repository
+// starts with one, so a benchmark can tell when it was discovered without
+// asking the discoverer.
+func (r *Registry) OnTagsList(f func(repo string)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.onList = f
 }
 
 type config struct {
@@ -186,6 +197,12 @@ func (r *Registry) serve(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	if req.Method == http.MethodGet && isTagsList(req.URL.Path) {
+		r.mu.Lock()
+		f := r.onList
+		r.mu.Unlock()
+		if f != nil && !setup {
+			f(strings.TrimSuffix(strings.TrimPrefix(req.URL.Path, "/v2/"), "/tags/list"))
+		}
 		r.serveTags(w, req)
 		return
 	}

@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/controller/warehouse"
 	"github.com/railyard-dev/railyard/internal/demo"
 	"github.com/railyard-dev/railyard/internal/git/gittest"
 	"github.com/railyard-dev/railyard/internal/manager"
@@ -89,6 +90,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	row("warehouse concurrency", orDefaultString(os.Getenv("SCALE_WAREHOUSE_CONCURRENCY"), "default (4)"))
 	row("stage concurrency", orDefaultString(os.Getenv("SCALE_STAGE_CONCURRENCY"), "default (4)"))
 	row("registry requests per second", orDefaultString(os.Getenv("SCALE_REGISTRY_RPS"), "default (20)"))
+	row("cache-by-tag policy", orDefaultString(os.Getenv("SCALE_CACHE_BY_TAG_POLICY"), "default (Allow; the Warehouses do not set cacheByTag)"))
 	row("work directory under", orDefaultString(os.Getenv("SCALE_WORK_DIR"), "the test's temporary directory"))
 
 	for _, app := range sw.apps {
@@ -202,6 +204,7 @@ func startScaleWorld(tb testing.TB, n int, separate bool) *scaleWorld {
 	envSetting(tb, "SCALE_WAREHOUSE_CONCURRENCY", &opts.WarehouseConcurrency, strconv.Atoi)
 	envSetting(tb, "SCALE_STAGE_CONCURRENCY", &opts.StageConcurrency, strconv.Atoi)
 	envSetting(tb, "SCALE_REGISTRY_RPS", &opts.RegistryRequestsPerSecond, func(v string) (float64, error) { return strconv.ParseFloat(v, 64) })
+	envSetting(tb, "SCALE_CACHE_BY_TAG_POLICY", &opts.CacheByTagPolicy, warehouse.ParseCacheByTagPolicy)
 	if separate {
 		sw.proc = startManagerProcess(tb, env.Kubeconfig, opts, os.Getenv("SCALE_PROFILE_DIR") != "")
 	} else {

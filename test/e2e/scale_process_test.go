@@ -58,6 +58,7 @@ func startManagerProcess(tb testing.TB, kubeconfig string, opts manager.Options,
 		"--warehouse-concurrency", strconv.Itoa(opts.WarehouseConcurrency),
 		"--stage-concurrency", strconv.Itoa(opts.StageConcurrency),
 		"--registry-requests-per-second", strconv.FormatFloat(opts.RegistryRequestsPerSecond, 'f', -1, 64),
+		"--cache-by-tag-policy", string(opts.CacheByTagPolicy),
 	}
 	m := &managerProcess{metrics: fmt.Sprintf("http://127.0.0.1:%d/metrics", port), log: filepath.Join(dir, "manager.log")}
 	if d := os.Getenv("SCALE_PROFILE_DIR"); d != "" {

@@ -72,6 +72,8 @@ func runSettled(b *testing.B, n int, interval time.Duration) {
 	for _, app := range sw.apps {
 		pw.reg.PushImage(b, "apps/"+app, "v1.0.0", registrytest.NewImage(b, registrytest.ImageSpec{Created: pw.built, OS: "linux", Arch: "amd64"}))
 	}
+	listings := &listingLog{}
+	pw.reg.OnTagsList(listings.record)
 	start := time.Now()
 	pw.apply(b, sw.manifests())
 	row("kubectl apply of all objects", secs(time.Since(start)))
@@ -90,11 +92,14 @@ func runSettled(b *testing.B, n int, interval time.Duration) {
 	sw.waitQueuesEmpty(b)
 	row("Freight created → every controller's queue empty", secs(time.Since(settling)))
 	// Each Warehouse's last discovery now; each must discover again within
-	// an interval (and a fifth for the work queue).
-	last, _, _ := sw.discovered(nil)
-	// The benchmark's own reads of the Warehouses run in this process, not
-	// the manager's, whose CPU alone is measured.
-	rediscovery := sw.watchRediscovery(last, interval)
+	// an interval (and a fifth for the work queue). A discovery that finds
+	// nothing new does not write the Warehouse's status, so discoveries are
+	// seen where each starts: its repository's tag listing.
+	last := listings.latest()
+	if len(last) != n {
+		b.Fatalf("%d of %d image repositories were listed", len(last), n)
+	}
+	rediscovery := sw.watchRediscovery(listings, last, interval)
 	profiled := sw.profileRest(b, interval)
 	errs0, _ := sw.proc.metric("controller_runtime_reconcile_errors_total")
 	reqs0, _ := sw.proc.metric("railyard_registry_requests_total")
@@ -199,27 +204,66 @@ func (sw *scaleWorld) waitDiscovered(tb testing.TB, since map[string]time.Time) 
 	return at
 }
 
-// watchRediscovery records, for each Warehouse, its first discovery after
-// its time in since, reading the Warehouses every 10 s (the manager runs in
-// a process of its own, so these reads do not count in its CPU) until
-// each has one or the last could be late. result waits for that and
-// reports whether each came within interval plus a fifth for the work
-// queue, and the longest gap.
-func (sw *scaleWorld) watchRediscovery(since map[string]time.Time, interval time.Duration) (result func() string) {
+// listingLog records when each app's image repository was listed.
+type listingLog struct {
+	mu sync.Mutex
+	at map[string][]time.Time
+}
+
+func (l *listingLog) record(repo string) {
+	app := strings.TrimPrefix(repo, "apps/")
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.at == nil {
+		l.at = map[string][]time.Time{}
+	}
+	l.at[app] = append(l.at[app], time.Now())
+}
+
+// latest is each app's last listing.
+func (l *listingLog) latest() map[string]time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := map[string]time.Time{}
+	for app, times := range l.at {
+		out[app] = times[len(times)-1]
+	}
+	return out
+}
+
+// firstAfter is each app's first listing after its time in since.
+func (l *listingLog) firstAfter(since map[string]time.Time) map[string]time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := map[string]time.Time{}
+	for app, times := range l.at {
+		for _, t := range times {
+			if t.After(since[app]) {
+				out[app] = t
+				break
+			}
+		}
+	}
+	return out
+}
+
+// watchRediscovery waits, in the background, until every app's repository
+// was listed again after its time in since, or the last could be late.
+// result waits for that and reports whether each came within interval plus
+// a fifth for the work queue, and the longest gap.
+func (sw *scaleWorld) watchRediscovery(l *listingLog, since map[string]time.Time, interval time.Duration) (result func() string) {
 	bound := interval + interval/5
-	first := map[string]time.Time{}
+	var first map[string]time.Time
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		end := latest(since).Add(bound)
-		for len(first) < len(since) && time.Now().Before(end) {
-			time.Sleep(10 * time.Second)
-			at, _, _ := sw.discovered(since)
-			for name, t := range at {
-				if _, seen := first[name]; !seen {
-					first[name] = t
-				}
+		for {
+			first = l.firstAfter(since)
+			if len(first) >= len(since) || !time.Now().Before(end) {
+				return
 			}
+			time.Sleep(time.Second)
 		}
 	}()
 	return func() string {

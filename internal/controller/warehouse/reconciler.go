@@ -100,6 +100,8 @@ type Reconciler struct {
 	opts     Options
 	// credChanges marks Warehouses whose credential Secrets changed.
 	credChanges credentialChanges
+	// quiet holds periodic discoveries that found nothing new.
+	quiet quietDiscoveries
 }
 
 // New returns a Reconciler. apiReader reads Secrets without a cache.
@@ -162,6 +164,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	w := &railyard.Warehouse{}
 	if err := r.client.Get(ctx, req.NamespacedName, w); err != nil {
 		r.credChanges.take(req.NamespacedName)
+		r.quiet.forget(req.NamespacedName)
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !r.opts.Shard.Responsible(w) {
@@ -183,7 +186,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 // reconcile runs one pass. p patches status against the last write, so
 // the interim Reconciling patch and the final one each carry their changes.
 func (r *Reconciler) reconcile(ctx context.Context, w *railyard.Warehouse, p *reconcilehelp.StatusPatcher) (ctrl.Result, error) {
-	reason, wait := shouldDiscover(w, r.clock.Now(), r.credChanges.take(client.ObjectKeyFromObject(w)))
+	reason, wait := shouldDiscover(w, r.clock.Now(), r.credChanges.take(client.ObjectKeyFromObject(w)), r.quiet.get(w))
 	if reason == "" {
 		// A pass interrupted mid-discovery (a restart) must not leave
 		// Reconciling behind.
@@ -199,6 +202,7 @@ func (r *Reconciler) reconcile(ctx context.Context, w *railyard.Warehouse, p *re
 		}
 	}
 
+	prev := w.Status.DeepCopy()
 	token := refreshToken(w)
 	outcomes := r.discoverAll(ctx, w, r.clock.Now())
 	done := r.clock.Now()
@@ -220,5 +224,12 @@ func (r *Reconciler) reconcile(ctx context.Context, w *railyard.Warehouse, p *re
 	}
 	// Succeeded, or stalled on a spec problem: the pass is complete.
 	w.Status.ObservedGeneration = w.Generation
+	if reason == dueInterval && onlyTimesChanged(prev, &w.Status) && done.Sub(prev.DiscoveredArtifacts.DiscoveredAt.Time) < maxUnwritten {
+		// Nothing new: keep the status as it is (no write) and the time in memory.
+		w.Status = *prev
+		r.quiet.set(w, done)
+		return ctrl.Result{RequeueAfter: period(w)}, nil
+	}
+	r.quiet.forget(client.ObjectKeyFromObject(w))
 	return ctrl.Result{RequeueAfter: period(w)}, nil
 }

@@ -22,10 +22,11 @@ const (
 
 // shouldDiscover decides whether w must be discovered at now; credsChanged
 // says a credentials Secret of its namespace changed since the last pass
-// (new credentials may reach what the old could not). It returns the
-// reason, or "" and how long until the next discovery is due. It is a pure
-// function of its arguments.
-func shouldDiscover(w *railyard.Warehouse, now time.Time, credsChanged bool) (reason string, wait time.Duration) {
+// (new credentials may reach what the old could not), and quietAt is when a
+// later discovery than the status records found nothing new (zero if
+// none). It returns the reason, or "" and how long until the next discovery
+// is due. It is a pure function of its arguments.
+func shouldDiscover(w *railyard.Warehouse, now time.Time, credsChanged bool, quietAt time.Time) (reason string, wait time.Duration) {
 	st := &w.Status
 	switch {
 	case st.DiscoveredArtifacts == nil || st.DiscoveredArtifacts.DiscoveredAt.IsZero():
@@ -40,7 +41,11 @@ func shouldDiscover(w *railyard.Warehouse, now time.Time, credsChanged bool) (re
 		// The error was returned, so the work queue's backoff spaces these.
 		return dueRetry, 0
 	}
-	next := st.DiscoveredArtifacts.DiscoveredAt.Add(period(w))
+	last := st.DiscoveredArtifacts.DiscoveredAt.Time
+	if quietAt.After(last) {
+		last = quietAt
+	}
+	next := last.Add(period(w))
 	if !now.Before(next) {
 		return dueInterval, 0
 	}

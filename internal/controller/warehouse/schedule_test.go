@@ -62,7 +62,7 @@ func TestShouldDiscover(t *testing.T) {
 			for _, m := range tt.mutate {
 				m(w)
 			}
-			reason, wait := shouldDiscover(w, now, tt.creds)
+			reason, wait := shouldDiscover(w, now, tt.creds, time.Time{})
 			if reason != tt.wantReason || wait != tt.wantWait {
 				t.Fatalf("shouldDiscover = (%q, %v), want (%q, %v)", reason, wait, tt.wantReason, tt.wantWait)
 			}
@@ -112,11 +112,11 @@ func TestPeriod(t *testing.T) {
 	x.Generation, x.Status.ObservedGeneration = 1, 1
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	x.Status.DiscoveredArtifacts = &railyard.DiscoveredArtifacts{DiscoveredAt: metav1.NewTime(now.Add(-period(x)))}
-	if reason, _ := shouldDiscover(x, now, false); reason != dueInterval {
+	if reason, _ := shouldDiscover(x, now, false, time.Time{}); reason != dueInterval {
 		t.Errorf("a period after the last discovery: reason %q, want %q", reason, dueInterval)
 	}
 	x.Status.DiscoveredArtifacts.DiscoveredAt = metav1.NewTime(now.Add(-period(x) + time.Second))
-	if reason, wait := shouldDiscover(x, now, false); reason != "" || wait != time.Second {
+	if reason, wait := shouldDiscover(x, now, false, time.Time{}); reason != "" || wait != time.Second {
 		t.Errorf("a second before: (%q, %v), want a wait of 1s", reason, wait)
 	}
 }

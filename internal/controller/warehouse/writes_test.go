@@ -84,3 +84,122 @@ func TestStatusWritesPerDiscovery(t *testing.T) {
 		})
 	}
 }
+
+// A periodic discovery that finds exactly what the status says writes
+// nothing, and the next one is due a period after it, not after the
+// status's discoveredAt; one that finds something new writes, and so does
+// one whose status is maxUnwritten old.
+func TestQuietDiscoveryWritesNothing(t *testing.T) {
+	reg := registrytest.New(t)
+	reg.PushImage(t, "app", "v1.0.0", registrytest.NewImage(t, registrytest.ImageSpec{Created: time.Unix(0, 0)}))
+	start := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	interval := 5 * time.Minute
+	w := &railyard.Warehouse{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "demo", Name: "app", Generation: 1},
+		Spec: railyard.WarehouseSpec{
+			Interval:              &metav1.Duration{Duration: interval},
+			FreightCreationPolicy: railyard.FreightCreationPolicyManual,
+			Subscriptions:         []railyard.RepoSubscription{{Image: &railyard.ImageSubscription{RepoURL: reg.Repo("app")}}},
+		},
+	}
+	scheme := runtime.NewScheme()
+	if err := railyard.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	if err := corev1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	writes := 0
+	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(w).WithStatusSubresource(w).
+		WithInterceptorFuncs(interceptor.Funcs{
+			SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
+				writes++
+				return c.SubResource(sub).Patch(ctx, obj, p, opts...)
+			},
+		}).Build()
+	clock := clocktesting.NewFakePassiveClock(start)
+	r := New(c, c, nil, Options{Clock: clock})
+	reconcileAt := func(at time.Time) (ctrl.Result, int, *railyard.Warehouse) {
+		t.Helper()
+		clock.SetTime(at)
+		writes = 0
+		res, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: client.ObjectKeyFromObject(w)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := &railyard.Warehouse{}
+		if err := c.Get(context.Background(), client.ObjectKeyFromObject(w), got); err != nil {
+			t.Fatal(err)
+		}
+		return res, writes, got
+	}
+
+	if _, n, _ := reconcileAt(start); n == 0 {
+		t.Fatal("the first discovery wrote nothing")
+	}
+	at := start.Add(interval)
+	res, n, got := reconcileAt(at)
+	if n != 0 {
+		t.Errorf("a discovery that found nothing new wrote status %d times", n)
+	}
+	if res.RequeueAfter != interval || !got.Status.DiscoveredArtifacts.DiscoveredAt.Time.Equal(start) {
+		t.Errorf("RequeueAfter %v, discoveredAt %v; want %v and the first discovery's time", res.RequeueAfter, got.Status.DiscoveredArtifacts.DiscoveredAt, interval)
+	}
+	// Counted from the quiet discovery: a minute later nothing is due.
+	if res, n, _ := reconcileAt(at.Add(time.Minute)); n != 0 || res.RequeueAfter != interval-time.Minute {
+		t.Errorf("a minute after a quiet discovery: %d writes, RequeueAfter %v; want none and %v", n, res.RequeueAfter, interval-time.Minute)
+	}
+
+	reg.PushImage(t, "app", "v1.1.0", registrytest.NewImage(t, registrytest.ImageSpec{Created: time.Unix(60, 0)}))
+	at = at.Add(interval)
+	if _, n, got := reconcileAt(at); n != 1 || got.Status.DiscoveredArtifacts.Images[0].References[0].Tag != "v1.1.0" {
+		t.Errorf("a discovery that found v1.1.0: %d writes, references %+v", n, got.Status.DiscoveredArtifacts.Images[0].References)
+	}
+	written := at
+	for at.Sub(written) < maxUnwritten-interval {
+		at = at.Add(interval)
+		if _, n, _ := reconcileAt(at); n != 0 {
+			t.Fatalf("quiet discovery %s after the last write wrote status", at.Sub(written))
+		}
+	}
+	at = at.Add(interval)
+	if _, n, got := reconcileAt(at); n != 1 || !got.Status.DiscoveredArtifacts.DiscoveredAt.Time.Equal(at) {
+		t.Errorf("a discovery %s after the last write: %d writes, discoveredAt %v", at.Sub(written), n, got.Status.DiscoveredArtifacts.DiscoveredAt)
+	}
+}
+
+func TestOnlyTimesChanged(t *testing.T) {
+	t0, t1 := metav1.NewTime(time.Unix(0, 0)), metav1.NewTime(time.Unix(60, 0))
+	base := func() *railyard.WarehouseStatus {
+		return &railyard.WarehouseStatus{
+			DiscoveredArtifacts: &railyard.DiscoveredArtifacts{DiscoveredAt: t0, Images: []railyard.ImageDiscoveryResult{
+				{RepoURL: "r", References: []railyard.DiscoveredImageReference{{Tag: "v1", Digest: "sha256:a"}}}}},
+			Subscriptions: []railyard.SubscriptionStatus{{Kind: "image", LastDiscoveredAt: &t0}},
+		}
+	}
+	tests := []struct {
+		name   string
+		change func(*railyard.WarehouseStatus)
+		want   bool
+	}{
+		{"nothing", func(*railyard.WarehouseStatus) {}, true},
+		{"times", func(s *railyard.WarehouseStatus) {
+			s.DiscoveredArtifacts.DiscoveredAt = t1
+			s.Subscriptions[0].LastDiscoveredAt = &t1
+		}, true},
+		{"a digest", func(s *railyard.WarehouseStatus) { s.DiscoveredArtifacts.Images[0].References[0].Digest = "sha256:b" }, false},
+		{"an error", func(s *railyard.WarehouseStatus) { s.Subscriptions[0].LastError = "boom" }, false},
+		{"a Freight", func(s *railyard.WarehouseStatus) { s.LastFreightID = "abc" }, false},
+		{"a condition", func(s *railyard.WarehouseStatus) {
+			s.Conditions = []metav1.Condition{{Type: railyard.ConditionReady, Status: metav1.ConditionTrue}}
+		}, false},
+		{"no artifacts", func(s *railyard.WarehouseStatus) { s.DiscoveredArtifacts = nil }, false},
+	}
+	for _, tt := range tests {
+		cur := base()
+		tt.change(cur)
+		if got := onlyTimesChanged(base(), cur); got != tt.want {
+			t.Errorf("%s: onlyTimesChanged = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
