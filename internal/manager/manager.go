@@ -26,6 +26,7 @@ import (
 	"github.com/railyard-dev/railyard/internal/controller/projectconfig"
 	"github.com/railyard-dev/railyard/internal/controller/shard"
 	"github.com/railyard-dev/railyard/internal/controller/warehouse"
+	"github.com/railyard-dev/railyard/internal/credentials"
 	"github.com/railyard-dev/railyard/internal/discovery/image"
 	"github.com/railyard-dev/railyard/internal/ecr"
 	"github.com/railyard-dev/railyard/internal/freight"
@@ -219,7 +220,8 @@ func New(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return nil, fmt.Errorf("adding readiness check: %w", err)
 	}
-	if err := setupFreightSources(mgr, opts); err != nil {
+	creds, err := setupFreightSources(mgr, opts)
+	if err != nil {
 		return nil, err
 	}
 	// Kinds without a shard are the default manager's alone, so that shard
@@ -232,7 +234,7 @@ func New(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 			return nil, err
 		}
 	}
-	if err := setupPipeline(mgr, opts); err != nil {
+	if err := setupPipeline(mgr, opts, creds); err != nil {
 		return nil, err
 	}
 	return mgr, nil
@@ -242,21 +244,22 @@ func New(cfg *rest.Config, opts Options) (ctrl.Manager, error) {
 // Freight, the Freight checker, which completes and checks it, and the
 // Freight content index both look Freight up by (registered once: a
 // second registration of one index fails).
-func setupFreightSources(mgr ctrl.Manager, opts Options) error {
+func setupFreightSources(mgr ctrl.Manager, opts Options) (credentials.Store, error) {
 	if err := freight.IndexContent(context.Background(), mgr.GetFieldIndexer()); err != nil {
-		return err
+		return credentials.Store{}, err
 	}
 	ecrProvider, err := ecr.New(ecr.Options{})
 	if err != nil {
-		return fmt.Errorf("creating the ECR token provider: %w", err)
+		return credentials.Store{}, fmt.Errorf("creating the ECR token provider: %w", err)
 	}
-	if err := warehouse.SetupWithManager(mgr, warehouse.Options{
+	creds, err := warehouse.SetupWithManager(mgr, warehouse.Options{
 		Shard: opts.shardFilter(), ECR: ecrProvider, MaxConcurrentReconciles: opts.WarehouseConcurrency,
 		Image: image.Config{RequestsPerSecond: opts.RegistryRequestsPerSecond}, CacheByTagPolicy: opts.CacheByTagPolicy,
-	}); err != nil {
-		return err
+	})
+	if err != nil {
+		return credentials.Store{}, err
 	}
-	return (&freightcheck.Reconciler{Shard: opts.shardFilter()}).SetupWithManager(mgr)
+	return creds, (&freightcheck.Reconciler{Shard: opts.shardFilter()}).SetupWithManager(mgr)
 }
 
 // DefaultSystemResourcesNamespace holds cluster-wide receivers' Secrets

@@ -60,8 +60,9 @@ func newStepRegistry(opts Options, cache *git.Cache, remote *argocd.Remote) *pro
 }
 
 // setupPipeline registers the Stage and Promotion reconcilers and the field
-// indexes they list by.
-func setupPipeline(mgr ctrl.Manager, opts Options) error {
+// indexes they list by. Promotions find credentials through store, the
+// watch-backed Store discovery uses.
+func setupPipeline(mgr ctrl.Manager, opts Options, store credentials.Store) error {
 	if err := index.Register(context.Background(), mgr.GetFieldIndexer()); err != nil {
 		return err
 	}
@@ -74,7 +75,6 @@ func setupPipeline(mgr ctrl.Manager, opts Options) error {
 			ctrl.Log.WithName("setup").Info("removed Promotion work directories another replica may have outdated", "count", removed)
 		}
 	}
-	store := credentials.Store{Reader: mgr.GetAPIReader()}
 	cache, err := gitCache(opts)
 	if err != nil {
 		return err

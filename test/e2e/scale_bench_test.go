@@ -2,10 +2,12 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"runtime/metrics"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -108,19 +110,25 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	row("first promotions: first Freight → all test branches created", secs(moved-firstFreight))
 	row("first promotions: apply → all test branches created", secs(moved))
 	b.ReportMetric(moved.Seconds(), "first-s")
-	sw.waitPromotionsDone(b)
+	for _, r := range sw.promotionBreakdown(b, sw.waitPromotionsDone(b), start) {
+		row("first promotions: "+r[0], r[1])
+	}
 
 	// A new tag for every app, refreshed at once.
 	pw.built = pw.built.Add(time.Minute)
 	for _, app := range sw.apps {
 		pw.reg.PushImage(b, "apps/"+app, "v1.0.1", registrytest.NewImage(b, registrytest.ImageSpec{Created: pw.built, OS: "linux", Arch: "amd64"}))
 	}
+	stopProfile := profileWave(b, os.Getenv("SCALE_WAVE_PROFILE"))
+	api0, apiErr := apiRequests(pw.ctx, sw.pw.env.Config)
 	start = time.Now()
 	sw.refreshAll(b)
 	refreshed := time.Since(start)
 	_, allFreight = sw.waitFreight(b, "v1.0.1", start)
 	sw.waitTestBranches(b, heads)
 	moved = time.Since(start)
+	stopProfile()
+	api1, apiErr1 := apiRequests(pw.ctx, sw.pw.env.Config)
 	row("new tag: refresh annotations written (all apps)", secs(refreshed))
 	row("new tag: refresh → all Freight", secs(allFreight))
 	row("new tag: refresh → all test branches moved", secs(moved))
@@ -129,6 +137,13 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	row("new tag: Freight created → its Promotion created, mean / max", sw.freightToPromotion(b, promos, start))
 	for _, r := range sw.promotionBreakdown(b, promos, start) {
 		row("new tag: "+r[0], r[1])
+	}
+	if err := errors.Join(apiErr, apiErr1); err != nil {
+		row("new tag: API requests", err.Error())
+	} else {
+		for _, r := range apiRequestRows(api0, api1, 50) {
+			row("new tag: "+r[0], r[1])
+		}
 	}
 
 	// Idle: nothing to discover or promote; the stand-in is paused so only
@@ -146,6 +161,26 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	b.ReportMetric(perMin, "idle-cpu-s/min")
 
 	printRows(fmt.Sprintf("Scale benchmark, %d apps", n), rows)
+}
+
+// profileWave writes a CPU profile of this process (the manager runs in
+// it) to path until the returned function is called; an empty path
+// profiles nothing.
+func profileWave(tb testing.TB, path string) (stop func()) {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		tb.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}
 }
 
 // printRows prints a benchmark's figures as a two-column table.

@@ -134,12 +134,14 @@ func New(c client.Client, apiReader client.Reader, recorder events.EventRecorder
 // reconciled when its spec or annotations change, when a credentials Secret
 // of its namespace changes, and at its interval. mgr's cache must have
 // freight.ContentIndex (freight.IndexContent), which the Freight checker
-// uses too, so the manager registers it once for both.
-func SetupWithManager(mgr ctrl.Manager, opts Options) error {
+// uses too, so the manager registers it once for both. It returns the
+// credential Store discovery reads through (watch-backed, see
+// credentials.NewCachedStore), for other controllers to share.
+func SetupWithManager(mgr ctrl.Manager, opts Options) (credentials.Store, error) {
 	r := New(mgr.GetClient(), mgr.GetAPIReader(), mgr.GetEventRecorder(ControllerName), opts)
 	secrets, metadata, err := credentialSources(mgr, r.credentialHandler())
 	if err != nil {
-		return err
+		return credentials.Store{}, err
 	}
 	r.creds = credentials.NewCachedStore(mgr.GetAPIReader(), metadata)
 	b := ctrl.NewControllerManagedBy(mgr).
@@ -152,9 +154,9 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		b = b.WatchesRawSource(src)
 	}
 	if err := b.Complete(r); err != nil {
-		return fmt.Errorf("setting up the Warehouse controller: %w", err)
+		return credentials.Store{}, fmt.Errorf("setting up the Warehouse controller: %w", err)
 	}
-	return nil
+	return r.creds, nil
 }
 
 // Reconcile is the shape of every Railyard reconciler (package

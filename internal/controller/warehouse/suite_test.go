@@ -49,7 +49,7 @@ func TestMain(m *testing.M) {
 		if err := freight.IndexContent(context.Background(), mgr.GetFieldIndexer()); err != nil {
 			return err
 		}
-		if err := warehouse.SetupWithManager(mgr, opts); err != nil {
+		if _, err := warehouse.SetupWithManager(mgr, opts); err != nil {
 			return err
 		}
 		return (&freightcheck.Reconciler{}).SetupWithManager(mgr)
