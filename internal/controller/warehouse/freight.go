@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -62,8 +63,15 @@ func (r *Reconciler) produceFreight(ctx context.Context, w *railyard.Warehouse, 
 		setCondition(w, railyard.ConditionReady, metav1.ConditionFalse, railyard.ReasonFreightCreationFailed, msg)
 		return fmt.Errorf("creating Freight %s: %w", f.Name, err)
 	}
+	madeBefore := w.Status.LastFreightID == f.Name && meta.IsStatusConditionTrue(w.Status.Conditions, railyard.ConditionFreightCreated) &&
+		meta.FindStatusCondition(w.Status.Conditions, railyard.ConditionFreightCreated).Reason == railyard.ReasonFreightCreated
 	w.Status.LastFreightID = f.Name
 	if !created {
+		if madeBefore {
+			// Still this Warehouse's last creation: saying so again keeps a
+			// discovery that found nothing new from changing the status.
+			return nil
+		}
 		setCondition(w, railyard.ConditionFreightCreated, metav1.ConditionTrue, railyard.ReasonFreightExists,
 			fmt.Sprintf("Freight %s for %s already exists", f.Name, artifactsOf(f)))
 		return nil

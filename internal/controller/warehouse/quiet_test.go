@@ -1,0 +1,90 @@
+package warehouse
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clocktesting "k8s.io/utils/clock/testing"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+
+	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/freight"
+	"github.com/railyard-dev/railyard/internal/git/gittest"
+	"github.com/railyard-dev/railyard/internal/registrytest"
+)
+
+// The discovery after the one that created a Warehouse's Freight finds
+// nothing new, so it writes nothing: the FreightCreated condition keeps
+// naming the creation instead of turning into "already exists".
+func TestQuietDiscoveryAfterFreightCreated(t *testing.T) {
+	reg := registrytest.New(t)
+	reg.PushImage(t, "app", "v1.0.0", registrytest.NewImage(t, registrytest.ImageSpec{Created: time.Unix(0, 0)}))
+	repo := gittest.NewServer(t).CreateRepo("gitops", map[string]string{"apps/app/kustomization.yaml": "resources: []\n"})
+	start := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	interval := 5 * time.Minute
+	w := &railyard.Warehouse{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "demo", Name: "app", Generation: 1},
+		Spec: railyard.WarehouseSpec{
+			Interval: &metav1.Duration{Duration: interval},
+			Subscriptions: []railyard.RepoSubscription{
+				{Image: &railyard.ImageSubscription{RepoURL: reg.Repo("app")}},
+				{Git: &railyard.GitSubscription{RepoURL: repo.URL, Branch: "main", IncludePaths: []string{"apps/app"}}},
+			},
+		},
+	}
+	scheme := runtime.NewScheme()
+	if err := railyard.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	if err := corev1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	writes := 0
+	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(w).WithStatusSubresource(w, &railyard.Freight{}).
+		WithIndex(&railyard.Freight{}, freight.ContentIndex, func(o client.Object) []string { return []string{freight.IDOf(o.(*railyard.Freight))} }).
+		WithInterceptorFuncs(interceptor.Funcs{
+			SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
+				writes++
+				return c.SubResource(sub).Patch(ctx, obj, p, opts...)
+			},
+		}).Build()
+	clock := clocktesting.NewFakePassiveClock(start)
+	r := New(c, c, nil, Options{Clock: clock})
+	for i, want := range []string{"created the Freight", "found nothing new", "found nothing new"} {
+		clock.SetTime(start.Add(time.Duration(i) * interval))
+		writes = 0
+		if _, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: client.ObjectKeyFromObject(w)}); err != nil {
+			t.Fatal(err)
+		}
+		if got := writes > 0; got != (i == 0) {
+			t.Errorf("discovery %d (%s): %d status writes", i, want, writes)
+		}
+	}
+	var list railyard.FreightList
+	if err := c.List(context.Background(), &list); err != nil || len(list.Items) != 1 {
+		t.Fatalf("Freight %v, %v; want the one", list.Items, err)
+	}
+	got := &railyard.Warehouse{}
+	if err := c.Get(context.Background(), client.ObjectKeyFromObject(w), got); err != nil {
+		t.Fatal(err)
+	}
+	if cond := findCondition(got, railyard.ConditionFreightCreated); cond == nil || cond.Reason != railyard.ReasonFreightCreated {
+		t.Errorf("FreightCreated = %+v, want reason %s", cond, railyard.ReasonFreightCreated)
+	}
+}
+
+func findCondition(w *railyard.Warehouse, typ string) *metav1.Condition {
+	for i := range w.Status.Conditions {
+		if w.Status.Conditions[i].Type == typ {
+			return &w.Status.Conditions[i]
+		}
+	}
+	return nil
+}
