@@ -1,10 +1,11 @@
 package warehouse
 
 import (
+	"bytes"
+	"encoding/json"
 	"sync"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/types"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
@@ -60,17 +61,25 @@ func (q *quietDiscoveries) forget(key types.NamespacedName) {
 	delete(q.at, key)
 }
 
-// onlyTimesChanged reports whether cur differs from prev in nothing but
-// discovery times (the artifacts' discoveredAt and each subscription's
-// lastDiscoveredAt).
+// onlyTimesChanged reports whether cur, as stored, would differ from prev in
+// nothing but discovery times (the artifacts' discoveredAt and each
+// subscription's lastDiscoveredAt). It compares what would be stored, the
+// JSON: the API keeps whole seconds, and an image's build time read from
+// its config has nanoseconds, so the objects themselves never compare
+// equal.
 func onlyTimesChanged(prev, cur *railyard.WarehouseStatus) bool {
 	if prev.DiscoveredArtifacts == nil || cur.DiscoveredArtifacts == nil || len(prev.Subscriptions) != len(cur.Subscriptions) {
 		return false
 	}
-	c := cur.DeepCopy()
-	c.DiscoveredArtifacts.DiscoveredAt = prev.DiscoveredArtifacts.DiscoveredAt
+	c := *cur
+	artifacts := *cur.DiscoveredArtifacts
+	artifacts.DiscoveredAt = prev.DiscoveredArtifacts.DiscoveredAt
+	c.DiscoveredArtifacts = &artifacts
+	c.Subscriptions = append([]railyard.SubscriptionStatus(nil), cur.Subscriptions...)
 	for i := range c.Subscriptions {
 		c.Subscriptions[i].LastDiscoveredAt = prev.Subscriptions[i].LastDiscoveredAt
 	}
-	return equality.Semantic.DeepEqual(prev, c)
+	a, errA := json.Marshal(prev)
+	b, errB := json.Marshal(&c)
+	return errA == nil && errB == nil && bytes.Equal(a, b)
 }

@@ -25,7 +25,8 @@ import (
 // naming the creation instead of turning into "already exists".
 func TestQuietDiscoveryAfterFreightCreated(t *testing.T) {
 	reg := registrytest.New(t)
-	reg.PushImage(t, "app", "v1.0.0", registrytest.NewImage(t, registrytest.ImageSpec{Created: time.Unix(0, 0)}))
+	// Built at a time with nanoseconds, which the API server does not keep.
+	reg.PushImage(t, "app", "v1.0.0", registrytest.NewImage(t, registrytest.ImageSpec{Created: time.Unix(0, 123456789)}))
 	repo := gittest.NewServer(t).CreateRepo("gitops", map[string]string{"apps/app/kustomization.yaml": "resources: []\n"})
 	start := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	interval := 5 * time.Minute

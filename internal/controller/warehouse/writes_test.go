@@ -173,7 +173,7 @@ func TestOnlyTimesChanged(t *testing.T) {
 	base := func() *railyard.WarehouseStatus {
 		return &railyard.WarehouseStatus{
 			DiscoveredArtifacts: &railyard.DiscoveredArtifacts{DiscoveredAt: t0, Images: []railyard.ImageDiscoveryResult{
-				{RepoURL: "r", References: []railyard.DiscoveredImageReference{{Tag: "v1", Digest: "sha256:a"}}}}},
+				{RepoURL: "r", References: []railyard.DiscoveredImageReference{{Tag: "v1", Digest: "sha256:a", CreatedAt: &t0}}}}},
 			Subscriptions: []railyard.SubscriptionStatus{{Kind: "image", LastDiscoveredAt: &t0}},
 		}
 	}
@@ -183,6 +183,9 @@ func TestOnlyTimesChanged(t *testing.T) {
 		want   bool
 	}{
 		{"nothing", func(*railyard.WarehouseStatus) {}, true},
+		{"a build time's nanoseconds, which are not stored", func(s *railyard.WarehouseStatus) {
+			s.DiscoveredArtifacts.Images[0].References[0].CreatedAt = &metav1.Time{Time: t1.Add(-time.Minute + 5)}
+		}, true},
 		{"times", func(s *railyard.WarehouseStatus) {
 			s.DiscoveredArtifacts.DiscoveredAt = t1
 			s.Subscriptions[0].LastDiscoveredAt = &t1
