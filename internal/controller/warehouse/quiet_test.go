@@ -5,17 +5,12 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	clocktesting "k8s.io/utils/clock/testing"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
-	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
-	"github.com/railyard-dev/railyard/internal/freight"
 	"github.com/railyard-dev/railyard/internal/git/gittest"
 	"github.com/railyard-dev/railyard/internal/registrytest"
 )
@@ -40,22 +35,8 @@ func TestQuietDiscoveryAfterFreightCreated(t *testing.T) {
 			},
 		},
 	}
-	scheme := runtime.NewScheme()
-	if err := railyard.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	if err := corev1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	writes := 0
-	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(w).WithStatusSubresource(w, &railyard.Freight{}).
-		WithIndex(&railyard.Freight{}, freight.ContentIndex, func(o client.Object) []string { return []string{freight.IDOf(o.(*railyard.Freight))} }).
-		WithInterceptorFuncs(interceptor.Funcs{
-			SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
-				writes++
-				return c.SubResource(sub).Patch(ctx, obj, p, opts...)
-			},
-		}).Build()
+	var writes int
+	c := countingClient(t, w, &writes)
 	clock := clocktesting.NewFakePassiveClock(start)
 	r := New(c, c, nil, Options{Clock: clock})
 	for i, want := range []string{"created the Freight", "found nothing new", "found nothing new"} {

@@ -15,8 +15,30 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/freight"
 	"github.com/railyard-dev/railyard/internal/registrytest"
 )
+
+// countingClient is a fake client holding w (with the Freight content
+// index) that counts status patches in *writes.
+func countingClient(t *testing.T, w *railyard.Warehouse, writes *int) client.Client {
+	t.Helper()
+	scheme := runtime.NewScheme()
+	if err := railyard.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	if err := corev1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	return fake.NewClientBuilder().WithScheme(scheme).WithObjects(w).WithStatusSubresource(w, &railyard.Freight{}).
+		WithIndex(&railyard.Freight{}, freight.ContentIndex, func(o client.Object) []string { return []string{freight.IDOf(o.(*railyard.Freight))} }).
+		WithInterceptorFuncs(interceptor.Funcs{
+			SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
+				*writes++
+				return c.SubResource(sub).Patch(ctx, obj, p, opts...)
+			},
+		}).Build()
+}
 
 // A periodic discovery writes status once; a discovery someone asked for
 // is announced with Reconciling first, so it writes twice.
@@ -48,21 +70,8 @@ func TestStatusWritesPerDiscovery(t *testing.T) {
 					DiscoveredArtifacts: &railyard.DiscoveredArtifacts{DiscoveredAt: metav1.NewTime(now.Add(-interval - time.Second))},
 				},
 			}
-			scheme := runtime.NewScheme()
-			if err := railyard.AddToScheme(scheme); err != nil {
-				t.Fatal(err)
-			}
-			if err := corev1.AddToScheme(scheme); err != nil {
-				t.Fatal(err)
-			}
-			writes := 0
-			c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(w).WithStatusSubresource(w).
-				WithInterceptorFuncs(interceptor.Funcs{
-					SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
-						writes++
-						return c.SubResource(sub).Patch(ctx, obj, p, opts...)
-					},
-				}).Build()
+			var writes int
+			c := countingClient(t, w, &writes)
 			r := New(c, c, nil, Options{Clock: clocktesting.NewFakePassiveClock(now)})
 			res, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: client.ObjectKeyFromObject(w)})
 			if err != nil {
@@ -102,21 +111,8 @@ func TestQuietDiscoveryWritesNothing(t *testing.T) {
 			Subscriptions:         []railyard.RepoSubscription{{Image: &railyard.ImageSubscription{RepoURL: reg.Repo("app")}}},
 		},
 	}
-	scheme := runtime.NewScheme()
-	if err := railyard.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	if err := corev1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	writes := 0
-	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(w).WithStatusSubresource(w).
-		WithInterceptorFuncs(interceptor.Funcs{
-			SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
-				writes++
-				return c.SubResource(sub).Patch(ctx, obj, p, opts...)
-			},
-		}).Build()
+	var writes int
+	c := countingClient(t, w, &writes)
 	clock := clocktesting.NewFakePassiveClock(start)
 	r := New(c, c, nil, Options{Clock: clock})
 	reconcileAt := func(at time.Time) (ctrl.Result, int, *railyard.Warehouse) {
