@@ -21,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
+	"github.com/railyard-dev/railyard/internal/controller/warehouse"
 	"github.com/railyard-dev/railyard/internal/manager"
 	"github.com/railyard-dev/railyard/internal/promotion/argocdstep"
 	"github.com/railyard-dev/railyard/internal/registrytest"
@@ -379,6 +380,7 @@ func TestManagerArgs(t *testing.T) {
 				WarehouseConcurrency:       4,
 				StageConcurrency:           4,
 				RegistryRequestsPerSecond:  20,
+				CacheByTagPolicy:           warehouse.CacheByTagAllow,
 				WebhookReceiverBindAddress: ":8090",
 				WebhookReceiverRate:        50,
 				WebhookReceiverBurst:       1000,
@@ -405,6 +407,7 @@ func TestManagerArgs(t *testing.T) {
 				WarehouseConcurrency:       6,
 				StageConcurrency:           3,
 				RegistryRequestsPerSecond:  -1,
+				CacheByTagPolicy:           warehouse.CacheByTagForce,
 				WebhookReceiverBindAddress: ":8090",
 				WebhookReceiverBaseURL:     "https://railyard.example.com",
 				WebhookReceiverRate:        2.5,
