@@ -63,8 +63,8 @@ func promLabels(s string) map[string]string {
 }
 
 // apiRequestRows are the requests made between two readings, the most
-// frequent first, those under min left out.
-func apiRequestRows(before, after map[string]float64, min float64) [][2]string {
+// frequent first, those under least left out.
+func apiRequestRows(before, after map[string]float64, least float64) [][2]string {
 	type kv struct {
 		k string
 		v float64
@@ -74,7 +74,7 @@ func apiRequestRows(before, after map[string]float64, min float64) [][2]string {
 	for k, v := range after {
 		d := v - before[k]
 		total += d
-		if d >= min && !strings.HasPrefix(k, "WATCH") {
+		if d >= least && !strings.HasPrefix(k, "WATCH") {
 			list = append(list, kv{k, d})
 		}
 	}

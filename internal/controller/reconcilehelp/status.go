@@ -57,28 +57,42 @@ func (p *StatusPatcher) Rebase(obj client.Object) {
 // Nothing is sent when status did not change, so a reconcile that finds
 // everything in order costs no write.
 func (p *StatusPatcher) Patch(ctx context.Context, obj client.Object) error {
-	var opts []client.MergeFromOption
-	if p.lock {
-		opts = append(opts, client.MergeFromWithOptimisticLock{})
-	}
-	if sameStatus(p.base, obj) {
-		return nil
-	}
-	// The merge patch is computed once (marshalling both objects and
-	// diffing them is most of a status write's CPU for a Warehouse with
-	// many artifacts) and sent as it is.
-	data, err := client.MergeFromWithOptions(p.base, opts...).Data(obj)
-	if err == nil && !changesStatus(data) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("computing the status patch of %s: %w", describe(p.client.Scheme(), obj), err)
+	data, changed, err := p.patchData(obj)
+	if err != nil || !changed {
+		return err
 	}
 	if err := p.client.Status().Patch(ctx, obj, client.RawPatch(types.MergePatchType, data)); err != nil {
 		return fmt.Errorf("patching status of %s: %w", describe(p.client.Scheme(), obj), err)
 	}
 	p.Rebase(obj)
 	return nil
+}
+
+// Changes reports whether Patch would write obj's status: whether it
+// differs from the last write as the server stores it (times to the
+// second).
+func (p *StatusPatcher) Changes(obj client.Object) (bool, error) {
+	_, changed, err := p.patchData(obj)
+	return changed, err
+}
+
+// patchData is the merge patch from the last write to obj, and whether it
+// changes the status. The patch is computed once (marshalling both objects
+// and diffing them is most of a status write's CPU for a Warehouse with
+// many artifacts) and sent as it is.
+func (p *StatusPatcher) patchData(obj client.Object) ([]byte, bool, error) {
+	if sameStatus(p.base, obj) {
+		return nil, false, nil
+	}
+	var opts []client.MergeFromOption
+	if p.lock {
+		opts = append(opts, client.MergeFromWithOptimisticLock{})
+	}
+	data, err := client.MergeFromWithOptions(p.base, opts...).Data(obj)
+	if err != nil {
+		return nil, false, fmt.Errorf("computing the status patch of %s: %w", describe(p.client.Scheme(), obj), err)
+	}
+	return data, changesStatus(data), nil
 }
 
 // sameStatus reports whether obj's Status field is semantically equal to

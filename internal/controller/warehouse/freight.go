@@ -63,8 +63,8 @@ func (r *Reconciler) produceFreight(ctx context.Context, w *railyard.Warehouse, 
 		setCondition(w, railyard.ConditionReady, metav1.ConditionFalse, railyard.ReasonFreightCreationFailed, msg)
 		return fmt.Errorf("creating Freight %s: %w", f.Name, err)
 	}
-	madeBefore := w.Status.LastFreightID == f.Name && meta.IsStatusConditionTrue(w.Status.Conditions, railyard.ConditionFreightCreated) &&
-		meta.FindStatusCondition(w.Status.Conditions, railyard.ConditionFreightCreated).Reason == railyard.ReasonFreightCreated
+	last := meta.FindStatusCondition(w.Status.Conditions, railyard.ConditionFreightCreated)
+	madeBefore := w.Status.LastFreightID == f.Name && last != nil && last.Status == metav1.ConditionTrue && last.Reason == railyard.ReasonFreightCreated
 	w.Status.LastFreightID = f.Name
 	if !created {
 		if madeBefore {

@@ -1,14 +1,13 @@
 package warehouse
 
 import (
-	"bytes"
-	"encoding/json"
 	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/controller/reconcilehelp"
 )
 
 // maxUnwritten bounds how long a Warehouse's discovery times may lag: a
@@ -61,25 +60,20 @@ func (q *quietDiscoveries) forget(key types.NamespacedName) {
 	delete(q.at, key)
 }
 
-// onlyTimesChanged reports whether cur, as stored, would differ from prev in
-// nothing but discovery times (the artifacts' discoveredAt and each
-// subscription's lastDiscoveredAt). It compares what would be stored, the
-// JSON: the API keeps whole seconds, and an image's build time read from
-// its config has nanoseconds, so the objects themselves never compare
-// equal.
-func onlyTimesChanged(prev, cur *railyard.WarehouseStatus) bool {
-	if prev.DiscoveredArtifacts == nil || cur.DiscoveredArtifacts == nil || len(prev.Subscriptions) != len(cur.Subscriptions) {
+// onlyTimesChanged reports whether w's status differs from what p last
+// wrote in nothing but discovery times (the artifacts' discoveredAt and
+// each subscription's lastDiscoveredAt): the times are set back to prev's,
+// the status as the last write left it, and p judges the rest as the API
+// server stores it.
+func onlyTimesChanged(p *reconcilehelp.StatusPatcher, prev *railyard.WarehouseStatus, w *railyard.Warehouse) bool {
+	if prev.DiscoveredArtifacts == nil || w.Status.DiscoveredArtifacts == nil || len(prev.Subscriptions) != len(w.Status.Subscriptions) {
 		return false
 	}
-	c := *cur
-	artifacts := *cur.DiscoveredArtifacts
-	artifacts.DiscoveredAt = prev.DiscoveredArtifacts.DiscoveredAt
-	c.DiscoveredArtifacts = &artifacts
-	c.Subscriptions = append([]railyard.SubscriptionStatus(nil), cur.Subscriptions...)
-	for i := range c.Subscriptions {
-		c.Subscriptions[i].LastDiscoveredAt = prev.Subscriptions[i].LastDiscoveredAt
+	c := w.DeepCopy()
+	c.Status.DiscoveredArtifacts.DiscoveredAt = prev.DiscoveredArtifacts.DiscoveredAt
+	for i := range c.Status.Subscriptions {
+		c.Status.Subscriptions[i].LastDiscoveredAt = prev.Subscriptions[i].LastDiscoveredAt
 	}
-	a, errA := json.Marshal(prev)
-	b, errB := json.Marshal(&c)
-	return errA == nil && errB == nil && bytes.Equal(a, b)
+	changed, err := p.Changes(c)
+	return err == nil && !changed
 }

@@ -226,7 +226,7 @@ func (r *Reconciler) reconcile(ctx context.Context, w *railyard.Warehouse, p *re
 	}
 	// Succeeded, or stalled on a spec problem: the pass is complete.
 	w.Status.ObservedGeneration = w.Generation
-	if reason == dueInterval && onlyTimesChanged(prev, &w.Status) && done.Sub(prev.DiscoveredArtifacts.DiscoveredAt.Time) < maxUnwritten {
+	if reason == dueInterval && onlyTimesChanged(p, prev, w) && done.Sub(prev.DiscoveredArtifacts.DiscoveredAt.Time) < maxUnwritten {
 		// Nothing new: keep the status as it is (no write) and the time in memory.
 		w.Status = *prev
 		r.quiet.set(w, done)

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/controller/reconcilehelp"
 	"github.com/railyard-dev/railyard/internal/freight"
 	"github.com/railyard-dev/railyard/internal/registrytest"
 )
@@ -195,9 +196,11 @@ func TestOnlyTimesChanged(t *testing.T) {
 		{"no artifacts", func(s *railyard.WarehouseStatus) { s.DiscoveredArtifacts = nil }, false},
 	}
 	for _, tt := range tests {
-		cur := base()
-		tt.change(cur)
-		if got := onlyTimesChanged(base(), cur); got != tt.want {
+		w := &railyard.Warehouse{ObjectMeta: metav1.ObjectMeta{Namespace: "demo", Name: "app"}, Status: *base()}
+		var writes int
+		p := reconcilehelp.NewStatusPatcher(countingClient(t, w, &writes), w)
+		tt.change(&w.Status)
+		if got := onlyTimesChanged(p, base(), w); got != tt.want {
 			t.Errorf("%s: onlyTimesChanged = %v, want %v", tt.name, got, tt.want)
 		}
 	}
