@@ -66,7 +66,9 @@ func (o *outcome) describe() string {
 // answering show on the Warehouse within that timeout of the poll
 // starting. A failing subscription keeps its previous artifacts and does
 // not stop the others; outcomes are in spec order.
-func (r *Reconciler) discoverAll(ctx context.Context, w *railyard.Warehouse, now time.Time) []outcome {
+// refsNotBefore is the oldest git ref listing it may share (see
+// refsNotBefore in schedule.go).
+func (r *Reconciler) discoverAll(ctx context.Context, w *railyard.Warehouse, now, refsNotBefore time.Time) []outcome {
 	out := make([]outcome, len(w.Spec.Subscriptions))
 	sem := make(chan struct{}, maxParallelDiscoveries)
 	var wg sync.WaitGroup
@@ -75,7 +77,7 @@ func (r *Reconciler) discoverAll(ctx context.Context, w *railyard.Warehouse, now
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			r.discoverOne(ctx, w, i, &out[i], now)
+			r.discoverOne(ctx, w, i, &out[i], now, refsNotBefore)
 		}()
 	}
 	wg.Wait()
@@ -83,7 +85,7 @@ func (r *Reconciler) discoverAll(ctx context.Context, w *railyard.Warehouse, now
 }
 
 // discoverOne discovers subscription i into o.
-func (r *Reconciler) discoverOne(ctx context.Context, w *railyard.Warehouse, i int, o *outcome, now time.Time) {
+func (r *Reconciler) discoverOne(ctx context.Context, w *railyard.Warehouse, i int, o *outcome, now, refsNotBefore time.Time) {
 	sub := &w.Spec.Subscriptions[i]
 	o.status = identify(sub)
 	if prev := previousStatus(w, o.status); prev != nil {
@@ -100,7 +102,7 @@ func (r *Reconciler) discoverOne(ctx context.Context, w *railyard.Warehouse, i i
 	case sub.Chart != nil:
 		o.err = r.discoverChart(sctx, w, sub, o)
 	case sub.Git != nil:
-		o.err = r.discoverGit(sctx, w, sub, o)
+		o.err = r.discoverGit(sctx, w, sub, o, refsNotBefore)
 	default:
 		o.err = fmt.Errorf("%w: subscription %d sets none of image, chart or git", errInvalidSpec, i)
 	}
@@ -164,7 +166,7 @@ func (r *Reconciler) discoverChart(ctx context.Context, w *railyard.Warehouse, s
 	return nil
 }
 
-func (r *Reconciler) discoverGit(ctx context.Context, w *railyard.Warehouse, sub *railyard.RepoSubscription, o *outcome) error {
+func (r *Reconciler) discoverGit(ctx context.Context, w *railyard.Warehouse, sub *railyard.RepoSubscription, o *outcome, refsNotBefore time.Time) error {
 	opts, err := gitOptions(sub.Git)
 	if err != nil {
 		return err
@@ -184,6 +186,7 @@ func (r *Reconciler) discoverGit(ctx context.Context, w *railyard.Warehouse, sub
 	if prevCommits != nil {
 		previous = o.status.Fingerprint
 	}
+	opts.Refs, opts.RefsNotBefore = r.gitRefs, refsNotBefore
 	res, err := gitdisc.Discover(ctx, opts, creds, previous)
 	host := gitHost(sub.Git.RepoURL)
 	switch {

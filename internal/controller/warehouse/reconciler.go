@@ -34,6 +34,7 @@ import (
 	"github.com/railyard-dev/railyard/internal/controller/shard"
 	"github.com/railyard-dev/railyard/internal/credentials"
 	"github.com/railyard-dev/railyard/internal/discovery/chart"
+	gitdisc "github.com/railyard-dev/railyard/internal/discovery/git"
 	"github.com/railyard-dev/railyard/internal/discovery/image"
 )
 
@@ -102,6 +103,8 @@ type Reconciler struct {
 	credChanges credentialChanges
 	// quiet holds periodic discoveries that found nothing new.
 	quiet quietDiscoveries
+	// gitRefs shares git ref listings among periodic discoveries.
+	gitRefs *gitdisc.RefCache
 }
 
 // New returns a Reconciler. apiReader reads Secrets without a cache.
@@ -127,6 +130,7 @@ func New(c client.Client, apiReader client.Reader, recorder events.EventRecorder
 		charts:   chart.New(chartOpts...),
 		ecr:      opts.ECR,
 		opts:     opts,
+		gitRefs:  &gitdisc.RefCache{Now: opts.Clock.Now, MaxAge: maxSharedRefsAge},
 	}
 }
 
@@ -206,7 +210,8 @@ func (r *Reconciler) reconcile(ctx context.Context, w *railyard.Warehouse, p *re
 
 	prev := w.Status.DeepCopy()
 	token := refreshToken(w)
-	outcomes := r.discoverAll(ctx, w, r.clock.Now())
+	start := r.clock.Now()
+	outcomes := r.discoverAll(ctx, w, start, refsNotBefore(w, reason, start))
 	done := r.clock.Now()
 	w.Status.DiscoveredArtifacts, w.Status.Subscriptions = assemble(outcomes, metav1.Time{Time: done})
 	w.Status.LastHandledRefresh = token

@@ -99,3 +99,19 @@ func failedTransiently(w *railyard.Warehouse) bool {
 	return c != nil && c.Status != metav1.ConditionTrue &&
 		(c.Reason == railyard.ReasonDiscoveryFailed || c.Reason == railyard.ReasonFreightCreationFailed)
 }
+
+// maxSharedRefsAge bounds how old a listing of a git remote's refs a periodic
+// discovery may reuse from another Warehouse's discovery of the same remote.
+const maxSharedRefsAge = 15 * time.Second
+
+// refsNotBefore is the oldest start of a git ref listing a discovery for
+// reason at now may use. Only a periodic discovery shares: reusing a listing
+// a few seconds old is the same as having run those seconds earlier, which the
+// schedule allows anyway (period), and at most a tenth of the interval. Anyone
+// waiting on a discovery (a refresh, a spec change) gets a listing of its own.
+func refsNotBefore(w *railyard.Warehouse, reason string, now time.Time) time.Time {
+	if reason != dueInterval {
+		return now
+	}
+	return now.Add(-min(maxSharedRefsAge, time.Duration(maxEarly*float64(w.Spec.GetInterval()))))
+}

@@ -17,7 +17,11 @@ func Discover(ctx context.Context, o Options, creds gitpkg.Credentials, previous
 	if err != nil {
 		return nil, err
 	}
-	refs, err := gitpkg.ListRefs(ctx, o.RepoURL, creds)
+	lister := o.Refs
+	if lister == nil {
+		lister = freshRefs{}
+	}
+	refs, err := lister.ListRefs(ctx, o.RepoURL, creds, o.RefsNotBefore)
 	if err != nil {
 		return nil, err
 	}

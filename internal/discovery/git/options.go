@@ -67,6 +67,12 @@ type Options struct {
 	DiscoveryLimit int
 	// Since drops commits (tags) created before it; zero means no bound.
 	Since time.Time
+
+	// Refs lists the remote's refs, possibly sharing a listing begun at or
+	// after RefsNotBefore (see RefCache); nil lists afresh. Neither is part
+	// of the fingerprint.
+	Refs          RefLister `json:"-"`
+	RefsNotBefore time.Time `json:"-"`
 }
 
 // Commit is one discovered commit, as recorded in Warehouse status.

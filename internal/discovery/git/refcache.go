@@ -1,0 +1,137 @@
+package git
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"sync"
+	"time"
+
+	gitpkg "github.com/railyard-dev/railyard/internal/git"
+)
+
+// RefLister lists a remote's branches and tags. notBefore is how fresh the
+// answer must be: a listing begun before it may not be used.
+type RefLister interface {
+	ListRefs(ctx context.Context, repoURL string, creds gitpkg.Credentials, notBefore time.Time) (*gitpkg.Refs, error)
+}
+
+// RefCache shares ref listings of one remote among discoveries. The users
+// keep every app in one GitOps repository, so a thousand Warehouses list the
+// same refs every interval; a periodic discovery may reuse a listing begun
+// shortly before it, which is the same as having run a little earlier. A
+// refresh asks for a listing begun after it was requested, so it always
+// sees the remote as it is now. Listings are keyed by URL and by a hash of
+// the credentials, so one set of credentials never answers for another.
+// Refs handed out are shared and must not be modified.
+type RefCache struct {
+	// List does the listing; gitpkg.ListRefs when nil.
+	List func(ctx context.Context, repoURL string, creds gitpkg.Credentials) (*gitpkg.Refs, error)
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// MaxAge is how long a listing is kept for anyone to reuse.
+	MaxAge time.Duration
+
+	mu      sync.Mutex
+	entries map[string]*refListing
+}
+
+// refListing is one listing, in flight until done is closed.
+type refListing struct {
+	started time.Time
+	done    chan struct{}
+	refs    *gitpkg.Refs
+	err     error
+}
+
+// ListRefs returns a listing begun at or after notBefore: one in flight or
+// kept, or a new one. A failed listing is not kept; those waiting on it list
+// again themselves, so one caller's cancellation is not another's error.
+func (c *RefCache) ListRefs(ctx context.Context, repoURL string, creds gitpkg.Credentials, notBefore time.Time) (*gitpkg.Refs, error) {
+	key := refKey(repoURL, creds)
+	c.mu.Lock()
+	if e := c.entries[key]; e != nil && !e.started.Before(notBefore) {
+		c.mu.Unlock()
+		select {
+		case <-e.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if e.err == nil {
+			return e.refs, nil
+		}
+		c.mu.Lock()
+	}
+	e := &refListing{started: c.now(), done: make(chan struct{})}
+	c.sweep(e.started)
+	if c.entries == nil {
+		c.entries = map[string]*refListing{}
+	}
+	c.entries[key] = e
+	c.mu.Unlock()
+
+	list := c.List
+	if list == nil {
+		list = gitpkg.ListRefs
+	}
+	e.refs, e.err = list(ctx, repoURL, creds)
+	close(e.done)
+	if e.err != nil {
+		c.mu.Lock()
+		if c.entries[key] == e {
+			delete(c.entries, key)
+		}
+		c.mu.Unlock()
+	}
+	return e.refs, e.err
+}
+
+// sweep drops finished listings older than MaxAge, so the cache holds at most
+// the remotes listed within the last MaxAge.
+func (c *RefCache) sweep(now time.Time) {
+	for k, e := range c.entries {
+		select {
+		case <-e.done:
+			if now.Sub(e.started) > c.MaxAge {
+				delete(c.entries, k)
+			}
+		default:
+		}
+	}
+}
+
+func (c *RefCache) now() time.Time {
+	if c.Now == nil {
+		return time.Now()
+	}
+	return c.Now()
+}
+
+// refKey identifies a remote as seen with some credentials. The secrets go
+// into a hash only; the key is never logged.
+func refKey(repoURL string, creds gitpkg.Credentials) string {
+	h := sha256.New()
+	for _, part := range [][]byte{
+		[]byte(gitpkg.NormalizeURL(repoURL)), []byte(creds.Username), []byte(creds.Password),
+		creds.SSHPrivateKey, creds.SSHKnownHosts,
+		{boolByte(creds.InsecureIgnoreHostKey), boolByte(creds.InsecureSkipTLSVerify)},
+	} {
+		h.Write([]byte{byte(len(part) >> 24), byte(len(part) >> 16), byte(len(part) >> 8), byte(len(part))})
+		h.Write(part)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func boolByte(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// freshRefs lists without sharing.
+type freshRefs struct{}
+
+func (freshRefs) ListRefs(ctx context.Context, repoURL string, creds gitpkg.Credentials, _ time.Time) (*gitpkg.Refs, error) {
+	return gitpkg.ListRefs(ctx, repoURL, creds)
+}
