@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -84,4 +86,29 @@ func apiRequestRows(before, after map[string]float64, least float64) [][2]string
 		rows = append(rows, [2]string{"API requests, " + e.k, fmt.Sprintf("%.0f", e.v)})
 	}
 	return rows
+}
+
+// profileAPIServer takes a CPU profile of kube-apiserver over the next
+// seconds into file (its /debug/pprof, on by default); the returned func
+// waits for it. An empty file takes none.
+func profileAPIServer(ctx context.Context, cfg *rest.Config, file string, seconds int) (wait func() error) {
+	if file == "" {
+		return func() error { return nil }
+	}
+	done := make(chan error, 1)
+	go func() {
+		cs, err := kubernetes.NewForConfig(rest.CopyConfig(cfg))
+		if err != nil {
+			done <- err
+			return
+		}
+		raw, err := cs.Discovery().RESTClient().Get().AbsPath("/debug/pprof/profile").
+			Param("seconds", strconv.Itoa(seconds)).Timeout(time.Duration(seconds+30) * time.Second).DoRaw(ctx)
+		if err != nil {
+			done <- fmt.Errorf("kube-apiserver profile: %w", err)
+			return
+		}
+		done <- os.WriteFile(file, raw, 0o644)
+	}()
+	return func() error { return <-done }
 }

@@ -120,6 +120,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 		pw.reg.PushImage(b, "apps/"+app, "v1.0.1", registrytest.NewImage(b, registrytest.ImageSpec{Created: pw.built, OS: "linux", Arch: "amd64"}))
 	}
 	stopProfile := profileWave(b, os.Getenv("SCALE_WAVE_PROFILE"))
+	apiProfile := profileAPIServer(pw.ctx, sw.pw.env.Config, os.Getenv("SCALE_APISERVER_PROFILE"), 30)
 	api0, apiErr := apiRequests(pw.ctx, sw.pw.env.Config)
 	start = time.Now()
 	sw.refreshAll(b)
@@ -128,6 +129,9 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	sw.waitTestBranches(b, heads)
 	moved = time.Since(start)
 	stopProfile()
+	if err := apiProfile(); err != nil {
+		b.Log(err)
+	}
 	api1, apiErr1 := apiRequests(pw.ctx, sw.pw.env.Config)
 	row("new tag: refresh annotations written (all apps)", secs(refreshed))
 	row("new tag: refresh → all Freight", secs(allFreight))

@@ -141,7 +141,10 @@ func (r *Reconciler) discoverImage(ctx context.Context, w *railyard.Warehouse, s
 	for _, ref := range res.References {
 		d := railyard.DiscoveredImageReference{Tag: ref.Tag, Digest: ref.Digest, Annotations: ref.Annotations}
 		if ref.CreatedAt != nil {
-			d.CreatedAt = &metav1.Time{Time: *ref.CreatedAt}
+			// Whole seconds, as the API server stores it: the status as
+			// discovered then equals the status as stored when nothing
+			// changed, which the quiet check finds without marshalling.
+			d.CreatedAt = &metav1.Time{Time: ref.CreatedAt.Truncate(time.Second)}
 		}
 		o.image.References = append(o.image.References, d)
 	}

@@ -70,3 +70,28 @@ func findCondition(w *railyard.Warehouse, typ string) *metav1.Condition {
 	}
 	return nil
 }
+
+// An image's build time is recorded in whole seconds, as the API server
+// keeps it, so a discovery that finds nothing new compares equal to the
+// stored status field by field, without marshalling both.
+func TestDiscoveredBuildTimeInWholeSeconds(t *testing.T) {
+	reg := registrytest.New(t)
+	reg.PushImage(t, "app", "v1.0.0", registrytest.NewImage(t, registrytest.ImageSpec{Created: time.Unix(1700000000, 123456789)}))
+	w := &railyard.Warehouse{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "demo", Name: "app"},
+		Spec:       railyard.WarehouseSpec{Subscriptions: []railyard.RepoSubscription{{Image: &railyard.ImageSubscription{RepoURL: reg.Repo("app")}}}},
+	}
+	var writes int
+	c := countingClient(t, w, &writes)
+	r := New(c, c, nil, Options{})
+	var o outcome
+	if err := r.discoverImage(context.Background(), w, &w.Spec.Subscriptions[0], &o); err != nil {
+		t.Fatal(err)
+	}
+	if len(o.image.References) != 1 || o.image.References[0].CreatedAt == nil {
+		t.Fatalf("references %+v", o.image.References)
+	}
+	if got := o.image.References[0].CreatedAt.Time; !got.Equal(time.Unix(1700000000, 0)) {
+		t.Errorf("createdAt %s, want %s", got.Format(time.RFC3339Nano), time.Unix(1700000000, 0).Format(time.RFC3339Nano))
+	}
+}
