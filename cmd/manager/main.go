@@ -40,7 +40,7 @@ func run(ctx context.Context, args []string, cfg *rest.Config) error {
 		fmt.Println("manager", version.Get())
 		return nil
 	}
-	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts), zap.RawZapOpts(lazyFields())))
 	ctrl.Log.WithName("setup").Info("starting manager", "version", version.Get())
 
 	if cfg == nil {
