@@ -24,7 +24,11 @@ import (
 // List calls every five minutes. Only Secrets labelled as credentials are
 // held in memory, as before they were read on every call.
 func NewCachedStore(reader client.Reader, metadata map[string]client.Reader) Store {
-	return Store{Reader: reader, cached: &cachedSecrets{metadata: metadata, byName: map[types.NamespacedName]*corev1.Secret{}}}
+	return Store{Reader: reader, cached: &cachedSecrets{
+		metadata: metadata,
+		byName:   map[types.NamespacedName]*corev1.Secret{},
+		listed:   map[listKey]listed{},
+	}}
 }
 
 // Forget drops what the Store holds of a Secret; call it when the Secret is
@@ -36,17 +40,82 @@ func (s Store) Forget(key types.NamespacedName) {
 	s.cached.mu.Lock()
 	defer s.cached.mu.Unlock()
 	delete(s.cached.byName, key)
+	s.cached.changedLocked(key.Namespace)
+}
+
+// Changed tells the Store that a credential Secret of namespace was
+// created, changed or deleted: what it listed there is listed again. The
+// watch on the metadata caches calls it for every event after the initial
+// list.
+func (s Store) Changed(namespace string) {
+	if s.cached == nil {
+		return
+	}
+	s.cached.mu.Lock()
+	defer s.cached.mu.Unlock()
+	s.cached.changedLocked(namespace)
 }
 
 type cachedSecrets struct {
 	metadata map[string]client.Reader
 	mu       sync.Mutex
 	byName   map[types.NamespacedName]*corev1.Secret
+	// listed holds each namespace's last listing per kind, valid while
+	// the namespace's generation is unchanged: at 1,000 Warehouses, listing
+	// the metadata caches for every subscription of every discovery was a
+	// twentieth of the manager's CPU at rest.
+	listed      map[listKey]listed
+	generations map[string]uint64
+}
+
+type listKey struct {
+	namespace string
+	kind      Kind
+}
+
+type listed struct {
+	generation uint64
+	secrets    []corev1.Secret
+}
+
+func (c *cachedSecrets) changedLocked(namespace string) {
+	if c.generations == nil {
+		c.generations = map[string]uint64{}
+	}
+	c.generations[namespace]++
+	for k := range c.listed {
+		if k.namespace == namespace {
+			delete(c.listed, k)
+		}
+	}
 }
 
 // list returns the Secrets labelled for kind, each at least as new as the
-// metadata cache knows it.
+// metadata cache knows it: the last listing of the namespace when no
+// credential Secret of it changed since (see Changed), else a new one.
+// Callers must not change what it returns.
 func (c *cachedSecrets) list(ctx context.Context, reader client.Reader, namespace string, kind Kind) ([]corev1.Secret, error) {
+	key := listKey{namespace, kind}
+	c.mu.Lock()
+	gen := c.generations[namespace]
+	if l, ok := c.listed[key]; ok && l.generation == gen {
+		c.mu.Unlock()
+		return l.secrets, nil
+	}
+	c.mu.Unlock()
+	all, err := c.listAgain(ctx, reader, namespace, kind)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	// A change while listing leaves the generation moved on, and the next
+	// call lists again.
+	c.listed[key] = listed{generation: gen, secrets: all}
+	c.mu.Unlock()
+	return all, nil
+}
+
+func (c *cachedSecrets) listAgain(ctx context.Context, reader client.Reader, namespace string, kind Kind) ([]corev1.Secret, error) {
 	var all []corev1.Secret
 	seen := map[string]bool{}
 	for _, label := range labels {

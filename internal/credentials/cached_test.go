@@ -14,7 +14,9 @@ import (
 )
 
 // The cached Store reads a Secret past the cache once per resourceVersion,
-// sees a change and a deletion at once, and finds Secrets by either label.
+// lists the metadata caches again only when the watch reports a change in
+// the namespace, sees a change and a deletion as soon as it does, and finds
+// Secrets by either label.
 func TestCachedStore(t *testing.T) {
 	ctx := context.Background()
 	scheme := runtime.NewScheme()
@@ -40,7 +42,14 @@ func TestCachedStore(t *testing.T) {
 		},
 	})
 	// The fake client stands in for the two metadata caches.
-	s := NewCachedStore(uncached, map[string]client.Reader{railyard.LabelCredType: base, railyard.LabelKargoCredType: base})
+	metadataLists := 0
+	metadata := interceptor.NewClient(base, interceptor.Funcs{
+		List: func(ctx context.Context, c client.WithWatch, list client.ObjectList, opts ...client.ListOption) error {
+			metadataLists++
+			return c.List(ctx, list, opts...)
+		},
+	})
+	s := NewCachedStore(uncached, map[string]client.Reader{railyard.LabelCredType: metadata, railyard.LabelKargoCredType: metadata})
 
 	password := func(kind Kind, url string) string {
 		t.Helper()
@@ -61,6 +70,11 @@ func TestCachedStore(t *testing.T) {
 	if reads != 1 || lists != 0 {
 		t.Errorf("three lookups read %d Secrets and listed %d times past the cache, want 1 and 0", reads, lists)
 	}
+	// One listing of the caches (a List per label) serves until a
+	// credential Secret of the namespace changes.
+	if metadataLists != 2 {
+		t.Errorf("three lookups listed the metadata caches %d times, want 2 (once per label)", metadataLists)
+	}
 	if got := password(Image, "ghcr.io/org/app"); got != "p" {
 		t.Errorf("Kargo-labelled Secret: password = %q, want p", got)
 	}
@@ -69,6 +83,14 @@ func TestCachedStore(t *testing.T) {
 	if err := base.Update(ctx, &git); err != nil {
 		t.Fatal(err)
 	}
+	if got := password(Git, "https://git.example.com/gitops.git"); got != "one" {
+		t.Errorf("before the watch reports the update: password = %q, want the listing kept (one)", got)
+	}
+	s.Changed("elsewhere")
+	if got := password(Git, "https://git.example.com/gitops.git"); got != "one" {
+		t.Errorf("after a change in another namespace: password = %q, want one", got)
+	}
+	s.Changed("demo") // as the watch does
 	if got := password(Git, "https://git.example.com/gitops.git"); got != "two" {
 		t.Errorf("after an update: password = %q, want two", got)
 	}
@@ -76,10 +98,10 @@ func TestCachedStore(t *testing.T) {
 	if err := base.Delete(ctx, &git); err != nil {
 		t.Fatal(err)
 	}
+	s.Forget(client.ObjectKeyFromObject(&git)) // as the watch does
 	if got := password(Git, "https://git.example.com/gitops.git"); got != "" {
 		t.Errorf("after a delete: password = %q, want no credentials", got)
 	}
-	s.Forget(client.ObjectKeyFromObject(&git))
 	if n := len(s.cached.byName); n != 1 {
 		t.Errorf("%d Secrets held after Forget, want 1 (the Kargo-labelled one)", n)
 	}

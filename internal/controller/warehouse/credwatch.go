@@ -108,7 +108,10 @@ func (r *Reconciler) credentialHandler() handler.TypedEventHandler[*metav1.Parti
 		}
 	}
 	return handler.TypedFuncs[*metav1.PartialObjectMetadata, reconcile.Request]{
+		// Every event also tells the Store, which keeps each namespace's
+		// listing of credential Secrets until one of them changes.
 		CreateFunc: func(ctx context.Context, e event.TypedCreateEvent[*metav1.PartialObjectMetadata], q queue) {
+			r.creds.Changed(e.Object.GetNamespace())
 			if !e.IsInInitialList {
 				enqueue(ctx, e.Object, q)
 			}
@@ -116,6 +119,7 @@ func (r *Reconciler) credentialHandler() handler.TypedEventHandler[*metav1.Parti
 		UpdateFunc: func(ctx context.Context, e event.TypedUpdateEvent[*metav1.PartialObjectMetadata], q queue) {
 			// A resync delivers the same version; only a write is a change.
 			if e.ObjectOld.GetResourceVersion() != e.ObjectNew.GetResourceVersion() {
+				r.creds.Changed(e.ObjectNew.GetNamespace())
 				enqueue(ctx, e.ObjectNew, q)
 			}
 		},
