@@ -118,6 +118,7 @@ func (r *Reconciler) verifyWithAnalysis(ctx context.Context, sc *scope, cur *rai
 // condition says why, and an Event is emitted only when that is news.
 func (r *Reconciler) blockVerification(sc *scope, msg string) {
 	sc.verificationBlocked = msg
+	sc.requeueAfter(rolloutsRecheck)
 	if c := meta.FindStatusCondition(sc.stage.Status.Conditions, railyard.ConditionVerified); c == nil || c.Reason != railyard.ReasonRolloutsNotInstalled {
 		r.events().Warning(sc.stage, railyard.ReasonRolloutsNotInstalled, msg)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clocktesting "k8s.io/utils/clock/testing"
@@ -200,8 +201,12 @@ func TestOnlyTimesChanged(t *testing.T) {
 		var writes int
 		p := reconcilehelp.NewStatusPatcher(countingClient(t, w, &writes), w)
 		tt.change(&w.Status)
+		discovered := w.Status.DeepCopy()
 		if got := onlyTimesChanged(p, base(), w); got != tt.want {
 			t.Errorf("%s: onlyTimesChanged = %v, want %v", tt.name, got, tt.want)
+		}
+		if !equality.Semantic.DeepEqual(discovered, &w.Status) {
+			t.Errorf("%s: onlyTimesChanged changed the status it was asked about", tt.name)
 		}
 	}
 }
