@@ -142,4 +142,3 @@ func statsAfter(delay time.Duration) handler.EventHandler {
 func byName(_ context.Context, obj client.Object) []reconcile.Request {
 	return []reconcile.Request{{NamespacedName: client.ObjectKey{Name: obj.GetName()}}}
 }
-
