@@ -3,6 +3,7 @@ package stage
 import (
 	"context"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -69,5 +70,41 @@ func TestStaleCopyWaitsForOwnWrite(t *testing.T) {
 	}
 	if res.RequeueAfter == staleRecheck {
 		t.Errorf("the current copy was taken for stale (requeue after %s)", res.RequeueAfter)
+	}
+}
+
+// When the Stage's Promotion has finished and no other is waiting, the
+// Stage writes its history and the conditions that follow from it at once:
+// nobody waits for the turn to be published as empty.
+func TestFinishedPromotionIsOneStatusWrite(t *testing.T) {
+	st := autoStage(railyard.FreightSources{Direct: true})
+	st.UID, st.Finalizers = "u1", []string{railyard.FinalizerName}
+	st.Status.FreightHistory = []railyard.FreightCollection{*collectionOf("old")}
+	st.Status.CurrentPromotion = &railyard.PromotionReference{Name: "p1", Freight: &railyard.FreightReference{Name: "new", Origin: appOrigin}}
+	p1 := finishedPromotion("p1", "new", railyard.PromotionPhaseSucceeded, time.Minute, "alice")
+	statusWrites := 0
+	funcs := interceptor.Funcs{
+		SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
+			if _, ok := obj.(*railyard.Stage); ok {
+				statusWrites++
+			}
+			return c.SubResource(sub).Patch(ctx, obj, p, opts...)
+		},
+	}
+	r, _ := fakeReconciler(t, t0.Add(time.Hour), funcs, st, newFreight("old", 0), newFreight("new", time.Minute), &p1)
+	if _, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: client.ObjectKeyFromObject(st)}); err != nil {
+		t.Fatal(err)
+	}
+	got := &railyard.Stage{}
+	if err := r.Client.Get(context.Background(), client.ObjectKeyFromObject(st), got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Status.CurrentPromotion != nil || got.Status.LastPromotion == nil || got.Status.LastPromotion.Name != "p1" ||
+		got.Status.FreightHistory[0].Freight[appOrigin.String()].Name != "new" {
+		t.Fatalf("status after the Promotion finished: current %+v, last %+v, history %+v",
+			got.Status.CurrentPromotion, got.Status.LastPromotion, got.Status.FreightHistory)
+	}
+	if statusWrites != 1 {
+		t.Errorf("%d status writes for a finished Promotion with none next, want 1", statusWrites)
 	}
 }

@@ -174,9 +174,12 @@ func (r *Reconciler) reconcile(ctx context.Context, sc *scope) (ctrl.Result, err
 	}
 	turn := sc.stage.Status.CurrentPromotion.DeepCopy()
 	publishCurrentPromotion(sc)
-	if !equality.Semantic.DeepEqual(turn, sc.stage.Status.CurrentPromotion) {
+	if next := sc.stage.Status.CurrentPromotion; next != nil && !equality.Semantic.DeepEqual(turn, next) {
 		// The next Promotion starts when it reads its name here: publish
-		// it now, not after health, verification and auto-promotion.
+		// it now, not after health, verification and auto-promotion. When
+		// no Promotion is next, nobody waits, and the end of this reconcile
+		// writes the finished one's history with the conditions that
+		// follow from it: one status write instead of two.
 		if err := sc.patcher.Patch(ctx, sc.stage); err != nil {
 			return ctrl.Result{}, fmt.Errorf("publishing the current Promotion: %w", err)
 		}
