@@ -45,8 +45,8 @@ func (s Store) Forget(key types.NamespacedName) {
 
 // Changed tells the Store that a credential Secret of namespace was
 // created, changed or deleted: what it listed there is listed again. The
-// watch on the metadata caches calls it for every event after the initial
-// list.
+// Warehouse controller's watch on the metadata caches calls it for every
+// create (the initial list included), write and delete.
 func (s Store) Changed(namespace string) {
 	if s.cached == nil {
 		return

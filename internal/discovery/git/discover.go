@@ -17,11 +17,12 @@ func Discover(ctx context.Context, o Options, creds gitpkg.Credentials, previous
 	if err != nil {
 		return nil, err
 	}
-	lister := o.Refs
-	if lister == nil {
-		lister = freshRefs{}
+	var refs *gitpkg.Refs
+	if o.Refs != nil {
+		refs, err = o.Refs.ListRefs(ctx, o.RepoURL, creds, o.RefsNotBefore)
+	} else {
+		refs, err = gitpkg.ListRefs(ctx, o.RepoURL, creds)
 	}
-	refs, err := lister.ListRefs(ctx, o.RepoURL, creds, o.RefsNotBefore)
 	if err != nil {
 		return nil, err
 	}

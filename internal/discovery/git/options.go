@@ -68,10 +68,10 @@ type Options struct {
 	// Since drops commits (tags) created before it; zero means no bound.
 	Since time.Time
 
-	// Refs lists the remote's refs, possibly sharing a listing begun at or
-	// after RefsNotBefore (see RefCache); nil lists afresh. Neither is part
-	// of the fingerprint.
-	Refs          RefLister `json:"-"`
+	// Refs shares listings of the remote's refs begun at or after
+	// RefsNotBefore (see RefCache); nil lists afresh. Neither is part of
+	// the fingerprint.
+	Refs          *RefCache `json:"-"`
 	RefsNotBefore time.Time `json:"-"`
 }
 

@@ -10,12 +10,6 @@ import (
 	gitpkg "github.com/railyard-dev/railyard/internal/git"
 )
 
-// RefLister lists a remote's branches and tags. notBefore is how fresh the
-// answer must be: a listing begun before it may not be used.
-type RefLister interface {
-	ListRefs(ctx context.Context, repoURL string, creds gitpkg.Credentials, notBefore time.Time) (*gitpkg.Refs, error)
-}
-
 // RefCache shares ref listings of one remote among discoveries. The users
 // keep every app in one GitOps repository, so a thousand Warehouses list the
 // same refs every interval; a periodic discovery may reuse a listing begun
@@ -44,8 +38,8 @@ type refListing struct {
 	err     error
 }
 
-// ListRefs returns a listing begun at or after notBefore: one in flight or
-// kept, or a new one. A failed listing is not kept; those waiting on it list
+// ListRefs returns a listing of the remote's branches and tags begun at or
+// after notBefore: one in flight or kept, or a new one. A failed listing is not kept; those waiting on it list
 // again themselves, so one caller's cancellation is not another's error.
 func (c *RefCache) ListRefs(ctx context.Context, repoURL string, creds gitpkg.Credentials, notBefore time.Time) (*gitpkg.Refs, error) {
 	key := refKey(repoURL, creds)
@@ -127,11 +121,4 @@ func boolByte(b bool) byte {
 		return 1
 	}
 	return 0
-}
-
-// freshRefs lists without sharing.
-type freshRefs struct{}
-
-func (freshRefs) ListRefs(ctx context.Context, repoURL string, creds gitpkg.Credentials, _ time.Time) (*gitpkg.Refs, error) {
-	return gitpkg.ListRefs(ctx, repoURL, creds)
 }
