@@ -2,6 +2,7 @@ package warehouse
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,18 +36,18 @@ func TestQuietDiscoveryAfterFreightCreated(t *testing.T) {
 			},
 		},
 	}
-	var writes int
+	var writes atomic.Int32
 	c := countingClient(t, w, &writes)
 	clock := clocktesting.NewFakePassiveClock(start)
 	r := New(c, c, nil, Options{Clock: clock})
 	for i, want := range []string{"created the Freight", "found nothing new", "found nothing new"} {
 		clock.SetTime(start.Add(time.Duration(i) * interval))
-		writes = 0
+		writes.Store(0)
 		if _, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: client.ObjectKeyFromObject(w)}); err != nil {
 			t.Fatal(err)
 		}
-		if got := writes > 0; got != (i == 0) {
-			t.Errorf("discovery %d (%s): %d status writes", i, want, writes)
+		if got := writes.Load() > 0; got != (i == 0) {
+			t.Errorf("discovery %d (%s): %d status writes", i, want, writes.Load())
 		}
 	}
 	var list railyard.FreightList
@@ -81,7 +82,7 @@ func TestDiscoveredBuildTimeInWholeSeconds(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Namespace: "demo", Name: "app"},
 		Spec:       railyard.WarehouseSpec{Subscriptions: []railyard.RepoSubscription{{Image: &railyard.ImageSubscription{RepoURL: reg.Repo("app")}}}},
 	}
-	var writes int
+	var writes atomic.Int32
 	c := countingClient(t, w, &writes)
 	r := New(c, c, nil, Options{})
 	var o outcome

@@ -4,10 +4,10 @@
 // hand is checked by package freightcheck.
 //
 // One pass: get the Warehouse; decide with shouldDiscover whether (and why)
-// to discover now; publish Reconciling (unless the discovery is only
-// periodic, see announce); discover every subscription, keeping
-// the previous artifacts of any that fail; set conditions; create Freight;
-// patch status once more. Spec problems (a bad constraint, regex, criteria
+// to discover now; discover every subscription, keeping the previous
+// artifacts of any that fail, and publish Reconciling if that takes a while
+// (unless the discovery is only periodic, see announce and announceLate);
+// set conditions; create Freight; patch status once more. Spec problems (a bad constraint, regex, criteria
 // or credentials Secret) end in a condition and wait for a change; outages
 // return an error so the work queue retries with backoff.
 package warehouse
@@ -64,6 +64,10 @@ type Options struct {
 	// CacheByTagPolicy says what image subscriptions' cacheByTag may do;
 	// CacheByTagAllow when empty.
 	CacheByTagPolicy CacheByTagPolicy
+	// AnnounceAfter is how long a discovery someone waits on runs before
+	// Reconciling is written; DefaultAnnounceAfter when zero, at once when
+	// negative.
+	AnnounceAfter time.Duration
 }
 
 const (
@@ -79,6 +83,16 @@ const (
 	// within one DefaultDiscoveryTimeout.
 	maxParallelDiscoveries = 4
 )
+
+func (r *Reconciler) announceAfter() time.Duration {
+	switch {
+	case r.opts.AnnounceAfter < 0:
+		return 0
+	case r.opts.AnnounceAfter == 0:
+		return DefaultAnnounceAfter
+	}
+	return r.opts.AnnounceAfter
+}
 
 func (r *Reconciler) discoveryTimeout() time.Duration {
 	if r.opts.DiscoveryTimeout > 0 {
@@ -201,17 +215,20 @@ func (r *Reconciler) reconcile(ctx context.Context, w *railyard.Warehouse, p *re
 	}
 	log.FromContext(ctx).V(1).Info("discovering", "reason", reason)
 	before := append([]metav1.Condition(nil), w.Status.Conditions...)
+	var announcement *lateAnnouncement
 	if announce(reason) {
-		markReconciling(w, fmt.Sprintf("discovering %d subscriptions (%s)", len(w.Spec.Subscriptions), reason))
-		if err := p.Patch(ctx, w); err != nil {
-			return ctrl.Result{}, err
-		}
+		announcement = announceLate(ctx, w, p, fmt.Sprintf("discovering %d subscriptions (%s)", len(w.Spec.Subscriptions), reason), r.announceAfter())
 	}
 
 	prev := w.Status.DeepCopy()
 	token := refreshToken(w)
 	start := r.clock.Now()
 	outcomes := r.discoverAll(ctx, w, start, refsNotBefore(w, reason, start))
+	if announcement != nil {
+		if announced := announcement.stop(); announced != nil {
+			announced.DeepCopyInto(w)
+		}
+	}
 	done := r.clock.Now()
 	w.Status.DiscoveredArtifacts, w.Status.Subscriptions = assemble(outcomes, metav1.Time{Time: done})
 	w.Status.LastHandledRefresh = token

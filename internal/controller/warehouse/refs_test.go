@@ -2,6 +2,7 @@ package warehouse
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -56,7 +57,7 @@ func TestPeriodicDiscoveriesShareRefListing(t *testing.T) {
 			},
 		}
 	}
-	var writes int
+	var writes atomic.Int32
 	c := countingClient(t, warehouse("a"), &writes)
 	if err := c.Create(context.Background(), warehouse("b")); err != nil {
 		t.Fatal(err)

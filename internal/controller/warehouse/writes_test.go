@@ -2,11 +2,14 @@ package warehouse
 
 import (
 	"context"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clocktesting "k8s.io/utils/clock/testing"
@@ -23,7 +26,7 @@ import (
 
 // countingClient is a fake client holding w (with the Freight content
 // index) that counts status patches in *writes.
-func countingClient(t *testing.T, w *railyard.Warehouse, writes *int) client.Client {
+func countingClient(t *testing.T, w *railyard.Warehouse, writes *atomic.Int32) client.Client {
 	t.Helper()
 	scheme := runtime.NewScheme()
 	if err := railyard.AddToScheme(scheme); err != nil {
@@ -36,30 +39,35 @@ func countingClient(t *testing.T, w *railyard.Warehouse, writes *int) client.Cli
 		WithIndex(&railyard.Freight{}, freight.ContentIndex, func(o client.Object) []string { return []string{freight.IDOf(o.(*railyard.Freight))} }).
 		WithInterceptorFuncs(interceptor.Funcs{
 			SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
-				*writes++
+				writes.Add(1)
 				return c.SubResource(sub).Patch(ctx, obj, p, opts...)
 			},
 		}).Build()
 }
 
-// A periodic discovery writes status once; a discovery someone asked for
-// is announced with Reconciling first, so it writes twice.
+// A discovery writes status once, unless someone waits on it (a refresh,
+// here) and it runs longer than AnnounceAfter: then Reconciling is written
+// first, while the discovery is still running.
 func TestStatusWritesPerDiscovery(t *testing.T) {
-	reg := registrytest.New(t)
-	reg.PushImage(t, "app", "v1.0.0", registrytest.NewImage(t, registrytest.ImageSpec{Created: time.Unix(0, 0)}))
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	interval := 5 * time.Minute
+	refresh := map[string]string{railyard.AnnotationRefresh: "now"}
 
 	tests := []struct {
 		name        string
 		annotations map[string]string
+		slow        bool // the tag listing waits for the first status write
 		wantWrites  int
 	}{
 		{name: "interval elapsed", wantWrites: 1},
-		{name: "refresh requested", annotations: map[string]string{railyard.AnnotationRefresh: "now"}, wantWrites: 2},
+		{name: "interval elapsed, slow", slow: true, wantWrites: 1},
+		{name: "refresh requested", annotations: refresh, wantWrites: 1},
+		{name: "refresh requested, slow", annotations: refresh, slow: true, wantWrites: 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			reg := registrytest.New(t)
+			reg.PushImage(t, "app", "v1.0.0", registrytest.NewImage(t, registrytest.ImageSpec{Created: time.Unix(0, 0)}))
 			w := &railyard.Warehouse{
 				ObjectMeta: metav1.ObjectMeta{Namespace: "demo", Name: "app", Generation: 1, Annotations: tt.annotations},
 				Spec: railyard.WarehouseSpec{
@@ -72,15 +80,34 @@ func TestStatusWritesPerDiscovery(t *testing.T) {
 					DiscoveredArtifacts: &railyard.DiscoveredArtifacts{DiscoveredAt: metav1.NewTime(now.Add(-interval - time.Second))},
 				},
 			}
-			var writes int
+			var writes atomic.Int32
 			c := countingClient(t, w, &writes)
-			r := New(c, c, nil, Options{Clock: clocktesting.NewFakePassiveClock(now)})
+			// A quick discovery is one that ends within a minute; a slow
+			// one has its tag listing held until the announcement, due
+			// after 20ms, lands (or, in the periodic case, which must not
+			// announce, until 300ms have passed).
+			announceAfter := time.Minute
+			var midDiscovery *railyard.Warehouse
+			if tt.slow {
+				announceAfter = 20 * time.Millisecond
+				reg.OnTagsList(func(string) {
+					deadline := time.Now().Add(300 * time.Millisecond)
+					for writes.Load() == 0 && time.Now().Before(deadline) {
+						time.Sleep(5 * time.Millisecond)
+					}
+					midDiscovery = &railyard.Warehouse{}
+					if err := c.Get(context.Background(), client.ObjectKeyFromObject(w), midDiscovery); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			r := New(c, c, nil, Options{Clock: clocktesting.NewFakePassiveClock(now), AnnounceAfter: announceAfter})
 			res, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: client.ObjectKeyFromObject(w)})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if writes != tt.wantWrites {
-				t.Errorf("status writes = %d, want %d", writes, tt.wantWrites)
+			if got := int(writes.Load()); got != tt.wantWrites {
+				t.Errorf("status writes = %d, want %d", got, tt.wantWrites)
 			}
 			if res.RequeueAfter != interval {
 				t.Errorf("RequeueAfter = %v, want the interval %v", res.RequeueAfter, interval)
@@ -91,6 +118,15 @@ func TestStatusWritesPerDiscovery(t *testing.T) {
 			}
 			if !got.Status.DiscoveredArtifacts.DiscoveredAt.Time.Equal(now) || len(got.Status.DiscoveredArtifacts.Images) != 1 {
 				t.Errorf("discovery not recorded: %+v", got.Status.DiscoveredArtifacts)
+			}
+			if meta.FindStatusCondition(got.Status.Conditions, railyard.ConditionReconciling) != nil {
+				t.Error("Reconciling left behind after the discovery")
+			}
+			if tt.wantWrites == 2 {
+				c := meta.FindStatusCondition(midDiscovery.Status.Conditions, railyard.ConditionReconciling)
+				if c == nil || c.Status != metav1.ConditionTrue || !strings.Contains(c.Message, "refresh requested") {
+					t.Errorf("during the slow discovery Reconciling = %+v, want True (refresh requested)", c)
+				}
 			}
 		})
 	}
@@ -113,14 +149,14 @@ func TestQuietDiscoveryWritesNothing(t *testing.T) {
 			Subscriptions:         []railyard.RepoSubscription{{Image: &railyard.ImageSubscription{RepoURL: reg.Repo("app")}}},
 		},
 	}
-	var writes int
+	var writes atomic.Int32
 	c := countingClient(t, w, &writes)
 	clock := clocktesting.NewFakePassiveClock(start)
 	r := New(c, c, nil, Options{Clock: clock})
 	reconcileAt := func(at time.Time) (ctrl.Result, int, *railyard.Warehouse) {
 		t.Helper()
 		clock.SetTime(at)
-		writes = 0
+		writes.Store(0)
 		res, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: client.ObjectKeyFromObject(w)})
 		if err != nil {
 			t.Fatal(err)
@@ -129,7 +165,7 @@ func TestQuietDiscoveryWritesNothing(t *testing.T) {
 		if err := c.Get(context.Background(), client.ObjectKeyFromObject(w), got); err != nil {
 			t.Fatal(err)
 		}
-		return res, writes, got
+		return res, int(writes.Load()), got
 	}
 
 	if _, n, _ := reconcileAt(start); n == 0 {
@@ -198,7 +234,7 @@ func TestOnlyTimesChanged(t *testing.T) {
 	}
 	for _, tt := range tests {
 		w := &railyard.Warehouse{ObjectMeta: metav1.ObjectMeta{Namespace: "demo", Name: "app"}, Status: *base()}
-		var writes int
+		var writes atomic.Int32
 		p := reconcilehelp.NewStatusPatcher(countingClient(t, w, &writes), w)
 		tt.change(&w.Status)
 		discovered := w.Status.DeepCopy()
