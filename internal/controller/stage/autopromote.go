@@ -181,6 +181,10 @@ func (r *Reconciler) createPromotion(ctx context.Context, sc *scope, f *railyard
 		return fmt.Errorf("creating a Promotion of Freight %s: %w", f.Name, err)
 	}
 	sc.promotions = append(sc.promotions, *p)
+	if sc.created == nil {
+		sc.created = map[string]railyard.FreightReference{}
+	}
+	sc.created[p.Name] = freight.Ref(f)
 	r.events().Normal(sc.stage, railyard.EventPromotionCreated, fmt.Sprintf("auto-promotion of Freight %s (%s) created Promotion %s", f.Name, f.Alias, p.Name))
 	r.awaitCached(ctx, p)
 	return nil

@@ -5,12 +5,14 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/freight"
 )
 
 // A reconcile that reads a Stage from a cache which has not yet seen this
@@ -106,5 +108,55 @@ func TestFinishedPromotionIsOneStatusWrite(t *testing.T) {
 	}
 	if statusWrites != 1 {
 		t.Errorf("%d status writes for a finished Promotion with none next, want 1", statusWrites)
+	}
+}
+
+// A Promotion that auto-promotion creates is published with the Freight it
+// was created for, the reference the Promotion resolves: its resolving then
+// costs the Stage no status write (it was one per auto-promotion).
+func TestAutoPromotionPublishesItsFreight(t *testing.T) {
+	st := autoStage(railyard.FreightSources{Direct: true})
+	st.UID, st.Finalizers = "u1", []string{railyard.FinalizerName}
+	f := newFreight("new", time.Minute)
+	f.Images = []railyard.Image{{RepoURL: "registry.example.com/app", Tag: "v1.0.1", Digest: "sha256:1"}}
+	statusWrites := 0
+	funcs := interceptor.Funcs{
+		SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
+			if _, ok := obj.(*railyard.Stage); ok {
+				statusWrites++
+			}
+			return c.SubResource(sub).Patch(ctx, obj, p, opts...)
+		},
+	}
+	r, _ := fakeReconciler(t, t0.Add(time.Hour), funcs, st, projectConfig(true), f)
+	req := ctrl.Request{NamespacedName: client.ObjectKeyFromObject(st)}
+	if _, err := r.Reconcile(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	got := &railyard.Stage{}
+	if err := r.Client.Get(context.Background(), req.NamespacedName, got); err != nil {
+		t.Fatal(err)
+	}
+	cur := got.Status.CurrentPromotion
+	if cur == nil || cur.Freight == nil || !equality.Semantic.DeepEqual(*cur.Freight, freight.Ref(f)) {
+		t.Fatalf("currentPromotion after auto-promotion = %+v, want the Promotion with Freight %+v", cur, freight.Ref(f))
+	}
+
+	// The Promotion resolves its Freight, as the Promotion controller does.
+	promo := &railyard.Promotion{}
+	if err := r.Client.Get(context.Background(), client.ObjectKey{Namespace: st.Namespace, Name: cur.Name}, promo); err != nil {
+		t.Fatal(err)
+	}
+	ref := freight.Ref(f)
+	promo.Status.Phase, promo.Status.Freight = railyard.PromotionPhasePending, &ref
+	if err := r.Client.Status().Update(context.Background(), promo); err != nil {
+		t.Fatal(err)
+	}
+	statusWrites = 0
+	if _, err := r.Reconcile(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	if statusWrites != 0 {
+		t.Errorf("%d Stage status writes after the Promotion resolved the Freight it was published with, want 0", statusWrites)
 	}
 }

@@ -63,8 +63,26 @@ func publishCurrentPromotion(sc *scope) {
 		sc.stage.Status.CurrentPromotion = nil
 		return
 	}
-	// The Freight is known once the Promotion has resolved it.
-	sc.stage.Status.CurrentPromotion = &railyard.PromotionReference{Name: next.Name, Freight: next.Status.Freight}
+	sc.stage.Status.CurrentPromotion = &railyard.PromotionReference{Name: next.Name, Freight: publishedFreight(sc, next)}
+}
+
+// publishedFreight is the Freight published with the turn of next: what
+// next resolved, else what this reconcile created it for (auto-promotion
+// knows it), else what was published for it before. A Promotion resolves
+// the Freight its spec names to the same reference (freight.Ref), so
+// publishing it early saves the Stage a status write per auto-promotion
+// and never has to be taken back.
+func publishedFreight(sc *scope, next *railyard.Promotion) *railyard.FreightReference {
+	if next.Status.Freight != nil {
+		return next.Status.Freight
+	}
+	if ref, ok := sc.created[next.Name]; ok {
+		return &ref
+	}
+	if cur := sc.stage.Status.CurrentPromotion; cur != nil && cur.Name == next.Name {
+		return cur.Freight
+	}
+	return nil
 }
 
 // lastFinished returns the terminal Promotion that finished last. Times

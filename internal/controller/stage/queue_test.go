@@ -101,10 +101,13 @@ func TestPublishCurrentPromotion(t *testing.T) {
 	done := railyard.VerificationInfo{ID: "v1", Phase: railyard.VerificationPhaseFailed}
 	resolved := promo("resolved", 0, railyard.PromotionPhasePending)
 	resolved.Status.Freight = &railyard.FreightReference{Name: "f1"}
+	f0 := &railyard.FreightReference{Name: "f0"}
 	tests := []struct {
 		name         string
 		promos       []railyard.Promotion
 		verification *railyard.VerificationInfo
+		created      map[string]railyard.FreightReference // by this reconcile
+		published    *railyard.PromotionReference         // before; "old" if nil
 		want         string
 		wantFreight  string
 	}{
@@ -114,16 +117,27 @@ func TestPublishCurrentPromotion(t *testing.T) {
 		{name: "none starts while the current Freight is verified", promos: []railyard.Promotion{promo("a", 0, "")}, verification: &running, want: ""},
 		{name: "a running one is never held", promos: []railyard.Promotion{promo("a", 0, railyard.PromotionPhaseRunning)}, verification: &running, want: "a"},
 		{name: "after the verification ended", promos: []railyard.Promotion{promo("a", 0, "")}, verification: &done, want: "a"},
+		{name: "created by this reconcile: with the Freight it was created for", promos: []railyard.Promotion{promo("a", 0, "")},
+			created: map[string]railyard.FreightReference{"a": {Name: "f2"}}, want: "a", wantFreight: "f2"},
+		{name: "published with its Freight before it resolved it: kept", promos: []railyard.Promotion{promo("a", 0, "")},
+			published: &railyard.PromotionReference{Name: "a", Freight: f0}, want: "a", wantFreight: "f0"},
+		{name: "what it resolved wins", promos: []railyard.Promotion{resolved},
+			published: &railyard.PromotionReference{Name: "resolved", Freight: f0}, want: "resolved", wantFreight: "f1"},
+		{name: "another Promotion's Freight is not taken", promos: []railyard.Promotion{promo("a", 0, "")},
+			published: &railyard.PromotionReference{Name: "b", Freight: f0}, want: "a"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st := &railyard.Stage{}
 			// A stale reference the reconcile replaces.
 			st.Status.CurrentPromotion = &railyard.PromotionReference{Name: "old"}
+			if tt.published != nil {
+				st.Status.CurrentPromotion = tt.published
+			}
 			if tt.verification != nil {
 				st.Status.FreightHistory = []railyard.FreightCollection{{VerificationHistory: []railyard.VerificationInfo{*tt.verification}}}
 			}
-			sc := &scope{stage: st, promotions: tt.promos}
+			sc := &scope{stage: st, promotions: tt.promos, created: tt.created}
 			publishCurrentPromotion(sc)
 			got, freight := "", ""
 			if cur := st.Status.CurrentPromotion; cur != nil {

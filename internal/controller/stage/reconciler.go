@@ -106,6 +106,9 @@ type scope struct {
 	// versions are the Stage's resourceVersions, as read and after each
 	// write of this reconcile.
 	versions reconcilehelp.Versions
+	// created holds, by name, the Freight of the Promotions this reconcile
+	// created, published with their turn before they resolve it.
+	created map[string]railyard.FreightReference
 }
 
 func (s *scope) requeueAfter(d time.Duration) {
