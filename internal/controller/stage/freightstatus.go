@@ -3,8 +3,6 @@ package stage
 import (
 	"context"
 	"fmt"
-	"time"
-
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -16,31 +14,68 @@ import (
 
 // moveFreight records that the Freight of next is now in the Stage and that
 // the Freight of prev that next does not keep has left it (the changes
-// themselves are internal/freight's, status.go).
-func (r *Reconciler) moveFreight(ctx context.Context, stage *railyard.Stage, prev, next *railyard.FreightCollection, now time.Time) error {
+// themselves are internal/freight's, status.go). The changes are written by
+// flushFreight, before the Stage status that records the move.
+func (r *Reconciler) moveFreight(sc *scope, prev, next *railyard.FreightCollection) {
+	stage, now := sc.stage, sc.now
 	keep := map[string]bool{}
 	for _, ref := range next.Freight {
 		keep[ref.Name] = true
-		if err := r.patchFreight(ctx, stage.Namespace, ref.Name, func(f *railyard.Freight) {
+		sc.freight.add(ref.Name, func(f *railyard.Freight) {
 			if freight.AddCurrentStage(f, stage.Name, now) {
 				observeArrival(stage.Namespace, stage.Name, f.CreationTimestamp.Time, now)
 			}
-		}); err != nil {
-			return err
-		}
+		})
 	}
 	if prev == nil {
-		return nil
+		return
 	}
 	for _, ref := range prev.Freight {
 		if keep[ref.Name] {
 			continue
 		}
-		if err := r.patchFreight(ctx, stage.Namespace, ref.Name, func(f *railyard.Freight) {
+		sc.freight.add(ref.Name, func(f *railyard.Freight) {
 			freight.RemoveCurrentStage(f, stage.Name, now)
+		})
+	}
+}
+
+// freightChanges are the Freight status changes of one reconcile, by
+// Freight in the order they were made. A Freight that arrives in a Stage
+// and is verified there in the same reconcile is read and written once,
+// not twice.
+type freightChanges struct {
+	order   []string
+	changes map[string][]func(*railyard.Freight)
+}
+
+func (c *freightChanges) add(name string, change func(*railyard.Freight)) {
+	if c.changes == nil {
+		c.changes = map[string][]func(*railyard.Freight){}
+	}
+	if _, ok := c.changes[name]; !ok {
+		c.order = append(c.order, name)
+	}
+	c.changes[name] = append(c.changes[name], change)
+}
+
+// flushFreight writes the Freight changes the reconcile has made so far.
+// It runs before every write of the Stage's status: if it fails, the
+// Stage status is not advanced either, and the next reconcile makes the
+// same (idempotent) changes again.
+func (r *Reconciler) flushFreight(ctx context.Context, sc *scope) error {
+	for len(sc.freight.order) > 0 {
+		name := sc.freight.order[0]
+		changes := sc.freight.changes[name]
+		if err := r.patchFreight(ctx, sc.stage.Namespace, name, func(f *railyard.Freight) {
+			for _, change := range changes {
+				change(f)
+			}
 		}); err != nil {
 			return err
 		}
+		sc.freight.order = sc.freight.order[1:]
+		delete(sc.freight.changes, name)
 	}
 	return nil
 }

@@ -51,11 +51,9 @@ func (r *Reconciler) recordFinishedPromotion(ctx context.Context, sc *scope) err
 		if len(st.Status.FreightHistory) > 0 {
 			prev = &st.Status.FreightHistory[0]
 		}
-		// Freight first: if this fails, the Stage status is not advanced and
-		// the next reconcile repeats it (the updates are idempotent).
-		if err := r.moveFreight(ctx, st, prev, &next, sc.now); err != nil {
-			return err
-		}
+		// Written with the next Freight write of this reconcile, before
+		// the Stage status (flushFreight).
+		r.moveFreight(sc, prev, &next)
 		if err := r.updateHold(ctx, sc, last); err != nil {
 			return err
 		}

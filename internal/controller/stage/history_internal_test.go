@@ -94,6 +94,7 @@ func TestRecordFinishedPromotion(t *testing.T) {
 			sc := &scope{stage: st.DeepCopy(), promotions: tt.promotions, now: now}
 			sc.patcher = reconcilehelp.NewStatusPatcher(r.Client, sc.stage)
 			must(t, r.recordFinishedPromotion(ctx, sc))
+			must(t, r.flushFreight(ctx, sc))
 
 			s := sc.stage.Status
 			if got := s.FreightHistory[0].Freight[appOrigin.String()].Name; got != tt.wantCurrent {

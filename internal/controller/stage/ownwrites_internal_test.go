@@ -2,6 +2,7 @@ package stage
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -158,5 +159,65 @@ func TestAutoPromotionPublishesItsFreight(t *testing.T) {
 	}
 	if statusWrites != 0 {
 		t.Errorf("%d Stage status writes after the Promotion resolved the Freight it was published with, want 0", statusWrites)
+	}
+}
+
+// Freight that arrives in a Stage and is verified there in the same
+// reconcile is written once, with both; and when a Freight write fails,
+// the Stage's status does not record the move either, so the next
+// reconcile makes it again.
+func TestFreightArrivalAndVerificationAreOneWrite(t *testing.T) {
+	for _, failing := range []bool{false, true} {
+		st := autoStage(railyard.FreightSources{Direct: true})
+		st.UID, st.Finalizers = "u1", []string{railyard.FinalizerName}
+		st.Status.FreightHistory = []railyard.FreightCollection{*collectionOf("old")}
+		p1 := finishedPromotion("p1", "new", railyard.PromotionPhaseSucceeded, time.Minute, "alice")
+		freightWrites := map[string]int{}
+		stageWrites := 0
+		funcs := interceptor.Funcs{
+			SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
+				switch obj.(type) {
+				case *railyard.Freight:
+					if failing && obj.GetName() == "old" {
+						return errors.New("injected failure")
+					}
+					freightWrites[obj.GetName()]++
+				case *railyard.Stage:
+					stageWrites++
+				}
+				return c.SubResource(sub).Patch(ctx, obj, p, opts...)
+			},
+		}
+		old := newFreight("old", 0)
+		since := metav1.NewTime(t0)
+		old.Status.CurrentlyIn = map[string]railyard.CurrentStage{st.Name: {Since: &since}}
+		r, _ := fakeReconciler(t, t0.Add(time.Hour), funcs, st, old, newFreight("new", time.Minute), &p1)
+		_, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: client.ObjectKeyFromObject(st)})
+		got := &railyard.Stage{}
+		if gerr := r.Client.Get(context.Background(), client.ObjectKeyFromObject(st), got); gerr != nil {
+			t.Fatal(gerr)
+		}
+		if failing {
+			if err == nil || stageWrites != 0 || got.Status.LastPromotion != nil {
+				t.Errorf("a Freight write failed: error %v, %d Stage status writes, lastPromotion %+v; want the error, none, nil",
+					err, stageWrites, got.Status.LastPromotion)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := &railyard.Freight{}
+		if err := r.Client.Get(context.Background(), client.ObjectKey{Namespace: "demo", Name: "new"}, f); err != nil {
+			t.Fatal(err)
+		}
+		_, in := f.Status.CurrentlyIn[st.Name]
+		_, verified := f.Status.VerifiedIn[st.Name]
+		if !in || !verified || freightWrites["new"] != 1 {
+			t.Errorf("Freight new: in the Stage %v, verified %v, %d status writes; want true, true, 1", in, verified, freightWrites["new"])
+		}
+		if freightWrites["old"] != 1 || got.Status.LastPromotion == nil {
+			t.Errorf("Freight old: %d status writes; Stage lastPromotion %+v", freightWrites["old"], got.Status.LastPromotion)
+		}
 	}
 }

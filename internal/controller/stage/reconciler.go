@@ -7,6 +7,7 @@ package stage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -109,6 +110,8 @@ type scope struct {
 	// created holds, by name, the Freight of the Promotions this reconcile
 	// created, published with their turn before they resolve it.
 	created map[string]railyard.FreightReference
+	// freight holds the Freight status changes not yet written.
+	freight freightChanges
 }
 
 func (s *scope) requeueAfter(d time.Duration) {
@@ -157,6 +160,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		// Warehouses: a failed one is retried with the conditions it set.
 		stage.Status.ObservedGeneration = stage.Generation
 	}
+	if flushErr := r.flushFreight(ctx, sc); flushErr != nil {
+		// The Stage status would record what the Freight does not.
+		return ctrl.Result{}, errors.Join(err, flushErr)
+	}
 	if patchErr := sc.patcher.Patch(ctx, stage); patchErr != nil {
 		if apierrors.IsNotFound(patchErr) {
 			return ctrl.Result{}, nil
@@ -183,6 +190,9 @@ func (r *Reconciler) reconcile(ctx context.Context, sc *scope) (ctrl.Result, err
 		// no Promotion is next, nobody waits, and the end of this reconcile
 		// writes the finished one's history with the conditions that
 		// follow from it: one status write instead of two.
+		if err := r.flushFreight(ctx, sc); err != nil {
+			return ctrl.Result{}, err
+		}
 		if err := sc.patcher.Patch(ctx, sc.stage); err != nil {
 			return ctrl.Result{}, fmt.Errorf("publishing the current Promotion: %w", err)
 		}

@@ -48,9 +48,7 @@ func (r *Reconciler) verify(ctx context.Context, sc *scope) error {
 		return nil
 	}
 	now := metav1.NewTime(sc.now)
-	if err := r.markVerified(ctx, st, cur, now); err != nil {
-		return err
-	}
+	markVerified(sc, cur, now)
 	pushVerification(cur, railyard.VerificationInfo{
 		ID:         newVerificationID(),
 		StartTime:  &now,
@@ -270,9 +268,7 @@ func (r *Reconciler) afterObservation(ctx context.Context, sc *scope, cur *raily
 		if vi.FinishTime != nil {
 			at = *vi.FinishTime
 		}
-		if err := r.markVerified(ctx, st, cur, at); err != nil {
-			return err
-		}
+		markVerified(sc, cur, at)
 		r.events().Normal(st, railyard.EventFreightVerified, fmt.Sprintf("the Freight of collection %s is verified in Stage %s by AnalysisRun %s", cur.ID, st.Name, runName(vi)))
 	case railyard.VerificationPhaseFailed, railyard.VerificationPhaseError, railyard.VerificationPhaseInconclusive:
 		r.events().Warning(st, railyard.VerificationEndedReason(string(vi.Phase)), fmt.Sprintf("verification of Freight collection %s in Stage %s: %s", cur.ID, st.Name, verificationMessage(vi)))
@@ -359,16 +355,14 @@ func argString(v any) string {
 }
 
 // markVerified records in every Freight of the collection that it is
-// verified in the Stage.
-func (r *Reconciler) markVerified(ctx context.Context, st *railyard.Stage, cur *railyard.FreightCollection, at metav1.Time) error {
+// verified in the Stage (written by flushFreight, before the Stage status).
+func markVerified(sc *scope, cur *railyard.FreightCollection, at metav1.Time) {
+	stage := sc.stage.Name
 	for _, ref := range cur.Freight {
-		if err := r.patchFreight(ctx, st.Namespace, ref.Name, func(f *railyard.Freight) {
-			freight.MarkVerified(f, st.Name, at)
-		}); err != nil {
-			return err
-		}
+		sc.freight.add(ref.Name, func(f *railyard.Freight) {
+			freight.MarkVerified(f, stage, at)
+		})
 	}
-	return nil
 }
 
 // isVerified: as in Kargo, a collection with one successful verification is
