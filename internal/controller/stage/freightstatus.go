@@ -47,6 +47,8 @@ func (r *Reconciler) moveFreight(sc *scope, prev, next *railyard.FreightCollecti
 type freightChanges struct {
 	order   []string
 	changes map[string][]func(*railyard.Freight)
+	// after runs once the changes are written (Events that report them).
+	after []func()
 }
 
 func (c *freightChanges) add(name string, change func(*railyard.Freight)) {
@@ -76,6 +78,11 @@ func (r *Reconciler) flushFreight(ctx context.Context, sc *scope) error {
 		}
 		sc.freight.order = sc.freight.order[1:]
 		delete(sc.freight.changes, name)
+	}
+	after := sc.freight.after
+	sc.freight.after = nil
+	for _, f := range after {
+		f()
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package stage
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -191,18 +192,22 @@ func TestFreightArrivalAndVerificationAreOneWrite(t *testing.T) {
 		old := newFreight("old", 0)
 		since := metav1.NewTime(t0)
 		old.Status.CurrentlyIn = map[string]railyard.CurrentStage{st.Name: {Since: &since}}
-		r, _ := fakeReconciler(t, t0.Add(time.Hour), funcs, st, old, newFreight("new", time.Minute), &p1)
+		r, rec := fakeReconciler(t, t0.Add(time.Hour), funcs, st, old, newFreight("new", time.Minute), &p1)
 		_, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: client.ObjectKeyFromObject(st)})
 		got := &railyard.Stage{}
 		if gerr := r.Client.Get(context.Background(), client.ObjectKeyFromObject(st), got); gerr != nil {
 			t.Fatal(gerr)
 		}
+		verifiedEvents := strings.Count(drain(rec), railyard.EventFreightVerified)
 		if failing {
-			if err == nil || stageWrites != 0 || got.Status.LastPromotion != nil {
-				t.Errorf("a Freight write failed: error %v, %d Stage status writes, lastPromotion %+v; want the error, none, nil",
-					err, stageWrites, got.Status.LastPromotion)
+			if err == nil || stageWrites != 0 || got.Status.LastPromotion != nil || verifiedEvents != 0 {
+				t.Errorf("a Freight write failed: error %v, %d Stage status writes, lastPromotion %+v, %d FreightVerified Events; want the error, none, nil, none",
+					err, stageWrites, got.Status.LastPromotion, verifiedEvents)
 			}
 			continue
+		}
+		if verifiedEvents != 1 {
+			t.Errorf("%d FreightVerified Events, want 1", verifiedEvents)
 		}
 		if err != nil {
 			t.Fatal(err)

@@ -48,7 +48,7 @@ func (r *Reconciler) verify(ctx context.Context, sc *scope) error {
 		return nil
 	}
 	now := metav1.NewTime(sc.now)
-	markVerified(sc, cur, now)
+	r.markVerified(sc, cur, now, "the Freight of collection "+cur.ID+" is verified in Stage "+st.Name)
 	pushVerification(cur, railyard.VerificationInfo{
 		ID:         newVerificationID(),
 		StartTime:  &now,
@@ -56,7 +56,6 @@ func (r *Reconciler) verify(ctx context.Context, sc *scope) error {
 		Phase:      railyard.VerificationPhaseSuccessful,
 		Message:    "the Stage is healthy after its promotion",
 	})
-	r.events().Normal(st, railyard.EventFreightVerified, "the Freight of collection "+cur.ID+" is verified in Stage "+st.Name)
 	return nil
 }
 
@@ -268,8 +267,7 @@ func (r *Reconciler) afterObservation(ctx context.Context, sc *scope, cur *raily
 		if vi.FinishTime != nil {
 			at = *vi.FinishTime
 		}
-		markVerified(sc, cur, at)
-		r.events().Normal(st, railyard.EventFreightVerified, fmt.Sprintf("the Freight of collection %s is verified in Stage %s by AnalysisRun %s", cur.ID, st.Name, runName(vi)))
+		r.markVerified(sc, cur, at, fmt.Sprintf("the Freight of collection %s is verified in Stage %s by AnalysisRun %s", cur.ID, st.Name, runName(vi)))
 	case railyard.VerificationPhaseFailed, railyard.VerificationPhaseError, railyard.VerificationPhaseInconclusive:
 		r.events().Warning(st, railyard.VerificationEndedReason(string(vi.Phase)), fmt.Sprintf("verification of Freight collection %s in Stage %s: %s", cur.ID, st.Name, verificationMessage(vi)))
 	}
@@ -355,14 +353,18 @@ func argString(v any) string {
 }
 
 // markVerified records in every Freight of the collection that it is
-// verified in the Stage (written by flushFreight, before the Stage status).
-func markVerified(sc *scope, cur *railyard.FreightCollection, at metav1.Time) {
-	stage := sc.stage.Name
+// verified in the Stage (written by flushFreight, before the Stage status),
+// and emits the FreightVerified Event with message once that is written.
+func (r *Reconciler) markVerified(sc *scope, cur *railyard.FreightCollection, at metav1.Time, message string) {
+	st := sc.stage
 	for _, ref := range cur.Freight {
 		sc.freight.add(ref.Name, func(f *railyard.Freight) {
-			freight.MarkVerified(f, stage, at)
+			freight.MarkVerified(f, st.Name, at)
 		})
 	}
+	sc.freight.after = append(sc.freight.after, func() {
+		r.events().Normal(st, railyard.EventFreightVerified, message)
+	})
 }
 
 // isVerified: as in Kargo, a collection with one successful verification is
