@@ -87,14 +87,7 @@ func TestFinishedPromotionIsOneStatusWrite(t *testing.T) {
 	st.Status.CurrentPromotion = &railyard.PromotionReference{Name: "p1", Freight: &railyard.FreightReference{Name: "new", Origin: appOrigin}}
 	p1 := finishedPromotion("p1", "new", railyard.PromotionPhaseSucceeded, time.Minute, "alice")
 	statusWrites := 0
-	funcs := interceptor.Funcs{
-		SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
-			if _, ok := obj.(*railyard.Stage); ok {
-				statusWrites++
-			}
-			return c.SubResource(sub).Patch(ctx, obj, p, opts...)
-		},
-	}
+	funcs := countStageWrites(&statusWrites)
 	r, _ := fakeReconciler(t, t0.Add(time.Hour), funcs, st, newFreight("old", 0), newFreight("new", time.Minute), &p1)
 	if _, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: client.ObjectKeyFromObject(st)}); err != nil {
 		t.Fatal(err)
@@ -122,14 +115,7 @@ func TestAutoPromotionPublishesItsFreight(t *testing.T) {
 	f := newFreight("new", time.Minute)
 	f.Images = []railyard.Image{{RepoURL: "registry.example.com/app", Tag: "v1.0.1", Digest: "sha256:1"}}
 	statusWrites := 0
-	funcs := interceptor.Funcs{
-		SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
-			if _, ok := obj.(*railyard.Stage); ok {
-				statusWrites++
-			}
-			return c.SubResource(sub).Patch(ctx, obj, p, opts...)
-		},
-	}
+	funcs := countStageWrites(&statusWrites)
 	r, _ := fakeReconciler(t, t0.Add(time.Hour), funcs, st, projectConfig(true), f)
 	req := ctrl.Request{NamespacedName: client.ObjectKeyFromObject(st)}
 	if _, err := r.Reconcile(context.Background(), req); err != nil {
@@ -224,5 +210,17 @@ func TestFreightArrivalAndVerificationAreOneWrite(t *testing.T) {
 		if freightWrites["old"] != 1 || got.Status.LastPromotion == nil {
 			t.Errorf("Freight old: %d status writes; Stage lastPromotion %+v", freightWrites["old"], got.Status.LastPromotion)
 		}
+	}
+}
+
+// countStageWrites counts the Stage status writes made through the client.
+func countStageWrites(n *int) interceptor.Funcs {
+	return interceptor.Funcs{
+		SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
+			if _, ok := obj.(*railyard.Stage); ok {
+				*n++
+			}
+			return c.SubResource(sub).Patch(ctx, obj, p, opts...)
+		},
 	}
 }
