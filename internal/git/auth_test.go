@@ -105,3 +105,28 @@ func TestSSHAuth(t *testing.T) {
 func sameAddr(other, want *gittest.SSHServer) []byte {
 	return []byte(knownhosts.Line([]string{knownhosts.Normalize(want.Addr)}, other.HostKey) + "\n")
 }
+
+// Every credential field, and nothing but the URL's spelling, tells two
+// remotes apart: the object cache and shared ref listings are keyed by it.
+func TestRemoteKey(t *testing.T) {
+	base := Credentials{Username: "u", Password: "p", SSHPrivateKey: []byte("k"), SSHKnownHosts: []byte("h")}
+	key := RemoteKey("git@example.com:org/repo.git", base)
+	if got := RemoteKey("ssh://git@example.com/org/repo.git", base); got != key {
+		t.Errorf("the SCP and ssh:// spellings of one remote have different keys")
+	}
+	for name, change := range map[string]func(*Credentials){
+		"username":            func(c *Credentials) { c.Username = "v" },
+		"password":            func(c *Credentials) { c.Password = "q" },
+		"private key":         func(c *Credentials) { c.SSHPrivateKey = []byte("l") },
+		"known hosts":         func(c *Credentials) { c.SSHKnownHosts = nil },
+		"ignored host key":    func(c *Credentials) { c.InsecureIgnoreHostKey = true },
+		"skipped TLS":         func(c *Credentials) { c.InsecureSkipTLSVerify = true },
+		"fields run together": func(c *Credentials) { c.Username, c.Password = "up", "" },
+	} {
+		c := base
+		change(&c)
+		if RemoteKey("git@example.com:org/repo.git", c) == key {
+			t.Errorf("%s: same key as the original credentials", name)
+		}
+	}
+}

@@ -2,8 +2,6 @@ package git
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -106,7 +104,7 @@ func (c *Cache) Clone(ctx context.Context, repoURL string, creds Credentials, op
 	if opts.Dir == "" {
 		return nil, errors.New("clone: no target directory")
 	}
-	e := c.acquire(cacheKey(rem.url, creds))
+	e := c.acquire(RemoteKey(rem.url, creds))
 	plan, err := c.prepare(ctx, e, rem, opts)
 	c.release(e)
 	if err != nil {
@@ -426,16 +424,6 @@ func copyFile(from, to string) (err error) {
 		return fmt.Errorf("copy from git cache: %w", err)
 	}
 	return nil
-}
-
-// cacheKey names the entry of a URL fetched with these credentials.
-func cacheKey(url string, c Credentials) string {
-	h := sha256.New()
-	for _, part := range []string{url, c.Username, c.Password, string(c.SSHPrivateKey), fmt.Sprint(c.InsecureSkipTLSVerify)} {
-		_, _ = io.WriteString(h, part)
-		_, _ = h.Write([]byte{0})
-	}
-	return hex.EncodeToString(h.Sum(nil))[:32]
 }
 
 // acquire returns the locked entry for key, marked busy so it is not

@@ -37,7 +37,7 @@ func (c *Cache) Learn(repoURL string, creds Credentials, dir, branch, commit str
 	if err != nil {
 		return fmt.Errorf("learn: %w", err)
 	}
-	e := c.acquire(cacheKey(rem.url, creds))
+	e := c.acquire(RemoteKey(rem.url, creds))
 	defer c.release(e)
 	dst, err := OpenRepository(e.dir, true)
 	if errors.Is(err, gogit.ErrRepositoryNotExists) {

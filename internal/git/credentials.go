@@ -2,6 +2,9 @@ package git
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -40,6 +43,30 @@ type Credentials struct {
 func (c Credentials) String() string {
 	return fmt.Sprintf("Credentials{Username:%q, Password:%t, SSHPrivateKey:%t}",
 		c.Username, c.Password != "", len(c.SSHPrivateKey) > 0)
+}
+
+// RemoteKey names a remote as reached with c: the normalized URL and a hash
+// of every credential field, so that what was fetched or listed with one
+// set of credentials never answers for another. Secrets only go into the
+// hash; the key is safe to use as a file name but is never logged.
+func RemoteKey(repoURL string, c Credentials) string {
+	h := sha256.New()
+	for _, part := range [][]byte{
+		[]byte(NormalizeURL(repoURL)), []byte(c.Username), []byte(c.Password), c.SSHPrivateKey, c.SSHKnownHosts,
+		{boolByte(c.InsecureIgnoreHostKey), boolByte(c.InsecureSkipTLSVerify)},
+	} {
+		// Length-prefixed, so that no two field sequences hash alike.
+		_ = binary.Write(h, binary.BigEndian, uint32(len(part)))
+		h.Write(part)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func boolByte(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func (c Credentials) secrets() []string {

@@ -2,8 +2,6 @@ package git
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"sync"
 	"time"
 
@@ -39,10 +37,11 @@ type refListing struct {
 }
 
 // ListRefs returns a listing of the remote's branches and tags begun at or
-// after notBefore: one in flight or kept, or a new one. A failed listing is not kept; those waiting on it list
-// again themselves, so one caller's cancellation is not another's error.
+// after notBefore: one in flight or kept, or a new one. A failed listing is
+// not kept; those waiting on it list again themselves, so one caller's
+// cancellation is not another's error.
 func (c *RefCache) ListRefs(ctx context.Context, repoURL string, creds gitpkg.Credentials, notBefore time.Time) (*gitpkg.Refs, error) {
-	key := refKey(repoURL, creds)
+	key := gitpkg.RemoteKey(repoURL, creds)
 	c.mu.Lock()
 	if e := c.entries[key]; e != nil && !e.started.Before(notBefore) {
 		c.mu.Unlock()
@@ -99,26 +98,4 @@ func (c *RefCache) now() time.Time {
 		return time.Now()
 	}
 	return c.Now()
-}
-
-// refKey identifies a remote as seen with some credentials. The secrets go
-// into a hash only; the key is never logged.
-func refKey(repoURL string, creds gitpkg.Credentials) string {
-	h := sha256.New()
-	for _, part := range [][]byte{
-		[]byte(gitpkg.NormalizeURL(repoURL)), []byte(creds.Username), []byte(creds.Password),
-		creds.SSHPrivateKey, creds.SSHKnownHosts,
-		{boolByte(creds.InsecureIgnoreHostKey), boolByte(creds.InsecureSkipTLSVerify)},
-	} {
-		h.Write([]byte{byte(len(part) >> 24), byte(len(part) >> 16), byte(len(part) >> 8), byte(len(part))})
-		h.Write(part)
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-func boolByte(b bool) byte {
-	if b {
-		return 1
-	}
-	return 0
 }
