@@ -38,6 +38,9 @@ type Cache struct {
 
 	mu      sync.Mutex
 	entries map[string]*cacheEntry
+
+	// trees, when set (PoolTrees), keeps finished work trees for reuse.
+	trees *treePool
 }
 
 type cacheEntry struct {
@@ -104,13 +107,14 @@ func (c *Cache) Clone(ctx context.Context, repoURL string, creds Credentials, op
 	if opts.Dir == "" {
 		return nil, errors.New("clone: no target directory")
 	}
-	e := c.acquire(RemoteKey(rem.url, creds))
+	key := RemoteKey(rem.url, creds)
+	e := c.acquire(key)
 	plan, err := c.prepare(ctx, e, rem, opts)
 	c.release(e)
 	if err != nil {
 		return nil, err
 	}
-	w := &WorkTree{rem: rem, dir: opts.Dir, branch: opts.Branch}
+	w := &WorkTree{rem: rem, dir: opts.Dir, branch: opts.Branch, pool: c.trees, poolKey: key}
 	if plan.missing {
 		if !opts.OrphanIfMissing {
 			return nil, fmt.Errorf("clone %s: %w: %s", RedactURL(rem.url), ErrRefNotFound, refLabel(opts))

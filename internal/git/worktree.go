@@ -32,6 +32,10 @@ type WorkTree struct {
 	base plumbing.Hash
 	// signKey, when set, signs every commit CommitAll or a replay makes.
 	signKey *openpgp.Entity
+	// pool, when set, lends this checkout a finished one of the same
+	// remote (poolKey) and takes it back when the work is done.
+	pool    *treePool
+	poolKey string
 }
 
 // SetSigningKey makes CommitAll and the commits Push replays signed with

@@ -91,6 +91,14 @@ func setupPipeline(mgr ctrl.Manager, opts Options, store credentials.Store) erro
 		WorkRoot:    workDir(opts),
 		Expressions: promotion.ExpressionSettings{UIBaseURL: opts.UIBaseURL, SharedResourcesNamespace: opts.SharedResourcesNamespace},
 	}
+	if cache != nil {
+		// Pooled trees move in and out of work directories by renaming,
+		// so the pool lives beside them.
+		if err := cache.PoolTrees(eng.WorkRoot, 0); err != nil {
+			return err
+		}
+		eng.Reclaim = cache.Reclaim
+	}
 	if err := mgr.Add(&workDirSweeper{Reader: mgr.GetAPIReader(), Engine: eng}); err != nil {
 		return fmt.Errorf("adding the work directory sweeper: %w", err)
 	}

@@ -50,6 +50,10 @@ type Engine struct {
 	// Expressions are the manager-wide values expressions see
 	// (ctx.uiBaseUrl, the namespace of sharedSecret()).
 	Expressions ExpressionSettings
+	// Reclaim, when set, may take what it wants out of a work directory
+	// before it is removed: the git cache keeps checked-out trees for the
+	// next checkout of the same repository.
+	Reclaim func(workDir string)
 }
 
 // PersistFunc saves the Promotion's status; the engine calls it after every
@@ -116,7 +120,15 @@ func (e *Engine) dirFor(prefix string, obj *metav1.ObjectMeta) string {
 // Cleanup removes the Promotion's work directory; call it when a Promotion
 // is deleted before it finished.
 func (e *Engine) Cleanup(promo *railyard.Promotion) error {
-	if err := os.RemoveAll(e.WorkDir(promo)); err != nil {
+	return e.removeWorkDir(e.WorkDir(promo))
+}
+
+// removeWorkDir offers dir to Reclaim, then removes it.
+func (e *Engine) removeWorkDir(dir string) error {
+	if e.Reclaim != nil {
+		e.Reclaim(dir)
+	}
+	if err := os.RemoveAll(dir); err != nil {
 		return fmt.Errorf("removing work directory: %w", err)
 	}
 	return nil
@@ -137,6 +149,8 @@ type run struct {
 	persist PersistFunc
 	// waitingOn is what the step that asked to wait waits on.
 	waitingOn []ObjectRef
+	// released is set once the work directory was given up.
+	released bool
 }
 
 // Run runs promo's steps from status.currentStep until one asks to be polled
@@ -173,6 +187,9 @@ func (e *Engine) Run(ctx context.Context, promo *railyard.Promotion, persist Per
 
 	for int(r.status.CurrentStep) < len(r.steps) {
 		if err := ctx.Err(); err != nil {
+			return Outcome{}, err
+		}
+		if err := r.releaseWorkDir(); err != nil {
 			return Outcome{}, err
 		}
 		wait, err := r.step(ctx, int(r.status.CurrentStep))
@@ -236,7 +253,8 @@ func (r *run) prepare(ctx context.Context) error {
 		// The Pending message ("waiting for ...") no longer holds.
 		r.status.Message = ""
 	}
-	if _, err := os.Stat(r.workDir); errors.Is(err, os.ErrNotExist) && r.started() {
+	_, err := os.Stat(r.workDir)
+	if errors.Is(err, os.ErrNotExist) && r.started() && r.needsWorkDir(int(r.status.CurrentStep)) {
 		r.status.CurrentStep = 0
 		r.status.StepExecutionMetadata = nil
 		r.status.State = nil
@@ -256,6 +274,39 @@ func (r *run) prepare(ctx context.Context) error {
 	}
 	r.state = state
 	return r.save(ctx)
+}
+
+// needsWorkDir reports whether a step from i on may use the work
+// directory.
+func (r *run) needsWorkDir(from int) bool {
+	for i := max(from, 0); i < len(r.steps); i++ {
+		runner, ok := r.e.Registry.Lookup(r.steps[i].Uses)
+		if !ok {
+			return true
+		}
+		if _, none := runner.(NoWorkDir); !none {
+			return true
+		}
+	}
+	return false
+}
+
+// releaseWorkDir removes the work directory, once, when no step left
+// needs it, so its checkouts go back to the git cache while, say,
+// argocd-update waits for a sync.
+func (r *run) releaseWorkDir() error {
+	if r.released || r.needsWorkDir(int(r.status.CurrentStep)) {
+		return nil
+	}
+	r.released = true
+	if err := r.e.removeWorkDir(r.workDir); err != nil {
+		return err
+	}
+	// Steps are handed the directory's path; it stays there, empty.
+	if err := os.MkdirAll(r.workDir, 0o700); err != nil {
+		return fmt.Errorf("creating work directory: %w", err)
+	}
+	return nil
 }
 
 // workDirOnly reports whether step i changed nothing outside the work

@@ -101,7 +101,7 @@ func (e *Engine) Preview(ctx context.Context, in PreviewInput) (PreviewResult, e
 	if err := os.MkdirAll(scratch, 0o700); err != nil {
 		return PreviewResult{}, fmt.Errorf("creating the preview's scratch directory: %w", err)
 	}
-	defer func() { _ = os.RemoveAll(scratch) }()
+	defer func() { _ = e.removeWorkDir(scratch) }()
 
 	rec := &commitRecorder{}
 	skipped := map[string]bool{}

@@ -45,6 +45,15 @@ type WorkDirOnly interface {
 	WorkDirOnly()
 }
 
+// NoWorkDir is implemented by steps that neither read nor write the work
+// directory, such as argocd-update. Once only such steps are left, the
+// engine releases the directory (the git cache takes its checkouts back
+// for the next Promotion) instead of keeping it while a step waits, and a
+// Promotion that lost it then goes on where it was.
+type NoWorkDir interface {
+	NoWorkDir()
+}
+
 // Defaults is implemented by steps whose retry defaults differ from the
 // engine's (one attempt, no timeout), such as argocd-update.
 type Defaults interface {

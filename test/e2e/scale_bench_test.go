@@ -122,12 +122,14 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	stopProfile := profileWave(b, os.Getenv("SCALE_WAVE_PROFILE"))
 	apiProfile := profileAPIServer(pw.ctx, sw.pw.env.Config, os.Getenv("SCALE_APISERVER_PROFILE"), 30)
 	api0, apiErr := apiRequests(pw.ctx, sw.pw.env.Config)
+	cpu0 := cpuByProcess()
 	start = time.Now()
 	sw.refreshAll(b)
 	refreshed := time.Since(start)
 	_, allFreight = sw.waitFreight(b, "v1.0.1", start)
 	sw.waitTestBranches(b, heads)
 	moved = time.Since(start)
+	cpu1 := cpuByProcess()
 	stopProfile()
 	if err := apiProfile(); err != nil {
 		b.Log(err)
@@ -137,6 +139,9 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	row("new tag: refresh → all Freight", secs(allFreight))
 	row("new tag: refresh → all test branches moved", secs(moved))
 	b.ReportMetric(moved.Seconds(), "new-tag-s")
+	for _, r := range cpuRows(cpu0, cpu1) {
+		row("new tag: "+r[0], r[1])
+	}
 	promos := sw.waitPromotionsDone(b)
 	row("new tag: Freight created → its Promotion created, mean / max", sw.freightToPromotion(b, promos, start))
 	for _, r := range sw.promotionBreakdown(b, promos, start) {
@@ -154,9 +159,9 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	// the manager (and the registry, idle too) uses the CPU.
 	pw.argo.Paused.Store(true)
 	time.Sleep(10 * time.Second)
-	cpu0 := processCPU()
+	idle0 := processCPU()
 	time.Sleep(idle)
-	perMin := (processCPU() - cpu0).Seconds() / idle.Minutes()
+	perMin := (processCPU() - idle0).Seconds() / idle.Minutes()
 	row("peak RSS of the test process (VmHWM; manager in process)", procStatus("VmHWM"))
 	row("RSS now (VmRSS)", procStatus("VmRSS"))
 	row("Go heap in use now", fmt.Sprintf("%.0f MiB", heapInUse()/(1<<20)))

@@ -5,3 +5,7 @@ package netsteps
 
 func (*HTTPDownload) WorkDirOnly() {}
 func (*OCIDownload) WorkDirOnly()  {}
+
+// http sends a request and reads its response into step outputs, never a
+// file (promotion.NoWorkDir).
+func (*HTTP) NoWorkDir() {}

@@ -1,0 +1,11 @@
+//go:build !linux
+
+package git
+
+import "os"
+
+// stampOf has no change time where Railyard does not know how to read
+// one: it reports false, and work trees are never pooled.
+func stampOf(fi os.FileInfo) (stamp, bool) {
+	return stamp{mode: fi.Mode(), size: fi.Size(), mtime: fi.ModTime().UnixNano()}, false
+}

@@ -1,0 +1,396 @@
+package git
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/railyard-dev/railyard/internal/git/gittest"
+)
+
+// gitopsFiles is a GitOps repository of n apps, a base and two overlays
+// each: large enough to be pooled.
+func gitopsFiles(n int, tag string) map[string]string {
+	files := map[string]string{}
+	for i := range n {
+		app := fmt.Sprintf("apps/app%d", i)
+		files[app+"/base/kustomization.yaml"] = "resources:\n- deployment.yaml\n"
+		files[app+"/base/deployment.yaml"] = fmt.Sprintf("image: app%d:%s\n", i, tag)
+		files[app+"/overlays/test/kustomization.yaml"] = "resources:\n- ../../base\n"
+		files[app+"/overlays/prod/kustomization.yaml"] = "resources:\n- ../../base\n"
+	}
+	return files
+}
+
+func pooledCache(t *testing.T, max int) *Cache {
+	t.Helper()
+	c := newCache(t, 0)
+	if err := c.PoolTrees(t.TempDir(), max); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// snapshot describes a checkout without its .git: every path with its
+// type, permissions and content (a link's target).
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if rel == "." {
+			return nil
+		}
+		if rel == ".git" {
+			return filepath.SkipDir
+		}
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		switch {
+		case fi.Mode()&fs.ModeSymlink != 0:
+			target, _ := os.Readlink(p)
+			out[rel] = "link " + target
+		case fi.IsDir():
+			out[rel] = fmt.Sprintf("dir %v", fi.Mode())
+		default:
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			out[rel] = fmt.Sprintf("file %v %q", fi.Mode(), b)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func diffSnapshots(got, want map[string]string) []string {
+	var diffs []string
+	for p, w := range want {
+		if g, ok := got[p]; !ok {
+			diffs = append(diffs, "missing "+p)
+		} else if g != w {
+			diffs = append(diffs, fmt.Sprintf("%s: %s, want %s", p, g, w))
+		}
+	}
+	for p := range got {
+		if _, ok := want[p]; !ok {
+			diffs = append(diffs, "extra "+p+": "+got[p])
+		}
+	}
+	return diffs
+}
+
+func inode(t *testing.T, p string) uint64 {
+	t.Helper()
+	fi, err := os.Lstat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Sys().(*syscall.Stat_t).Ino
+}
+
+func assertClean(t *testing.T, w *WorkTree) {
+	t.Helper()
+	wt, err := w.repo.Worktree()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := wt.Status()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.IsClean() {
+		t.Errorf("status is not clean:\n%s", st)
+	}
+}
+
+// A finished checkout goes back to the pool and the next checkout of the
+// remote is made from it: the files it did not need to change are the
+// very same files, and the result is what a fresh checkout of the target
+// commit holds, with a clean status.
+func TestPooledCheckoutReusesTheTree(t *testing.T) {
+	s := gittest.NewServer(t)
+	r := s.CreateRepo("gitops", gitopsFiles(20, "v1"))
+	first := r.Head("main")
+	second, err := r.Apply(gittest.Change{Branch: "main", Message: "two",
+		Files:  map[string]string{"apps/app3/base/deployment.yaml": "image: app3:v2\n", "apps/new/base/kustomization.yaml": "{}\n"},
+		Delete: []string{"apps/app7/overlays/prod/kustomization.yaml"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := pooledCache(t, 0)
+	fresh := func(commit string) map[string]string {
+		w, err := Clone(context.Background(), r.URL, Credentials{}, CloneOptions{Dir: filepath.Join(t.TempDir(), "co"), Branch: "main", Commit: commit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return snapshot(t, w.Dir())
+	}
+
+	for _, tt := range []struct {
+		name   string
+		commit string
+	}{
+		{"same commit", first},
+		{"next commit", second},
+		{"back again", first},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			work := t.TempDir()
+			w, err := c.Clone(context.Background(), r.URL, Credentials{}, CloneOptions{Dir: filepath.Join(work, "src"), Commit: tt.commit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := diffSnapshots(snapshot(t, w.Dir()), fresh(tt.commit)); len(d) > 0 {
+				t.Fatalf("checkout differs from a fresh one:\n%s", strings.Join(d, "\n"))
+			}
+			assertClean(t, w)
+			kept := inode(t, filepath.Join(w.Dir(), "apps/app0/base/deployment.yaml"))
+			c.Reclaim(work)
+			if n := c.PooledTrees(); n != 1 {
+				t.Fatalf("pooled trees = %d, want 1", n)
+			}
+			again := filepath.Join(t.TempDir(), "src")
+			w2, err := c.Clone(context.Background(), r.URL, Credentials{}, CloneOptions{Dir: again, Commit: tt.commit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := inode(t, filepath.Join(again, "apps/app0/base/deployment.yaml")); got != kept {
+				t.Error("an unchanged file was written again: the pooled tree was not reused")
+			}
+			if n := c.PooledTrees(); n != 0 {
+				t.Errorf("pooled trees = %d after reuse, want 0", n)
+			}
+			assertClean(t, w2)
+			c.Reclaim(filepath.Dir(again))
+		})
+	}
+}
+
+// Whatever a promotion's steps did to their checkout is undone before the
+// tree serves the next checkout, and nothing outside the pooled tree is
+// touched while undoing it.
+func TestPooledTreeUndoesWhatStepsDid(t *testing.T) {
+	s := gittest.NewServer(t)
+	r := s.CreateRepo("gitops", gitopsFiles(20, "v1"))
+	commit := r.Head("main")
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "keep"), []byte("not Railyard's"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tamper := map[string]func(dir string) error{
+		"same-size rewrite": func(dir string) error {
+			return os.WriteFile(filepath.Join(dir, "apps/app1/base/deployment.yaml"), []byte("image: evil:v1\n"), 0o644)
+		},
+		"chmod": func(dir string) error {
+			return os.Chmod(filepath.Join(dir, "apps/app2/base/deployment.yaml"), 0o777)
+		},
+		"unknown file": func(dir string) error {
+			return os.WriteFile(filepath.Join(dir, "apps/app3/extra.yaml"), []byte("x"), 0o644)
+		},
+		"a .git of its own": func(dir string) error {
+			return os.WriteFile(filepath.Join(dir, ".git", "hooks-marker"), []byte("x"), 0o644)
+		},
+		"directory replaced by a link out": func(dir string) error {
+			if err := os.RemoveAll(filepath.Join(dir, "apps/app4")); err != nil {
+				return err
+			}
+			return os.Symlink(outside, filepath.Join(dir, "apps/app4"))
+		},
+		"file replaced by a link out": func(dir string) error {
+			p := filepath.Join(dir, "apps/app5/base/kustomization.yaml")
+			if err := os.Remove(p); err != nil {
+				return err
+			}
+			return os.Symlink(filepath.Join(outside, "keep"), p)
+		},
+		"file removed and written again": func(dir string) error {
+			p := filepath.Join(dir, "apps/app6/base/deployment.yaml")
+			if err := os.Remove(p); err != nil {
+				return err
+			}
+			return os.WriteFile(p, []byte("image: app6:v0\n"), 0o644)
+		},
+		"hard link out": func(dir string) error {
+			return os.Link(filepath.Join(dir, "apps/app8/base/deployment.yaml"), filepath.Join(outside, "linked"))
+		},
+		"directory made unreadable": func(dir string) error {
+			return os.Chmod(filepath.Join(dir, "apps/app9/overlays"), 0o000)
+		},
+	}
+	fresh, err := Clone(context.Background(), r.URL, Credentials{}, CloneOptions{Dir: filepath.Join(t.TempDir(), "co"), Branch: "main", Commit: commit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := snapshot(t, fresh.Dir())
+	for name, change := range tamper {
+		t.Run(name, func(t *testing.T) {
+			c := pooledCache(t, 0)
+			work := t.TempDir()
+			w, err := c.Clone(context.Background(), r.URL, Credentials{}, CloneOptions{Dir: filepath.Join(work, "src"), Commit: commit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := change(w.Dir()); err != nil {
+				t.Fatal(err)
+			}
+			c.Reclaim(work)
+			again := filepath.Join(t.TempDir(), "src")
+			w2, err := c.Clone(context.Background(), r.URL, Credentials{}, CloneOptions{Dir: again, Commit: commit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := diffSnapshots(snapshot(t, again), want); len(d) > 0 {
+				t.Errorf("reused checkout differs from a fresh one:\n%s", strings.Join(d, "\n"))
+			}
+			assertClean(t, w2)
+			if b, err := os.ReadFile(filepath.Join(outside, "keep")); err != nil || string(b) != "not Railyard's" {
+				t.Errorf("a file outside the tree was touched: %q %v", b, err)
+			}
+		})
+	}
+}
+
+// Trees are pooled per remote and credentials, up to the bound; small
+// trees and checkouts moved away by a step are not pooled.
+func TestTreePoolBounds(t *testing.T) {
+	s := gittest.NewServer(t)
+	big := s.CreateRepo("gitops", gitopsFiles(20, "v1"))
+	small := s.CreateRepo("small", map[string]string{"a": "1"})
+	c := pooledCache(t, 2)
+	clone := func(url, commit string, creds Credentials) (string, *WorkTree) {
+		t.Helper()
+		work := t.TempDir()
+		w, err := c.Clone(context.Background(), url, creds, CloneOptions{Dir: filepath.Join(work, "src"), Commit: commit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return work, w
+	}
+	smallWork, _ := clone(small.URL, small.Head("main"), Credentials{})
+	c.Reclaim(smallWork)
+	if n := c.PooledTrees(); n != 0 {
+		t.Fatalf("a tree of one file was pooled (%d)", n)
+	}
+
+	moved, w := clone(big.URL, big.Head("main"), Credentials{})
+	if err := os.Rename(w.Dir(), filepath.Join(moved, "elsewhere")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(w.Dir(), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c.Reclaim(moved)
+	if n := c.PooledTrees(); n != 0 {
+		t.Fatalf("a directory that is not the checkout was pooled (%d)", n)
+	}
+
+	var works []string
+	for range 3 {
+		work, _ := clone(big.URL, big.Head("main"), Credentials{})
+		works = append(works, work)
+	}
+	for _, work := range works {
+		c.Reclaim(work)
+	}
+	if n := c.PooledTrees(); n != 2 {
+		t.Fatalf("pooled trees = %d, want the bound 2", n)
+	}
+	if _, err := os.Stat(filepath.Join(works[2], "src")); err != nil {
+		t.Errorf("the checkout that did not fit was moved or removed: %v", err)
+	}
+	// Other credentials never get a tree checked out with these.
+	clone(big.URL, big.Head("main"), Credentials{Username: "other", Password: "secret"})
+	if n := c.PooledTrees(); n != 2 {
+		t.Errorf("pooled trees = %d after a checkout with other credentials, want 2", n)
+	}
+}
+
+// An entry stamped in the clock tick the writing ended in is not trusted
+// even with its recorded stamp: it could have changed within that tick.
+func TestRacyEntriesAreNotTrusted(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "f")
+	if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Lstat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := stampOf(fi)
+	node := treeNode{mode: 0o100644}
+	tree := &flatTree{paths: []string{"f"}, nodes: map[string]treeNode{"f": node}}
+	for _, tt := range []struct {
+		name     string
+		racyFrom int64
+		want     bool
+	}{
+		{"stamped before the last tick", st.ctime + 1, true},
+		{"stamped in the last tick", st.ctime, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tw := &treeWriter{want: tree, old: &treeRecord{tree: tree, stamps: map[string]stamp{"f": st}, racyFrom: tt.racyFrom}}
+			if _, got := tw.trusted("f", fi); got != tt.want {
+				t.Errorf("trusted = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// A small checkout (a Stage's branch of rendered manifests) of the same
+// remote does not take a pooled tree of the whole repository: clearing it
+// would cost more than writing the few files, and the tree is left for a
+// checkout that needs it.
+func TestSmallCheckoutLeavesPooledTrees(t *testing.T) {
+	s := gittest.NewServer(t)
+	r := s.CreateRepo("gitops", gitopsFiles(20, "v1"))
+	r.Branch("stage", r.Head("main"))
+	stage, err := r.Apply(gittest.Change{Branch: "stage", Message: "rendered",
+		Files: map[string]string{"manifests.yaml": "kind: Deployment\n"}, Delete: keys(gitopsFiles(20, "v1"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := pooledCache(t, 0)
+	work := t.TempDir()
+	if _, err := c.Clone(context.Background(), r.URL, Credentials{}, CloneOptions{Dir: filepath.Join(work, "src"), Commit: r.Head("main")}); err != nil {
+		t.Fatal(err)
+	}
+	c.Reclaim(work)
+	w, err := c.Clone(context.Background(), r.URL, Credentials{}, CloneOptions{Dir: filepath.Join(t.TempDir(), "out"), Branch: "stage"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, w, "manifests.yaml"); got != "kind: Deployment\n" {
+		t.Errorf("manifests.yaml = %q", got)
+	}
+	if head, _ := w.Head(); head != stage {
+		t.Errorf("head = %s, want %s", head, stage)
+	}
+	if n := c.PooledTrees(); n != 1 {
+		t.Errorf("pooled trees = %d after a small checkout, want the tree still there", n)
+	}
+}
+
+func keys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}

@@ -1,0 +1,319 @@
+package git
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/format/index"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
+)
+
+// stamp is what the kernel says about a directory entry. Two equal stamps
+// of a file mean the same inode, unchanged: its ctime moves on every
+// write, chmod, link or rename, and user space cannot set it.
+type stamp struct {
+	dev, ino     uint64
+	mode         os.FileMode
+	size         int64
+	mtime, ctime int64
+}
+
+// treeRecord is what Railyard wrote into a work tree: the commit's tree and
+// a stamp per path, taken right after writing.
+type treeRecord struct {
+	key    string
+	commit plumbing.Hash
+	tree   *flatTree
+	stamps map[string]stamp
+	// racyFrom is a change time later than the writing: an entry whose
+	// ctime is not before it could have been changed again without a
+	// visible change to its stamp, so it is never trusted.
+	racyFrom int64
+	// top is the stamp of the work tree's own directory.
+	top stamp
+}
+
+// treeWriter makes a directory a checkout of want: from nothing (a fresh
+// checkout; the directory holds only .git) or from a pooled tree whose
+// record old says what Railyard last wrote there. Entries are created
+// through os.Root, one directory handle at a time, so no entry can be
+// written outside the tree or through a symbolic link.
+type treeWriter struct {
+	objects storer.EncodedObjectStorer
+	want    *flatTree
+	old     *treeRecord
+	top     *os.Root
+	// record asks for a stamp of every directory too, for pooling.
+	record bool
+	stamps map[string]stamp
+	keep   map[string]bool
+}
+
+// verify walks the pooled tree and removes every entry the record does
+// not vouch for or want does not hold as it is; what remains is kept.
+func (tw *treeWriter) verify(d *os.Root, prefix string) error {
+	f, err := d.Open(".")
+	if err != nil {
+		return err
+	}
+	names, err := f.Readdirnames(-1)
+	_ = f.Close()
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		p := path.Join(prefix, name)
+		fi, err := d.Lstat(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		st, trusted := tw.trusted(p, fi)
+		switch {
+		case trusted && fi.IsDir():
+			sub, err := d.OpenRoot(name)
+			if err != nil {
+				return err
+			}
+			err = tw.verify(sub, p)
+			_ = sub.Close()
+			if err != nil {
+				return err
+			}
+		case !trusted:
+			if fi.IsDir() && fi.Mode().Perm()&0o700 != 0o700 {
+				// A step's chmod must not keep it from being removed.
+				_ = d.Chmod(name, 0o700)
+			}
+			if err := d.RemoveAll(name); err != nil {
+				return fmt.Errorf("removing %s: %w", p, err)
+			}
+			continue
+		}
+		tw.keep[p] = true
+		tw.stamps[p] = st
+	}
+	return nil
+}
+
+// trusted says whether the entry at p is what the record says Railyard
+// wrote and what want needs there.
+func (tw *treeWriter) trusted(p string, fi os.FileInfo) (stamp, bool) {
+	want, wanted := tw.want.nodes[p]
+	had, known := tw.old.tree.nodes[p]
+	recorded, stamped := tw.old.stamps[p]
+	st, ok := stampOf(fi)
+	if !wanted || !known || !stamped || !ok {
+		return st, false
+	}
+	if want.isDir() {
+		// A directory's times move with its entries, which are checked
+		// one by one; what must hold is that it is the same directory.
+		return st, had.isDir() && st.dev == recorded.dev && st.ino == recorded.ino && st.mode == recorded.mode
+	}
+	return st, had == want && st == recorded && recorded.ctime < tw.old.racyFrom
+}
+
+// write creates every path of want that verify did not keep, in tree
+// order, so a directory exists before what it holds.
+func (tw *treeWriter) write() error {
+	dirs := dirStack{paths: []string{""}, roots: []*os.Root{tw.top}}
+	defer dirs.close()
+	for _, p := range tw.want.paths {
+		if tw.keep[p] {
+			continue
+		}
+		parent, name := path.Split(p)
+		d, err := dirs.at(strings.TrimSuffix(parent, "/"))
+		if err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		n := tw.want.nodes[p]
+		var fi os.FileInfo
+		switch n.mode {
+		case filemode.Dir, filemode.Submodule:
+			// A submodule's directory; UpdateSubmodules fills it.
+			if err = d.Mkdir(name, 0o755); err == nil && tw.record {
+				fi, err = d.Lstat(name)
+			}
+		case filemode.Symlink:
+			fi, err = tw.symlink(d, name, n.hash)
+		default:
+			fi, err = tw.file(d, name, n)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		if fi != nil {
+			st, _ := stampOf(fi)
+			tw.stamps[p] = st
+		}
+	}
+	return nil
+}
+
+func (tw *treeWriter) symlink(d *os.Root, name string, h plumbing.Hash) (os.FileInfo, error) {
+	target, err := blobContent(tw.objects, h)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.Symlink(string(target), name); err != nil {
+		return nil, err
+	}
+	return d.Lstat(name)
+}
+
+func (tw *treeWriter) file(d *os.Root, name string, n treeNode) (_ os.FileInfo, err error) {
+	blob, err := object.GetBlob(tw.objects, n.hash)
+	if err != nil {
+		return nil, err
+	}
+	r, err := blob.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = r.Close() }()
+	perm := os.FileMode(0o644)
+	if n.mode == filemode.Executable {
+		perm = 0o755
+	}
+	f, err := d.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	if _, err := io.Copy(f, r); err != nil {
+		return nil, err
+	}
+	return f.Stat()
+}
+
+// racyFrom is a change time later than every stamp taken: a file is
+// created and removed in the top directory until the filesystem's clock,
+// which may tick only every few milliseconds, has moved past the last
+// write. Anything changed after the checkout then shows a later ctime.
+// If the clock does not move within a few tries, the entries of the last
+// tick stay untrusted.
+func (tw *treeWriter) racyFrom() (int64, error) {
+	var last int64
+	for _, st := range tw.stamps {
+		last = max(last, st.ctime)
+	}
+	var now int64
+	for i := 0; i < 50; i++ {
+		name := fmt.Sprintf(".railyard-clock-%d-%d", time.Now().UnixNano(), i)
+		f, err := tw.top.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		fi, err := f.Stat()
+		_ = f.Close()
+		if rerr := tw.top.Remove(name); err == nil {
+			err = rerr
+		}
+		if err != nil {
+			return 0, err
+		}
+		st, _ := stampOf(fi)
+		if now = st.ctime; now > last {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return now, nil
+}
+
+// index is the git index of the written tree.
+func (tw *treeWriter) index() *index.Index {
+	entries := make([]*index.Entry, 0, len(tw.want.paths))
+	for _, p := range tw.want.paths {
+		n := tw.want.nodes[p]
+		switch n.mode {
+		case filemode.Dir:
+			continue
+		case filemode.Submodule:
+			entries = append(entries, &index.Entry{Hash: n.hash, Name: p, Mode: n.mode})
+			continue
+		}
+		st := tw.stamps[p]
+		at := time.Unix(0, st.mtime)
+		entries = append(entries, &index.Entry{Hash: n.hash, Name: p, Mode: n.mode, CreatedAt: at, ModifiedAt: at, Size: uint32(st.size)})
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name < entries[j].Name })
+	return &index.Index{Version: 2, Entries: entries}
+}
+
+// dirStack holds open handles on the directories from the top down to the
+// one being written, so each directory is opened once per visit and only
+// one branch of the tree is open at a time.
+type dirStack struct {
+	paths []string
+	roots []*os.Root
+}
+
+func (s *dirStack) at(dir string) (*os.Root, error) {
+	for len(s.paths) > 1 && !within(dir, s.paths[len(s.paths)-1]) {
+		s.pop()
+	}
+	for top := s.paths[len(s.paths)-1]; top != dir; top = s.paths[len(s.paths)-1] {
+		rest := strings.TrimPrefix(dir, top)
+		rest = strings.TrimPrefix(rest, "/")
+		name, _, _ := strings.Cut(rest, "/")
+		r, err := s.roots[len(s.roots)-1].OpenRoot(name)
+		if err != nil {
+			return nil, err
+		}
+		s.paths = append(s.paths, path.Join(top, name))
+		s.roots = append(s.roots, r)
+	}
+	return s.roots[len(s.roots)-1], nil
+}
+
+func (s *dirStack) pop() {
+	_ = s.roots[len(s.roots)-1].Close()
+	s.paths, s.roots = s.paths[:len(s.paths)-1], s.roots[:len(s.roots)-1]
+}
+
+// close closes every handle but the top one, which the caller owns.
+func (s *dirStack) close() {
+	for len(s.paths) > 1 {
+		s.pop()
+	}
+}
+
+// within says whether p is dir or inside it.
+func within(p, dir string) bool {
+	return dir == "" || p == dir || strings.HasPrefix(p, dir+"/")
+}
+
+func blobContent(objects storer.EncodedObjectStorer, h plumbing.Hash) ([]byte, error) {
+	blob, err := object.GetBlob(objects, h)
+	if err != nil {
+		return nil, err
+	}
+	r, err := blob.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = r.Close() }()
+	return io.ReadAll(r)
+}

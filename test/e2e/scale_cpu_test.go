@@ -1,0 +1,96 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// cpuByProcess is the CPU time so far of this process and of every process
+// started under it (kube-apiserver, etcd, git and helper processes), by
+// command name. Finished children count once reaped, in this process's
+// cutime/cstime.
+func cpuByProcess() map[string]time.Duration {
+	self := os.Getpid()
+	out := map[string]time.Duration{}
+	parents := map[int]int{}
+	names := map[int]string{}
+	cpus := map[int]time.Duration{}
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, p := range stats {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		open, closing := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+		if open < 0 || closing < open {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(s[:open]))
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(s[closing+1:])
+		if len(f) < 15 {
+			continue
+		}
+		ppid, _ := strconv.Atoi(f[1])
+		utime, _ := strconv.ParseInt(f[11], 10, 64)
+		stime, _ := strconv.ParseInt(f[12], 10, 64)
+		cutime, _ := strconv.ParseInt(f[13], 10, 64)
+		cstime, _ := strconv.ParseInt(f[14], 10, 64)
+		parents[pid] = ppid
+		names[pid] = s[open+1 : closing]
+		// USER_HZ is 100 on Linux.
+		cpus[pid] = time.Duration(utime+stime) * 10 * time.Millisecond
+		if pid == self {
+			out["reaped children"] = time.Duration(cutime+cstime) * 10 * time.Millisecond
+		}
+	}
+	under := func(pid int) bool {
+		for i := 0; i < 64 && pid > 1; i++ {
+			if pid == self {
+				return true
+			}
+			pid = parents[pid]
+		}
+		return false
+	}
+	for pid, cpu := range cpus {
+		switch {
+		case pid == self:
+			out["test process (manager, registry, git server, Argo CD stand-in)"] += cpu
+		case under(pid):
+			out[names[pid]] += cpu
+		}
+	}
+	return out
+}
+
+// cpuRows are the CPU seconds each process used between two samples of
+// cpuByProcess, largest first, and their total.
+func cpuRows(before, after map[string]time.Duration) [][2]string {
+	type use struct {
+		name string
+		d    time.Duration
+	}
+	var uses []use
+	var total time.Duration
+	for name, d := range after {
+		if d -= before[name]; d > 0 {
+			uses = append(uses, use{name, d})
+			total += d
+		}
+	}
+	sort.Slice(uses, func(i, j int) bool { return uses[i].d > uses[j].d })
+	rows := [][2]string{{"CPU, all processes", fmt.Sprintf("%.1f CPU-s", total.Seconds())}}
+	for _, u := range uses {
+		rows = append(rows, [2]string{"CPU, " + u.name, fmt.Sprintf("%.1f CPU-s", u.d.Seconds())})
+	}
+	return rows
+}
