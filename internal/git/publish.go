@@ -50,6 +50,13 @@ func PushRefs(ctx context.Context, dir, repoURL string, creds Credentials, updat
 	}
 	ctx, proxy, end := rem.begin(ctx)
 	defer end()
+	if branchesOnly(updates) {
+		pushed, err := pushBranches(ctx, repo, rem, proxy, updates)
+		if err != nil {
+			return false, wrapErr(ctx, "push to", rem, err)
+		}
+		return pushed, nil
+	}
 	err = repo.PushContext(ctx, &gogit.PushOptions{
 		RemoteName:      "origin",
 		RemoteURL:       rem.url,
@@ -67,6 +74,17 @@ func PushRefs(ctx context.Context, dir, repoURL string, creds Credentials, updat
 		return false, wrapErr(ctx, "push to", rem, err)
 	}
 	return true, nil
+}
+
+// branchesOnly says whether every update sets a branch (pushBranches);
+// tags and anything else go through go-git's push.
+func branchesOnly(updates []RefUpdate) bool {
+	for _, u := range updates {
+		if !u.Remote.IsBranch() {
+			return false
+		}
+	}
+	return true
 }
 
 // pushScratchRef is the local ref PushCommit pushes from, so any commit,

@@ -104,17 +104,14 @@ func (w *WorkTree) Push(ctx context.Context, opts PushOptions) (PushResult, erro
 func (w *WorkTree) pushOnce(ctx context.Context, ref plumbing.ReferenceName) error {
 	ctx, proxy, end := w.rem.begin(ctx)
 	defer end()
-	err := w.repo.PushContext(ctx, &gogit.PushOptions{
-		RemoteName:      "origin",
-		RefSpecs:        []config.RefSpec{config.RefSpec(ref + ":" + ref)},
-		Auth:            w.rem.auth,
-		InsecureSkipTLS: w.rem.insecure,
-		ProxyOptions:    proxy,
-	})
-	if err == nil || errors.Is(err, gogit.NoErrAlreadyUpToDate) {
-		return err
+	pushed, err := pushBranches(ctx, w.repo, w.rem, proxy, []RefUpdate{{Local: ref, Remote: ref}})
+	switch {
+	case err != nil:
+		return wrapErr(ctx, "push to", w.rem, err)
+	case !pushed:
+		return gogit.NoErrAlreadyUpToDate
 	}
-	return wrapErr(ctx, "push to", w.rem, err)
+	return nil
 }
 
 // fetchBranch fetches the remote head of our branch and returns it (zero

@@ -68,6 +68,7 @@ func BenchmarkScale(b *testing.B) {
 type scaleWorld struct {
 	pw   *pipelineWorld
 	repo *gittest.Repo
+	git  *gittest.Server
 	apps []string
 	// interval is every Warehouse's discovery interval (24h if empty:
 	// only refreshes discover).
@@ -123,6 +124,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	apiProfile := profileAPIServer(pw.ctx, sw.pw.env.Config, os.Getenv("SCALE_APISERVER_PROFILE"), 30)
 	api0, apiErr := apiRequests(pw.ctx, sw.pw.env.Config)
 	cpu0 := cpuByProcess()
+	sw.git.ResetStats()
 	start = time.Now()
 	sw.refreshAll(b)
 	refreshed := time.Since(start)
@@ -130,6 +132,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	sw.waitTestBranches(b, heads)
 	moved = time.Since(start)
 	cpu1 := cpuByProcess()
+	gitStats := sw.git.Stats()
 	stopProfile()
 	if err := apiProfile(); err != nil {
 		b.Log(err)
@@ -142,6 +145,8 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	for _, r := range cpuRows(cpu0, cpu1) {
 		row("new tag: "+r[0], r[1])
 	}
+	row("new tag: git server requests (ref lists / fetches / pushes)",
+		fmt.Sprintf("%d / %d / %d", gitStats.RefLists, gitStats.Fetches, gitStats.Pushes))
 	promos := sw.waitPromotionsDone(b)
 	row("new tag: Freight created → its Promotion created, mean / max", sw.freightToPromotion(b, promos, start))
 	for _, r := range sw.promotionBreakdown(b, promos, start) {
@@ -233,8 +238,8 @@ func startScaleWorld(tb testing.TB, n int, separate bool) *scaleWorld {
 			files[path] = content
 		}
 	}
-	git := gittest.NewServer(tb, gittest.WithPush(), gittest.WithBasicAuth(gitUser, gitPassword))
-	sw.repo = git.CreateRepo("gitops", files)
+	sw.git = gittest.NewServer(tb, gittest.WithPush(), gittest.WithBasicAuth(gitUser, gitPassword))
+	sw.repo = sw.git.CreateRepo("gitops", files)
 	if err := env.Client.Create(pw.ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "argocd"}}); err != nil {
 		tb.Fatal(err)
 	}

@@ -146,12 +146,14 @@ func (r *Reconciler) reconcile(ctx context.Context, promo *railyard.Promotion) (
 	// Each phase below goes on with the copy the previous one wrote, not
 	// waiting for its own update event: a hop through the work queue per
 	// phase is latency every Promotion pays.
-	wrote := false
+	wrote, claimed := false, false
 	if len(promo.Spec.Steps) == 0 && len(promo.Spec.Vars) == 0 {
+		before := promo.Status.Phase
 		if ok, err := r.snapshot(ctx, promo, stage); !ok || err != nil {
 			return ctrl.Result{}, err
 		}
 		wrote = true
+		claimed = before != railyard.PromotionPhaseRunning && promo.Status.Phase == railyard.PromotionPhaseRunning
 	}
 	if msg, err := foreignSteps(promo); msg != "" || err != nil {
 		if err != nil {
@@ -181,11 +183,12 @@ func (r *Reconciler) reconcile(ctx context.Context, promo *railyard.Promotion) (
 		}
 		return ctrl.Result{}, r.setPending(ctx, promo, msg)
 	}
-	return r.run(ctx, promo)
+	return r.run(ctx, promo, claimed)
 }
 
-// run drives the engine from the latest copy of the Promotion.
-func (r *Reconciler) run(ctx context.Context, cached *railyard.Promotion) (ctrl.Result, error) {
+// run drives the engine from the latest copy of the Promotion; claimed
+// says this reconcile's snapshot already marked it Running.
+func (r *Reconciler) run(ctx context.Context, cached *railyard.Promotion, claimed bool) (ctrl.Result, error) {
 	promo := &railyard.Promotion{}
 	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(cached), promo); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
@@ -201,7 +204,7 @@ func (r *Reconciler) run(ctx context.Context, cached *railyard.Promotion) (ctrl.
 		r.events().Warning(promo, railyard.EventPromotionAborted, reason)
 		return ctrl.Result{}, nil
 	}
-	wasRunning := promo.Status.Phase == railyard.PromotionPhaseRunning
+	wasRunning := promo.Status.Phase == railyard.PromotionPhaseRunning && !claimed
 	outcome, err := r.Engine.Run(ctx, promo, persist)
 	if err != nil {
 		return ctrl.Result{}, fmt.Errorf("running Promotion %s: %w", promo.Name, err)

@@ -65,6 +65,7 @@ func (r *Reconciler) snapshot(ctx context.Context, promo *railyard.Promotion, st
 			return false, err
 		}
 	}
+	r.claim(promo, stage)
 	promo.Status.StepsDigest = digest
 	if err := p.Patch(ctx, promo); err != nil {
 		return false, fmt.Errorf("recording the steps digest: %w", err)
@@ -136,4 +137,23 @@ func StageSteps(stage *railyard.Stage) ([]railyard.ExpressionVariable, []railyar
 
 func (r *Reconciler) now() metav1.Time {
 	return metav1.NewTime(r.Clock.Now())
+}
+
+// claim marks a resolved Promotion Running when its Stage already
+// published that it is its turn, as the engine would when it starts: the
+// Stage publishes an auto-created Promotion's turn when it creates it, so
+// the snapshot's status write carries the start too, one write less per
+// Promotion. The engine then finds it Running and goes on.
+func (r *Reconciler) claim(promo *railyard.Promotion, stage *railyard.Stage) {
+	cur := stage.Status.CurrentPromotion
+	if promo.Status.Freight == nil || cur == nil || cur.Name != promo.Name {
+		return
+	}
+	if ph := promo.Status.Phase; ph != "" && ph != railyard.PromotionPhasePending {
+		return
+	}
+	now := metav1.NewTime(r.Clock.Now())
+	promo.Status.Phase = railyard.PromotionPhaseRunning
+	promo.Status.StartedAt = &now
+	promo.Status.Message = ""
 }
