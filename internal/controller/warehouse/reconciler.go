@@ -117,8 +117,10 @@ type Reconciler struct {
 	credChanges credentialChanges
 	// quiet holds periodic discoveries that found nothing new.
 	quiet quietDiscoveries
-	// gitRefs shares git ref listings among periodic discoveries.
-	gitRefs *gitdisc.RefCache
+	// gitRefs shares git ref listings among periodic discoveries, and
+	// among refreshes requested before a listing began (refreshes).
+	gitRefs   *gitdisc.RefCache
+	refreshes refreshSightings
 }
 
 // New returns a Reconciler. apiReader reads Secrets without a cache.
@@ -164,7 +166,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) (credentials.Store, error)
 	r.creds = credentials.NewCachedStore(mgr.GetAPIReader(), metadata)
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named(ControllerName).
-		For(&railyard.Warehouse{}, builder.WithPredicates(opts.Shard.Predicate(),
+		For(&railyard.Warehouse{}, builder.WithPredicates(r.refreshes.predicate(r.clock.Now), opts.Shard.Predicate(),
 			// A label moves a Warehouse between shards.
 			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.opts.MaxConcurrentReconciles})
@@ -185,6 +187,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.client.Get(ctx, req.NamespacedName, w); err != nil {
 		r.credChanges.take(req.NamespacedName)
 		r.quiet.forget(req.NamespacedName)
+		r.refreshes.forget(req.NamespacedName)
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !r.opts.Shard.Responsible(w) {
@@ -223,7 +226,11 @@ func (r *Reconciler) reconcile(ctx context.Context, w *railyard.Warehouse, p *re
 	prev := w.Status.DeepCopy()
 	token := refreshToken(w)
 	start := r.clock.Now()
-	outcomes := r.discoverAll(ctx, w, start, refsNotBefore(w, reason, start))
+	notBefore := refsNotBefore(w, reason, start)
+	if at, ok := r.refreshes.since(client.ObjectKeyFromObject(w), token); ok && reason == dueRefresh && at.Before(notBefore) {
+		notBefore = at
+	}
+	outcomes := r.discoverAll(ctx, w, start, notBefore)
 	if announcement != nil {
 		if announced := announcement.stop(); announced != nil {
 			announced.DeepCopyInto(w)
@@ -232,6 +239,7 @@ func (r *Reconciler) reconcile(ctx context.Context, w *railyard.Warehouse, p *re
 	done := r.clock.Now()
 	w.Status.DiscoveredArtifacts, w.Status.Subscriptions = assemble(outcomes, metav1.Time{Time: done})
 	w.Status.LastHandledRefresh = token
+	r.refreshes.handled(client.ObjectKeyFromObject(w), token)
 	s := summarize(outcomes)
 	setDiscoveryConditions(w, s)
 	freightErr := r.produceFreight(ctx, w, outcomes, s, done)

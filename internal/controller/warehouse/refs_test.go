@@ -101,3 +101,75 @@ func TestPeriodicDiscoveriesShareRefListing(t *testing.T) {
 		t.Errorf("a refresh right after made %+v, want a listing of its own", st)
 	}
 }
+
+// Refreshes of many Warehouses of one repository, requested together,
+// share a listing begun after they were all seen; a refresh seen after a
+// listing began gets a listing of its own.
+func TestRefreshesRequestedTogetherShareRefListing(t *testing.T) {
+	srv := gittest.NewServer(t)
+	repo := srv.CreateRepo("gitops", map[string]string{"apps/a/k.yaml": "a\n", "apps/b/k.yaml": "b\n", "apps/c/k.yaml": "c\n"})
+	start := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	warehouse := func(name string) *railyard.Warehouse {
+		return &railyard.Warehouse{
+			ObjectMeta: metav1.ObjectMeta{Namespace: "demo", Name: name, Generation: 1},
+			Spec: railyard.WarehouseSpec{
+				Interval: &metav1.Duration{Duration: time.Hour},
+				Subscriptions: []railyard.RepoSubscription{
+					{Git: &railyard.GitSubscription{RepoURL: repo.URL, Branch: "main", IncludePaths: []string{"apps/" + name}}},
+				},
+			},
+		}
+	}
+	var writes atomic.Int32
+	c := countingClient(t, warehouse("a"), &writes)
+	for _, name := range []string{"b", "c"} {
+		if err := c.Create(context.Background(), warehouse(name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock := clocktesting.NewFakePassiveClock(start)
+	r := New(c, c, nil, Options{Clock: clock})
+	ctx := context.Background()
+	reconcile := func(name string) {
+		t.Helper()
+		if _, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKey{Namespace: "demo", Name: name}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"a", "b", "c"} {
+		reconcile(name)
+	}
+	refresh := func(name, token string) {
+		t.Helper()
+		w := &railyard.Warehouse{}
+		if err := c.Get(ctx, client.ObjectKey{Namespace: "demo", Name: name}, w); err != nil {
+			t.Fatal(err)
+		}
+		w.Annotations = map[string]string{railyard.AnnotationRefresh: token}
+		if err := c.Update(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+		// What the watch does when the annotation arrives.
+		r.refreshes.observe(w, clock.Now())
+	}
+
+	clock.SetTime(start.Add(time.Minute))
+	refresh("a", "1")
+	refresh("b", "1")
+	srv.ResetStats()
+	clock.SetTime(start.Add(time.Minute + time.Second))
+	reconcile("a")
+	clock.SetTime(start.Add(time.Minute + 3*time.Second))
+	reconcile("b")
+	if st := srv.Stats(); st.RefLists != 1 {
+		t.Errorf("two refreshes requested together made %+v, want one ref listing", st)
+	}
+
+	refresh("c", "1")
+	srv.ResetStats()
+	clock.SetTime(start.Add(time.Minute + 4*time.Second))
+	reconcile("c")
+	if st := srv.Stats(); st.RefLists != 1 {
+		t.Errorf("a refresh requested after the listing began made %+v, want a listing of its own", st)
+	}
+}
