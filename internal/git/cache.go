@@ -47,6 +47,8 @@ type cacheEntry struct {
 	dir string
 	// lock serializes fetches and copies of one repository.
 	lock sync.Mutex
+	// looseRefs counts refs written since the last packRefs (under lock).
+	looseRefs int
 	// Guarded by Cache.mu.
 	busy     int
 	lastUsed time.Time
@@ -72,7 +74,7 @@ func NewCache(dir string, maxBytes int64) (*Cache, error) {
 		if !e.IsDir() {
 			continue
 		}
-		entry := &cacheEntry{dir: filepath.Join(dir, e.Name()), size: dirSize(filepath.Join(dir, e.Name()))}
+		entry := &cacheEntry{dir: filepath.Join(dir, e.Name()), size: dirSize(filepath.Join(dir, e.Name())), looseRefs: maxLooseRefs}
 		if info, err := e.Info(); err == nil {
 			entry.lastUsed = info.ModTime()
 		}
@@ -220,10 +222,31 @@ func (c *Cache) update(ctx context.Context, e *cacheEntry, rem *remote, opts Clo
 		}
 		plan.branchHead = plan.commit
 	}
+	if opts.Commit == "" || opts.Branch != "" {
+		e.wroteRef(repo)
+	}
 	if err := consolidatePacks(repo, e.dir); err != nil {
 		return plan, fmt.Errorf("%w: repack: %w", errCorrupt, err)
 	}
 	return plan, nil
+}
+
+// maxLooseRefs is how many refs an entry takes as loose files before they
+// are packed: go-git reads every loose ref file on each fetch, and the
+// entry of the users' repository holds a branch per app and Stage.
+const maxLooseRefs = 16
+
+// wroteRef counts a ref written into the entry (a fetch, or Learn) and
+// packs the loose ones into packed-refs when there are enough. Failing to
+// pack only costs reads later.
+func (e *cacheEntry) wroteRef(repo *gogit.Repository) {
+	e.looseRefs++
+	if e.looseRefs < maxLooseRefs {
+		return
+	}
+	if p, ok := repo.Storer.(interface{ PackRefs() error }); ok && p.PackRefs() == nil {
+		e.looseRefs = 0
+	}
 }
 
 // openCacheRepo opens the bare repository of an entry, creating it with an

@@ -57,6 +57,7 @@ func (c *Cache) Learn(repoURL string, creds Credentials, dir, branch, commit str
 	if err := dst.Storer.SetReference(plumbing.NewHashReference(ref, h)); err != nil {
 		return fmt.Errorf("learn: %w", err)
 	}
+	e.wroteRef(dst)
 	c.mu.Lock()
 	e.size = dirSize(e.dir)
 	c.mu.Unlock()

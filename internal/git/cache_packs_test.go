@@ -3,6 +3,7 @@ package git
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
@@ -61,5 +62,44 @@ func packsStayFew(t *testing.T, first map[string]string) {
 			t.Fatalf("after clone %d the largest pack was rewritten", i)
 		}
 		largest = packs[0].hash
+	}
+}
+
+// An entry holding a branch per app and Stage keeps its refs packed: go-git
+// reads every loose ref file on each fetch. Every branch still checks out.
+func TestCacheRefsStayPacked(t *testing.T) {
+	s := gittest.NewServer(t)
+	r := s.CreateRepo("gitops", map[string]string{"a": "1"})
+	var branches []string
+	for i := range 3 * maxLooseRefs {
+		b := fmt.Sprintf("kargo/app%d/test", i)
+		r.Commit(b, "rendered", map[string]string{"manifests.yaml": b})
+		branches = append(branches, b)
+	}
+	c := newCache(t, 0)
+	for round := range 2 {
+		for _, b := range branches {
+			w, err := c.Clone(context.Background(), r.URL, Credentials{}, CloneOptions{Dir: filepath.Join(t.TempDir(), "co"), Branch: b})
+			if err != nil {
+				t.Fatalf("round %d, %s: %v", round, b, err)
+			}
+			if got := readFile(t, w, "manifests.yaml"); got != b {
+				t.Fatalf("round %d, %s: manifests.yaml = %q", round, b, got)
+			}
+		}
+	}
+	keys := c.keys()
+	if len(keys) != 1 {
+		t.Fatalf("cache entries = %v", keys)
+	}
+	loose := 0
+	_ = filepath.WalkDir(filepath.Join(c.dir, keys[0], "refs"), func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			loose++
+		}
+		return nil
+	})
+	if loose >= maxLooseRefs {
+		t.Errorf("%d loose refs in the entry after %d branches, want fewer than %d", loose, len(branches), maxLooseRefs)
 	}
 }

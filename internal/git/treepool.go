@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 
 	gogit "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -61,7 +60,7 @@ func (c *Cache) PoolTrees(parent string, max int) error {
 	if err := os.MkdirAll(parent, 0o700); err != nil {
 		return fmt.Errorf("create work tree pool: %w", err)
 	}
-	removeStalePools(parent, time.Now().Add(-staleTreePoolAge))
+	removeOldPools(parent)
 	dir, err := os.MkdirTemp(parent, treePoolPrefix)
 	if err != nil {
 		return fmt.Errorf("create work tree pool: %w", err)
@@ -70,24 +69,20 @@ func (c *Cache) PoolTrees(parent string, max int) error {
 	return nil
 }
 
-const (
-	treePoolPrefix = "git-trees-"
-	// staleTreePoolAge: a pool not touched for this long belongs to a
-	// manager that is gone. Removing a live one is safe anyway: its
-	// next reuse fails and the checkout is written from scratch.
-	staleTreePoolAge = 10 * time.Minute
-)
+// treePoolPrefix starts the name of every pool directory.
+const treePoolPrefix = "git-trees-"
 
-func removeStalePools(parent string, before time.Time) {
+// removeOldPools removes the pools earlier runs left: their records were in
+// memory. Another manager sharing the directory (tests only; replicas have
+// their own disks) loses its pool, which is safe: a tree that cannot be
+// taken or put back is written from scratch.
+func removeOldPools(parent string) {
 	list, err := os.ReadDir(parent)
 	if err != nil {
 		return
 	}
 	for _, e := range list {
-		if !e.IsDir() || !strings.HasPrefix(e.Name(), treePoolPrefix) {
-			continue
-		}
-		if info, err := e.Info(); err == nil && info.ModTime().Before(before) {
+		if e.IsDir() && strings.HasPrefix(e.Name(), treePoolPrefix) {
 			_ = os.RemoveAll(filepath.Join(parent, e.Name()))
 		}
 	}
@@ -151,13 +146,14 @@ func (p *treePool) reclaim(workDir string) {
 		if !p.room() {
 			return
 		}
-		// The directory must still be the one the checkout made: a step
-		// may have moved it, or put a link in a parent's place.
+		// The directory must still be the one the checkout made, with its
+		// permissions: a step may have moved it, put a link in a parent's
+		// place, or opened it to everyone.
 		fi, err := os.Lstat(t.dir)
 		if err != nil || !fi.IsDir() {
 			continue
 		}
-		if st, ok := stampOf(fi); !ok || st.dev != t.rec.top.dev || st.ino != t.rec.top.ino {
+		if st, ok := stampOf(fi); !ok || st.dev != t.rec.top.dev || st.ino != t.rec.top.ino || st.mode != t.rec.top.mode {
 			continue
 		}
 		if err := os.RemoveAll(filepath.Join(t.dir, gogit.GitDirName)); err != nil {

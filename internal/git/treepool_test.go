@@ -300,6 +300,15 @@ func TestTreePoolBounds(t *testing.T) {
 		t.Fatalf("a directory that is not the checkout was pooled (%d)", n)
 	}
 
+	opened, w2 := clone(big.URL, big.Head("main"), Credentials{})
+	if err := os.Chmod(w2.Dir(), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	c.Reclaim(opened)
+	if n := c.PooledTrees(); n != 0 {
+		t.Fatalf("a checkout opened to everyone was pooled (%d)", n)
+	}
+
 	var works []string
 	for range 3 {
 		work, _ := clone(big.URL, big.Head("main"), Credentials{})
@@ -393,4 +402,25 @@ func keys(m map[string]string) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// The pools of earlier runs are removed at start: their records were in
+// memory. Nothing else in the directory is touched.
+func TestPoolTreesRemovesOldPools(t *testing.T) {
+	parent := t.TempDir()
+	for _, d := range []string{"git-trees-old/1/apps", "promotion-u1/src"} {
+		if err := os.MkdirAll(filepath.Join(parent, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := newCache(t, 0)
+	if err := c.PoolTrees(parent, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(parent, "git-trees-old")); !os.IsNotExist(err) {
+		t.Errorf("an old pool is still there: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(parent, "promotion-u1", "src")); err != nil {
+		t.Errorf("a Promotion's work directory was touched: %v", err)
+	}
 }

@@ -124,6 +124,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	apiProfile := profileAPIServer(pw.ctx, sw.pw.env.Config, os.Getenv("SCALE_APISERVER_PROFILE"), 30)
 	api0, apiErr := apiRequests(pw.ctx, sw.pw.env.Config)
 	cpu0 := cpuByProcess()
+	idle0, steal0 := machineTimes()
 	sw.git.ResetStats()
 	start = time.Now()
 	sw.refreshAll(b)
@@ -132,6 +133,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	sw.waitTestBranches(b, heads)
 	moved = time.Since(start)
 	cpu1 := cpuByProcess()
+	idle1, steal1 := machineTimes()
 	gitStats := sw.git.Stats()
 	stopProfile()
 	if err := apiProfile(); err != nil {
@@ -145,6 +147,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	for _, r := range cpuRows(cpu0, cpu1) {
 		row("new tag: "+r[0], r[1])
 	}
+	row("new tag: machine CPU idle / stolen by the hypervisor", fmt.Sprintf("%.1f / %.1f CPU-s", (idle1-idle0).Seconds(), (steal1-steal0).Seconds()))
 	row("new tag: git server requests (ref lists / fetches / pushes)",
 		fmt.Sprintf("%d / %d / %d", gitStats.RefLists, gitStats.Fetches, gitStats.Pushes))
 	promos := sw.waitPromotionsDone(b)
@@ -164,9 +167,9 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	// the manager (and the registry, idle too) uses the CPU.
 	pw.argo.Paused.Store(true)
 	time.Sleep(10 * time.Second)
-	idle0 := processCPU()
+	rest0 := processCPU()
 	time.Sleep(idle)
-	perMin := (processCPU() - idle0).Seconds() / idle.Minutes()
+	perMin := (processCPU() - rest0).Seconds() / idle.Minutes()
 	row("peak RSS of the test process (VmHWM; manager in process)", procStatus("VmHWM"))
 	row("RSS now (VmRSS)", procStatus("VmRSS"))
 	row("Go heap in use now", fmt.Sprintf("%.0f MiB", heapInUse()/(1<<20)))
