@@ -112,7 +112,11 @@ func pushBranches(ctx context.Context, repo *gogit.Repository, rem *remote, prox
 	rs, err := sess.ReceivePack(ctx, req)
 	if err != nil {
 		_ = rd.Close()
-		<-done
+		// The encoder stops on the closed pipe; anything else it met
+		// is worth saying too.
+		if encErr := <-done; encErr != nil && !errors.Is(encErr, io.ErrClosedPipe) {
+			err = errors.Join(err, encErr)
+		}
 		return false, err
 	}
 	if err := <-done; err != nil {
