@@ -86,17 +86,7 @@ func TestMaterializeIsClean(t *testing.T) {
 	if fi, err := os.Stat(filepath.Join(dir, "run.sh")); err != nil || fi.Mode().Perm()&0o100 == 0 {
 		t.Errorf("run.sh is not executable: %v %v", fi.Mode(), err)
 	}
-	wt, err := repo.Worktree()
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := wt.Status()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !st.IsClean() {
-		t.Errorf("status after materialize is not clean:\n%s", st)
-	}
+	assertClean(t, w)
 }
 
 // Tree entries git refuses to check out are refused, and nothing is

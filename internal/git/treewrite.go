@@ -176,11 +176,7 @@ func (tw *treeWriter) symlink(d *os.Root, name string, h plumbing.Hash) (os.File
 }
 
 func (tw *treeWriter) file(d *os.Root, name string, n treeNode) (_ os.FileInfo, err error) {
-	blob, err := object.GetBlob(tw.objects, n.hash)
-	if err != nil {
-		return nil, err
-	}
-	r, err := blob.Reader()
+	r, err := blobReader(tw.objects, n.hash)
 	if err != nil {
 		return nil, err
 	}
@@ -306,14 +302,18 @@ func within(p, dir string) bool {
 }
 
 func blobContent(objects storer.EncodedObjectStorer, h plumbing.Hash) ([]byte, error) {
-	blob, err := object.GetBlob(objects, h)
-	if err != nil {
-		return nil, err
-	}
-	r, err := blob.Reader()
+	r, err := blobReader(objects, h)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = r.Close() }()
 	return io.ReadAll(r)
+}
+
+func blobReader(objects storer.EncodedObjectStorer, h plumbing.Hash) (io.ReadCloser, error) {
+	blob, err := object.GetBlob(objects, h)
+	if err != nil {
+		return nil, err
+	}
+	return blob.Reader()
 }
