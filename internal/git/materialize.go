@@ -82,6 +82,13 @@ func (w *WorkTree) reuse(objects storer.EncodedObjectStorer, want *flatTree, com
 		w.pool.discard(t)
 		return false, nil
 	}
+	// The checkout keeps the permissions its directory was made with
+	// (a work directory itself is 0700).
+	fi, err := os.Lstat(w.dir)
+	if err != nil {
+		w.pool.discard(t)
+		return false, nil
+	}
 	dotGit, pooledGit := filepath.Join(w.dir, gogit.GitDirName), filepath.Join(t.dir, gogit.GitDirName)
 	if err := os.Rename(dotGit, pooledGit); err != nil {
 		w.pool.discard(t)
@@ -100,6 +107,9 @@ func (w *WorkTree) reuse(objects storer.EncodedObjectStorer, want *flatTree, com
 			return false, fmt.Errorf("checkout %s: moving a pooled work tree into place: %w", commit, err)
 		}
 		return false, nil
+	}
+	if err := os.Chmod(w.dir, fi.Mode().Perm()); err != nil {
+		return false, fmt.Errorf("checkout %s: %w", commit, err)
 	}
 	return true, w.finish(tw, commit)
 }

@@ -424,3 +424,33 @@ func TestPoolTreesRemovesOldPools(t *testing.T) {
 		t.Errorf("a Promotion's work directory was touched: %v", err)
 	}
 }
+
+// A checkout made from a pooled tree keeps the permissions of the
+// directory it was asked for: a Promotion's work directory is 0700.
+func TestPooledCheckoutKeepsTheDirectoryMode(t *testing.T) {
+	s := gittest.NewServer(t)
+	r := s.CreateRepo("gitops", gitopsFiles(20, "v1"))
+	c := pooledCache(t, 0)
+	work := t.TempDir()
+	if _, err := c.Clone(context.Background(), r.URL, Credentials{}, CloneOptions{Dir: filepath.Join(work, "src"), Commit: r.Head("main")}); err != nil {
+		t.Fatal(err)
+	}
+	c.Reclaim(work)
+	private := filepath.Join(t.TempDir(), "promotion")
+	if err := os.Mkdir(private, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Clone(context.Background(), r.URL, Credentials{}, CloneOptions{Dir: private, Commit: r.Head("main")}); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.PooledTrees(); n != 0 {
+		t.Fatalf("the pooled tree was not used (%d left)", n)
+	}
+	fi, err := os.Stat(private)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o700 {
+		t.Errorf("mode = %v, want 0700", fi.Mode().Perm())
+	}
+}
