@@ -244,7 +244,8 @@ func freightOf(promo *railyard.Promotion) (railyard.FreightCollection, railyard.
 
 // prepare starts a Pending promotion, loads outputs, and starts again from
 // the first step when a resumed promotion lost its work directory (the
-// manager moved to another node): steps are idempotent, so that is safe.
+// manager moved to another node) while a step left still needs it: steps
+// are idempotent, so that is safe.
 func (r *run) prepare(ctx context.Context) error {
 	now := metav1.NewTime(r.e.clock().Now())
 	if r.status.Phase == "" || r.status.Phase == railyard.PromotionPhasePending {
