@@ -9,7 +9,6 @@ import (
 	gogit "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/packfile"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp"
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp/capability"
 	"github.com/go-git/go-git/v5/plumbing/revlist"
@@ -67,10 +66,8 @@ func pushBranches(ctx context.Context, repo *gogit.Repository, rem *remote, prox
 		if old == local.Hash() {
 			continue
 		}
-		if !old.IsZero() && !u.Force {
-			if ff, err := fastForward(repo.Storer, old, local.Hash()); err != nil || !ff {
-				return false, errors.Join(fmt.Errorf("non-fast-forward update: %s", u.Remote), err)
-			}
+		if !old.IsZero() && !u.Force && !isAncestorIn(repo, old, local.Hash()) {
+			return false, fmt.Errorf("non-fast-forward update: %s", u.Remote)
 		}
 		req.Commands = append(req.Commands, &packp.Command{Name: u.Remote, Old: old, New: local.Hash()})
 		wants = append(wants, local.Hash())
@@ -129,23 +126,6 @@ func pushBranches(ctx context.Context, repo *gogit.Repository, rem *remote, prox
 	}
 	trackPushed(repo, req)
 	return true, nil
-}
-
-// fastForward says whether old is in the history of new.
-func fastForward(s storer.EncodedObjectStorer, old, new plumbing.Hash) (bool, error) {
-	c, err := object.GetCommit(s, new)
-	if err != nil {
-		return false, err
-	}
-	found := false
-	err = object.NewCommitPreorderIter(c, nil, nil).ForEach(func(c *object.Commit) error {
-		if c.Hash == old {
-			found = true
-			return storer.ErrStop
-		}
-		return nil
-	})
-	return found, err
 }
 
 func advertisedHashes(refs storer.ReferenceStorer) ([]plumbing.Hash, error) {

@@ -97,7 +97,7 @@ func (c *Cache) Reclaim(workDir string) {
 	c.trees.reclaim(workDir)
 }
 
-// PooledTrees is how many work trees wait in the pool (tests, metrics).
+// PooledTrees is how many work trees wait in the pool (tests).
 func (c *Cache) PooledTrees() int {
 	if c == nil || c.trees == nil {
 		return 0
