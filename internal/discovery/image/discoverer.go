@@ -67,6 +67,9 @@ type Config struct {
 	// ResponseTimeout bounds the TLS handshake and the wait for response
 	// headers of each attempt; DefaultResponseTimeout when zero.
 	ResponseTimeout time.Duration
+	// MaxLowWait bounds how long a LowPriority request waits behind newer
+	// normal ones; DefaultMaxLowWait when zero.
+	MaxLowWait time.Duration
 	// OnRequest, if set, observes every registry HTTP attempt with an
 	// outcome of "2xx", "3xx", "4xx", "429", "5xx" or "error" (for metrics).
 	OnRequest func(host, outcome string)
@@ -82,7 +85,7 @@ type Discoverer struct {
 
 	mu         sync.Mutex
 	transports map[transportKey]*hostTransport
-	limiters   map[string]*rate.Limiter
+	limiters   map[string]*hostLimiter
 
 	pullers    *lru[pullerKey, *remote.Puller]
 	metas      *lru[string, manifestMeta] // manifest digest → metadata
@@ -110,6 +113,10 @@ type Result struct {
 	// Truncated is true when listing stopped at Config.MaxTags; newer tags
 	// may have been missed.
 	Truncated bool
+	// Rest is set when Options.Defer returned early: References then holds
+	// only the newest reference, without its build time, and Rest.Finish
+	// gives the whole result.
+	Rest *Rest
 }
 
 // Reference is one discovered image.
@@ -161,7 +168,7 @@ func New(cfg Config) *Discoverer {
 		cfg:        cfg,
 		sleep:      sleepCtx,
 		transports: make(map[transportKey]*hostTransport),
-		limiters:   make(map[string]*rate.Limiter),
+		limiters:   make(map[string]*hostLimiter),
 		pullers:    newLRU[pullerKey, *remote.Puller](maxPullers),
 		metas:      newLRU[string, manifestMeta](cfg.CacheEntries),
 		tagDigests: newLRU[string, string](cfg.CacheEntries),
@@ -197,6 +204,8 @@ func (d *Discoverer) Discover(ctx context.Context, o Options) (Result, error) {
 		if len(refs) > c.limit {
 			refs = refs[:c.limit]
 		}
+	} else if c.deferrable(o) {
+		return d.resolveNewest(ctx, p, c, cands, Result{TagsListed: len(tags), Truncated: truncated})
 	} else {
 		refs, err = d.resolveFirst(ctx, p, c, cands)
 	}
@@ -301,7 +310,7 @@ func (d *Discoverer) transport(k transportKey) *hostTransport {
 		if d.cfg.RequestsPerSecond < 0 {
 			limit = rate.Inf
 		}
-		lim = rate.NewLimiter(limit, d.cfg.Burst)
+		lim = newHostLimiter(rate.NewLimiter(limit, d.cfg.Burst), d.cfg.MaxLowWait)
 		d.limiters[k.host] = lim
 	}
 	base := remote.DefaultTransport.(*http.Transport).Clone()

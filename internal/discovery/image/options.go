@@ -79,6 +79,12 @@ type Options struct {
 	// are read only for the first DiscoveryLimit candidates, instead of a
 	// manifest and a config request per tag. Its errors are returned as is.
 	BuildTimes func(ctx context.Context) (map[string]time.Time, error)
+	// Defer lets Discover return once the newest reference is known (its
+	// tag and digest; its config only when the platform needs it), with
+	// Result.Rest to describe the others and read its build time later, at
+	// low priority. Only SemVer and Lexical discoveries defer; the others
+	// ignore it.
+	Defer bool
 }
 
 // String omits credentials so Options may be logged safely.
@@ -125,6 +131,8 @@ type compiled struct {
 	// timesKnown: build times come from Options.BuildTimes, so NewestBuild
 	// reads no configs.
 	timesKnown bool
+	// deferTime: the build time is read later (Rest.Finish), not now.
+	deferTime bool
 	// byTag: a known tag's cached metadata is used without a request.
 	byTag bool
 }

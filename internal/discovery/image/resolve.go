@@ -113,12 +113,19 @@ func (d *Discoverer) resolve(ctx context.Context, p *remote.Puller, c *compiled,
 	if err != nil {
 		return Reference{}, false, classify(fmt.Sprintf("read manifest %s", ref), err)
 	}
+	return d.describe(ctx, p, c, ref, digest, meta)
+}
+
+// describe makes the reference of a tag whose manifest is known, reading
+// the platform and build time as c needs them.
+func (d *Discoverer) describe(ctx context.Context, p *remote.Puller, c *compiled, ref name.Tag, digest v1.Hash, meta manifestMeta) (Reference, bool, error) {
+	tag := ref.TagStr()
 	// Every returned reference carries its creation time, as Kargo's do:
 	// freightCreationCriteria read it (imageFrom(...).CreatedAt). Reading
 	// the config costs a request the first time a digest is seen; the
 	// metadata cache answers after that.
 	created := meta.created
-	needTime := !c.timesKnown && (c.strategy == NewestBuild || created == nil)
+	needTime := !c.timesKnown && !c.deferTime && (c.strategy == NewestBuild || created == nil)
 	if meta.isIndex {
 		child, found := v1.Descriptor{}, false
 		if c.platform != nil {
@@ -137,6 +144,7 @@ func (d *Discoverer) resolve(ctx context.Context, p *remote.Puller, c *compiled,
 		}
 	} else {
 		if (c.platform != nil || (needTime && created == nil)) && !meta.configRead {
+			var err error
 			if meta, err = d.readConfig(ctx, p, c.repo, digest, meta); err != nil {
 				return Reference{}, false, classify(fmt.Sprintf("read config of %s", ref), err)
 			}

@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"syscall"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // hostTransport is the one HTTP transport for a registry host: every
@@ -21,7 +19,7 @@ import (
 type hostTransport struct {
 	host    string
 	base    http.RoundTripper
-	limiter *rate.Limiter
+	limiter *hostLimiter
 	policy  retryPolicy
 	observe func(host, outcome string)
 	sleep   func(ctx context.Context, d time.Duration) error
