@@ -59,6 +59,7 @@ type Registry struct {
 	inject  []injected
 	setupRT http.RoundTripper
 	onList  func(repo string)
+	onReq   func(*http.Request)
 }
 
 // OnTagsList calls f with the repository (such as "apps/web") of every tag
@@ -69,6 +70,15 @@ func (r *Registry) OnTagsList(f func(repo string)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.onList = f
+}
+
+// OnRequest calls f before serving every request that is not a setup
+// helper's; f may block to hold the request (a registry that is slow to
+// answer some requests).
+func (r *Registry) OnRequest(f func(*http.Request)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.onReq = f
 }
 
 type config struct {
@@ -174,6 +184,12 @@ func (r *Registry) InjectErrors(status, n int, retryAfter string) {
 func (r *Registry) serve(w http.ResponseWriter, req *http.Request) {
 	setup := req.Header.Get(setupHeader) != ""
 	if !setup {
+		r.mu.Lock()
+		hold := r.onReq
+		r.mu.Unlock()
+		if hold != nil {
+			hold(req)
+		}
 		if inj, ok := r.account(req); ok {
 			if inj.retryAfter != "" {
 				w.Header().Set("Retry-After", inj.retryAfter)

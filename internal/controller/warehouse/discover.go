@@ -15,6 +15,7 @@ import (
 	"github.com/railyard-dev/railyard/internal/credentials"
 	"github.com/railyard-dev/railyard/internal/discovery/chart"
 	gitdisc "github.com/railyard-dev/railyard/internal/discovery/git"
+	"github.com/railyard-dev/railyard/internal/discovery/image"
 	gitpkg "github.com/railyard-dev/railyard/internal/git"
 )
 
@@ -37,6 +38,11 @@ type outcome struct {
 	err   error
 	// truncated: the registry listed more tags than the controller reads.
 	truncated bool
+	// rest is what a deferred image discovery left to do (see finishAll);
+	// image then holds only the newest reference.
+	rest *image.Rest
+	// started is when the subscription's discovery began (for metrics).
+	started time.Time
 }
 
 // count is the number of artifacts the outcome holds.
@@ -68,7 +74,9 @@ func (o *outcome) describe() string {
 // not stop the others; outcomes are in spec order.
 // refsNotBefore is the oldest git ref listing it may share (see
 // refsNotBefore in schedule.go).
-func (r *Reconciler) discoverAll(ctx context.Context, w *railyard.Warehouse, now, refsNotBefore time.Time) []outcome {
+// With deferImages, image subscriptions stop at their newest reference
+// (outcome.rest).
+func (r *Reconciler) discoverAll(ctx context.Context, w *railyard.Warehouse, now, refsNotBefore time.Time, deferImages bool) []outcome {
 	out := make([]outcome, len(w.Spec.Subscriptions))
 	sem := make(chan struct{}, maxParallelDiscoveries)
 	var wg sync.WaitGroup
@@ -77,7 +85,7 @@ func (r *Reconciler) discoverAll(ctx context.Context, w *railyard.Warehouse, now
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			r.discoverOne(ctx, w, i, &out[i], now, refsNotBefore)
+			r.discoverOne(ctx, w, i, &out[i], now, refsNotBefore, deferImages)
 		}()
 	}
 	wg.Wait()
@@ -85,7 +93,7 @@ func (r *Reconciler) discoverAll(ctx context.Context, w *railyard.Warehouse, now
 }
 
 // discoverOne discovers subscription i into o.
-func (r *Reconciler) discoverOne(ctx context.Context, w *railyard.Warehouse, i int, o *outcome, now, refsNotBefore time.Time) {
+func (r *Reconciler) discoverOne(ctx context.Context, w *railyard.Warehouse, i int, o *outcome, now, refsNotBefore time.Time, deferImages bool) {
 	sub := &w.Spec.Subscriptions[i]
 	o.status = identify(sub)
 	if prev := previousStatus(w, o.status); prev != nil {
@@ -96,9 +104,10 @@ func (r *Reconciler) discoverOne(ctx context.Context, w *railyard.Warehouse, i i
 	sctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	start := time.Now()
+	o.started = start
 	switch {
 	case sub.Image != nil:
-		o.err = r.discoverImage(sctx, w, sub, o)
+		o.err = r.discoverImage(sctx, w, sub, o, deferImages)
 	case sub.Chart != nil:
 		o.err = r.discoverChart(sctx, w, sub, o)
 	case sub.Git != nil:
@@ -109,12 +118,22 @@ func (r *Reconciler) discoverOne(ctx context.Context, w *railyard.Warehouse, i i
 	if o.err != nil && ctx.Err() == nil && errors.Is(sctx.Err(), context.DeadlineExceeded) {
 		o.err = fmt.Errorf("no answer within %s: %w", timeout, o.err)
 	}
-	o.err = redactErr(o.err, subscriptionURL(sub))
-	if o.status.Kind != "" {
+	if o.status.Kind != "" && o.rest == nil {
 		observeDiscovery(o.status.Kind, start, o.err)
 	}
+	o.settle(w, sub, now)
+}
+
+// settle records the outcome's error, if any, keeping the previous
+// artifacts, or its success at now.
+func (o *outcome) settle(w *railyard.Warehouse, sub *railyard.RepoSubscription, now time.Time) {
+	o.err = redactErr(o.err, subscriptionURL(sub))
 	if o.err != nil {
+		o.rest = nil
 		o.status.LastError = o.err.Error()
+		if prev := previousStatus(w, o.status); prev != nil {
+			o.status.LastDiscoveredAt = prev.LastDiscoveredAt
+		}
 		carryOver(w, sub, o)
 		return
 	}
@@ -122,8 +141,54 @@ func (r *Reconciler) discoverOne(ctx context.Context, w *railyard.Warehouse, i i
 	o.status.LastDiscoveredAt = &metav1.Time{Time: now}
 }
 
-func (r *Reconciler) discoverImage(ctx context.Context, w *railyard.Warehouse, sub *railyard.RepoSubscription, o *outcome) error {
+// deferred reports whether any outcome has work left (see finishAll).
+func deferred(outcomes []outcome) bool {
+	for i := range outcomes {
+		if outcomes[i].rest != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// finishAll completes deferred image discoveries, their requests at low
+// priority on the registries' rate limits, each within the discovery
+// timeout plus the longest a low-priority request waits. w is the
+// Warehouse as it was before the discovery (for a failure's carried-over
+// artifacts); now is when the discovery ran.
+func (r *Reconciler) finishAll(ctx context.Context, w *railyard.Warehouse, outcomes []outcome, now time.Time) {
+	sem := make(chan struct{}, maxParallelDiscoveries)
+	var wg sync.WaitGroup
+	for i := range outcomes {
+		o := &outcomes[i]
+		if o.rest == nil {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			sctx, cancel := context.WithTimeout(ctx, r.finishTimeout())
+			defer cancel()
+			res, err := o.rest.Finish(sctx)
+			o.rest = nil
+			sub := &w.Spec.Subscriptions[i]
+			if err == nil {
+				o.image = imageResult(sub, res)
+			} else if ctx.Err() == nil && errors.Is(sctx.Err(), context.DeadlineExceeded) {
+				err = fmt.Errorf("no answer within %s: %w", r.finishTimeout(), err)
+			}
+			o.err = err
+			observeDiscovery(o.status.Kind, o.started, o.err)
+			o.settle(w, sub, now)
+		}()
+	}
+	wg.Wait()
+}
+
+func (r *Reconciler) discoverImage(ctx context.Context, w *railyard.Warehouse, sub *railyard.RepoSubscription, o *outcome, deferRest bool) error {
 	opts := imageOptions(sub.Image)
+	opts.Defer = deferRest
 	byTag, err := r.opts.CacheByTagPolicy.cacheByTag(sub.Image.CacheByTag)
 	if err != nil {
 		return err
@@ -137,7 +202,14 @@ func (r *Reconciler) discoverImage(ctx context.Context, w *railyard.Warehouse, s
 		return err
 	}
 	o.truncated = res.Truncated
-	o.image = &railyard.ImageDiscoveryResult{RepoURL: displayURL(sub.Image.RepoURL), Platform: sub.Image.Platform, SubscriptionName: sub.Name}
+	o.image = imageResult(sub, res)
+	o.rest = res.Rest
+	return nil
+}
+
+// imageResult is the status form of an image discovery.
+func imageResult(sub *railyard.RepoSubscription, res image.Result) *railyard.ImageDiscoveryResult {
+	out := &railyard.ImageDiscoveryResult{RepoURL: displayURL(sub.Image.RepoURL), Platform: sub.Image.Platform, SubscriptionName: sub.Name}
 	for _, ref := range res.References {
 		d := railyard.DiscoveredImageReference{Tag: ref.Tag, Digest: ref.Digest, Annotations: ref.Annotations}
 		if ref.CreatedAt != nil {
@@ -146,9 +218,9 @@ func (r *Reconciler) discoverImage(ctx context.Context, w *railyard.Warehouse, s
 			// changed, which the quiet check finds without marshalling.
 			d.CreatedAt = &metav1.Time{Time: ref.CreatedAt.Truncate(time.Second)}
 		}
-		o.image.References = append(o.image.References, d)
+		out.References = append(out.References, d)
 	}
-	return nil
+	return out
 }
 
 func (r *Reconciler) discoverChart(ctx context.Context, w *railyard.Warehouse, sub *railyard.RepoSubscription, o *outcome) error {

@@ -8,7 +8,6 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clocktesting "k8s.io/utils/clock/testing"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
@@ -43,9 +42,7 @@ func TestQuietDiscoveryAfterFreightCreated(t *testing.T) {
 	for i, want := range []string{"created the Freight", "found nothing new", "found nothing new"} {
 		clock.SetTime(start.Add(time.Duration(i) * interval))
 		writes.Store(0)
-		if _, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: client.ObjectKeyFromObject(w)}); err != nil {
-			t.Fatal(err)
-		}
+		reconcileSettled(t, r, client.ObjectKeyFromObject(w))
 		if got := writes.Load() > 0; got != (i == 0) {
 			t.Errorf("discovery %d (%s): %d status writes", i, want, writes.Load())
 		}
@@ -86,7 +83,7 @@ func TestDiscoveredBuildTimeInWholeSeconds(t *testing.T) {
 	c := countingClient(t, w, &writes)
 	r := New(c, c, nil, Options{})
 	var o outcome
-	if err := r.discoverImage(context.Background(), w, &w.Spec.Subscriptions[0], &o); err != nil {
+	if err := r.discoverImage(context.Background(), w, &w.Spec.Subscriptions[0], &o, false); err != nil {
 		t.Fatal(err)
 	}
 	if len(o.image.References) != 1 || o.image.References[0].CreatedAt == nil {

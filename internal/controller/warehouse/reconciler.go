@@ -26,8 +26,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/controller/reconcilehelp"
@@ -94,6 +96,17 @@ func (r *Reconciler) announceAfter() time.Duration {
 	return r.opts.AnnounceAfter
 }
 
+// finishTimeout bounds the deferred part of an image discovery: its
+// low-priority requests may first wait behind others for up to the image
+// discoverer's MaxLowWait.
+func (r *Reconciler) finishTimeout() time.Duration {
+	wait := r.opts.Image.MaxLowWait
+	if wait <= 0 {
+		wait = image.DefaultMaxLowWait
+	}
+	return r.discoveryTimeout() + wait
+}
+
 func (r *Reconciler) discoveryTimeout() time.Duration {
 	if r.opts.DiscoveryTimeout > 0 {
 		return r.opts.DiscoveryTimeout
@@ -121,6 +134,9 @@ type Reconciler struct {
 	// among refreshes requested before a listing began (refreshes).
 	gitRefs   *gitdisc.RefCache
 	refreshes refreshSightings
+	// finishing holds discoveries whose Freight exists while the rest of
+	// their image discoveries goes on in the background.
+	finishing *finishings
 }
 
 // New returns a Reconciler. apiReader reads Secrets without a cache.
@@ -138,15 +154,16 @@ func New(c client.Client, apiReader client.Reader, recorder events.EventRecorder
 		return countingTransport{next: rt}
 	})}, opts.Chart...)
 	return &Reconciler{
-		client:   c,
-		creds:    credentials.Store{Reader: apiReader},
-		recorder: reconcilehelp.Events{Recorder: recorder},
-		clock:    opts.Clock,
-		images:   image.New(opts.Image),
-		charts:   chart.New(chartOpts...),
-		ecr:      opts.ECR,
-		opts:     opts,
-		gitRefs:  &gitdisc.RefCache{Now: opts.Clock.Now, MaxAge: maxSharedRefsAge},
+		client:    c,
+		creds:     credentials.Store{Reader: apiReader},
+		recorder:  reconcilehelp.Events{Recorder: recorder},
+		clock:     opts.Clock,
+		images:    image.New(opts.Image),
+		charts:    chart.New(chartOpts...),
+		ecr:       opts.ECR,
+		opts:      opts,
+		gitRefs:   &gitdisc.RefCache{Now: opts.Clock.Now, MaxAge: maxSharedRefsAge},
+		finishing: newFinishings(),
 	}
 }
 
@@ -173,6 +190,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) (credentials.Store, error)
 	for _, src := range secrets {
 		b = b.WatchesRawSource(src)
 	}
+	b = b.WatchesRawSource(source.Channel(r.finishing.events, &handler.EnqueueRequestForObject{}))
 	if err := b.Complete(r); err != nil {
 		return credentials.Store{}, fmt.Errorf("setting up the Warehouse controller: %w", err)
 	}
@@ -188,18 +206,29 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		r.credChanges.take(req.NamespacedName)
 		r.quiet.forget(req.NamespacedName)
 		r.refreshes.forget(req.NamespacedName)
+		r.finishing.forget(req.NamespacedName)
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	if !r.opts.Shard.Responsible(w) {
-		// Another manager's (its shard changed since it was queued).
+	if !r.opts.Shard.Responsible(w) || !w.DeletionTimestamp.IsZero() {
+		// Another manager's (its shard changed since it was queued), or
+		// going away: Freight outlives its Warehouse, nothing to clean up.
+		r.finishing.forget(req.NamespacedName)
 		return ctrl.Result{}, nil
 	}
-	if !w.DeletionTimestamp.IsZero() {
-		// Freight outlives its Warehouse; there is nothing to clean up.
+	fin := r.finishing.lookup(w)
+	if fin != nil && !r.finishing.isDone(fin) {
+		// The background work enqueues w when the rest is in.
 		return ctrl.Result{}, nil
 	}
 	p := reconcilehelp.NewStatusPatcher(r.client, w)
-	result, err := r.reconcile(ctx, w, p)
+	var result ctrl.Result
+	var err error
+	if fin != nil {
+		r.finishing.forget(req.NamespacedName)
+		result, err = r.complete(w, fin)
+	} else {
+		result, err = r.reconcile(ctx, w, p)
+	}
 	if perr := p.Patch(ctx, w); perr != nil {
 		return ctrl.Result{}, errors.Join(err, perr)
 	}
@@ -230,20 +259,20 @@ func (r *Reconciler) reconcile(ctx context.Context, w *railyard.Warehouse, p *re
 	if at, ok := r.refreshes.since(client.ObjectKeyFromObject(w), token); ok && reason == dueRefresh && at.Before(notBefore) {
 		notBefore = at
 	}
-	outcomes := r.discoverAll(ctx, w, start, notBefore)
+	outcomes := r.discoverAll(ctx, w, start, notBefore, deferImages(w))
 	if announcement != nil {
 		if announced := announcement.stop(); announced != nil {
 			announced.DeepCopyInto(w)
 		}
 	}
 	done := r.clock.Now()
-	w.Status.DiscoveredArtifacts, w.Status.Subscriptions = assemble(outcomes, metav1.Time{Time: done})
-	w.Status.LastHandledRefresh = token
-	r.refreshes.handled(client.ObjectKeyFromObject(w), token)
-	s := summarize(outcomes)
-	setDiscoveryConditions(w, s)
-	freightErr := r.produceFreight(ctx, w, outcomes, s, done)
-	doneReconciling(w)
+	if deferred(outcomes) {
+		if r.detach(ctx, w, outcomes, before, start, done, token) {
+			return ctrl.Result{}, nil
+		}
+		r.finishAll(ctx, w, outcomes, start)
+	}
+	s, freightErr := r.settle(ctx, w, outcomes, token, done)
 	r.notifyTransitions(w, before)
 
 	switch {
