@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	gogit "github.com/go-git/go-git/v5"
@@ -49,6 +50,10 @@ type cacheEntry struct {
 	lock sync.Mutex
 	// looseRefs counts refs written since the last packRefs (under lock).
 	looseRefs int
+	// sizeStale says the entry's files changed since size was taken
+	// (under lock): walking the entry after every checkout cost as much
+	// as a tenth of a checkout in a repository with hundreds of branches.
+	sizeStale bool
 	// Guarded by Cache.mu.
 	busy     int
 	lastUsed time.Time
@@ -154,11 +159,24 @@ func (c *Cache) prepare(ctx context.Context, e *cacheEntry, rem *remote, opts Cl
 	if err := copyObjects(e.dir, opts.Dir); err != nil {
 		return plan, err
 	}
-	c.mu.Lock()
-	e.size = dirSize(e.dir)
-	c.mu.Unlock()
+	c.measure(e)
 	return plan, nil
 }
+
+// measure takes the entry's size again if its files changed (under e.lock).
+func (c *Cache) measure(e *cacheEntry) {
+	if !e.sizeStale {
+		return
+	}
+	size := dirSize(e.dir)
+	e.sizeStale = false
+	c.mu.Lock()
+	e.size = size
+	c.mu.Unlock()
+}
+
+// sizeWalks counts dirSize calls (tests).
+var sizeWalks atomic.Int64
 
 // errCorrupt marks a cache entry that could not be opened or read.
 var errCorrupt = errors.New("git cache entry unreadable")
@@ -173,7 +191,7 @@ func (c *Cache) update(ctx context.Context, e *cacheEntry, rem *remote, opts Clo
 	switch {
 	case opts.Tag != "":
 		ref := plumbing.NewTagReferenceName(opts.Tag)
-		if plan.missing, err = fetchRef(ctx, repo, rem, ref); err != nil || plan.missing {
+		if plan.missing, err = e.fetchRef(ctx, repo, rem, ref); err != nil || plan.missing {
 			return plan, err
 		}
 		if plan.commit, err = peel(repo, ref); err != nil {
@@ -188,7 +206,7 @@ func (c *Cache) update(ctx context.Context, e *cacheEntry, rem *remote, opts Clo
 			ref := plumbing.NewBranchReferenceName(opts.Branch)
 			head, _ := peel(repo, ref)
 			if head.IsZero() || !hasCommit(repo, plan.commit) || !isAncestorIn(repo, plan.commit, head) {
-				if plan.missing, err = fetchRef(ctx, repo, rem, ref); err != nil || plan.missing {
+				if plan.missing, err = e.fetchRef(ctx, repo, rem, ref); err != nil || plan.missing {
 					return plan, err
 				}
 			}
@@ -202,7 +220,7 @@ func (c *Cache) update(ctx context.Context, e *cacheEntry, rem *remote, opts Clo
 		}
 		if !hasCommit(repo, plan.commit) {
 			// Any branch may hold it, as with a full clone.
-			if _, err := fetchSpec(ctx, repo, rem, "+refs/heads/*:refs/heads/*"); err != nil {
+			if _, err := e.fetchSpec(ctx, repo, rem, "+refs/heads/*:refs/heads/*"); err != nil {
 				return plan, err
 			}
 		}
@@ -214,7 +232,7 @@ func (c *Cache) update(ctx context.Context, e *cacheEntry, rem *remote, opts Clo
 		if err := ref.Validate(); err != nil {
 			return plan, fmt.Errorf("%w: invalid branch name %q", ErrRefNotFound, opts.Branch)
 		}
-		if plan.missing, err = fetchRef(ctx, repo, rem, ref); err != nil || plan.missing {
+		if plan.missing, err = e.fetchRef(ctx, repo, rem, ref); err != nil || plan.missing {
 			return plan, err
 		}
 		if plan.commit, err = peel(repo, ref); err != nil {
@@ -225,9 +243,11 @@ func (c *Cache) update(ctx context.Context, e *cacheEntry, rem *remote, opts Clo
 	if opts.Commit == "" || opts.Branch != "" {
 		e.wroteRef(repo)
 	}
-	if err := consolidatePacks(repo, e.dir); err != nil {
+	merged, err := consolidatePacks(repo, e.dir)
+	if err != nil {
 		return plan, fmt.Errorf("%w: repack: %w", errCorrupt, err)
 	}
+	e.sizeStale = e.sizeStale || merged
 	return plan, nil
 }
 
@@ -246,6 +266,7 @@ func (e *cacheEntry) wroteRef(repo *gogit.Repository) {
 	}
 	if p, ok := repo.Storer.(interface{ PackRefs() error }); ok && p.PackRefs() == nil {
 		e.looseRefs = 0
+		e.sizeStale = true
 	}
 }
 
@@ -271,11 +292,20 @@ func openCacheRepo(dir, url string) (*gogit.Repository, error) {
 
 // fetchRef fetches one ref into the same name; missing reports that the
 // remote has no such ref (or no commits at all).
-func fetchRef(ctx context.Context, repo *gogit.Repository, rem *remote, ref plumbing.ReferenceName) (missing bool, err error) {
-	return fetchSpec(ctx, repo, rem, config.RefSpec("+"+ref+":"+ref))
+func (e *cacheEntry) fetchRef(ctx context.Context, repo *gogit.Repository, rem *remote, ref plumbing.ReferenceName) (missing bool, err error) {
+	return e.fetchSpec(ctx, repo, rem, config.RefSpec("+"+ref+":"+ref))
 }
 
-func fetchSpec(ctx context.Context, repo *gogit.Repository, rem *remote, spec config.RefSpec) (missing bool, err error) {
+// fetchSpec fetches spec into the entry; missing means the remote has no
+// such ref.
+func (e *cacheEntry) fetchSpec(ctx context.Context, repo *gogit.Repository, rem *remote, spec config.RefSpec) (missing bool, err error) {
+	missing, fetched, err := fetchSpec(ctx, repo, rem, spec)
+	e.sizeStale = e.sizeStale || fetched || err != nil
+	return missing, err
+}
+
+// fetchSpec fetches spec; fetched says something was written.
+func fetchSpec(ctx context.Context, repo *gogit.Repository, rem *remote, spec config.RefSpec) (missing, fetched bool, err error) {
 	ctx, proxy, end := rem.begin(ctx)
 	defer end()
 	err = repo.FetchContext(ctx, &gogit.FetchOptions{
@@ -290,14 +320,16 @@ func fetchSpec(ctx context.Context, repo *gogit.Repository, rem *remote, spec co
 	})
 	var noMatch gogit.NoMatchingRefSpecError
 	switch {
-	case err == nil, errors.Is(err, gogit.NoErrAlreadyUpToDate):
-		return false, nil
+	case err == nil:
+		return false, true, nil
+	case errors.Is(err, gogit.NoErrAlreadyUpToDate):
+		return false, false, nil
 	case errors.As(err, &noMatch), errors.Is(err, transport.ErrEmptyRemoteRepository):
-		return true, nil
+		return true, false, nil
 	case errors.Is(err, plumbing.ErrObjectNotFound):
-		return false, fmt.Errorf("%w: %w", errCorrupt, err)
+		return false, false, fmt.Errorf("%w: %w", errCorrupt, err)
 	}
-	return false, wrapErr(ctx, "fetch", rem, err)
+	return false, false, wrapErr(ctx, "fetch", rem, err)
 }
 
 // peel resolves a ref to the commit it names, through an annotated tag.
@@ -511,6 +543,7 @@ func (c *Cache) keys() []string {
 }
 
 func dirSize(dir string) int64 {
+	sizeWalks.Add(1)
 	var n int64
 	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
 		if err == nil && d.Type().IsRegular() {

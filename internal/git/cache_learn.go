@@ -58,9 +58,8 @@ func (c *Cache) Learn(repoURL string, creds Credentials, dir, branch, commit str
 		return fmt.Errorf("learn: %w", err)
 	}
 	e.wroteRef(dst)
-	c.mu.Lock()
-	e.size = dirSize(e.dir)
-	c.mu.Unlock()
+	e.sizeStale = true
+	c.measure(e)
 	return nil
 }
 

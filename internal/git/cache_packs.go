@@ -32,12 +32,12 @@ type packFile struct {
 	size int64
 }
 
-// consolidatePacks merges the entry's packs as described above. dir is the
-// entry's directory; repo is it opened.
-func consolidatePacks(repo *gogit.Repository, dir string) error {
+// consolidatePacks merges the entry's packs as described above and says
+// whether it did. dir is the entry's directory; repo is it opened.
+func consolidatePacks(repo *gogit.Repository, dir string) (bool, error) {
 	packs, err := entryPacks(dir)
 	if err != nil || len(packs) <= maxSmallPacks+1 {
-		return err
+		return false, err
 	}
 	largest, small := packs[0], packs[1:]
 	var smallSize int64
@@ -45,30 +45,30 @@ func consolidatePacks(repo *gogit.Repository, dir string) error {
 		smallSize += p.size
 	}
 	if smallSize*2 >= largest.size {
-		return repo.RepackObjects(&gogit.RepackConfig{})
+		return true, repo.RepackObjects(&gogit.RepackConfig{})
 	}
 	var objects []plumbing.Hash
 	for _, p := range small {
 		hs, err := packObjects(dir, p.hash)
 		if err != nil {
-			return err
+			return true, err
 		}
 		objects = append(objects, hs...)
 	}
 	if err := writePack(repo.Storer, repo.Storer, objects); err != nil {
-		return fmt.Errorf("merging %d packs: %w", len(small), err)
+		return true, fmt.Errorf("merging %d packs: %w", len(small), err)
 	}
 	pos, ok := repo.Storer.(storer.PackedObjectStorer)
 	if !ok {
-		return fmt.Errorf("merging packs: %w", gogit.ErrPackedObjectsNotSupported)
+		return true, fmt.Errorf("merging packs: %w", gogit.ErrPackedObjectsNotSupported)
 	}
 	for _, p := range small {
 		// Every object of p is in the new pack now.
 		if err := pos.DeleteOldObjectPackAndIndex(p.hash, time.Time{}); err != nil {
-			return fmt.Errorf("removing merged pack %s: %w", p.hash, err)
+			return true, fmt.Errorf("removing merged pack %s: %w", p.hash, err)
 		}
 	}
-	return nil
+	return true, nil
 }
 
 // entryPacks lists the entry's packs, largest first.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -251,5 +252,42 @@ func TestCacheConcurrentClones(t *testing.T) {
 		if err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// The entry's size is taken again only when a checkout wrote into it, and
+// then matches what it holds.
+func TestCacheSizeFollowsWrites(t *testing.T) {
+	s := gittest.NewServer(t)
+	r := s.CreateRepo("app", map[string]string{"v": "1"})
+	c := newCache(t, 1<<30)
+	clone := func() {
+		t.Helper()
+		if _, err := c.Clone(context.Background(), r.URL, Credentials{}, CloneOptions{Dir: filepath.Join(t.TempDir(), "co"), Branch: "main"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entrySize := func() int64 {
+		t.Helper()
+		keys := c.keys()
+		if len(keys) != 1 {
+			t.Fatalf("%d cache entries, want 1", len(keys))
+		}
+		return dirSize(c.entries[keys[0]].dir)
+	}
+	clone()
+	if got, want := c.Size(), entrySize(); got != want {
+		t.Fatalf("size after the first checkout = %d, want %d", got, want)
+	}
+	walks := sizeWalks.Load()
+	clone()
+	if n := sizeWalks.Load() - walks; n != 0 {
+		t.Errorf("a checkout that fetched nothing walked the entry %d times", n)
+	}
+	r.Commit("main", "grow", map[string]string{"big": strings.Repeat("railyard ", 20000)})
+	before := c.Size()
+	clone()
+	if got, want := c.Size(), entrySize(); got != want || got <= before {
+		t.Errorf("size after a fetch = %d (before %d), want %d", got, before, want)
 	}
 }
