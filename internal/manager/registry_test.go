@@ -112,10 +112,9 @@ func TestSnapshotValidatesLiteralConfigs(t *testing.T) {
 	}
 }
 
-// Steps marked WorkDirOnly have their status saved only with a later step
-// (promotion.WorkDirOnly), so a crash runs them again: exactly the steps
-// whose effects stay in the work directory may say so, never one that
-// changes a remote, a cluster object or another server.
+// Steps marked WorkDirOnly (promotion.WorkDirOnly) run in a preview: exactly
+// the steps whose effects stay in the work directory may say so, never one
+// that changes a remote, a cluster object or another server.
 func TestWorkDirOnlySteps(t *testing.T) {
 	want := map[string]bool{
 		"git-clone": true, "git-clear": true, "git-commit": true, "git-tag": true,

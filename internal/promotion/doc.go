@@ -37,12 +37,12 @@
 //
 // # Saving progress
 //
-// Run saves status when the Promotion starts running, after every step
-// that may have changed something outside the work directory (a push, an
-// Argo CD sync, an HTTP call), when a step waits or will be retried, and at
-// the end. A step that implements WorkDirOnly (file rewrites, renders,
-// clones, local commits) is saved with the next save instead: a crash
-// before it runs that step again, which steps must bear anyway.
+// Run saves status when the Promotion starts running, when a step waits or
+// will be retried, and at the end, as Kargo's engine saves once per
+// reconcile: each save is an API write and a watch event for every
+// controller watching Promotions. A crash between saves runs the steps
+// since the last save again, which steps must bear anyway (a push of a
+// commit the remote has changes nothing; Argo CD's sync is asked again).
 //
 // Abort marks the running step and the Promotion Aborted. Cleanup removes the
 // work directory of a Promotion deleted while running.

@@ -155,7 +155,8 @@ type run struct {
 
 // Run runs promo's steps from status.currentStep until one asks to be polled
 // again or all have finished, updating promo.Status in place and calling
-// persist after every step. promo.Status.FreightCollection (or Freight)
+// persist when it starts, when a step waits or will be retried, and at the
+// end. promo.Status.FreightCollection (or Freight)
 // must be set. An error means a transient problem (reading a task,
 // persisting status): call Run again later. A terminal phase is returned
 // with a nil error; the work directory is then removed.
@@ -202,18 +203,10 @@ func (e *Engine) Run(ctx context.Context, promo *railyard.Promotion, persist Per
 			}
 			return Outcome{Phase: railyard.PromotionPhaseRunning, RequeueAfter: wait, WaitingOn: r.waitingOn}, nil
 		}
+		// The next save (a step waiting or retrying, or the end) carries
+		// this step's result, as Kargo's engine saves once per reconcile: a
+		// crash before it runs the step again, which steps must bear anyway.
 		r.status.CurrentStep++
-		if int(r.status.CurrentStep) == len(r.steps) {
-			// finish saves at once; a crash before it reruns the last
-			// step, which steps must bear anyway.
-			break
-		}
-		if r.workDirOnly(int(r.status.CurrentStep) - 1) {
-			continue
-		}
-		if err := r.save(ctx); err != nil {
-			return Outcome{}, err
-		}
 	}
 	phase, msg := finalPhase(r.status.StepExecutionMetadata)
 	return r.finish(ctx, phase, msg)
@@ -308,17 +301,6 @@ func (r *run) releaseWorkDir() error {
 		return fmt.Errorf("creating work directory: %w", err)
 	}
 	return nil
-}
-
-// workDirOnly reports whether step i changed nothing outside the work
-// directory, so its result need not be saved before the next step runs.
-func (r *run) workDirOnly(i int) bool {
-	runner, ok := r.e.Registry.Lookup(r.steps[i].Uses)
-	if !ok {
-		return false
-	}
-	_, ok = runner.(WorkDirOnly)
-	return ok
 }
 
 func (r *run) started() bool {

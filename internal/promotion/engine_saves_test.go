@@ -13,10 +13,10 @@ type localStep struct{ fakeStep }
 
 func (*localStep) WorkDirOnly() {}
 
-// The engine saves after a step with effects elsewhere, when a step waits
-// or retries, and at the end, not after a step that only changed the work
-// directory; each save holds every earlier step's result.
-func TestSavesSkipWorkDirOnlySteps(t *testing.T) {
+// The engine saves when a step waits or retries and at the end, not after
+// each step (Kargo's engine saves once per reconcile); each save holds
+// every earlier step's result.
+func TestSavesOnlyWhenWaitingRetryingOrDone(t *testing.T) {
 	retryOnce := func(call int, _ *StepContext) (Result, error) {
 		if call == 1 {
 			return Result{}, errors.New("server busy")
@@ -32,8 +32,9 @@ func TestSavesSkipWorkDirOnlySteps(t *testing.T) {
 		saves []int64
 	}{
 		{name: "only work-directory steps", steps: []string{"l", "l", "l"}, runs: 1, saves: []int64{3}},
-		{name: "a push between", steps: []string{"l", "l", "x", "l"}, runs: 1, saves: []int64{3, 4}},
-		{name: "effects elsewhere each", steps: []string{"x", "x"}, runs: 1, saves: []int64{1, 2}},
+		{name: "a push between", steps: []string{"l", "l", "x", "l"}, runs: 1, saves: []int64{4}},
+		{name: "effects elsewhere each", steps: []string{"x", "x"}, runs: 1, saves: []int64{2}},
+		{name: "a retry after a push saves the push", steps: []string{"x", "r", "l"}, runs: 2, saves: []int64{1, 1, 3}},
 		{name: "a retry saves what came before", steps: []string{"l", "r", "l"}, runs: 2, saves: []int64{1, 1, 3}},
 	}
 	for _, tt := range tests {

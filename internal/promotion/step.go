@@ -35,12 +35,8 @@ type Step interface {
 // WorkDirOnly is implemented by steps whose only lasting effects are in
 // the Promotion's work directory and its step outputs (they may read from
 // the network, as git-clone does). Running one again changes nothing
-// elsewhere, so the engine does not save status after it: the next save,
-// after a step with effects elsewhere, a step that waits or retries, or at
-// the end, carries its result, and a crash in between runs it again, as
-// steps must bear anyway. Each save is an API write and a watch event for
-// every controller watching Promotions; Kargo's engine, too, saves once per
-// reconcile rather than once per step.
+// elsewhere, so a preview runs exactly these (see Preview) and skips the
+// others.
 type WorkDirOnly interface {
 	WorkDirOnly()
 }
