@@ -7,9 +7,12 @@
 // to discover now; discover every subscription, keeping the previous
 // artifacts of any that fail, and publish Reconciling if that takes a while
 // (unless the discovery is only periodic, see announce and announceLate);
-// set conditions; create Freight; patch status once more. Spec problems (a bad constraint, regex, criteria
-// or credentials Secret) end in a condition and wait for a change; outages
-// return an error so the work queue retries with backoff.
+// set conditions; create Freight; patch status once more. When new Freight
+// depends only on the newest artifacts, it is created before the rest of
+// the image discovery, which finishes in the background and is written by
+// a later pass (finishings). Spec problems (a bad constraint, regex,
+// criteria or credentials Secret) end in a condition and wait for a change;
+// outages return an error so the work queue retries with backoff.
 package warehouse
 
 import (
