@@ -155,6 +155,9 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	for _, r := range sw.promotionBreakdown(b, promos, start) {
 		row("new tag: "+r[0], r[1])
 	}
+	for _, r := range sw.objectSizeRows(b, promos) {
+		row(r[0], r[1])
+	}
 	if err := errors.Join(apiErr, apiErr1); err != nil {
 		row("new tag: API requests", err.Error())
 	} else {

@@ -192,5 +192,5 @@ func (r *Reconciler) complete(w *railyard.Warehouse, fin *finishing) (ctrl.Resul
 		return ctrl.Result{}, errors.New(msg)
 	}
 	r.quiet.forget(client.ObjectKeyFromObject(w))
-	return ctrl.Result{RequeueAfter: period(w)}, nil
+	return ctrl.Result{RequeueAfter: r.untilDue(w, fin.status.DiscoveredArtifacts.DiscoveredAt.Time)}, nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clocktesting "k8s.io/utils/clock/testing"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -166,5 +167,37 @@ func waitFinished(t *testing.T, r *Reconciler) {
 	case <-r.finishing.events:
 	case <-time.After(30 * time.Second):
 		t.Fatal("the rest of the discovery never finished")
+	}
+}
+
+// The next discovery is due an interval after the discovery, not after
+// the pass that wrote it once the rest came in.
+func TestNextDiscoveryCountsFromTheDiscovery(t *testing.T) {
+	reg := registrytest.New(t)
+	reg.PushImage(t, "app", "v1.0.0", registrytest.NewImage(t, registrytest.ImageSpec{Created: time.Unix(1700000000, 0)}))
+	start := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	w := &railyard.Warehouse{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "demo", Name: "app", Generation: 1},
+		Spec: railyard.WarehouseSpec{
+			Interval:      &metav1.Duration{Duration: time.Minute},
+			Subscriptions: []railyard.RepoSubscription{{Image: &railyard.ImageSubscription{RepoURL: reg.Repo("app")}}},
+		},
+	}
+	var writes atomic.Int32
+	c := countingClient(t, w, &writes)
+	clock := clocktesting.NewFakePassiveClock(start)
+	r := New(c, c, nil, Options{Clock: clock})
+	key := client.ObjectKeyFromObject(w)
+	if res, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: key}); err != nil || res.RequeueAfter != 0 {
+		t.Fatalf("the pass that created the Freight: %+v, %v; want no requeue (the rest enqueues it)", res, err)
+	}
+	waitFinished(t, r)
+	clock.SetTime(start.Add(20 * time.Second)) // the rest took 20 s
+	res, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 40 * time.Second; res.RequeueAfter != want {
+		t.Errorf("next discovery in %s, want %s (an interval after the discovery)", res.RequeueAfter, want)
 	}
 }

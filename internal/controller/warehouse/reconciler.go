@@ -292,8 +292,8 @@ func (r *Reconciler) reconcile(ctx context.Context, w *railyard.Warehouse, p *re
 		// Nothing new: keep the status as it is (no write) and the time in memory.
 		w.Status = *prev
 		r.quiet.set(w, done)
-		return ctrl.Result{RequeueAfter: period(w)}, nil
+		return ctrl.Result{RequeueAfter: r.untilDue(w, done)}, nil
 	}
 	r.quiet.forget(client.ObjectKeyFromObject(w))
-	return ctrl.Result{RequeueAfter: period(w)}, nil
+	return ctrl.Result{RequeueAfter: r.untilDue(w, done)}, nil
 }

@@ -52,6 +52,18 @@ func shouldDiscover(w *railyard.Warehouse, now time.Time, credsChanged bool, qui
 	return "", next.Sub(now)
 }
 
+// minRequeue is the least a pass waits before the next when the next
+// discovery is already due.
+const minRequeue = time.Second
+
+// untilDue is how long after now the discovery that ended at done is
+// followed by the next: period(w) after done, not after the pass that
+// writes it, which may come later (a discovery finished in the background,
+// see finishings), so the interval holds between discoveries.
+func (r *Reconciler) untilDue(w *railyard.Warehouse, done time.Time) time.Duration {
+	return max(done.Add(period(w)).Sub(r.clock.Now()), minRequeue)
+}
+
 // maxEarly is the largest share of its interval by which a Warehouse
 // discovers before the interval is up.
 const maxEarly = 0.1
