@@ -36,6 +36,7 @@ func isLowPriority(ctx context.Context) bool {
 // rather than the moment it asked.
 type hostLimiter struct {
 	lim        *rate.Limiter
+	unlimited  bool // lim's rate is Inf; it never changes
 	maxLowWait time.Duration
 	now        func() time.Time
 
@@ -54,7 +55,7 @@ func newHostLimiter(lim *rate.Limiter, maxLowWait time.Duration) *hostLimiter {
 	if maxLowWait <= 0 {
 		maxLowWait = DefaultMaxLowWait
 	}
-	return &hostLimiter{lim: lim, maxLowWait: maxLowWait, now: time.Now}
+	return &hostLimiter{lim: lim, unlimited: lim.Limit() == rate.Inf, maxLowWait: maxLowWait, now: time.Now}
 }
 
 // Limit is the host's rate in requests per second.
@@ -62,7 +63,7 @@ func (h *hostLimiter) Limit() rate.Limit { return h.lim.Limit() }
 
 // Wait blocks until the request may be sent, or ctx ends.
 func (h *hostLimiter) Wait(ctx context.Context) error {
-	if h.lim.Limit() == rate.Inf {
+	if h.unlimited {
 		return ctx.Err()
 	}
 	t := &turn{ch: make(chan struct{}), since: h.now()}
