@@ -83,7 +83,8 @@ const (
 	ReasonLastPromotionFailed = "LastPromotionFailed"
 	// ReasonHealthy, ReasonUnhealthy, ReasonHealthUnknown,
 	// ReasonHealthProgressing (Healthy): the aggregated health of the
-	// resources the last Promotion updated.
+	// resources the last Promotion updated. As in Kargo, it is Unknown
+	// while a Promotion is in progress (running or next).
 	ReasonHealthy           = "Healthy"
 	ReasonUnhealthy         = "Unhealthy"
 	ReasonHealthUnknown     = "HealthUnknown"

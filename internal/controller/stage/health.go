@@ -32,9 +32,8 @@ func (r *Reconciler) updateHealth(ctx context.Context, sc *scope) error {
 	if st.Status.Health == nil {
 		st.Status.Health = &railyard.Health{}
 	}
-	if promoting(sc) {
-		st.Status.Health.Status = railyard.HealthStateUnknown
-		st.Status.Health.Issues = []string{"a Promotion is running"}
+	if holdsHealth(sc) {
+		holdHealth(st)
 		return nil
 	}
 	checks, err := decodeHealthChecks(st.Status.Health)
@@ -162,15 +161,45 @@ func needsArgoCD(st *railyard.Stage) bool {
 	return false
 }
 
+// promoting says whether the Stage's current Promotion is running.
 func promoting(sc *scope) bool {
+	p := currentPromotion(sc)
+	return p != nil && p.Status.Phase == railyard.PromotionPhaseRunning
+}
+
+// holdsHealth says whether a Promotion is running or next (published as
+// the current one and not finished): as in Kargo, health is not assessed
+// then. Holding it from when the Promotion is published, not only once it
+// runs, also spares the Stage a status write per promotion.
+func holdsHealth(sc *scope) bool {
+	p := currentPromotion(sc)
+	return p != nil && !p.Status.Phase.IsTerminal()
+}
+
+// holdHealth records that health waits for the current Promotion.
+func holdHealth(st *railyard.Stage) {
+	if len(st.Status.FreightHistory) == 0 {
+		return
+	}
+	if st.Status.Health == nil {
+		st.Status.Health = &railyard.Health{}
+	}
+	st.Status.Health.Status = railyard.HealthStateUnknown
+	st.Status.Health.Issues = []string{promotionInProgress}
+}
+
+// promotionInProgress is the health issue while a Promotion is running or next.
+const promotionInProgress = "a Promotion is in progress"
+
+func currentPromotion(sc *scope) *railyard.Promotion {
 	cur := sc.stage.Status.CurrentPromotion
 	if cur == nil {
-		return false
+		return nil
 	}
 	for i := range sc.promotions {
 		if sc.promotions[i].Name == cur.Name {
-			return sc.promotions[i].Status.Phase == railyard.PromotionPhaseRunning
+			return &sc.promotions[i]
 		}
 	}
-	return false
+	return nil
 }

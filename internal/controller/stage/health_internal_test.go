@@ -88,7 +88,7 @@ func TestUpdateHealth(t *testing.T) {
 		"no Freight, no health":       {noFreight: true, health: checks()},
 		"no health checks: Healthy":   {health: checks(), wantState: railyard.HealthStateHealthy},
 		"no health recorded: Healthy": {wantState: railyard.HealthStateHealthy},
-		"promoting: Unknown":          {health: checks(argoCheck("app")), current: "p1", wantState: railyard.HealthStateUnknown, wantIssue: "a Promotion is running"},
+		"promoting: Unknown":          {health: checks(argoCheck("app")), current: "p1", wantState: railyard.HealthStateUnknown, wantIssue: promotionInProgress},
 		"undecodable health checks":   {health: &railyard.Health{Config: &apiextensionsv1.JSON{Raw: []byte(`"x"`)}}, wantState: railyard.HealthStateUnknown, wantIssue: "decoding health checks"},
 		"a health check of a kind the Stage does not know": {
 			health: checks(railyard.HealthCheckStep{Uses: "http"}), wantState: railyard.HealthStateUnknown,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -222,5 +223,61 @@ func countStageWrites(n *int) interceptor.Funcs {
 			}
 			return c.SubResource(sub).Patch(ctx, obj, p, opts...)
 		},
+	}
+}
+
+// Health waits for a Promotion from when auto-promotion publishes it, as
+// Kargo's does for a Promotion in progress, so the Promotion starting to
+// run costs the Stage no status write (it was one per promotion: health
+// became Unknown only then).
+func TestPromotionStartingIsNoStageWrite(t *testing.T) {
+	st := autoStage(railyard.FreightSources{Direct: true})
+	st.UID, st.Finalizers = "u1", []string{railyard.FinalizerName}
+	cur := collectionOf("old")
+	done := metav1.NewTime(t0)
+	cur.VerificationHistory = []railyard.VerificationInfo{{ID: "v1", StartTime: &done, FinishTime: &done, Phase: railyard.VerificationPhaseSuccessful}}
+	st.Status.FreightHistory = []railyard.FreightCollection{*cur}
+	st.Status.Health = &railyard.Health{Status: railyard.HealthStateHealthy}
+	statusWrites := 0
+	r, _ := fakeReconciler(t, t0.Add(time.Hour), countStageWrites(&statusWrites), st, projectConfig(true),
+		newFreight("old", 0), newFreight("new", time.Minute))
+	req := ctrl.Request{NamespacedName: client.ObjectKeyFromObject(st)}
+	got := func() *railyard.Stage {
+		t.Helper()
+		s := &railyard.Stage{}
+		if err := r.Client.Get(context.Background(), req.NamespacedName, s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if _, err := r.Reconcile(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	s := got()
+	if s.Status.CurrentPromotion == nil {
+		t.Fatal("auto-promotion published no Promotion")
+	}
+	if h := s.Status.Health; h == nil || h.Status != railyard.HealthStateUnknown || len(h.Issues) != 1 || h.Issues[0] != promotionInProgress {
+		t.Errorf("health with a Promotion published = %+v, want Unknown: %q", h, promotionInProgress)
+	}
+	if c := meta.FindStatusCondition(s.Status.Conditions, railyard.ConditionHealthy); c == nil || c.Status != metav1.ConditionUnknown {
+		t.Errorf("Healthy condition with a Promotion published = %+v, want Unknown", c)
+	}
+
+	// The Promotion starts, as the Promotion controller has it.
+	promo := &railyard.Promotion{}
+	if err := r.Client.Get(context.Background(), client.ObjectKey{Namespace: st.Namespace, Name: s.Status.CurrentPromotion.Name}, promo); err != nil {
+		t.Fatal(err)
+	}
+	promo.Status.Phase, promo.Status.Freight = railyard.PromotionPhaseRunning, s.Status.CurrentPromotion.Freight
+	if err := r.Client.Status().Update(context.Background(), promo); err != nil {
+		t.Fatal(err)
+	}
+	statusWrites = 0
+	if _, err := r.Reconcile(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	if statusWrites != 0 {
+		t.Errorf("%d Stage status writes when its published Promotion started running, want 0", statusWrites)
 	}
 }

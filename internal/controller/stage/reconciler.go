@@ -217,6 +217,11 @@ func (r *Reconciler) reconcile(ctx context.Context, sc *scope) (ctrl.Result, err
 		return ctrl.Result{}, err
 	}
 	publishCurrentPromotion(sc)
+	if holdsHealth(sc) {
+		// Published just now (auto-promotion): health waits from this
+		// write on, not from the Promotion's next watch event.
+		holdHealth(sc.stage)
+	}
 	sc.requeueAfter(ResyncInterval)
 	return ctrl.Result{RequeueAfter: sc.requeue}, nil
 }

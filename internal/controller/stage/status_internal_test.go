@@ -85,9 +85,9 @@ func TestSetConditions(t *testing.T) {
 			ready:     cond{metav1.ConditionFalse, railyard.ReasonNoFreight, "the Stage has no Freight yet"},
 		},
 		"promoting": {
-			stage:     stageWith{freight: true, current: "p1", health: &railyard.Health{Status: railyard.HealthStateUnknown, Issues: []string{"a Promotion is running"}}},
+			stage:     stageWith{freight: true, current: "p1", health: &railyard.Health{Status: railyard.HealthStateUnknown, Issues: []string{promotionInProgress}}},
 			promoting: cond{metav1.ConditionTrue, railyard.ReasonPromotionRunning, "Promotion p1 is running or next"},
-			healthy:   cond{metav1.ConditionUnknown, railyard.ReasonHealthUnknown, "a Promotion is running"},
+			healthy:   cond{metav1.ConditionUnknown, railyard.ReasonHealthUnknown, promotionInProgress},
 			verified:  cond{metav1.ConditionFalse, railyard.ReasonVerificationPending, "waiting for the Stage to be healthy after its promotion"},
 			ready:     cond{metav1.ConditionFalse, railyard.ReasonProgressing, "promoting: Promotion p1"},
 		},
