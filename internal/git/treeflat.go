@@ -23,6 +23,9 @@ const maxTreeDepth = 4096
 type flatTree struct {
 	paths []string
 	nodes map[string]treeNode
+	// children are the names in each directory ("" is the top), in tree
+	// order.
+	children map[string][]string
 	// submodules is true when the tree has a submodule, whose contents
 	// a later step fills in; such trees are never pooled.
 	submodules bool
@@ -48,7 +51,7 @@ func flatten(objects storer.EncodedObjectStorer, commit plumbing.Hash) (*flatTre
 	if err != nil {
 		return nil, err
 	}
-	ft := &flatTree{nodes: map[string]treeNode{}}
+	ft := &flatTree{nodes: map[string]treeNode{}, children: map[string][]string{}}
 	if err := ft.add(objects, "", tree, 0); err != nil {
 		return nil, err
 	}
@@ -92,6 +95,9 @@ func (ft *flatTree) add(objects storer.EncodedObjectStorer, prefix string, t *ob
 func (ft *flatTree) put(name string, e object.TreeEntry) {
 	if _, dup := ft.nodes[name]; !dup {
 		ft.paths = append(ft.paths, name)
+		dir, base := path.Split(name)
+		dir = strings.TrimSuffix(dir, "/")
+		ft.children[dir] = append(ft.children[dir], base)
 	}
 	ft.nodes[name] = treeNode{hash: e.Hash, mode: e.Mode}
 }

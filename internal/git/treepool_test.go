@@ -203,6 +203,19 @@ func TestPooledTreeUndoesWhatStepsDid(t *testing.T) {
 		"unknown file": func(dir string) error {
 			return os.WriteFile(filepath.Join(dir, "apps/app3/extra.yaml"), []byte("x"), 0o644)
 		},
+		"unknown file deep down": func(dir string) error {
+			return os.WriteFile(filepath.Join(dir, "apps/app3/overlays/test/extra.yaml"), []byte("x"), 0o644)
+		},
+		"unknown directory": func(dir string) error {
+			return os.MkdirAll(filepath.Join(dir, "apps/app3/base/sub"), 0o755)
+		},
+		"file renamed away and back": func(dir string) error {
+			p := filepath.Join(dir, "apps/app10/base/deployment.yaml")
+			if err := os.Rename(p, p+".tmp"); err != nil {
+				return err
+			}
+			return os.Rename(p+".tmp", p)
+		},
 		"a .git of its own": func(dir string) error {
 			return os.WriteFile(filepath.Join(dir, ".git", "hooks-marker"), []byte("x"), 0o644)
 		},
@@ -227,7 +240,7 @@ func TestPooledTreeUndoesWhatStepsDid(t *testing.T) {
 			return os.WriteFile(p, []byte("image: app6:v0\n"), 0o644)
 		},
 		"hard link out": func(dir string) error {
-			return os.Link(filepath.Join(dir, "apps/app8/base/deployment.yaml"), filepath.Join(outside, "linked"))
+			return os.Link(filepath.Join(dir, "apps/app8/base/deployment.yaml"), filepath.Join(outside, "linked-"+filepath.Base(filepath.Dir(dir))))
 		},
 		"directory made unreadable": func(dir string) error {
 			return os.Chmod(filepath.Join(dir, "apps/app9/overlays"), 0o000)
@@ -238,31 +251,71 @@ func TestPooledTreeUndoesWhatStepsDid(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := snapshot(t, fresh.Dir())
+	// Steps change a tree fresh from the pool's first checkout, or one
+	// reused before, whose directories verify need not list again.
 	for name, change := range tamper {
-		t.Run(name, func(t *testing.T) {
-			c := pooledCache(t, 0)
-			work := t.TempDir()
-			w, err := c.Clone(context.Background(), r.URL, Credentials{}, CloneOptions{Dir: filepath.Join(work, "src"), Commit: commit})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := change(w.Dir()); err != nil {
-				t.Fatal(err)
-			}
-			c.Reclaim(work)
-			again := filepath.Join(t.TempDir(), "src")
-			w2, err := c.Clone(context.Background(), r.URL, Credentials{}, CloneOptions{Dir: again, Commit: commit})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := diffSnapshots(snapshot(t, again), want); len(d) > 0 {
-				t.Errorf("reused checkout differs from a fresh one:\n%s", strings.Join(d, "\n"))
-			}
-			assertClean(t, w2)
-			if b, err := os.ReadFile(filepath.Join(outside, "keep")); err != nil || string(b) != "not Railyard's" {
-				t.Errorf("a file outside the tree was touched: %q %v", b, err)
-			}
-		})
+		for reused := range 2 {
+			t.Run(fmt.Sprintf("%s, tree reused %d times before", name, reused), func(t *testing.T) {
+				undoSteps(t, r.URL, commit, reused, change, want, outside)
+			})
+		}
+	}
+}
+
+func undoSteps(t *testing.T, url, commit string, reused int, change func(dir string) error, want map[string]string, outside string) {
+	t.Helper()
+	c := pooledCache(t, 0)
+	for range reused {
+		work := t.TempDir()
+		if _, err := c.Clone(context.Background(), url, Credentials{}, CloneOptions{Dir: filepath.Join(work, "src"), Commit: commit}); err != nil {
+			t.Fatal(err)
+		}
+		c.Reclaim(work)
+	}
+	work := t.TempDir()
+	w, err := c.Clone(context.Background(), url, Credentials{}, CloneOptions{Dir: filepath.Join(work, "src"), Commit: commit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := change(w.Dir()); err != nil {
+		t.Fatal(err)
+	}
+	c.Reclaim(work)
+	again := filepath.Join(t.TempDir(), "src")
+	w2, err := c.Clone(context.Background(), url, Credentials{}, CloneOptions{Dir: again, Commit: commit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := diffSnapshots(snapshot(t, again), want); len(d) > 0 {
+		t.Errorf("reused checkout differs from a fresh one:\n%s", strings.Join(d, "\n"))
+	}
+	assertClean(t, w2)
+	if b, err := os.ReadFile(filepath.Join(outside, "keep")); err != nil || string(b) != "not Railyard's" {
+		t.Errorf("a file outside the tree was touched: %q %v", b, err)
+	}
+}
+
+// Once a pooled tree has been reused, verify lists only the directories
+// whose stamp moved: here none but the top, which its .git moves in and
+// out of.
+func TestPooledTreeListsOnlyChangedDirectories(t *testing.T) {
+	s := gittest.NewServer(t)
+	r := s.CreateRepo("gitops", gitopsFiles(20, "v1"))
+	commit := r.Head("main")
+	c := pooledCache(t, 0)
+	var reads []int64
+	for range 3 {
+		before := dirReads.Load()
+		work := t.TempDir()
+		if _, err := c.Clone(context.Background(), r.URL, Credentials{}, CloneOptions{Dir: filepath.Join(work, "src"), Commit: commit}); err != nil {
+			t.Fatal(err)
+		}
+		reads = append(reads, dirReads.Load()-before)
+		c.Reclaim(work)
+	}
+	// 101 directories: apps, and base, overlays and two overlays per app.
+	if reads[0] != 0 || reads[2] > 2 {
+		t.Errorf("directories listed by a fresh checkout and two reuses = %v, want 0, any, at most 2 (the top, and one whose change raced the record)", reads)
 	}
 }
 

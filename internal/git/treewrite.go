@@ -9,6 +9,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -61,15 +62,22 @@ type treeWriter struct {
 
 // verify walks the pooled tree and removes every entry the record does
 // not vouch for or want does not hold as it is; what remains is kept.
-func (tw *treeWriter) verify(d *os.Root, prefix string) error {
-	f, err := d.Open(".")
-	if err != nil {
-		return err
-	}
-	names, err := f.Readdirnames(-1)
-	_ = f.Close()
-	if err != nil {
-		return err
+// unchanged says that d's own stamp is the recorded one: no entry was
+// added, removed or renamed in it since, so its names are the record's
+// and need not be read (a change to an entry shows in that entry's stamp).
+func (tw *treeWriter) verify(d *os.Root, prefix string, unchanged bool) error {
+	names := tw.old.tree.children[prefix]
+	if !unchanged {
+		dirReads.Add(1)
+		f, err := d.Open(".")
+		if err != nil {
+			return err
+		}
+		names, err = f.Readdirnames(-1)
+		_ = f.Close()
+		if err != nil {
+			return err
+		}
 	}
 	for _, name := range names {
 		p := path.Join(prefix, name)
@@ -87,7 +95,7 @@ func (tw *treeWriter) verify(d *os.Root, prefix string) error {
 			if err != nil {
 				return err
 			}
-			err = tw.verify(sub, p)
+			err = tw.verify(sub, p, tw.unchanged(p, st))
 			_ = sub.Close()
 			if err != nil {
 				return err
@@ -125,6 +133,18 @@ func (tw *treeWriter) trusted(p string, fi os.FileInfo) (stamp, bool) {
 	}
 	return st, had == want && st == recorded && recorded.ctime < tw.old.racyFrom
 }
+
+// unchanged says whether the directory at p, trusted, still has the very
+// stamp recorded for it, times included, from before the record's racy
+// time: creating, removing or renaming an entry in it would have moved its
+// change time past that.
+func (tw *treeWriter) unchanged(p string, st stamp) bool {
+	recorded, ok := tw.old.stamps[p]
+	return ok && st == recorded && recorded.ctime < tw.old.racyFrom
+}
+
+// dirReads counts directories verify listed (tests).
+var dirReads atomic.Int64
 
 // write creates every path of want that verify did not keep, in tree
 // order, so a directory exists before what it holds.
