@@ -3,11 +3,16 @@ package git
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	gogit "github.com/go-git/go-git/v5"
 
 	"github.com/railyard-dev/railyard/internal/git/gittest"
 )
@@ -289,5 +294,49 @@ func TestCacheSizeFollowsWrites(t *testing.T) {
 	clone()
 	if got, want := c.Size(), entrySize(); got != want || got <= before {
 		t.Errorf("size after a fetch = %d (before %d), want %d", got, before, want)
+	}
+}
+
+// initRepository makes what go-git's PlainInit makes, file for file.
+func TestInitRepositoryIsPlainInit(t *testing.T) {
+	list := func(dir string) map[string]string {
+		out := map[string]string{}
+		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(dir, p)
+			fi, err := d.Info()
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				out[rel] = fmt.Sprint("dir ", fi.Mode())
+				return nil
+			}
+			b, err := os.ReadFile(p)
+			out[rel] = fmt.Sprintf("%v %q", fi.Mode(), b)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	theirs, ours := t.TempDir(), t.TempDir()
+	if _, err := gogit.PlainInit(theirs, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := initRepository(ours); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := list(ours), list(theirs); !maps.Equal(got, want) {
+		t.Errorf("initRepository made\n%v\nPlainInit makes\n%v", got, want)
+	}
+	if _, err := OpenRepository(ours, false); err != nil {
+		t.Errorf("opening what initRepository made: %v", err)
+	}
+	if err := initRepository(ours); !errors.Is(err, gogit.ErrRepositoryAlreadyExists) {
+		t.Errorf("initRepository over a repository: %v, want %v", err, gogit.ErrRepositoryAlreadyExists)
 	}
 }
