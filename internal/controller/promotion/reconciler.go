@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -56,6 +57,9 @@ type Reconciler struct {
 	ArgoCD *argocd.Remote
 
 	waiters waiters
+	// own tells the events of this controller's writes of Promotions
+	// (through Client, wrapped by SetupWithManager) from the others'.
+	own reconcilehelp.OwnEvents
 }
 
 // DefaultConcurrency is how many Promotions run at once by default.
@@ -74,8 +78,9 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.MaxConcurrentReconciles <= 0 {
 		r.MaxConcurrentReconciles = DefaultConcurrency
 	}
+	r.Client = r.own.Client(r.Client, &railyard.Promotion{})
 	b := ctrl.NewControllerManagedBy(mgr).
-		For(&railyard.Promotion{}, builder.WithPredicates(r.Shard.Predicate())).
+		For(&railyard.Promotion{}, builder.WithPredicates(r.Shard.Predicate(), r.notOwnProgress())).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
 		Watches(&railyard.Stage{}, handler.EnqueueRequestsFromMapFunc(r.promotionsOfStage), builder.WithPredicates(stageTurns)).
 		Watches(&railyard.Freight{}, handler.EnqueueRequestsFromMapFunc(r.promotionsOfFreight))
@@ -109,6 +114,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	promo := &railyard.Promotion{}
 	if err := r.Client.Get(ctx, req.NamespacedName, promo); err != nil {
 		r.waiters.forget(req.NamespacedName)
+		if apierrors.IsNotFound(err) {
+			r.own.Forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	// Watches of Stages, Freight and Applications map to Promotions of

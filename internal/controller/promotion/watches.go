@@ -123,3 +123,18 @@ func (r *Reconciler) promotionsOfFreight(ctx context.Context, obj client.Object)
 	}
 	return reqs
 }
+
+// notOwnProgress passes every change of a Promotion but those that are
+// exactly a version this controller wrote while the Promotion goes on: the
+// reconcile that wrote it went on from what the server returned and
+// scheduled what comes next itself (its waiters, a requeue). A Promotion
+// that ended or is being deleted is still reconciled, which releases it.
+func (r *Reconciler) notOwnProgress() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		p, ok := e.ObjectNew.(*railyard.Promotion)
+		if !ok {
+			return true
+		}
+		return !r.own.Own(p) || p.Status.Phase.IsTerminal() || !p.DeletionTimestamp.IsZero()
+	}}
+}

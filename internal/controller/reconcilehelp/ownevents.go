@@ -1,0 +1,137 @@
+package reconcilehelp
+
+import (
+	"context"
+	"reflect"
+	"slices"
+	"sync"
+
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// OwnEvents tells the watch events of a controller's own writes from the
+// others. Its Client records the version each successful write of an object
+// of the watched type produced; Own reports whether an object is exactly one
+// of them. A reconcile that writes goes on with what the server returned and
+// decides itself when to look again (a requeue, a waiter), so the event of
+// its own write, which controller-runtime queues once more whether or not
+// anything else changed, is work for nothing: a Promotion read again past
+// the cache, its waiting step polled again.
+type OwnEvents struct {
+	mu sync.Mutex
+	m  map[types.NamespacedName]ownVersions
+}
+
+type ownVersions struct {
+	uid      types.UID
+	versions []string
+}
+
+// maxOwnVersions bounds what is kept per object: the versions of its last
+// few writes, whose events may still be on their way.
+const maxOwnVersions = 8
+
+// Own reports whether obj is a version this controller's writes produced.
+func (o *OwnEvents) Own(obj client.Object) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	v, ok := o.m[client.ObjectKeyFromObject(obj)]
+	return ok && v.uid == obj.GetUID() && slices.Contains(v.versions, obj.GetResourceVersion())
+}
+
+// Forget drops what is kept for key (the object is gone).
+func (o *OwnEvents) Forget(key types.NamespacedName) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.m, key)
+}
+
+func (o *OwnEvents) record(obj client.Object) {
+	rv := obj.GetResourceVersion()
+	if rv == "" {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.m == nil {
+		o.m = map[types.NamespacedName]ownVersions{}
+	}
+	key := client.ObjectKeyFromObject(obj)
+	v := o.m[key]
+	if v.uid != obj.GetUID() {
+		v = ownVersions{uid: obj.GetUID()}
+	}
+	if !slices.Contains(v.versions, rv) {
+		v.versions = append(v.versions, rv)
+		if len(v.versions) > maxOwnVersions {
+			v.versions = v.versions[len(v.versions)-maxOwnVersions:]
+		}
+	}
+	o.m[key] = v
+}
+
+// Client wraps c so that its writes of objects of the same Go type as kind
+// are recorded.
+func (o *OwnEvents) Client(c client.Client, kind client.Object) client.Client {
+	return &ownEventsClient{Client: c, own: o, kind: reflect.TypeOf(kind)}
+}
+
+type ownEventsClient struct {
+	client.Client
+	own  *OwnEvents
+	kind reflect.Type
+}
+
+func (c *ownEventsClient) note(obj client.Object, err error) error {
+	if err == nil && reflect.TypeOf(obj) == c.kind {
+		c.own.record(obj)
+	}
+	return err
+}
+
+func (c *ownEventsClient) Create(ctx context.Context, obj client.Object, opts ...client.CreateOption) error {
+	return c.note(obj, c.Client.Create(ctx, obj, opts...))
+}
+
+func (c *ownEventsClient) Update(ctx context.Context, obj client.Object, opts ...client.UpdateOption) error {
+	return c.note(obj, c.Client.Update(ctx, obj, opts...))
+}
+
+func (c *ownEventsClient) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
+	return c.note(obj, c.Client.Patch(ctx, obj, patch, opts...))
+}
+
+func (c *ownEventsClient) Status() client.SubResourceWriter {
+	return &ownEventsWriter{SubResourceWriter: c.Client.Status(), c: c}
+}
+
+func (c *ownEventsClient) SubResource(name string) client.SubResourceClient {
+	return &ownEventsSubResource{SubResourceClient: c.Client.SubResource(name), c: c}
+}
+
+type ownEventsWriter struct {
+	client.SubResourceWriter
+	c *ownEventsClient
+}
+
+func (w *ownEventsWriter) Update(ctx context.Context, obj client.Object, opts ...client.SubResourceUpdateOption) error {
+	return w.c.note(obj, w.SubResourceWriter.Update(ctx, obj, opts...))
+}
+
+func (w *ownEventsWriter) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
+	return w.c.note(obj, w.SubResourceWriter.Patch(ctx, obj, patch, opts...))
+}
+
+type ownEventsSubResource struct {
+	client.SubResourceClient
+	c *ownEventsClient
+}
+
+func (s *ownEventsSubResource) Update(ctx context.Context, obj client.Object, opts ...client.SubResourceUpdateOption) error {
+	return s.c.note(obj, s.SubResourceClient.Update(ctx, obj, opts...))
+}
+
+func (s *ownEventsSubResource) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
+	return s.c.note(obj, s.SubResourceClient.Patch(ctx, obj, patch, opts...))
+}
