@@ -55,6 +55,9 @@ const (
 	AnnotationDiscoveredAt = Prefix + "discovered-at"
 	// AnnotationCreateActor records who created an object (Promotions, Freight).
 	AnnotationCreateActor = Prefix + "create-actor"
+	// ActorAutoPromotion is the create-actor of Promotions a Stage's
+	// auto-promotion creates.
+	ActorAutoPromotion = "railyard:auto-promotion"
 	// AnnotationDescription is free text for people.
 	AnnotationDescription = Prefix + "description"
 	// AnnotationPromotion on an Argo CD operation records the Promotion that

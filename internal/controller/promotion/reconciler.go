@@ -155,7 +155,7 @@ func (r *Reconciler) reconcile(ctx context.Context, promo *railyard.Promotion) (
 	// waiting for its own update event: a hop through the work queue per
 	// phase is latency every Promotion pays.
 	wrote, claimed := false, false
-	if len(promo.Spec.Steps) == 0 && len(promo.Spec.Vars) == 0 {
+	if promo.Status.StepsDigest == "" || snapshotDue(promo) {
 		before := promo.Status.Phase
 		if ok, err := r.snapshot(ctx, promo, stage); !ok || err != nil {
 			return ctrl.Result{}, err

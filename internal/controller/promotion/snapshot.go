@@ -28,13 +28,18 @@ import (
 
 // snapshot copies the Stage's variables and steps, with tasks inlined, into
 // the Promotion, so that editing the Stage or a task later does not change a
-// Promotion already queued. It also takes the Promotion's finalizer and an
+// Promotion already queued; the copy auto-promotion makes when it creates
+// a Promotion is adopted when it is the same. It also takes the Promotion's finalizer and an
 // owner reference to the Stage, whose UID later tells a recreated Stage of
 // the same name from the one the Promotion was made for. It reports whether
 // the Promotion may go on (false when it ended it as Errored); promo then
 // holds what the server returned, so the caller goes on with it rather than
 // wait for the update event.
 func (r *Reconciler) snapshot(ctx context.Context, promo *railyard.Promotion, stage *railyard.Stage) (bool, error) {
+	copied := !snapshotDue(promo)
+	if copied && promo.Annotations[railyard.AnnotationCreateActor] != railyard.ActorAutoPromotion {
+		return true, nil // steps a creator wrote: foreignSteps refuses them
+	}
 	vars, steps := StageSteps(stage)
 	if len(steps) == 0 {
 		return false, r.fail(ctx, promo, railyard.PromotionPhaseErrored, railyard.ReasonInvalidSteps,
@@ -54,6 +59,21 @@ func (r *Reconciler) snapshot(ctx context.Context, promo *railyard.Promotion, st
 	if err != nil {
 		return false, err
 	}
+	// Auto-promotion copies the snapshot into the Promotion it creates;
+	// that copy is adopted as it is. One of a Stage edited since is
+	// replaced first, so a crash before the digest is written leaves a
+	// spec the next reconcile adopts.
+	if copied {
+		have, err := StepsDigest(promo.Spec.Vars, promo.Spec.Steps)
+		if err != nil {
+			return false, err
+		}
+		if have != digest {
+			if err := r.writeSpec(ctx, promo, stage, vars, inflated); err != nil {
+				return false, err
+			}
+		}
+	}
 	// The digest goes first: a crash between the two writes leaves a digest
 	// and empty steps, which the next reconcile simply snapshots again. The
 	// resolved Freight goes with it when it is known; Freight the Stage may
@@ -70,18 +90,31 @@ func (r *Reconciler) snapshot(ctx context.Context, promo *railyard.Promotion, st
 	if err := p.Patch(ctx, promo); err != nil {
 		return false, fmt.Errorf("recording the steps digest: %w", err)
 	}
+	if copied && controllerutil.ContainsFinalizer(promo, railyard.FinalizerName) && stageOwner(promo) == stage.UID {
+		return true, nil
+	}
+	return true, r.writeSpec(ctx, promo, stage, vars, inflated)
+}
+
+// writeSpec writes the snapshot into the Promotion's spec with its
+// finalizer and owner reference.
+func (r *Reconciler) writeSpec(ctx context.Context, promo *railyard.Promotion, stage *railyard.Stage, vars []railyard.ExpressionVariable, steps []railyard.PromotionStep) error {
 	promo.Spec.Vars = vars
-	promo.Spec.Steps = inflated
+	promo.Spec.Steps = steps
 	controllerutil.AddFinalizer(promo, railyard.FinalizerName)
 	if err := controllerutil.SetOwnerReference(stage, promo, r.Client.Scheme()); err != nil {
-		return false, fmt.Errorf("setting the owner reference: %w", err)
+		return fmt.Errorf("setting the owner reference: %w", err)
 	}
 	// The resource version in promo makes a concurrent writer fail this
 	// update.
-	if err := r.Client.Update(ctx, promo); err != nil {
-		return false, err
-	}
-	return true, nil
+	return r.Client.Update(ctx, promo)
+}
+
+// snapshotDue says whether the Promotion's spec has no steps or vars yet:
+// it was created without them, or a crash came between recording the
+// digest and writing the spec.
+func snapshotDue(promo *railyard.Promotion) bool {
+	return len(promo.Spec.Steps) == 0 && len(promo.Spec.Vars) == 0
 }
 
 // StepsDigest is the SHA-256 of vars and steps in a canonical JSON form

@@ -12,13 +12,16 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/controller/index"
+	promotionctrl "github.com/railyard-dev/railyard/internal/controller/promotion"
 	"github.com/railyard-dev/railyard/internal/controller/shard"
 	"github.com/railyard-dev/railyard/internal/freight"
 	"github.com/railyard-dev/railyard/internal/naming"
 	"github.com/railyard-dev/railyard/internal/policy"
+	engine "github.com/railyard-dev/railyard/internal/promotion"
 )
 
 // autoPromote creates a Promotion of the newest available Freight of each
@@ -177,6 +180,7 @@ func (r *Reconciler) createPromotion(ctx context.Context, sc *scope, f *railyard
 		Spec: railyard.PromotionSpec{Stage: sc.stage.Name, Freight: f.Name},
 	}
 	shard.LabelPromotion(p, sc.stage)
+	r.copySteps(ctx, sc.stage, p)
 	if err := r.Client.Create(ctx, p); err != nil {
 		return fmt.Errorf("creating a Promotion of Freight %s: %w", f.Name, err)
 	}
@@ -188,6 +192,30 @@ func (r *Reconciler) createPromotion(ctx context.Context, sc *scope, f *railyard
 	r.events().Normal(sc.stage, railyard.EventPromotionCreated, fmt.Sprintf("auto-promotion of Freight %s (%s) created Promotion %s", f.Name, f.Alias, p.Name))
 	r.awaitCached(ctx, p)
 	return nil
+}
+
+// copySteps gives a Promotion auto-promotion creates what the Promotion
+// controller's snapshot would write into it: the Stage's vars and steps
+// with tasks inlined, the finalizer and the owner reference to the Stage,
+// as Kargo's webhook copies them at creation. The Promotion controller
+// adopts them, recording their digest, only when they equal the snapshot
+// it takes itself, so this saves it the update of the spec and nothing
+// more. When the steps cannot be inlined (a task missing), the Promotion
+// is created without them and the Promotion controller reports why.
+func (r *Reconciler) copySteps(ctx context.Context, st *railyard.Stage, p *railyard.Promotion) {
+	vars, steps := promotionctrl.StageSteps(st)
+	if len(steps) == 0 {
+		return
+	}
+	inflated, err := engine.InflateSteps(ctx, r.APIReader, st.Namespace, vars, steps)
+	if err != nil {
+		return
+	}
+	if err := controllerutil.SetOwnerReference(st, p, r.Client.Scheme()); err != nil {
+		return
+	}
+	p.Spec.Vars, p.Spec.Steps = vars, inflated
+	controllerutil.AddFinalizer(p, railyard.FinalizerName)
 }
 
 // cacheWait bounds how long a reconcile waits for the cache to hold a

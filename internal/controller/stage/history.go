@@ -15,7 +15,7 @@ import (
 
 // AutoPromotionActor is the create-actor of Promotions the Stage reconciler
 // creates by itself.
-const AutoPromotionActor = "railyard:auto-promotion"
+const AutoPromotionActor = railyard.ActorAutoPromotion
 
 // recordFinishedPromotion notices the Promotion that finished last. When it
 // succeeded, its Freight collection becomes the Stage's current one: the

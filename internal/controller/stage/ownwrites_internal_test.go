@@ -281,3 +281,51 @@ func TestPromotionStartingIsNoStageWrite(t *testing.T) {
 		t.Errorf("%d Stage status writes when its published Promotion started running, want 0", statusWrites)
 	}
 }
+
+// Auto-promotion creates its Promotion with what the Promotion
+// controller's snapshot would write into it (the Stage's steps with tasks
+// inlined, the finalizer, the owner reference), which that controller then
+// adopts instead of updating the spec; a Stage whose task is missing gets a
+// Promotion without steps, which the Promotion controller fails with the
+// reason.
+func TestAutoPromotionCopiesTheSteps(t *testing.T) {
+	for _, missingTask := range []bool{false, true} {
+		st := autoStage(railyard.FreightSources{Direct: true})
+		st.UID, st.Finalizers = "u1", []string{railyard.FinalizerName}
+		st.Spec.PromotionTemplate.Spec.Steps = []railyard.PromotionStep{{Task: &railyard.PromotionTaskReference{Name: "deploy"}}}
+		objs := []client.Object{st, projectConfig(true), newFreight("new", time.Minute)}
+		if !missingTask {
+			objs = append(objs, &railyard.PromotionTask{
+				ObjectMeta: metav1.ObjectMeta{Namespace: "demo", Name: "deploy"},
+				Spec:       railyard.PromotionTaskSpec{Steps: []railyard.PromotionStep{{Uses: "git-clone", As: "clone"}}},
+			})
+		}
+		r, _ := fakeReconciler(t, t0.Add(time.Hour), interceptor.Funcs{}, objs...)
+		if _, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: client.ObjectKeyFromObject(st)}); err != nil {
+			t.Fatal(err)
+		}
+		var list railyard.PromotionList
+		if err := r.Client.List(context.Background(), &list); err != nil {
+			t.Fatal(err)
+		}
+		if len(list.Items) != 1 {
+			t.Fatalf("%d Promotions, want 1", len(list.Items))
+		}
+		p := list.Items[0]
+		if missingTask {
+			if len(p.Spec.Steps) != 0 || len(p.Finalizers) != 0 {
+				t.Errorf("with the task missing: steps %+v, finalizers %v; want none", p.Spec.Steps, p.Finalizers)
+			}
+			continue
+		}
+		if len(p.Spec.Steps) != 1 || p.Spec.Steps[0].Uses != "git-clone" || p.Spec.Steps[0].As != "task-1::clone" {
+			t.Errorf("steps = %+v, want the task's git-clone inlined as task-1::clone", p.Spec.Steps)
+		}
+		if len(p.Finalizers) != 1 || p.Finalizers[0] != railyard.FinalizerName {
+			t.Errorf("finalizers = %v, want %s", p.Finalizers, railyard.FinalizerName)
+		}
+		if len(p.OwnerReferences) != 1 || p.OwnerReferences[0].UID != st.UID || p.OwnerReferences[0].Kind != "Stage" {
+			t.Errorf("owner references = %+v, want the Stage", p.OwnerReferences)
+		}
+	}
+}
