@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	engine "github.com/railyard-dev/railyard/internal/promotion"
 )
 
 // The update event of a version this controller wrote does not reconcile a
@@ -76,5 +77,63 @@ func TestNotOwnProgress(t *testing.T) {
 	}
 	if !pred.Update(event.UpdateEvent{ObjectOld: &railyard.Stage{}, ObjectNew: &railyard.Stage{}}) {
 		t.Error("an object of another kind was filtered out")
+	}
+}
+
+// promotionReads counts Promotions read past the cache.
+type promotionReads struct {
+	client.Reader
+	n *int
+}
+
+func (r promotionReads) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	if _, ok := obj.(*railyard.Promotion); ok {
+		*r.n++
+	}
+	return r.Reader.Get(ctx, key, obj, opts...)
+}
+
+// The engine runs from the copy the snapshot's own write returned, without
+// reading the Promotion again; a copy this controller did not write last
+// (someone else's change, or a restart) is read past the cache first.
+func TestRunFromTheOwnLatestCopy(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		recording bool // the client records the controller's writes
+		wantReads int
+	}{
+		{"own last write", true, 0},
+		{"no record of it", false, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			stage := testStage(func(st *railyard.Stage) {
+				st.Spec.PromotionTemplate = &railyard.PromotionTemplate{Spec: railyard.PromotionTemplateSpec{
+					Steps: []railyard.PromotionStep{{Uses: "noop"}},
+				}}
+				st.Status.CurrentPromotion = &railyard.PromotionReference{Name: "p1"}
+			})
+			promo := newPromotion(func(p *railyard.Promotion) { p.Status.Freight = &railyard.FreightReference{Name: "f1"} })
+			r, _, _ := fakeReconciler(t, stage, promo)
+			r.Engine.Registry = engine.NewRegistry(noopStep{})
+			if tt.recording {
+				r.Client = r.own.Client(r.Client, &railyard.Promotion{})
+			}
+			reads := 0
+			r.APIReader = promotionReads{Reader: r.APIReader, n: &reads}
+			ctx := context.Background()
+			cached := &railyard.Promotion{}
+			must(t, r.Client.Get(ctx, client.ObjectKeyFromObject(promo), cached))
+			if _, err := r.reconcile(ctx, cached); err != nil {
+				t.Fatalf("reconcile: %v", err)
+			}
+			stored := &railyard.Promotion{}
+			must(t, r.Client.Get(ctx, client.ObjectKeyFromObject(promo), stored))
+			if stored.Status.Phase != railyard.PromotionPhaseSucceeded {
+				t.Errorf("phase = %s (%s), want Succeeded", stored.Status.Phase, stored.Status.Message)
+			}
+			if reads != tt.wantReads {
+				t.Errorf("%d reads of the Promotion past the cache, want %d", reads, tt.wantReads)
+			}
+		})
 	}
 }

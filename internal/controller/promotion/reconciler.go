@@ -32,7 +32,8 @@ type Reconciler struct {
 	// Client reads from the cache and writes to the API server.
 	Client client.Client
 	// APIReader reads past the cache: the Promotion right before a step
-	// runs, so a step never runs twice from a stale copy, and tasks.
+	// runs, unless the copy at hand is the one this controller last wrote,
+	// so a step never runs twice from a stale copy; and tasks.
 	APIReader client.Reader
 	// Engine runs the steps.
 	Engine *engine.Engine
@@ -197,9 +198,14 @@ func (r *Reconciler) reconcile(ctx context.Context, promo *railyard.Promotion) (
 // run drives the engine from the latest copy of the Promotion; claimed
 // says this reconcile's snapshot already marked it Running.
 func (r *Reconciler) run(ctx context.Context, cached *railyard.Promotion, claimed bool) (ctrl.Result, error) {
-	promo := &railyard.Promotion{}
-	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(cached), promo); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+	promo := cached.DeepCopy()
+	// A copy this controller's last write returned (or the cache holding
+	// it) already has every step's progress; any other is read past the
+	// cache, so a step never runs twice from a stale copy.
+	if !r.own.Latest(cached) {
+		if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(cached), promo); err != nil {
+			return ctrl.Result{}, client.IgnoreNotFound(err)
+		}
 	}
 	if promo.Status.Phase.IsTerminal() {
 		return ctrl.Result{}, nil

@@ -40,6 +40,16 @@ func (o *OwnEvents) Own(obj client.Object) bool {
 	return ok && v.uid == obj.GetUID() && slices.Contains(v.versions, obj.GetResourceVersion())
 }
 
+// Latest reports whether obj is the version this controller's last write
+// of it produced: a copy at least as new as anything this controller
+// wrote, which it can go on from without reading the object again.
+func (o *OwnEvents) Latest(obj client.Object) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	v, ok := o.m[client.ObjectKeyFromObject(obj)]
+	return ok && v.uid == obj.GetUID() && len(v.versions) > 0 && v.versions[len(v.versions)-1] == obj.GetResourceVersion()
+}
+
 // Forget drops what is kept for key (the object is gone).
 func (o *OwnEvents) Forget(key types.NamespacedName) {
 	o.mu.Lock()
@@ -62,11 +72,9 @@ func (o *OwnEvents) record(obj client.Object) {
 	if v.uid != obj.GetUID() {
 		v = ownVersions{uid: obj.GetUID()}
 	}
-	if !slices.Contains(v.versions, rv) {
-		v.versions = append(v.versions, rv)
-		if len(v.versions) > maxOwnVersions {
-			v.versions = v.versions[len(v.versions)-maxOwnVersions:]
-		}
+	v.versions = append(slices.DeleteFunc(v.versions, func(s string) bool { return s == rv }), rv)
+	if len(v.versions) > maxOwnVersions {
+		v.versions = v.versions[len(v.versions)-maxOwnVersions:]
 	}
 	o.m[key] = v
 }

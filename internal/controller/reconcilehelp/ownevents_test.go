@@ -46,12 +46,15 @@ func TestOwnEvents(t *testing.T) {
 		if !own.Own(obj) {
 			t.Errorf("write %d (version %s) not recorded", i, obj.GetResourceVersion())
 		}
+		if latest := i == len(recorded)-1; own.Latest(obj) != latest {
+			t.Errorf("write %d (version %s): latest = %v, want %v", i, obj.GetResourceVersion(), !latest, latest)
+		}
 	}
 
 	// Someone else's write.
 	st.Spec.Shard = "other"
 	must(c.Update(ctx, st))
-	if own.Own(st) {
+	if own.Own(st) || own.Latest(st) {
 		t.Errorf("another client's write (version %s) taken for this controller's", st.GetResourceVersion())
 	}
 	// Another kind.
