@@ -33,7 +33,7 @@ type Reconciler struct {
 	Client client.Client
 	// APIReader reads past the cache: the Promotion right before a step
 	// runs, unless the copy at hand is the one this controller last wrote,
-	// so a step never runs twice from a stale copy; and tasks.
+	// so a step never runs twice from a stale copy.
 	APIReader client.Reader
 	// Engine runs the steps.
 	Engine *engine.Engine

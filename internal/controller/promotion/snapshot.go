@@ -45,7 +45,10 @@ func (r *Reconciler) snapshot(ctx context.Context, promo *railyard.Promotion, st
 		return false, r.fail(ctx, promo, railyard.PromotionPhaseErrored, railyard.ReasonInvalidSteps,
 			fmt.Sprintf("Stage %q has no promotion steps (spec.promotionTemplate.spec.steps)", stage.Name))
 	}
-	inflated, err := engine.InflateSteps(ctx, r.APIReader, promo.Namespace, vars, steps)
+	// Tasks come from the cache, as the Stage's auto-promotion read them
+	// for its copy: both take the same version, and a task is not read
+	// from the API server twice per promotion.
+	inflated, err := engine.InflateSteps(ctx, r.Client, promo.Namespace, vars, steps)
 	if err == nil {
 		err = r.Engine.Registry.Check(vars, inflated)
 	}

@@ -207,7 +207,7 @@ func (r *Reconciler) copySteps(ctx context.Context, st *railyard.Stage, p *raily
 	if len(steps) == 0 {
 		return
 	}
-	inflated, err := engine.InflateSteps(ctx, r.APIReader, st.Namespace, vars, steps)
+	inflated, err := engine.InflateSteps(ctx, r.Client, st.Namespace, vars, steps)
 	if err != nil {
 		return
 	}

@@ -59,8 +59,13 @@ func fakeReconciler(t *testing.T, now time.Time, funcs interceptor.Funcs, objs .
 type noPolicyReader struct{ client.Reader }
 
 func (r noPolicyReader) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
-	if _, ok := obj.(*railyard.ProjectConfig); ok {
+	switch obj.(type) {
+	case *railyard.ProjectConfig:
 		return errors.New("the ProjectConfig was read past the cache")
+	case *railyard.PromotionTask, *railyard.ClusterPromotionTask:
+		// The Promotion controller's snapshot reads tasks from the cache;
+		// auto-promotion's copy must read the same.
+		return errors.New("a task was read past the cache")
 	}
 	return r.Reader.Get(ctx, key, obj, opts...)
 }
