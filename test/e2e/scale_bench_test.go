@@ -124,6 +124,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	stopProfile := profileWave(b, os.Getenv("SCALE_WAVE_PROFILE"))
 	apiProfile := profileAPIServer(pw.ctx, sw.pw.env.Config, os.Getenv("SCALE_APISERVER_PROFILE"), 30)
 	api0, apiErr := apiRequests(pw.ctx, sw.pw.env.Config)
+	rec0, recErr := reconcileCounts()
 	cpu0 := cpuByProcess()
 	idle0, steal0 := machineTimes()
 	sw.git.ResetStats()
@@ -141,6 +142,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 		b.Log(err)
 	}
 	api1, apiErr1 := apiRequests(pw.ctx, sw.pw.env.Config)
+	rec1, recErr1 := reconcileCounts()
 	row("new tag: refresh annotations written (all apps)", secs(refreshed))
 	row("new tag: refresh → all Freight", secs(allFreight))
 	row("new tag: refresh → all test branches moved", secs(moved))
@@ -158,6 +160,13 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	}
 	for _, r := range sw.objectSizeRows(b, promos) {
 		row(r[0], r[1])
+	}
+	if err := errors.Join(recErr, recErr1); err != nil {
+		row("new tag: reconciles", err.Error())
+	} else {
+		for _, r := range reconcileRows(rec0, rec1) {
+			row("new tag: "+r[0], r[1])
+		}
 	}
 	if err := errors.Join(apiErr, apiErr1); err != nil {
 		row("new tag: API requests", err.Error())

@@ -3,6 +3,8 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -61,6 +63,10 @@ func (sw *scaleWorld) objectSizeRows(tb testing.TB, promos []railyard.Promotion)
 			continue
 		}
 		whole, _ := json.Marshal(u.Object)
+		if d := os.Getenv("SCALE_DUMP_DIR"); d != "" {
+			pretty, _ := json.MarshalIndent(u.Object, "", "  ")
+			_ = os.WriteFile(filepath.Join(d, o.kind+".json"), pretty, 0o644)
+		}
 		managed, _ := json.Marshal(u.GetManagedFields())
 		rows = append(rows, [2]string{"size of a " + o.kind + " (JSON / of it managedFields)", fmt.Sprintf("%d / %d bytes", len(whole), len(managed))})
 	}
