@@ -47,14 +47,7 @@ func TestSnapshotAdoptsTheCopyAutoPromotionMade(t *testing.T) {
 				},
 			})
 			r.Engine.Registry = engine.NewRegistry(noopStep{})
-			ctx := context.Background()
-			cached := &railyard.Promotion{}
-			must(t, r.Client.Get(ctx, client.ObjectKeyFromObject(promo), cached))
-			if _, err := r.reconcile(ctx, cached); err != nil {
-				t.Fatalf("reconcile: %v", err)
-			}
-			stored := &railyard.Promotion{}
-			must(t, r.Client.Get(ctx, client.ObjectKeyFromObject(promo), stored))
+			stored := reconcileOnce(t, r, promo)
 			if stored.Status.Phase != railyard.PromotionPhaseSucceeded {
 				t.Errorf("phase = %s (%s), want Succeeded", stored.Status.Phase, stored.Status.Message)
 			}

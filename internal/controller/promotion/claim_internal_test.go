@@ -45,14 +45,7 @@ func TestSnapshotClaimsAPublishedTurn(t *testing.T) {
 			})
 			r, rec, patches := fakeReconciler(t, stage, promo)
 			r.Engine.Registry = engine.NewRegistry(noopStep{})
-			ctx := context.Background()
-			cached := &railyard.Promotion{}
-			must(t, r.Client.Get(ctx, client.ObjectKeyFromObject(promo), cached))
-			if _, err := r.reconcile(ctx, cached); err != nil {
-				t.Fatalf("reconcile: %v", err)
-			}
-			stored := &railyard.Promotion{}
-			must(t, r.Client.Get(ctx, client.ObjectKeyFromObject(promo), stored))
+			stored := reconcileOnce(t, r, promo)
 			if stored.Status.Phase != tt.wantPhase {
 				t.Errorf("phase = %s (%s), want %s", stored.Status.Phase, stored.Status.Message, tt.wantPhase)
 			}
@@ -69,4 +62,19 @@ func TestSnapshotClaimsAPublishedTurn(t *testing.T) {
 			}
 		})
 	}
+}
+
+// reconcileOnce reconciles promo once from the client's copy and returns
+// what is stored after.
+func reconcileOnce(t *testing.T, r *Reconciler, promo *railyard.Promotion) *railyard.Promotion {
+	t.Helper()
+	ctx := context.Background()
+	cached := &railyard.Promotion{}
+	must(t, r.Client.Get(ctx, client.ObjectKeyFromObject(promo), cached))
+	if _, err := r.reconcile(ctx, cached); err != nil {
+		t.Fatalf("reconcile: %v", err)
+	}
+	stored := &railyard.Promotion{}
+	must(t, r.Client.Get(ctx, client.ObjectKeyFromObject(promo), stored))
+	return stored
 }
