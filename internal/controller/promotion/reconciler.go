@@ -128,6 +128,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	if !promo.DeletionTimestamp.IsZero() || promo.Status.Phase.IsTerminal() {
 		r.waiters.forget(req.NamespacedName)
+		// Only a Promotion that goes on needs its own versions told apart.
+		r.own.Forget(req.NamespacedName)
 		// The work directory of a finished or deleted Promotion is removed,
 		// then the finalizer that guards it.
 		return ctrl.Result{}, r.release(ctx, promo)
