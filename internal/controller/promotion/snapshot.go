@@ -28,10 +28,10 @@ import (
 
 // snapshot copies the Stage's variables and steps, with tasks inlined, into
 // the Promotion, so that editing the Stage or a task later does not change a
-// Promotion already queued; the copy auto-promotion makes when it creates
-// a Promotion is adopted when it is the same. It also takes the Promotion's finalizer and an
-// owner reference to the Stage, whose UID later tells a recreated Stage of
-// the same name from the one the Promotion was made for. It reports whether
+// Promotion already queued; the copy auto-promotion makes when it creates a
+// Promotion is adopted when it is the same. It also takes the Promotion's
+// finalizer and an owner reference to the Stage, whose UID later tells a
+// recreated Stage of the same name from the one the Promotion was made for. It reports whether
 // the Promotion may go on (false when it ended it as Errored); promo then
 // holds what the server returned, so the caller goes on with it rather than
 // wait for the update event.
