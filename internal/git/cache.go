@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -466,28 +467,30 @@ func copyObjects(entry, dir string) error {
 
 // initRepository makes dir an empty repository with a work tree, as
 // go-git's PlainInit does (the same files), without its path resolution
-// through symbolic links, which made it a tenth of a checkout's time: dir
-// is in a work directory Railyard just made.
+// through symbolic links, which made it a tenth of a checkout's time. The
+// files are made through an os.Root on dir, so none can land outside it.
 func initRepository(dir string) error {
-	dotGit := filepath.Join(dir, gogit.GitDirName)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = root.Close() }()
+	if err := root.Mkdir(gogit.GitDirName, 0o755); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return gogit.ErrRepositoryAlreadyExists
+		}
+		return err
+	}
 	for _, d := range []string{"objects/info", "objects/pack", "refs/heads", "refs/tags"} {
-		if err := os.MkdirAll(filepath.Join(dotGit, d), 0o755); err != nil {
+		if err := root.MkdirAll(path.Join(gogit.GitDirName, d), 0o755); err != nil {
 			return err
 		}
 	}
 	for name, content := range map[string]string{"HEAD": "ref: refs/heads/master\n", "config": "[core]\n\tbare = false\n"} {
-		f, err := os.OpenFile(filepath.Join(dotGit, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if err != nil {
-			if errors.Is(err, fs.ErrExist) {
-				return gogit.ErrRepositoryAlreadyExists
-			}
-			return err
-		}
-		_, err = f.WriteString(content)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
+		if err := root.WriteFile(path.Join(gogit.GitDirName, name), []byte(content), 0o644); err != nil {
 			return err
 		}
 	}

@@ -339,4 +339,15 @@ func TestInitRepositoryIsPlainInit(t *testing.T) {
 	if err := initRepository(ours); !errors.Is(err, gogit.ErrRepositoryAlreadyExists) {
 		t.Errorf("initRepository over a repository: %v, want %v", err, gogit.ErrRepositoryAlreadyExists)
 	}
+	// A .git that leads out of the directory is never written through.
+	outside, linked := t.TempDir(), t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(linked, ".git")); err != nil {
+		t.Fatal(err)
+	}
+	if err := initRepository(linked); err == nil {
+		t.Error("initRepository through a .git link out of the directory succeeded")
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+		t.Errorf("initRepository wrote %d entries outside the directory", len(entries))
+	}
 }

@@ -131,13 +131,13 @@ func (tw *treeWriter) trusted(p string, fi os.FileInfo) (stamp, bool) {
 		// one by one; what must hold is that it is the same directory.
 		return st, had.isDir() && st.dev == recorded.dev && st.ino == recorded.ino && st.mode == recorded.mode
 	}
-	return st, had == want && st == recorded && recorded.ctime < tw.old.racyFrom
+	return st, had == want && tw.unchanged(p, st)
 }
 
-// unchanged says whether the directory at p, trusted, still has the very
-// stamp recorded for it, times included, from before the record's racy
-// time: creating, removing or renaming an entry in it would have moved its
-// change time past that.
+// unchanged says whether the entry at p still has the very stamp recorded
+// for it, times included, from before the record's racy time. For a
+// directory that means no entry was created, removed or renamed in it:
+// that would have moved its change time past the record's.
 func (tw *treeWriter) unchanged(p string, st stamp) bool {
 	recorded, ok := tw.old.stamps[p]
 	return ok && st == recorded && recorded.ctime < tw.old.racyFrom

@@ -110,25 +110,12 @@ func (c *ownEventsClient) Patch(ctx context.Context, obj client.Object, patch cl
 	return c.note(obj, c.Client.Patch(ctx, obj, patch, opts...))
 }
 
-func (c *ownEventsClient) Status() client.SubResourceWriter {
-	return &ownEventsWriter{SubResourceWriter: c.Client.Status(), c: c}
-}
+// Status is the "status" subresource, as controller-runtime's clients
+// have it.
+func (c *ownEventsClient) Status() client.SubResourceWriter { return c.SubResource("status") }
 
 func (c *ownEventsClient) SubResource(name string) client.SubResourceClient {
 	return &ownEventsSubResource{SubResourceClient: c.Client.SubResource(name), c: c}
-}
-
-type ownEventsWriter struct {
-	client.SubResourceWriter
-	c *ownEventsClient
-}
-
-func (w *ownEventsWriter) Update(ctx context.Context, obj client.Object, opts ...client.SubResourceUpdateOption) error {
-	return w.c.note(obj, w.SubResourceWriter.Update(ctx, obj, opts...))
-}
-
-func (w *ownEventsWriter) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
-	return w.c.note(obj, w.SubResourceWriter.Patch(ctx, obj, patch, opts...))
 }
 
 type ownEventsSubResource struct {

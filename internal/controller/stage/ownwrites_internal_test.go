@@ -132,21 +132,9 @@ func TestAutoPromotionPublishesItsFreight(t *testing.T) {
 	}
 
 	// The Promotion resolves its Freight, as the Promotion controller does.
-	promo := &railyard.Promotion{}
-	if err := r.Client.Get(context.Background(), client.ObjectKey{Namespace: st.Namespace, Name: cur.Name}, promo); err != nil {
-		t.Fatal(err)
-	}
 	ref := freight.Ref(f)
-	promo.Status.Phase, promo.Status.Freight = railyard.PromotionPhasePending, &ref
-	if err := r.Client.Status().Update(context.Background(), promo); err != nil {
-		t.Fatal(err)
-	}
-	statusWrites = 0
-	if _, err := r.Reconcile(context.Background(), req); err != nil {
-		t.Fatal(err)
-	}
-	if statusWrites != 0 {
-		t.Errorf("%d Stage status writes after the Promotion resolved the Freight it was published with, want 0", statusWrites)
+	if n := stageWritesAfter(t, r, req, &statusWrites, cur.Name, railyard.PromotionPhasePending, &ref); n != 0 {
+		t.Errorf("%d Stage status writes after the Promotion resolved the Freight it was published with, want 0", n)
 	}
 }
 
@@ -265,21 +253,30 @@ func TestPromotionStartingIsNoStageWrite(t *testing.T) {
 	}
 
 	// The Promotion starts, as the Promotion controller has it.
-	promo := &railyard.Promotion{}
-	if err := r.Client.Get(context.Background(), client.ObjectKey{Namespace: st.Namespace, Name: s.Status.CurrentPromotion.Name}, promo); err != nil {
+	pub := s.Status.CurrentPromotion
+	if n := stageWritesAfter(t, r, req, &statusWrites, pub.Name, railyard.PromotionPhaseRunning, pub.Freight); n != 0 {
+		t.Errorf("%d Stage status writes when its published Promotion started running, want 0", n)
+	}
+}
+
+// stageWritesAfter moves the Promotion named promo to phase with Freight
+// ref, as the Promotion controller does, reconciles the Stage and returns
+// the Stage status writes that reconcile made (counted in writes).
+func stageWritesAfter(t *testing.T, r *Reconciler, req ctrl.Request, writes *int, promo string, phase railyard.PromotionPhase, ref *railyard.FreightReference) int {
+	t.Helper()
+	p := &railyard.Promotion{}
+	if err := r.Client.Get(context.Background(), client.ObjectKey{Namespace: req.Namespace, Name: promo}, p); err != nil {
 		t.Fatal(err)
 	}
-	promo.Status.Phase, promo.Status.Freight = railyard.PromotionPhaseRunning, s.Status.CurrentPromotion.Freight
-	if err := r.Client.Status().Update(context.Background(), promo); err != nil {
+	p.Status.Phase, p.Status.Freight = phase, ref
+	if err := r.Client.Status().Update(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
-	statusWrites = 0
+	*writes = 0
 	if _, err := r.Reconcile(context.Background(), req); err != nil {
 		t.Fatal(err)
 	}
-	if statusWrites != 0 {
-		t.Errorf("%d Stage status writes when its published Promotion started running, want 0", statusWrites)
-	}
+	return *writes
 }
 
 // Auto-promotion creates its Promotion with what the Promotion
