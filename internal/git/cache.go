@@ -117,7 +117,7 @@ func (c *Cache) Clone(ctx context.Context, repoURL string, creds Credentials, op
 	}
 	key := RemoteKey(rem.url, creds)
 	e := c.acquire(key)
-	plan, err := c.prepare(ctx, e, rem, opts)
+	plan, rec, err := c.prepare(ctx, e, key, rem, opts)
 	c.release(e)
 	if err != nil {
 		return nil, err
@@ -135,6 +135,10 @@ func (c *Cache) Clone(ctx context.Context, repoURL string, creds Credentials, op
 	if err := w.checkoutPlan(plan, opts); err != nil {
 		return nil, err
 	}
+	if rec != nil {
+		readClock(opts.Dir, rec)
+		c.trees.gits.register(opts.Dir, rec)
+	}
 	return w, nil
 }
 
@@ -147,21 +151,24 @@ type clonePlan struct {
 }
 
 // prepare brings the cache entry up to date for opts and copies its
-// objects into opts.Dir. A cache entry that cannot be used is rebuilt once.
-func (c *Cache) prepare(ctx context.Context, e *cacheEntry, rem *remote, opts CloneOptions) (clonePlan, error) {
+// objects into a repository at opts.Dir, whose record it returns when the
+// repository can be pooled. A cache entry that cannot be used is rebuilt
+// once.
+func (c *Cache) prepare(ctx context.Context, e *cacheEntry, key string, rem *remote, opts CloneOptions) (clonePlan, *gitRecord, error) {
 	plan, err := c.update(ctx, e, rem, opts)
 	if err != nil && errors.Is(err, errCorrupt) {
 		_ = os.RemoveAll(e.dir)
 		plan, err = c.update(ctx, e, rem, opts)
 	}
 	if err != nil || plan.missing {
-		return plan, err
+		return plan, nil, err
 	}
-	if err := copyObjects(e.dir, opts.Dir); err != nil {
-		return plan, err
+	rec, err := c.copyObjects(key, e.dir, opts.Dir)
+	if err != nil {
+		return plan, nil, err
 	}
 	c.measure(e)
-	return plan, nil
+	return plan, rec, nil
 }
 
 // measure takes the entry's size again if its files changed (under e.lock).
@@ -435,16 +442,22 @@ func (w *WorkTree) checkoutPlan(plan clonePlan, opts CloneOptions) error {
 	return nil
 }
 
-// copyObjects gives the repository to be created at dir its own copy of
-// the cache entry's packs and loose objects. Copies, not links: a step
-// that writes into its checkout's .git must never reach the cache.
-func copyObjects(entry, dir string) error {
-	if err := initRepository(dir); err != nil {
-		return fmt.Errorf("init %s: %w", dir, err)
+// copyObjects gives the repository to be created at dir (from the pool
+// when there is one) its own copy of the cache entry's packs and loose
+// objects, and returns its record when it can be pooled. Copies, not
+// links: a step that writes into its checkout's .git must never reach the
+// cache.
+func (c *Cache) copyObjects(key, entry, dir string) (*gitRecord, error) {
+	rec, err := c.newRepository(key, dir)
+	if err != nil {
+		return nil, fmt.Errorf("init %s: %w", dir, err)
+	}
+	if err := syncPacks(entry, dir, rec); err != nil {
+		return nil, err
 	}
 	src := filepath.Join(entry, "objects")
-	dst := filepath.Join(dir, ".git", "objects")
-	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+	dst := filepath.Join(dir, gogit.GitDirName, "objects")
+	return rec, filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -456,6 +469,8 @@ func copyObjects(entry, dir string) error {
 		case d.IsDir() && rel == "info":
 			// Alternates and the like stay the cache's own.
 			return filepath.SkipDir
+		case d.IsDir() && rel == "pack":
+			return filepath.SkipDir // syncPacks copied them
 		case d.IsDir():
 			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
 		case !d.Type().IsRegular():
@@ -484,12 +499,12 @@ func initRepository(dir string) error {
 		}
 		return err
 	}
-	for _, d := range []string{"objects/info", "objects/pack", "refs/heads", "refs/tags"} {
-		if err := root.MkdirAll(path.Join(gogit.GitDirName, d), 0o755); err != nil {
+	for _, d := range skeleton {
+		if err := root.Mkdir(path.Join(gogit.GitDirName, d), 0o755); err != nil {
 			return err
 		}
 	}
-	for name, content := range map[string]string{"HEAD": "ref: refs/heads/master\n", "config": "[core]\n\tbare = false\n"} {
+	for name, content := range gitFiles {
 		if err := root.WriteFile(path.Join(gogit.GitDirName, name), []byte(content), 0o644); err != nil {
 			return err
 		}

@@ -33,6 +33,8 @@ type treePool struct {
 	dir  string
 	max  int
 	flat flatTrees
+	// gits keeps the repositories of finished checkouts (gitpool.go).
+	gits *gitPool
 
 	mu   sync.Mutex
 	seq  int
@@ -50,8 +52,9 @@ type pooledTree struct {
 }
 
 // PoolTrees makes the cache keep up to max (DefaultPooledTrees when <= 0)
-// finished checkouts under a new directory in parent, which must be on the
-// filesystem of the work directories: trees move in and out by renaming.
+// finished checkouts, and up to twice as many of their repositories (.git),
+// under a new directory in parent, which must be on the filesystem of the
+// work directories: trees and repositories move in and out by renaming.
 // Pools left there by earlier runs are removed.
 func (c *Cache) PoolTrees(parent string, max int) error {
 	if max <= 0 {
@@ -65,7 +68,12 @@ func (c *Cache) PoolTrees(parent string, max int) error {
 	if err != nil {
 		return fmt.Errorf("create work tree pool: %w", err)
 	}
-	c.trees = &treePool{dir: dir, max: max, live: map[string]*treeRecord{}}
+	gits := filepath.Join(dir, "git")
+	if err := os.Mkdir(gits, 0o700); err != nil {
+		return fmt.Errorf("create work tree pool: %w", err)
+	}
+	c.trees = &treePool{dir: dir, max: max, live: map[string]*treeRecord{},
+		gits: &gitPool{dir: gits, max: 2 * max, live: map[string]*gitRecord{}}}
 	return nil
 }
 
@@ -94,6 +102,8 @@ func (c *Cache) Reclaim(workDir string) {
 	if c == nil || c.trees == nil {
 		return
 	}
+	// Repositories first: a pooled work tree leaves without its .git.
+	c.trees.gits.reclaim(workDir)
 	c.trees.reclaim(workDir)
 }
 
