@@ -55,6 +55,8 @@ type cacheEntry struct {
 	// (under lock): walking the entry after every checkout cost as much
 	// as a tenth of a checkout in a repository with hundreds of branches.
 	sizeStale bool
+	// listing is the last listing of the remote's refs (under lock).
+	listing *entryListing
 	// Guarded by Cache.mu.
 	busy     int
 	lastUsed time.Time
@@ -116,8 +118,9 @@ func (c *Cache) Clone(ctx context.Context, repoURL string, creds Credentials, op
 		return nil, errors.New("clone: no target directory")
 	}
 	key := RemoteKey(rem.url, creds)
+	asked := time.Now()
 	e := c.acquire(key)
-	plan, rec, err := c.prepare(ctx, e, key, rem, opts)
+	plan, rec, err := c.prepare(ctx, e, key, rem, opts, asked)
 	c.release(e)
 	if err != nil {
 		return nil, err
@@ -154,11 +157,12 @@ type clonePlan struct {
 // objects into a repository at opts.Dir, whose record it returns when the
 // repository can be pooled. A cache entry that cannot be used is rebuilt
 // once.
-func (c *Cache) prepare(ctx context.Context, e *cacheEntry, key string, rem *remote, opts CloneOptions) (clonePlan, *gitRecord, error) {
-	plan, err := c.update(ctx, e, rem, opts)
+func (c *Cache) prepare(ctx context.Context, e *cacheEntry, key string, rem *remote, opts CloneOptions, asked time.Time) (clonePlan, *gitRecord, error) {
+	plan, err := c.update(ctx, e, rem, opts, asked)
 	if err != nil && errors.Is(err, errCorrupt) {
 		_ = os.RemoveAll(e.dir)
-		plan, err = c.update(ctx, e, rem, opts)
+		e.listing = nil
+		plan, err = c.update(ctx, e, rem, opts, asked)
 	}
 	if err != nil || plan.missing {
 		return plan, nil, err
@@ -189,8 +193,9 @@ var sizeWalks atomic.Int64
 // errCorrupt marks a cache entry that could not be opened or read.
 var errCorrupt = errors.New("git cache entry unreadable")
 
-// update fetches what opts needs into the entry and resolves it.
-func (c *Cache) update(ctx context.Context, e *cacheEntry, rem *remote, opts CloneOptions) (clonePlan, error) {
+// update fetches what opts needs into the entry and resolves it; a branch
+// is looked up in a listing of the remote begun at or after asked.
+func (c *Cache) update(ctx context.Context, e *cacheEntry, rem *remote, opts CloneOptions, asked time.Time) (clonePlan, error) {
 	repo, err := openCacheRepo(e.dir, rem.url)
 	if err != nil {
 		return clonePlan{}, err
@@ -214,7 +219,7 @@ func (c *Cache) update(ctx context.Context, e *cacheEntry, rem *remote, opts Clo
 			ref := plumbing.NewBranchReferenceName(opts.Branch)
 			head, _ := peel(repo, ref)
 			if head.IsZero() || !hasCommit(repo, plan.commit) || !isAncestorIn(repo, plan.commit, head) {
-				if plan.missing, err = e.fetchRef(ctx, repo, rem, ref); err != nil || plan.missing {
+				if plan.missing, err = e.fetchBranch(ctx, repo, rem, ref, asked); err != nil || plan.missing {
 					return plan, err
 				}
 			}
@@ -240,7 +245,7 @@ func (c *Cache) update(ctx context.Context, e *cacheEntry, rem *remote, opts Clo
 		if err := ref.Validate(); err != nil {
 			return plan, fmt.Errorf("%w: invalid branch name %q", ErrRefNotFound, opts.Branch)
 		}
-		if plan.missing, err = e.fetchRef(ctx, repo, rem, ref); err != nil || plan.missing {
+		if plan.missing, err = e.fetchBranch(ctx, repo, rem, ref, asked); err != nil || plan.missing {
 			return plan, err
 		}
 		if plan.commit, err = peel(repo, ref); err != nil {
@@ -296,6 +301,63 @@ func openCacheRepo(dir, url string) (*gogit.Repository, error) {
 		return nil, fmt.Errorf("%w: %w", errCorrupt, err)
 	}
 	return repo, nil
+}
+
+// fetchBranch brings the branch ref up to date in the entry: from a
+// listing of the remote begun at or after asked (one the last checkout of
+// the entry made while this one waited for the entry, or a new one) when
+// the entry already holds the commit it names, which it usually does (the
+// entry learns what promotions push), else by a fetch. Checkouts that
+// queue for the entry so share one listing, and none sees the remote
+// older than when it asked.
+func (e *cacheEntry) fetchBranch(ctx context.Context, repo *gogit.Repository, rem *remote, ref plumbing.ReferenceName, asked time.Time) (missing bool, err error) {
+	refs, err := e.list(ctx, rem, asked)
+	if err != nil {
+		return false, err
+	}
+	b, ok := refs.Branch(ref.Short())
+	if !ok {
+		return true, nil
+	}
+	h := plumbing.NewHash(b.ID)
+	if !hasCommit(repo, h) {
+		return e.fetchRef(ctx, repo, rem, ref)
+	}
+	if cur, err := repo.Storer.Reference(ref); err == nil && cur.Hash() == h {
+		return false, nil
+	}
+	if err := repo.Storer.SetReference(plumbing.NewHashReference(ref, h)); err != nil {
+		return false, fmt.Errorf("%w: set %s: %w", errCorrupt, ref, err)
+	}
+	return false, nil
+}
+
+// list returns a listing of the remote's refs begun at or after asked,
+// the entry's last one if it qualifies (under e.lock).
+func (e *cacheEntry) list(ctx context.Context, rem *remote, asked time.Time) (*Refs, error) {
+	if e.listing != nil && !e.listing.started.Before(asked) {
+		listingsShared.Add(1)
+		return e.listing.refs, nil
+	}
+	started := time.Now()
+	refs, err := listRemoteRefs(ctx, rem)
+	if errors.Is(err, transport.ErrEmptyRemoteRepository) {
+		refs, err = &Refs{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	e.listing = &entryListing{started: started, refs: refs}
+	return refs, nil
+}
+
+// listingsShared counts checkouts served by another's listing (tests).
+var listingsShared atomic.Int64
+
+// entryListing is a listing of the remote and when it was begun.
+type entryListing struct {
+	started time.Time
+	refs    *Refs
 }
 
 // fetchRef fetches one ref into the same name; missing reports that the

@@ -2,9 +2,11 @@ package git
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/railyard-dev/railyard/internal/git/gittest"
 )
@@ -52,9 +54,11 @@ func TestCacheLearnsPushes(t *testing.T) {
 			if got, _ := w2.Head(); got != pushed || readFile(t, w2, "v") != "2" || readFile(t, w2, "sub/new") != "added" {
 				t.Fatalf("checkout at %s with v=%q, want %s with the pushed files", got, readFile(t, w2, "v"), pushed)
 			}
-			wantFetches := map[bool]int{true: 0, false: 1}[learn]
-			if st := s.Stats(); st.Fetches != wantFetches || st.RefLists != 1 {
-				t.Errorf("the clone after the push cost %+v, want one ref list and %d fetches", st, wantFetches)
+			// Without Learn the listing names a commit the cache lacks, and
+			// the fetch lists the refs again.
+			want := map[bool]gittest.Stats{true: {RefLists: 1}, false: {RefLists: 2, Fetches: 1}}[learn]
+			if st := s.Stats(); st != want {
+				t.Errorf("the clone after the push cost %+v, want %+v", st, want)
 			}
 		})
 	}
@@ -86,5 +90,78 @@ func TestCacheLearnRefusesWhatItCannotCopy(t *testing.T) {
 	}
 	if got, _ := w.Head(); got != r.Head("main") {
 		t.Errorf("checkout at %s, want %s", got, r.Head("main"))
+	}
+}
+
+// Checkouts of branches that queue for a cache entry share the listing of
+// the remote the first of them makes once it has the entry, which began
+// after they all asked; a checkout that asks after a listing began makes
+// its own, so none sees the remote older than when it asked.
+func TestQueuedCheckoutsShareOneListing(t *testing.T) {
+	s := gittest.NewServer(t, gittest.WithPush())
+	r := s.CreateRepo("app", map[string]string{"v": "1"})
+	for _, b := range []string{"a", "b", "c"} {
+		if _, err := r.Apply(gittest.Change{Branch: b, Files: map[string]string{"v": b}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := newCache(t, 0)
+	// Fill the entry, so the checkouts below need no objects.
+	if _, err := c.Clone(context.Background(), r.URL, Credentials{}, CloneOptions{Commit: r.Head("c"), Dir: filepath.Join(t.TempDir(), "co")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range []string{"a", "b"} {
+		if _, err := c.Clone(context.Background(), r.URL, Credentials{}, CloneOptions{Commit: r.Head(b), Dir: filepath.Join(t.TempDir(), "co")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	key := RemoteKey(r.URL, Credentials{})
+	s.ResetStats()
+	shared := listingsShared.Load()
+
+	e := c.acquire(key)
+	errs := make(chan error, 3)
+	for _, b := range []string{"a", "b", "c"} {
+		go func() {
+			w, err := c.Clone(context.Background(), r.URL, Credentials{}, CloneOptions{Branch: b, Dir: filepath.Join(t.TempDir(), "co")})
+			if err == nil && readFile(t, w, "v") != b {
+				err = fmt.Errorf("branch %s checked out with v=%q", b, readFile(t, w, "v"))
+			}
+			errs <- err
+		}()
+	}
+	for busy := 0; busy < 4; {
+		time.Sleep(time.Millisecond)
+		c.mu.Lock()
+		busy = e.busy
+		c.mu.Unlock()
+	}
+	c.release(e)
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := s.Stats(); st.RefLists != 1 || st.Fetches != 0 {
+		t.Errorf("three queued checkouts cost %+v, want one ref list", st)
+	}
+	if n := listingsShared.Load() - shared; n != 2 {
+		t.Errorf("checkouts served by another's listing = %d, want 2", n)
+	}
+
+	// One that asks afterwards lists again, and sees a branch moved since.
+	moved, err := r.Apply(gittest.Change{Branch: "a", Files: map[string]string{"v": "a2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := c.Clone(context.Background(), r.URL, Credentials{}, CloneOptions{Branch: "a", Dir: filepath.Join(t.TempDir(), "co")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head, _ := w.Head(); head != moved {
+		t.Errorf("head = %s, want the moved branch %s", head, moved)
+	}
+	if st := s.Stats(); st.RefLists != 3 {
+		t.Errorf("ref lists = %d, want 3 (its own listing and the fetch's)", st.RefLists)
 	}
 }

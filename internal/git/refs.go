@@ -77,6 +77,10 @@ func ListRefs(ctx context.Context, repoURL string, creds Credentials) (*Refs, er
 	if err != nil {
 		return nil, err
 	}
+	return listRemoteRefs(ctx, rem)
+}
+
+func listRemoteRefs(ctx context.Context, rem *remote) (*Refs, error) {
 	ctx, proxy, end := rem.begin(ctx)
 	defer end()
 	gr := gogit.NewRemote(memory.NewStorage(), &config.RemoteConfig{Name: "origin", URLs: []string{rem.url}})
