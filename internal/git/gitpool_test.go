@@ -177,6 +177,15 @@ func TestPooledRepositoryDropsWhatStepsWrote(t *testing.T) {
 			pooled: 1,
 		},
 		{
+			// git-clone keeps a configured signing key here (gitsteps).
+			name: "a file at the top",
+			tamper: func(dotGit string) error {
+				return os.WriteFile(filepath.Join(dotGit, "railyard-signing-key.asc"), []byte("key"), 0o600)
+			},
+			check:  gone("railyard-signing-key.asc"),
+			pooled: 1,
+		},
+		{
 			name: "alternates",
 			tamper: func(dotGit string) error {
 				return os.WriteFile(filepath.Join(dotGit, "objects", "info", "alternates"), []byte(outside+"\n"), 0o644)
