@@ -3,6 +3,7 @@ package promotion
 import (
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
@@ -45,7 +46,8 @@ type noWorkDirStep struct{ fakeStep }
 func (*noWorkDirStep) NoWorkDir() {}
 
 // Once only steps that do not use the work directory are left, it is
-// released (offered to Reclaim and removed) before they run, and a
+// released (offered to Reclaim and emptied, the directory itself kept)
+// before they run; a later run finds it empty and leaves it alone; and a
 // Promotion resumed without it goes on where it was instead of starting
 // again from the first step.
 func TestWorkDirReleasedWhenNoStepNeedsIt(t *testing.T) {
@@ -53,7 +55,7 @@ func TestWorkDirReleasedWhenNoStepNeedsIt(t *testing.T) {
 		return Result{Status: railyard.StepStatusSucceeded}, os.WriteFile(filepath.Join(sc.WorkDir, "file"), []byte("x"), 0o644)
 	}}
 	wait := &noWorkDirStep{fakeStep{name: "wait", fn: func(call int, _ *StepContext) (Result, error) {
-		if call == 1 {
+		if call <= 2 {
 			return Result{Status: railyard.StepStatusRunning}, nil
 		}
 		return Result{Status: railyard.StepStatusSucceeded}, nil
@@ -71,11 +73,22 @@ func TestWorkDirReleasedWhenNoStepNeedsIt(t *testing.T) {
 	if len(offered) != 1 || !offered[0] {
 		t.Fatalf("Reclaim calls (with the step's file in place) = %v, want one", offered)
 	}
-	if _, err := os.Stat(filepath.Join(h.eng.WorkDir(p), "file")); !os.IsNotExist(err) {
+	dir := h.eng.WorkDir(p)
+	if _, err := os.Stat(filepath.Join(dir, "file")); !os.IsNotExist(err) {
 		t.Errorf("the work directory still holds the step's file: %v", err)
 	}
+	kept := dirInode(t, dir)
+	if out := h.run(p); out.Phase != railyard.PromotionPhaseRunning {
+		t.Fatalf("phase = %s, want Running", out.Phase)
+	}
+	if len(offered) != 1 {
+		t.Errorf("Reclaim calls = %d after a run that found the directory empty, want 1", len(offered))
+	}
+	if got := dirInode(t, dir); got != kept {
+		t.Error("the work directory was removed and made again")
+	}
 	// A manager that restarts elsewhere has no directory at all.
-	if err := os.RemoveAll(h.eng.WorkDir(p)); err != nil {
+	if err := os.RemoveAll(dir); err != nil {
 		t.Fatal(err)
 	}
 	if out := h.run(p); out.Phase != railyard.PromotionPhaseSucceeded {
@@ -84,4 +97,17 @@ func TestWorkDirReleasedWhenNoStepNeedsIt(t *testing.T) {
 	if write.calls != 1 {
 		t.Errorf("the first step ran %d times, want once: the Promotion started again", write.calls)
 	}
+}
+
+func dirInode(t *testing.T, dir string) uint64 {
+	t.Helper()
+	fi, err := os.Stat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		t.Skip("no inode numbers here")
+	}
+	return st.Ino
 }

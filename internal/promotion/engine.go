@@ -285,20 +285,41 @@ func (r *run) needsWorkDir(from int) bool {
 	return false
 }
 
-// releaseWorkDir removes the work directory, once, when no step left
-// needs it, so its checkouts go back to the git cache while, say,
-// argocd-update waits for a sync.
+// releaseWorkDir empties the work directory, once per run, when no step
+// left needs it, so its checkouts go back to the git cache while, say,
+// argocd-update waits for a sync. Steps are handed the directory's path,
+// so the directory itself stays: removing and making it again cost two
+// directory operations per promotion, and one more per later reconcile.
 func (r *run) releaseWorkDir() error {
 	if r.released || r.needsWorkDir(int(r.status.CurrentStep)) {
 		return nil
 	}
 	r.released = true
-	if err := r.e.removeWorkDir(r.workDir); err != nil {
-		return err
+	return r.e.emptyWorkDir(r.workDir)
+}
+
+// emptyWorkDir offers dir to Reclaim and removes what is in it, unless it
+// is empty already. Entries are removed without following links.
+func (e *Engine) emptyWorkDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("reading work directory: %w", err)
 	}
-	// Steps are handed the directory's path; it stays there, empty.
-	if err := os.MkdirAll(r.workDir, 0o700); err != nil {
-		return fmt.Errorf("creating work directory: %w", err)
+	names, err := f.Readdirnames(-1)
+	_ = f.Close()
+	if err != nil {
+		return fmt.Errorf("reading work directory: %w", err)
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	if e.Reclaim != nil {
+		e.Reclaim(dir)
+	}
+	for _, name := range names {
+		if err := os.RemoveAll(filepath.Join(dir, name)); err != nil {
+			return fmt.Errorf("emptying work directory: %w", err)
+		}
 	}
 	return nil
 }

@@ -100,7 +100,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return r.expire(ctx, p)
 	}
 	stage := &railyard.Stage{}
-	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: p.Namespace, Name: p.Spec.Stage}, stage); err != nil {
+	key := client.ObjectKey{Namespace: p.Namespace, Name: p.Spec.Stage}
+	err := r.Client.Get(ctx, key, stage)
+	if apierrors.IsNotFound(err) {
+		// A Stage applied together with the preview may not be cached yet:
+		// only the API server can say it does not exist.
+		err = r.APIReader.Get(ctx, key, stage)
+	}
+	if err != nil {
 		if !apierrors.IsNotFound(err) {
 			return ctrl.Result{}, err
 		}

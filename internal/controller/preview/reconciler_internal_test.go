@@ -141,3 +141,34 @@ func TestRemoveScratch(t *testing.T) {
 		t.Errorf("a missing work directory: %v", err)
 	}
 }
+
+// TestStageNotCachedYet: a Stage the cache has not seen yet (applied
+// together with the preview) is read from the API server; the preview
+// does not fail with StageNotFound.
+func TestStageNotCachedYet(t *testing.T) {
+	scheme := runtime.NewScheme()
+	if err := railyard.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	p := &railyard.PromotionPreview{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "demo", Name: "p1", UID: "u1"},
+		Spec:       railyard.PromotionPreviewSpec{Stage: "test", Freight: "f1"},
+	}
+	stage := &railyard.Stage{ObjectMeta: metav1.ObjectMeta{Namespace: "demo", Name: "test"}}
+	api := fake.NewClientBuilder().WithScheme(scheme).WithObjects(p, stage).WithStatusSubresource(p).Build()
+	cache := fake.NewClientBuilder().WithScheme(scheme).WithObjects(p).WithStatusSubresource(p).Build()
+	r := &Reconciler{Client: cache, APIReader: api, Clock: clocktesting.NewFakePassiveClock(t0),
+		Engine: &engine.Engine{Registry: engine.NewRegistry(), WorkRoot: t.TempDir()}}
+	if _, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: client.ObjectKeyFromObject(p)}); err != nil {
+		t.Fatal(err)
+	}
+	got := &railyard.PromotionPreview{}
+	if err := cache.Get(context.Background(), client.ObjectKeyFromObject(p), got); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range got.Status.Conditions {
+		if c.Reason == railyard.ReasonStageNotFound {
+			t.Fatalf("the preview failed for a Stage the API server has: %s", c.Message)
+		}
+	}
+}
