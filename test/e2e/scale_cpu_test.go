@@ -95,23 +95,36 @@ func cpuRows(before, after map[string]time.Duration) [][2]string {
 	return rows
 }
 
-// machineTimes are the machine's idle and stolen CPU time so far
-// (/proc/stat): how much of the 2 cores the wave left unused, and how much
-// the hypervisor took, which varies from run to run on shared hosts.
-func machineTimes() (idle, steal time.Duration) {
+// machineTimes are the machine's idle, stolen and busy CPU time so far
+// (/proc/stat): how much of the 2 cores the wave left unused, how much the
+// hypervisor took, which varies from run to run on shared hosts, and how
+// much ran (user, system, interrupts), whoever ran it.
+func machineTimes() (idle, steal, busy time.Duration) {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
-		return 0, 0
+		return 0, 0, 0
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
 	f := strings.Fields(line)
 	if len(f) < 9 || f[0] != "cpu" {
-		return 0, 0
+		return 0, 0, 0
 	}
 	tick := func(i int) time.Duration {
 		v, _ := strconv.ParseInt(f[i], 10, 64)
 		return time.Duration(v) * 10 * time.Millisecond
 	}
 	// user nice system idle iowait irq softirq steal
-	return tick(4) + tick(5), tick(8)
+	return tick(4) + tick(5), tick(8), tick(1) + tick(2) + tick(3) + tick(6) + tick(7)
+}
+
+// processesCPU is the CPU the processes of a cpuByProcess reading used
+// between two readings.
+func processesCPU(before, after map[string]time.Duration) time.Duration {
+	var total time.Duration
+	for name, d := range after {
+		if d -= before[name]; d > 0 {
+			total += d
+		}
+	}
+	return total
 }
