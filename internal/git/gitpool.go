@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	gogit "github.com/go-git/go-git/v5"
@@ -30,15 +29,7 @@ import (
 // are still the ones taken right after the copy; everything else (refs,
 // config, HEAD, index, loose objects, files of unknown name) is removed
 // before the repository moves into the pool. Records live in memory only.
-type gitPool struct {
-	dir string
-	max int
-
-	mu   sync.Mutex
-	seq  int
-	live map[string]*gitRecord
-	idle []*pooledGit
-}
+type gitPool struct{ shelf[*gitRecord] }
 
 // gitRecord is what Railyard made in a checkout's .git.
 type gitRecord struct {
@@ -54,10 +45,7 @@ type gitRecord struct {
 	clock int64
 }
 
-type pooledGit struct {
-	dir string
-	rec *gitRecord
-}
+type pooledGit = shelved[*gitRecord]
 
 // skeleton lists the directories initRepository makes under .git, parents
 // first.
@@ -66,92 +54,29 @@ var skeleton = []string{"objects", "objects/info", "objects/pack", "refs", "refs
 // packDir is where the copied packs are, relative to .git.
 const packDir = "objects/pack"
 
-// maxLiveGits bounds the repositories remembered until reclaimed.
-const maxLiveGits = 1024
-
-// register remembers what was made in the repository of the checkout at
-// dir.
-func (p *gitPool) register(dir string, rec *gitRecord) {
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if len(p.live) >= maxLiveGits {
-		for k := range p.live {
-			delete(p.live, k)
-			break
-		}
-	}
-	p.live[dir] = rec
-}
-
 // take hands out a pooled repository of the remote key, or nil.
 func (p *gitPool) take(key string) *pooledGit {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for i := len(p.idle) - 1; i >= 0; i-- {
-		if g := p.idle[i]; g.rec.key == key {
-			p.idle = append(p.idle[:i], p.idle[i+1:]...)
-			return g
+	return p.shelf.take(func(rec *gitRecord) int {
+		if rec.key == key {
+			return 1
 		}
-	}
-	return nil
+		return 0
+	})
 }
 
 // reclaim pools the repositories of the registered checkouts under
 // workDir, as many as fit; the others stay for the caller to remove.
 func (p *gitPool) reclaim(workDir string) {
-	workDir, err := filepath.Abs(workDir)
-	if err != nil {
-		return
-	}
-	p.mu.Lock()
-	var found []pooledGit
-	for dir, rec := range p.live {
-		if within(filepath.ToSlash(dir), filepath.ToSlash(workDir)) {
-			found = append(found, pooledGit{dir: dir, rec: rec})
-			delete(p.live, dir)
-		}
-	}
-	p.mu.Unlock()
-	for _, g := range found {
+	for _, g := range p.under(workDir) {
 		if !p.room() {
 			return
 		}
 		dotGit := filepath.Join(g.dir, gogit.GitDirName)
-		rec, ok := clean(dotGit, g.rec)
-		if !ok {
-			continue
-		}
-		p.mu.Lock()
-		p.seq++
-		to := filepath.Join(p.dir, fmt.Sprint(p.seq))
-		p.mu.Unlock()
-		if err := os.Rename(dotGit, to); err != nil {
-			continue
-		}
-		p.mu.Lock()
-		if len(p.idle) < p.max {
-			p.idle = append(p.idle, &pooledGit{dir: to, rec: rec})
-			to = ""
-		}
-		p.mu.Unlock()
-		if to != "" {
-			_ = os.RemoveAll(to)
+		if rec, ok := clean(dotGit, g.rec); ok {
+			p.put(dotGit, rec)
 		}
 	}
 }
-
-func (p *gitPool) room() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.idle) < p.max
-}
-
-// discard removes a repository taken from the pool that could not be used.
-func (p *gitPool) discard(g *pooledGit) { _ = os.RemoveAll(g.dir) }
 
 // clean brings the repository at dotGit back to what rec says Railyard
 // made, removing everything else, and returns the record of what is left;

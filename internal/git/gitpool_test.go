@@ -16,11 +16,7 @@ import (
 )
 
 // pooledGits is how many repositories wait in the pool (tests).
-func (c *Cache) pooledGits() int {
-	c.trees.gits.mu.Lock()
-	defer c.trees.gits.mu.Unlock()
-	return len(c.trees.gits.idle)
-}
+func (c *Cache) pooledGits() int { return c.trees.gits.waiting() }
 
 // packInodes maps the names in a checkout's objects/pack to their inodes.
 func packInodes(t *testing.T, dir string) map[string]uint64 {

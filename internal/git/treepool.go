@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	gogit "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -30,26 +29,13 @@ const minPooledPaths = 64
 // entry (unknown, changed, of another type, a .git) is removed and written
 // afresh. Records live in memory only: after a restart the pool is empty.
 type treePool struct {
-	dir  string
-	max  int
+	shelf[*treeRecord]
 	flat flatTrees
 	// gits keeps the repositories of finished checkouts (gitpool.go).
 	gits *gitPool
-
-	mu   sync.Mutex
-	seq  int
-	live map[string]*treeRecord
-	idle []*pooledTree
 }
 
-// maxLiveTrees bounds the checkouts remembered until reclaimed; one that
-// is never reclaimed (its directory removed some other way) is forgotten.
-const maxLiveTrees = 1024
-
-type pooledTree struct {
-	dir string
-	rec *treeRecord
-}
+type pooledTree = shelved[*treeRecord]
 
 // PoolTrees makes the cache keep up to max (DefaultPooledTrees when <= 0)
 // finished checkouts, and up to twice as many of their repositories (.git),
@@ -72,8 +58,7 @@ func (c *Cache) PoolTrees(parent string, max int) error {
 	if err := os.Mkdir(gits, 0o700); err != nil {
 		return fmt.Errorf("create work tree pool: %w", err)
 	}
-	c.trees = &treePool{dir: dir, max: max, live: map[string]*treeRecord{},
-		gits: &gitPool{dir: gits, max: 2 * max, live: map[string]*gitRecord{}}}
+	c.trees = &treePool{shelf: newShelf[*treeRecord](dir, max), gits: &gitPool{newShelf[*gitRecord](gits, 2*max)}}
 	return nil
 }
 
@@ -112,9 +97,7 @@ func (c *Cache) PooledTrees() int {
 	if c == nil || c.trees == nil {
 		return 0
 	}
-	c.trees.mu.Lock()
-	defer c.trees.mu.Unlock()
-	return len(c.trees.idle)
+	return c.trees.waiting()
 }
 
 // register remembers what was written into the checkout at dir.
@@ -122,37 +105,12 @@ func (p *treePool) register(dir string, rec *treeRecord) {
 	if len(rec.tree.paths) < minPooledPaths || rec.tree.submodules {
 		return
 	}
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if len(p.live) >= maxLiveTrees {
-		for k := range p.live {
-			delete(p.live, k)
-			break
-		}
-	}
-	p.live[dir] = rec
+	p.shelf.register(dir, rec)
 }
 
 // reclaim pools the registered checkouts under workDir, as many as fit.
 func (p *treePool) reclaim(workDir string) {
-	workDir, err := filepath.Abs(workDir)
-	if err != nil {
-		return
-	}
-	p.mu.Lock()
-	var found []pooledTree
-	for dir, rec := range p.live {
-		if within(filepath.ToSlash(dir), filepath.ToSlash(workDir)) {
-			found = append(found, pooledTree{dir: dir, rec: rec})
-			delete(p.live, dir)
-		}
-	}
-	p.mu.Unlock()
-	for _, t := range found {
+	for _, t := range p.under(workDir) {
 		if !p.room() {
 			return
 		}
@@ -169,53 +127,20 @@ func (p *treePool) reclaim(workDir string) {
 		if err := os.RemoveAll(filepath.Join(t.dir, gogit.GitDirName)); err != nil {
 			continue
 		}
-		p.mu.Lock()
-		p.seq++
-		to := filepath.Join(p.dir, fmt.Sprint(p.seq))
-		p.mu.Unlock()
-		if err := os.Rename(t.dir, to); err != nil {
-			continue
-		}
-		p.mu.Lock()
-		if len(p.idle) < p.max {
-			p.idle = append(p.idle, &pooledTree{dir: to, rec: t.rec})
-			to = ""
-		}
-		p.mu.Unlock()
-		if to != "" {
-			_ = os.RemoveAll(to)
-		}
+		p.put(t.dir, t.rec)
 	}
-}
-
-func (p *treePool) room() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.idle) < p.max
 }
 
 // take hands out a pooled tree of the remote key, preferably one of
 // commit, or nil.
 func (p *treePool) take(key string, commit plumbing.Hash) *pooledTree {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	best := -1
-	for i := len(p.idle) - 1; i >= 0; i-- {
-		t := p.idle[i]
-		if t.rec.key != key {
-			continue
+	return p.shelf.take(func(rec *treeRecord) int {
+		switch {
+		case rec.key != key:
+			return 0
+		case rec.commit == commit:
+			return 2
 		}
-		if best < 0 || t.rec.commit == commit && p.idle[best].rec.commit != commit {
-			best = i
-		}
-	}
-	if best < 0 {
-		return nil
-	}
-	t := p.idle[best]
-	p.idle = append(p.idle[:best], p.idle[best+1:]...)
-	return t
+		return 1
+	})
 }
-
-// discard removes a tree taken from the pool that could not be used.
-func (p *treePool) discard(t *pooledTree) { _ = os.RemoveAll(t.dir) }
