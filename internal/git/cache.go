@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -561,17 +560,17 @@ func initRepository(dir string) error {
 		}
 		return err
 	}
+	dotGit, err := root.OpenRoot(gogit.GitDirName)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = dotGit.Close() }()
 	for _, d := range skeleton {
-		if err := root.Mkdir(path.Join(gogit.GitDirName, d), 0o755); err != nil {
+		if err := dotGit.Mkdir(d, 0o755); err != nil {
 			return err
 		}
 	}
-	for name, content := range gitFiles {
-		if err := root.WriteFile(path.Join(gogit.GitDirName, name), []byte(content), 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
+	return writeGitFiles(dotGit)
 }
 
 func copyFile(from, to string) (err error) {

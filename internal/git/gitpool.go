@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	gogit "github.com/go-git/go-git/v5"
 )
@@ -187,19 +186,21 @@ func adopt(g *pooledGit, dir string) (*gitRecord, error) {
 	if err := os.Rename(g.dir, dotGit); err != nil {
 		return nil, err
 	}
-	if err := writeGitFiles(dotGit); err != nil {
+	root, err := os.OpenRoot(dotGit)
+	if err == nil {
+		err = writeGitFiles(root)
+		_ = root.Close()
+	}
+	if err != nil {
 		// Nothing half made stays behind for initRepository to trip on.
 		return nil, errors.Join(err, os.RemoveAll(dotGit))
 	}
 	return g.rec, nil
 }
 
-func writeGitFiles(dotGit string) error {
-	root, err := os.OpenRoot(dotGit)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = root.Close() }()
+// writeGitFiles writes the files a repository starts with into root,
+// its .git.
+func writeGitFiles(root *os.Root) error {
 	for name, content := range gitFiles {
 		if err := root.WriteFile(name, []byte(content), 0o644); err != nil {
 			return err
@@ -276,8 +277,8 @@ func syncPacks(entry, dir string, rec *gitRecord) error {
 }
 
 // readClock sets rec.clock to a change time later than every copied pack:
-// the latest of the repository's other files, written after the copies,
-// or else of a file made for the purpose once the clock has moved.
+// that of one of the repository's files written after the copies, or else
+// clockPast's (keepPack trusts no pack if even that is not later).
 func readClock(dir string, rec *gitRecord) {
 	var last int64
 	for _, st := range rec.packs {
@@ -292,21 +293,12 @@ func readClock(dir string, rec *gitRecord) {
 			}
 		}
 	}
-	for i := 0; i < 50; i++ {
-		f, err := os.CreateTemp(dotGit, "clock-")
-		if err != nil {
-			return
-		}
-		fi, err := f.Stat()
-		_ = f.Close()
-		_ = os.Remove(f.Name())
-		if err != nil {
-			return
-		}
-		if st, ok := stampOf(fi); ok && st.ctime > last {
-			rec.clock = st.ctime
-			return
-		}
-		time.Sleep(time.Millisecond)
+	root, err := os.OpenRoot(dotGit)
+	if err != nil {
+		return
+	}
+	defer func() { _ = root.Close() }()
+	if now, err := clockPast(root, last); err == nil {
+		rec.clock = now
 	}
 }

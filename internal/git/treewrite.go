@@ -220,21 +220,27 @@ func (tw *treeWriter) file(d *os.Root, name string, n treeNode) (_ os.FileInfo, 
 	return f.Stat()
 }
 
-// racyFrom is a change time later than every stamp taken: a file is
-// created and removed in the top directory until the filesystem's clock,
-// which may tick only every few milliseconds, has moved past the last
-// write. Anything changed after the checkout then shows a later ctime.
-// If the clock does not move within a few tries, the entries of the last
-// tick stay untrusted.
+// racyFrom is a change time later than every stamp taken (clockPast in
+// the top directory). Anything changed after the checkout then shows a
+// later ctime.
 func (tw *treeWriter) racyFrom() (int64, error) {
 	var last int64
 	for _, st := range tw.stamps {
 		last = max(last, st.ctime)
 	}
+	return clockPast(tw.top, last)
+}
+
+// clockPast reads the filesystem's clock, which may tick only every few
+// milliseconds, once it has moved past last: a file is created and
+// removed in root until its change time is later. If the clock does not
+// move within a few tries, the last reading is returned, not past last, so
+// whatever was stamped in that tick stays untrusted.
+func clockPast(root *os.Root, last int64) (int64, error) {
 	var now int64
 	for i := 0; i < 50; i++ {
 		name := fmt.Sprintf(".railyard-clock-%d-%d", time.Now().UnixNano(), i)
-		f, err := tw.top.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
@@ -243,7 +249,7 @@ func (tw *treeWriter) racyFrom() (int64, error) {
 		}
 		fi, err := f.Stat()
 		_ = f.Close()
-		if rerr := tw.top.Remove(name); err == nil {
+		if rerr := root.Remove(name); err == nil {
 			err = rerr
 		}
 		if err != nil {

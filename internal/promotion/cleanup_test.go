@@ -3,7 +3,6 @@ package promotion
 import (
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
@@ -77,14 +76,14 @@ func TestWorkDirReleasedWhenNoStepNeedsIt(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "file")); !os.IsNotExist(err) {
 		t.Errorf("the work directory still holds the step's file: %v", err)
 	}
-	kept := dirInode(t, dir)
+	kept := statDir(t, dir)
 	if out := h.run(p); out.Phase != railyard.PromotionPhaseRunning {
 		t.Fatalf("phase = %s, want Running", out.Phase)
 	}
 	if len(offered) != 1 {
 		t.Errorf("Reclaim calls = %d after a run that found the directory empty, want 1", len(offered))
 	}
-	if got := dirInode(t, dir); got != kept {
+	if !os.SameFile(statDir(t, dir), kept) {
 		t.Error("the work directory was removed and made again")
 	}
 	// A manager that restarts elsewhere has no directory at all.
@@ -99,15 +98,11 @@ func TestWorkDirReleasedWhenNoStepNeedsIt(t *testing.T) {
 	}
 }
 
-func dirInode(t *testing.T, dir string) uint64 {
+func statDir(t *testing.T, dir string) os.FileInfo {
 	t.Helper()
 	fi, err := os.Stat(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		t.Skip("no inode numbers here")
-	}
-	return st.Ino
+	return fi
 }
