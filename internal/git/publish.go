@@ -20,6 +20,12 @@ type RefUpdate struct {
 	// --force`; without it the server refuses anything but a fast-forward
 	// of a branch or the creation of a tag.
 	Force bool
+	// Expect, when set, is the commit the caller saw Remote at (from the
+	// listing its checkout was made from). A push of a branch that only
+	// moves forward from there may skip the server's ref advertisement;
+	// if the branch has moved since, the server refuses the update and the
+	// push is tried again the usual way.
+	Expect plumbing.Hash
 }
 
 // PushRefs pushes refs of the repository at dir, and the objects they need,
@@ -97,12 +103,23 @@ const pushScratchRef = plumbing.ReferenceName("refs/railyard/push")
 // dropped, like `git push --force`. A refused non-fast-forward is
 // ErrNonFastForward.
 func (w *WorkTree) PushCommit(ctx context.Context, repoURL string, creds Credentials, id, remoteRef string, force bool) error {
+	return w.pushCommit(ctx, repoURL, creds, RefUpdate{Local: pushScratchRef, Remote: plumbing.ReferenceName(remoteRef), Force: force}, id)
+}
+
+// PushCommitFrom is PushCommit without force for a branch the caller saw
+// at expect (the checkout's base): when the push only moves it forward
+// from there, the server's ref advertisement is not asked for (RefUpdate's
+// Expect). An empty expect is a plain PushCommit.
+func (w *WorkTree) PushCommitFrom(ctx context.Context, repoURL string, creds Credentials, id, remoteRef, expect string) error {
+	return w.pushCommit(ctx, repoURL, creds, RefUpdate{Local: pushScratchRef, Remote: plumbing.ReferenceName(remoteRef), Expect: hashOf(expect)}, id)
+}
+
+func (w *WorkTree) pushCommit(ctx context.Context, repoURL string, creds Credentials, u RefUpdate, id string) error {
 	if err := w.repo.Storer.SetReference(plumbing.NewHashReference(pushScratchRef, hashOf(id))); err != nil {
 		return fmt.Errorf("prepare push: %w", err)
 	}
 	defer func() { _ = w.repo.Storer.RemoveReference(pushScratchRef) }()
-	_, err := PushRefs(ctx, w.dir, repoURL, creds,
-		RefUpdate{Local: pushScratchRef, Remote: plumbing.ReferenceName(remoteRef), Force: force})
+	_, err := PushRefs(ctx, w.dir, repoURL, creds, u)
 	return err
 }
 

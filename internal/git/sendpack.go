@@ -17,14 +17,16 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/transport/client"
 )
 
-// pushBranches pushes branch updates as go-git's push does, with one
-// difference: when every update moves a branch the server already has,
+// pushBranches pushes branch updates as go-git's push does, with two
+// differences. When every update moves a branch the server already has,
 // the objects those branches point to are all it is told it has. go-git
 // counts every advertised ref as a "have" and walks everything reachable
 // from each before it packs a byte; with a branch per app and Stage in the
 // users' one repository, that walk was most of a push. A branch the
 // server lacks is packed against every advertised ref, as go-git does, so
-// a new branch off main does not send main's history again.
+// a new branch off main does not send main's history again. And when every
+// update says where the caller saw its branch (Expect), over HTTP, the
+// ref advertisement is skipped (pushExpected).
 func pushBranches(ctx context.Context, repo *gogit.Repository, rem *remote, proxy transport.ProxyOptions, updates []RefUpdate) (bool, error) {
 	ep, err := transport.NewEndpoint(rem.url)
 	if err != nil {
@@ -41,10 +43,14 @@ func pushBranches(ctx context.Context, repo *gogit.Repository, rem *remote, prox
 		return false, err
 	}
 	defer func() { _ = sess.Close() }()
+	if pushed, done, err := pushExpected(ctx, repo, sess, ep, updates); done {
+		return pushed, err
+	}
 	ar, err := sess.AdvertisedReferencesContext(ctx)
 	if err != nil {
 		return false, err
 	}
+	serverCaps.remember(ep.String(), ar.Capabilities)
 	remoteRefs, err := ar.AllReferences()
 	if err != nil {
 		return false, err
@@ -86,19 +92,80 @@ func pushBranches(ctx context.Context, repo *gogit.Repository, rem *remote, prox
 			return false, err
 		}
 	}
+	if err := sendPack(ctx, repo, sess, req, wants, haves, ar.Capabilities); err != nil {
+		return false, err
+	}
+	trackPushed(repo, req)
+	return true, nil
+}
+
+// pushExpected pushes updates without asking the server for its refs
+// first, when that is safe: over smart HTTP (stateless: a request carries
+// the old and new value of each ref, and the server applies it only if
+// the ref still holds the old one), with the server's capabilities known
+// from an earlier push, and when every update moves an existing branch
+// forward from its Expect. done is false when it did not apply or the
+// server refused: the caller then pushes after the advertisement as
+// before, which also tells a race from a refusal. A promotion's push is
+// then one request instead of two.
+func pushExpected(ctx context.Context, repo *gogit.Repository, sess transport.ReceivePackSession, ep *transport.Endpoint,
+	updates []RefUpdate) (pushed, done bool, err error) {
+	if ep.Protocol != "http" && ep.Protocol != "https" {
+		return false, false, nil
+	}
+	caps := serverCaps.get(ep.String())
+	if caps == nil {
+		return false, false, nil
+	}
+	req := packp.NewReferenceUpdateRequestFromCapabilities(caps)
+	var wants, haves []plumbing.Hash
+	for _, u := range updates {
+		if u.Force || u.Expect.IsZero() {
+			return false, false, nil
+		}
+		local, err := repo.Reference(u.Local, true)
+		if err != nil || local.Hash() == u.Expect || !isAncestorIn(repo, u.Expect, local.Hash()) {
+			// Nothing to send, or not a fast-forward: the advertisement
+			// decides, as without Expect.
+			return false, false, nil
+		}
+		req.Commands = append(req.Commands, &packp.Command{Name: u.Remote, Old: u.Expect, New: local.Hash()})
+		wants = append(wants, local.Hash())
+		haves = append(haves, u.Expect)
+	}
+	err = sendPack(ctx, repo, sess, req, wants, haves, caps)
+	switch {
+	case err == nil:
+		trackPushed(repo, req)
+		return true, true, nil
+	case ctx.Err() != nil, errors.Is(err, transport.ErrAuthenticationRequired), errors.Is(err, transport.ErrAuthorizationFailed),
+		errors.Is(err, transport.ErrRepositoryNotFound):
+		// Asking for the advertisement would fail the same way.
+		return false, true, err
+	}
+	// Most likely the branch moved since the caller saw it; perhaps the
+	// server changed. Forget its capabilities and let the advertisement
+	// tell.
+	serverCaps.forget(ep.String())
+	return false, false, nil
+}
+
+// sendPack packs what wants need beyond haves and sends it with req.
+func sendPack(ctx context.Context, repo *gogit.Repository, sess transport.ReceivePackSession, req *packp.ReferenceUpdateRequest,
+	wants, haves []plumbing.Hash, caps *capability.List) error {
 	hashes, err := revlist.Objects(repo.Storer, wants, haves)
 	if err != nil {
-		return false, err
+		return err
 	}
 	cfg, err := repo.Storer.Config()
 	if err != nil {
-		return false, err
+		return err
 	}
 	rd, wr := io.Pipe()
 	req.Packfile = rd
 	done := make(chan error, 1)
 	go func() {
-		enc := packfile.NewEncoder(wr, repo.Storer, !ar.Capabilities.Supports(capability.OFSDelta))
+		enc := packfile.NewEncoder(wr, repo.Storer, !caps.Supports(capability.OFSDelta))
 		_, err := enc.Encode(hashes, cfg.Pack.Window)
 		if err != nil {
 			done <- wr.CloseWithError(err)
@@ -114,18 +181,17 @@ func pushBranches(ctx context.Context, repo *gogit.Repository, rem *remote, prox
 		if encErr := <-done; encErr != nil && !errors.Is(encErr, io.ErrClosedPipe) {
 			err = errors.Join(err, encErr)
 		}
-		return false, err
+		return err
 	}
 	if err := <-done; err != nil {
-		return false, err
+		return err
 	}
 	if rs != nil {
 		if err := rs.Error(); err != nil {
-			return false, err
+			return err
 		}
 	}
-	trackPushed(repo, req)
-	return true, nil
+	return nil
 }
 
 func advertisedHashes(refs storer.ReferenceStorer) ([]plumbing.Hash, error) {

@@ -35,10 +35,19 @@ func (s *Push) forcePush(ctx context.Context, sc *promotion.StepContext, c *git.
 }
 
 // pushHead pushes the checkout's commit head, with its history, to branch
-// target in one attempt.
+// target in one attempt. On the checkout's own branch, the push says it
+// expects the branch where git-clone found it (the recorded base), which
+// lets it skip the server's ref advertisement (git.RefUpdate's Expect).
 func pushHead(ctx context.Context, c *git.WorkTree, repoURL string, creds git.Credentials, head string,
 	target string, force, sameBranch bool) error {
-	if err := c.PushCommit(ctx, repoURL, creds, head, "refs/heads/"+target, force); err != nil {
+	ref := "refs/heads/" + target
+	var err error
+	if sameBranch && !force {
+		err = c.PushCommitFrom(ctx, repoURL, creds, head, ref, c.RecordedBase())
+	} else {
+		err = c.PushCommit(ctx, repoURL, creds, head, ref, force)
+	}
+	if err != nil {
 		return err
 	}
 	if sameBranch {
