@@ -115,6 +115,12 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	for _, r := range sw.promotionBreakdown(b, sw.waitPromotionsDone(b), start) {
 		row("first promotions: "+r[0], r[1])
 	}
+	// The first wave's tail (a Warehouse finishing its discovery after its
+	// Freight, health and verification of the test Stages) must not run
+	// into the measured wave: once it did, and a quarter of the Warehouses
+	// fetched their git history in the middle of the new tag's wave.
+	sw.waitDiscovered(b, nil)
+	sw.waitQueuesEmpty(b)
 
 	// A new tag for every app, refreshed at once.
 	pw.built = pw.built.Add(time.Minute)
