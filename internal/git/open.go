@@ -22,7 +22,8 @@ import (
 // per field (more than 256 per index, and one per object name block), and
 // every open of a repository decodes every index again; with a checkout's
 // copied packs that was most of a clone's time where system calls are
-// slow (sandboxed kernels). A .git that is not a directory (a submodule's
+// slow (sandboxed kernels). A checkout's branch refs are written to
+// packed-refs (packedRefStorage). A .git that is not a directory (a submodule's
 // or linked worktree's gitdir file) goes to gogit.PlainOpen.
 func OpenRepository(dir string, bare bool) (*gogit.Repository, error) {
 	dotDir, wt := dir, billy.Filesystem(nil)
@@ -42,7 +43,12 @@ func OpenRepository(dir string, bare bool) (*gogit.Repository, error) {
 		return nil, gogit.ErrRepositoryNotExists
 	}
 	dot := wholeIndexFS{osfs.New(dotDir)}
-	return gogit.Open(filesystem.NewStorage(dot, cache.NewObjectLRUDefault()), wt)
+	st := filesystem.NewStorage(dot, cache.NewObjectLRUDefault())
+	if bare {
+		return gogit.Open(st, wt)
+	}
+	// A checkout's branches and Railyard's refs go to packed-refs.
+	return gogit.Open(newPackedRefStorage(st, dot), wt)
 }
 
 // wholeIndexFS serves pack index files (objects/pack/*.idx, never written
