@@ -1,0 +1,58 @@
+package git
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/railyard-dev/railyard/internal/forgetest"
+)
+
+// Gitea implements smart HTTP itself: a push without the advertisement
+// (the second one, once its capabilities are known) lands, and one that
+// expects a branch someone moved is refused and reported as a
+// non-fast-forward, as git http-backend does (TestPushFromExpectedBase).
+func TestPushFromExpectedBaseOnGitea(t *testing.T) {
+	f := forgetest.Start(t)
+	repoURL := f.CreateRepo(t, "gitops", map[string]string{"a": "1"})
+	creds := Credentials{Username: f.Username(), Password: f.Password()}
+	ctx := context.Background()
+	w, err := Clone(ctx, repoURL, creds, CloneOptions{Dir: filepath.Join(t.TempDir(), "wt"), Branch: "main"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := f.BranchHead(t, "gitops", "main")
+	for i, content := range []string{"2", "3"} {
+		writeFile(t, w, "a", content)
+		id, err := w.CommitAll("change "+content, bot)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.PushCommitFrom(ctx, repoURL, creds, id, "refs/heads/main", base); err != nil {
+			t.Fatalf("push %d: %v", i+1, err)
+		}
+		if got := f.BranchHead(t, "gitops", "main"); got != id {
+			t.Fatalf("after push %d main is at %s, want %s", i+1, got, id)
+		}
+		if serverCaps.get(repoURL) == nil {
+			// The second push went without the advertisement only if
+			// the first one's capabilities were kept.
+			t.Fatalf("push %d: Gitea's receive-pack capabilities not remembered", i+1)
+		}
+		base = id
+	}
+	theirs := f.CommitFiles(t, "gitops", "main", "", "theirs", map[string]string{"b": "theirs"})
+	writeFile(t, w, "a", "4")
+	ours, err := w.CommitAll("change 4", bot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = w.PushCommitFrom(ctx, repoURL, creds, ours, "refs/heads/main", base)
+	if !errors.Is(err, ErrNonFastForward) {
+		t.Fatalf("push onto a moved branch: err = %v, want ErrNonFastForward", err)
+	}
+	if got := f.BranchHead(t, "gitops", "main"); got != theirs {
+		t.Fatalf("main at %s after a refused push, want theirs %s", got, theirs)
+	}
+}
