@@ -82,7 +82,7 @@ func (s *packedRefStorage) setPacked(ref, old *plumbing.Reference) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if old != nil {
-		cur, err := s.Storage.Reference(old.Name())
+		cur, err := s.Reference(old.Name())
 		switch {
 		case errors.Is(err, plumbing.ErrReferenceNotFound):
 		case err != nil:
