@@ -43,6 +43,7 @@ func pushBranches(ctx context.Context, repo *gogit.Repository, rem *remote, prox
 		return false, err
 	}
 	defer func() { _ = sess.Close() }()
+	key := ep.String()
 	if pushed, done, err := pushExpected(ctx, repo, sess, ep, updates); done {
 		return pushed, err
 	}
@@ -50,7 +51,13 @@ func pushBranches(ctx context.Context, repo *gogit.Repository, rem *remote, prox
 	if err != nil {
 		return false, err
 	}
-	serverCaps.remember(ep.String(), ar.Capabilities)
+	if ep.String() == key {
+		serverCaps.remember(key, ar.Capabilities)
+	} else {
+		// go-git followed a redirect (a renamed repository) for the
+		// advertisement, which it does not for a push's own request.
+		serverCaps.indirect(key)
+	}
 	remoteRefs, err := ar.AllReferences()
 	if err != nil {
 		return false, err
@@ -143,12 +150,24 @@ func pushExpected(ctx context.Context, repo *gogit.Repository, sess transport.Re
 		// Asking for the advertisement would fail the same way.
 		return false, true, err
 	}
-	// Most likely the branch moved since the caller saw it; perhaps the
-	// server changed. Forget its capabilities and let the advertisement
-	// tell.
-	serverCaps.forget(ep.String())
+	var refused refusedError
+	if !errors.As(err, &refused) {
+		// Not the server's report on the refs: a redirect (which go-git
+		// follows only for the advertisement) or a server that wants the
+		// advertisement first. Ask it from now on.
+		serverCaps.indirect(ep.String())
+	}
+	// Most likely the branch moved since the caller saw it: the
+	// advertisement tells a race from a refusal.
 	return false, false, nil
 }
+
+// refusedError is the server's report that it did not apply a push (a ref
+// it did not update, or the pack it could not unpack).
+type refusedError struct{ err error }
+
+func (e refusedError) Error() string { return e.err.Error() }
+func (e refusedError) Unwrap() error { return e.err }
 
 // sendPack packs what wants need beyond haves and sends it with req.
 func sendPack(ctx context.Context, repo *gogit.Repository, sess transport.ReceivePackSession, req *packp.ReferenceUpdateRequest,
@@ -181,6 +200,10 @@ func sendPack(ctx context.Context, repo *gogit.Repository, sess transport.Receiv
 		if encErr := <-done; encErr != nil && !errors.Is(encErr, io.ErrClosedPipe) {
 			err = errors.Join(err, encErr)
 		}
+		if rs != nil && rs.Error() != nil {
+			// go-git returns the server's report as the error.
+			return refusedError{err}
+		}
 		return err
 	}
 	if err := <-done; err != nil {
@@ -188,7 +211,7 @@ func sendPack(ctx context.Context, repo *gogit.Repository, sess transport.Receiv
 	}
 	if rs != nil {
 		if err := rs.Error(); err != nil {
-			return err
+			return refusedError{err}
 		}
 	}
 	return nil

@@ -14,31 +14,51 @@ const maxServerCaps = 4096
 // repository endpoint) advertised, so a push that knows where its branch
 // stands can skip the advertisement (pushExpected). Capabilities are what
 // the server software supports, not secrets, and the same for every
-// credential.
+// credential. An endpoint that did not take such a push (it redirects, as
+// a renamed repository does, or answered something other than a report on
+// the refs) is not tried that way again.
 type capsMemory struct {
-	mu   sync.Mutex
-	caps map[string]*capability.List
+	mu      sync.Mutex
+	entries map[string]capsEntry
+}
+
+type capsEntry struct {
+	caps     *capability.List
+	indirect bool
 }
 
 var serverCaps capsMemory
 
+// get returns the capabilities to push to endpoint without asking, nil
+// when they are unknown or the endpoint must be asked.
 func (m *capsMemory) get(endpoint string) *capability.List {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.caps[endpoint]
+	if e := m.entries[endpoint]; !e.indirect {
+		return e.caps
+	}
+	return nil
 }
 
 func (m *capsMemory) remember(endpoint string, caps *capability.List) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.caps == nil || len(m.caps) >= maxServerCaps {
-		m.caps = make(map[string]*capability.List)
+	if m.entries == nil || len(m.entries) >= maxServerCaps {
+		m.entries = make(map[string]capsEntry)
 	}
-	m.caps[endpoint] = caps
+	e := m.entries[endpoint]
+	e.caps = caps
+	m.entries[endpoint] = e
 }
 
-func (m *capsMemory) forget(endpoint string) {
+// indirect makes pushes to endpoint ask for the advertisement from now on.
+func (m *capsMemory) indirect(endpoint string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	delete(m.caps, endpoint)
+	if m.entries == nil {
+		m.entries = make(map[string]capsEntry)
+	}
+	e := m.entries[endpoint]
+	e.indirect = true
+	m.entries[endpoint] = e
 }
