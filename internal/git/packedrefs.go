@@ -76,8 +76,9 @@ func packable(ref *plumbing.Reference) bool {
 }
 
 func (s *packedRefStorage) setPacked(ref, old *plumbing.Reference) error {
-	if err := validRefName(ref.Name()); err != nil {
-		return err
+	// Git's rules for ref names, which also keep the name inside .git.
+	if err := ref.Name().Validate(); err != nil {
+		return fmt.Errorf("%w: %q", err, ref.Name())
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -178,15 +179,4 @@ func (s *packedRefStorage) packedWith(ref *plumbing.Reference) ([]byte, error) {
 		buf.WriteString(e.lines)
 	}
 	return buf.Bytes(), nil
-}
-
-// validRefName refuses names that would leave .git or that git refuses
-// (go-git's loose writes check the same through its own validation).
-func validRefName(name plumbing.ReferenceName) error {
-	n := name.String()
-	if strings.Contains(n, "..") || strings.ContainsAny(n, " ~^:?*[\\\n\r\x00") || strings.HasSuffix(n, "/") ||
-		strings.HasSuffix(n, ".lock") || strings.Contains(n, "//") || strings.Contains(n, "/.") {
-		return fmt.Errorf("invalid reference name %q", n)
-	}
-	return nil
 }

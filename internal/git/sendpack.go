@@ -44,7 +44,7 @@ func pushBranches(ctx context.Context, repo *gogit.Repository, rem *remote, prox
 	}
 	defer func() { _ = sess.Close() }()
 	key := ep.String()
-	if pushed, done, err := pushExpected(ctx, repo, sess, ep, updates); done {
+	if pushed, done, err := pushExpected(ctx, repo, sess, ep.Protocol, key, updates); done {
 		return pushed, err
 	}
 	ar, err := sess.AdvertisedReferencesContext(ctx)
@@ -115,12 +115,12 @@ func pushBranches(ctx context.Context, repo *gogit.Repository, rem *remote, prox
 // server refused: the caller then pushes after the advertisement as
 // before, which also tells a race from a refusal. A promotion's push is
 // then one request instead of two.
-func pushExpected(ctx context.Context, repo *gogit.Repository, sess transport.ReceivePackSession, ep *transport.Endpoint,
+func pushExpected(ctx context.Context, repo *gogit.Repository, sess transport.ReceivePackSession, protocol, endpoint string,
 	updates []RefUpdate) (pushed, done bool, err error) {
-	if ep.Protocol != "http" && ep.Protocol != "https" {
+	if protocol != "http" && protocol != "https" {
 		return false, false, nil
 	}
-	caps := serverCaps.get(ep.String())
+	caps := serverCaps.get(endpoint)
 	if caps == nil {
 		return false, false, nil
 	}
@@ -155,7 +155,7 @@ func pushExpected(ctx context.Context, repo *gogit.Repository, sess transport.Re
 		// Not the server's report on the refs: a redirect (which go-git
 		// follows only for the advertisement) or a server that wants the
 		// advertisement first. Ask it from now on.
-		serverCaps.indirect(ep.String())
+		serverCaps.indirect(endpoint)
 	}
 	// Most likely the branch moved since the caller saw it: the
 	// advertisement tells a race from a refusal.

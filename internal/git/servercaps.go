@@ -41,24 +41,21 @@ func (m *capsMemory) get(endpoint string) *capability.List {
 }
 
 func (m *capsMemory) remember(endpoint string, caps *capability.List) {
+	m.update(endpoint, func(e *capsEntry) { e.caps = caps })
+}
+
+// indirect makes pushes to endpoint ask for the advertisement from now on.
+func (m *capsMemory) indirect(endpoint string) {
+	m.update(endpoint, func(e *capsEntry) { e.indirect = true })
+}
+
+func (m *capsMemory) update(endpoint string, change func(*capsEntry)) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.entries == nil || len(m.entries) >= maxServerCaps {
 		m.entries = make(map[string]capsEntry)
 	}
 	e := m.entries[endpoint]
-	e.caps = caps
-	m.entries[endpoint] = e
-}
-
-// indirect makes pushes to endpoint ask for the advertisement from now on.
-func (m *capsMemory) indirect(endpoint string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.entries == nil {
-		m.entries = make(map[string]capsEntry)
-	}
-	e := m.entries[endpoint]
-	e.indirect = true
+	change(&e)
 	m.entries[endpoint] = e
 }
