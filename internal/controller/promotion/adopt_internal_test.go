@@ -5,9 +5,9 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/api/equality"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	engine "github.com/railyard-dev/railyard/internal/promotion"
@@ -36,18 +36,29 @@ func TestSnapshotAdoptsTheCopyAutoPromotionMade(t *testing.T) {
 			promo := newPromotion(annotated(railyard.AnnotationCreateActor, railyard.ActorAutoPromotion), ownedBy(stage.UID), func(p *railyard.Promotion) {
 				p.Spec.Steps = tt.copied
 				p.Status.Freight = &railyard.FreightReference{Name: "f1"}
-				controllerutil.AddFinalizer(p, railyard.FinalizerName)
 			})
 			r, _, _ := fakeReconciler(t, stage, promo)
-			updates := 0
+			updates, patches := 0, 0
 			r.Client = interceptor.NewClient(r.Client.(client.WithWatch), interceptor.Funcs{
 				Update: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
 					updates++
 					return c.Update(ctx, obj, opts...)
 				},
+				Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
+					patches++
+					return c.Patch(ctx, obj, patch, opts...)
+				},
 			})
 			r.Engine.Registry = engine.NewRegistry(noopStep{})
 			stored := reconcileOnce(t, r, promo)
+			// The event of the last status write reconciles the finished
+			// Promotion: there is no finalizer to remove, so no write.
+			if _, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: client.ObjectKeyFromObject(promo)}); err != nil {
+				t.Fatal(err)
+			}
+			if patches != 0 || len(stored.Finalizers) != 0 {
+				t.Errorf("%d patches of the Promotion (finalizers %v), want none: its end is one status write", patches, stored.Finalizers)
+			}
 			if stored.Status.Phase != railyard.PromotionPhaseSucceeded {
 				t.Errorf("phase = %s (%s), want Succeeded", stored.Status.Phase, stored.Status.Message)
 			}

@@ -92,7 +92,8 @@ func (r *Reconciler) abortForDeletedStage(ctx context.Context, promo *railyard.P
 }
 
 // release removes the work directory of a finished or deleted Promotion,
-// then its finalizer.
+// then the finalizer that Promotions made by an earlier Railyard carry (no
+// Promotion gets one now; departed.go).
 func (r *Reconciler) release(ctx context.Context, promo *railyard.Promotion) error {
 	if err := r.Engine.Cleanup(promo); err != nil {
 		return err

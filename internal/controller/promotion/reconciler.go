@@ -61,6 +61,8 @@ type Reconciler struct {
 	// own tells the events of this controller's writes of Promotions
 	// (through Client, wrapped by SetupWithManager) from the others'.
 	own reconcilehelp.OwnEvents
+	// gone holds the UIDs of Promotions deleted (departed.go).
+	gone departed
 }
 
 // DefaultConcurrency is how many Promotions run at once by default.
@@ -84,7 +86,8 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&railyard.Promotion{}, builder.WithPredicates(r.Shard.Predicate(), r.notOwnProgress())).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
 		Watches(&railyard.Stage{}, handler.EnqueueRequestsFromMapFunc(r.promotionsOfStage), builder.WithPredicates(stageTurns)).
-		Watches(&railyard.Freight{}, handler.EnqueueRequestsFromMapFunc(r.promotionsOfFreight))
+		Watches(&railyard.Freight{}, handler.EnqueueRequestsFromMapFunc(r.promotionsOfFreight)).
+		Watches(&railyard.Promotion{}, r.deletions())
 	if r.WatchApplications {
 		b = b.Watches(&argocd.Application{}, handler.EnqueueRequestsFromMapFunc(r.promotionsOfApplication))
 	}
@@ -107,18 +110,23 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 
 // Reconcile has the shape of every Railyard reconciler (package
 // reconcilehelp): get, skip what another shard owns, handle deletion (and,
-// for a Promotion, the end of its run), then reconcile. The finalizer is
-// taken with the snapshot, in the same write as the copied steps; status is
-// written by each phase as it decides, since the next phase (and the
-// Stage) acts on it.
+// for a Promotion, the end of its run), then reconcile. A Promotion has no
+// finalizer (departed.go): the work directory of one deleted goes here,
+// once it is gone. Status is written by each phase as it decides, since
+// the next phase (and the Stage) acts on it.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	promo := &railyard.Promotion{}
 	if err := r.Client.Get(ctx, req.NamespacedName, promo); err != nil {
-		r.waiters.forget(req.NamespacedName)
-		if apierrors.IsNotFound(err) {
-			r.own.Forget(req.NamespacedName)
+		if !apierrors.IsNotFound(err) {
+			return ctrl.Result{}, err
 		}
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+		r.waiters.forget(req.NamespacedName)
+		r.own.Forget(req.NamespacedName)
+		return ctrl.Result{}, r.forgetDeparted(req.NamespacedName, "")
+	}
+	// A Promotion deleted and made again under the same name.
+	if err := r.forgetDeparted(req.NamespacedName, promo.UID); err != nil {
+		return ctrl.Result{}, err
 	}
 	// Watches of Stages, Freight and Applications map to Promotions of
 	// every shard.
@@ -131,7 +139,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		// Only a Promotion that goes on needs its own versions told apart.
 		r.own.Forget(req.NamespacedName)
 		// The work directory of a finished or deleted Promotion is removed,
-		// then the finalizer that guards it.
+		// then the finalizer of one made by an earlier version.
 		return ctrl.Result{}, r.release(ctx, promo)
 	}
 	return r.reconcile(ctx, promo)
@@ -222,6 +230,11 @@ func (r *Reconciler) run(ctx context.Context, cached *railyard.Promotion, claime
 	}
 	wasRunning := promo.Status.Phase == railyard.PromotionPhaseRunning && !claimed
 	outcome, err := r.Engine.Run(ctx, promo, persist)
+	if isGone(err, promo) {
+		// Deleted while its steps ran: its delete event queued the
+		// reconcile that removes the work directory.
+		return ctrl.Result{}, nil
+	}
 	if err != nil {
 		return ctrl.Result{}, fmt.Errorf("running Promotion %s: %w", promo.Name, err)
 	}

@@ -29,9 +29,9 @@ import (
 // snapshot copies the Stage's variables and steps, with tasks inlined, into
 // the Promotion, so that editing the Stage or a task later does not change a
 // Promotion already queued; the copy auto-promotion makes when it creates a
-// Promotion is adopted when it is the same. It also takes the Promotion's
-// finalizer and an owner reference to the Stage, whose UID later tells a
-// recreated Stage of the same name from the one the Promotion was made for. It reports whether
+// Promotion is adopted when it is the same. It also sets an owner reference
+// to the Stage, whose UID later tells a recreated Stage of the same name
+// from the one the Promotion was made for. It reports whether
 // the Promotion may go on (false when it ended it as Errored); promo then
 // holds what the server returned, so the caller goes on with it rather than
 // wait for the update event.
@@ -93,18 +93,17 @@ func (r *Reconciler) snapshot(ctx context.Context, promo *railyard.Promotion, st
 	if err := p.Patch(ctx, promo); err != nil {
 		return false, fmt.Errorf("recording the steps digest: %w", err)
 	}
-	if copied && controllerutil.ContainsFinalizer(promo, railyard.FinalizerName) && stageOwner(promo) == stage.UID {
+	if copied && stageOwner(promo) == stage.UID {
 		return true, nil
 	}
 	return true, r.writeSpec(ctx, promo, stage, vars, inflated)
 }
 
-// writeSpec writes the snapshot into the Promotion's spec with its
-// finalizer and owner reference.
+// writeSpec writes the snapshot into the Promotion's spec with its owner
+// reference.
 func (r *Reconciler) writeSpec(ctx context.Context, promo *railyard.Promotion, stage *railyard.Stage, vars []railyard.ExpressionVariable, steps []railyard.PromotionStep) error {
 	promo.Spec.Vars = vars
 	promo.Spec.Steps = steps
-	controllerutil.AddFinalizer(promo, railyard.FinalizerName)
 	if err := controllerutil.SetOwnerReference(stage, promo, r.Client.Scheme()); err != nil {
 		return fmt.Errorf("setting the owner reference: %w", err)
 	}

@@ -196,8 +196,8 @@ func (r *Reconciler) createPromotion(ctx context.Context, sc *scope, f *railyard
 
 // copySteps gives a Promotion auto-promotion creates what the Promotion
 // controller's snapshot would write into it: the Stage's vars and steps
-// with tasks inlined, the finalizer and the owner reference to the Stage,
-// as Kargo's webhook copies them at creation. The Promotion controller
+// with tasks inlined and the owner reference to the Stage, as Kargo's
+// webhook copies them at creation. The Promotion controller
 // adopts them, recording their digest, only when they equal the snapshot
 // it takes itself, so this saves it the update of the spec and nothing
 // more. When the steps cannot be inlined (a task missing), the Promotion
@@ -215,7 +215,6 @@ func (r *Reconciler) copySteps(ctx context.Context, st *railyard.Stage, p *raily
 		return
 	}
 	p.Spec.Vars, p.Spec.Steps = vars, inflated
-	controllerutil.AddFinalizer(p, railyard.FinalizerName)
 }
 
 // cacheWait bounds how long a reconcile waits for the cache to hold a

@@ -281,7 +281,7 @@ func stageWritesAfter(t *testing.T, r *Reconciler, req ctrl.Request, writes *int
 
 // Auto-promotion creates its Promotion with what the Promotion
 // controller's snapshot would write into it (the Stage's steps with tasks
-// inlined, the finalizer, the owner reference), which that controller then
+// inlined, the owner reference; no finalizer), which that controller then
 // adopts instead of updating the spec; a Stage whose task is missing gets a
 // Promotion without steps, which the Promotion controller fails with the
 // reason.
@@ -318,8 +318,8 @@ func TestAutoPromotionCopiesTheSteps(t *testing.T) {
 		if len(p.Spec.Steps) != 1 || p.Spec.Steps[0].Uses != "git-clone" || p.Spec.Steps[0].As != "task-1::clone" {
 			t.Errorf("steps = %+v, want the task's git-clone inlined as task-1::clone", p.Spec.Steps)
 		}
-		if len(p.Finalizers) != 1 || p.Finalizers[0] != railyard.FinalizerName {
-			t.Errorf("finalizers = %v, want %s", p.Finalizers, railyard.FinalizerName)
+		if len(p.Finalizers) != 0 {
+			t.Errorf("finalizers = %v, want none: removing one at the end would write the Promotion once more", p.Finalizers)
 		}
 		if len(p.OwnerReferences) != 1 || p.OwnerReferences[0].UID != st.UID || p.OwnerReferences[0].Kind != "Stage" {
 			t.Errorf("owner references = %+v, want the Stage", p.OwnerReferences)
