@@ -195,10 +195,11 @@ var errCorrupt = errors.New("git cache entry unreadable")
 // update fetches what opts needs into the entry and resolves it; a branch
 // is looked up in a listing of the remote begun at or after asked.
 func (c *Cache) update(ctx context.Context, e *cacheEntry, rem *remote, opts CloneOptions, asked time.Time) (clonePlan, error) {
-	repo, err := openCacheRepo(e.dir, rem.url)
+	repo, release, err := openCacheRepo(e.dir, rem.url)
 	if err != nil {
 		return clonePlan{}, err
 	}
+	defer release()
 	var plan clonePlan
 	switch {
 	case opts.Tag != "":
@@ -283,23 +284,24 @@ func (e *cacheEntry) wroteRef(repo *gogit.Repository) {
 }
 
 // openCacheRepo opens the bare repository of an entry, creating it with an
-// origin remote at url when absent.
-func openCacheRepo(dir, url string) (*gogit.Repository, error) {
-	repo, err := OpenRepository(dir, true)
+// origin remote at url when absent; its pack files stay open until release
+// is called (openHeld).
+func openCacheRepo(dir, url string) (repo *gogit.Repository, release func(), err error) {
+	repo, release, err = openHeld(dir, true)
 	if errors.Is(err, gogit.ErrRepositoryNotExists) {
 		_ = os.RemoveAll(dir)
 		if repo, err = gogit.PlainInit(dir, true); err != nil {
-			return nil, fmt.Errorf("create git cache entry: %w", err)
+			return nil, nil, fmt.Errorf("create git cache entry: %w", err)
 		}
 		if _, err = repo.CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{url}}); err != nil {
-			return nil, fmt.Errorf("create git cache entry: %w", err)
+			return nil, nil, fmt.Errorf("create git cache entry: %w", err)
 		}
-		return repo, nil
+		return repo, func() {}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", errCorrupt, err)
+		return nil, nil, fmt.Errorf("%w: %w", errCorrupt, err)
 	}
-	return repo, nil
+	return repo, release, nil
 }
 
 // fetchBranch brings the branch ref up to date in the entry: from a

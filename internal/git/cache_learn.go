@@ -33,19 +33,21 @@ func (c *Cache) Learn(repoURL string, creds Credentials, dir, branch, commit str
 	if err := ref.Validate(); err != nil {
 		return fmt.Errorf("learn: invalid branch name %q", branch)
 	}
-	src, err := OpenRepository(dir, false)
+	src, releaseSrc, err := openHeld(dir, false)
 	if err != nil {
 		return fmt.Errorf("learn: %w", err)
 	}
+	defer releaseSrc()
 	e := c.acquire(RemoteKey(rem.url, creds))
 	defer c.release(e)
-	dst, err := OpenRepository(e.dir, true)
+	dst, releaseDst, err := openHeld(e.dir, true)
 	if errors.Is(err, gogit.ErrRepositoryNotExists) {
 		return nil // nothing cached yet: the next clone fetches anyway
 	}
 	if err != nil {
 		return fmt.Errorf("learn: %w", err)
 	}
+	defer releaseDst()
 	h := plumbing.NewHash(commit)
 	missing, err := missingObjects(dst.Storer, src.Storer, h)
 	if err != nil {

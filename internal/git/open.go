@@ -26,29 +26,61 @@ import (
 // packed-refs (packedRefStorage). A .git that is not a directory (a submodule's
 // or linked worktree's gitdir file) goes to gogit.PlainOpen.
 func OpenRepository(dir string, bare bool) (*gogit.Repository, error) {
+	repo, _, err := openRepository(dir, bare, false)
+	return repo, err
+}
+
+// openHeld is OpenRepository for work that reads many objects at once
+// (copying them into the cache, merging packs, pushing): go-git otherwise
+// opens a pack file, resolving each component of its path, for every
+// object it reads. The pack files stay open until release is called.
+func openHeld(dir string, bare bool) (repo *gogit.Repository, release func(), err error) {
+	repo, st, err := openRepository(dir, bare, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	if st == nil {
+		return repo, func() {}, nil
+	}
+	return repo, func() { _ = st.Close() }, nil
+}
+
+// openRepository opens as OpenRepository does and returns the object
+// storage too (nil for a repository gogit.PlainOpen opened); keep keeps
+// its pack files open until the storage is closed.
+func openRepository(dir string, bare, keep bool) (*gogit.Repository, *filesystem.Storage, error) {
 	dotDir, wt := dir, billy.Filesystem(nil)
 	if !bare {
 		dotDir = filepath.Join(dir, gogit.GitDirName)
 		fi, err := os.Lstat(dotDir)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			return nil, gogit.ErrRepositoryNotExists
+			return nil, nil, gogit.ErrRepositoryNotExists
 		case err != nil:
-			return nil, err
+			return nil, nil, err
 		case !fi.IsDir():
-			return gogit.PlainOpen(dir)
+			repo, err := gogit.PlainOpen(dir)
+			return repo, nil, err
 		}
 		wt = osfs.New(dir)
 	} else if _, err := os.Stat(dotDir); errors.Is(err, fs.ErrNotExist) {
-		return nil, gogit.ErrRepositoryNotExists
+		return nil, nil, gogit.ErrRepositoryNotExists
 	}
 	dot := wholeIndexFS{osfs.New(dotDir)}
-	st := filesystem.NewStorage(dot, cache.NewObjectLRUDefault())
+	st := filesystem.NewStorageWithOptions(dot, cache.NewObjectLRUDefault(), filesystem.Options{KeepDescriptors: keep})
+	var repo *gogit.Repository
+	var err error
 	if bare {
-		return gogit.Open(st, wt)
+		repo, err = gogit.Open(st, wt)
+	} else {
+		// A checkout's branches and Railyard's refs go to packed-refs.
+		repo, err = gogit.Open(newPackedRefStorage(st, dot), wt)
 	}
-	// A checkout's branches and Railyard's refs go to packed-refs.
-	return gogit.Open(newPackedRefStorage(st, dot), wt)
+	if err != nil {
+		_ = st.Close()
+		return nil, nil, err
+	}
+	return repo, st, nil
 }
 
 // wholeIndexFS serves pack index files (objects/pack/*.idx, never written

@@ -106,3 +106,58 @@ func TestWholeIndexFS(t *testing.T) {
 		t.Error("an index opened for writing is in memory")
 	}
 }
+
+// openHeld keeps a repository's pack files open while objects are read,
+// instead of opening one for every object, and closes them on release.
+func TestOpenHeldKeepsPacksOpenUntilReleased(t *testing.T) {
+	s := gittest.NewServer(t)
+	r := s.CreateRepo("app", map[string]string{"a": "1", "b/c": "2"})
+	c := newCache(t, 0)
+	if _, err := c.Clone(context.Background(), r.URL, Credentials{}, CloneOptions{Branch: "main", Dir: filepath.Join(t.TempDir(), "co")}); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := filepath.Glob(filepath.Join(c.dir, "*"))
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("cache entries %v: %v", entries, err)
+	}
+	repo, release, err := openHeld(entries[0], true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := repo.Reference("refs/heads/main", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	commit, err := repo.CommitObject(head.Hash())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := commit.Files(); err != nil {
+		t.Fatal(err)
+	}
+	if n := openPacks(t, entries[0]); n == 0 {
+		t.Error("no pack file open while the repository is held: every object read opens its pack again")
+	}
+	release()
+	if n := openPacks(t, entries[0]); n != 0 {
+		t.Errorf("%d pack files still open after release", n)
+	}
+}
+
+// openPacks counts this process's open files that are pack files under
+// dir.
+func openPacks(t *testing.T, dir string) int {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("no /proc/self/fd: %v", err)
+	}
+	n := 0
+	for _, fd := range fds {
+		target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
+		if err == nil && strings.HasPrefix(target, dir) && strings.HasSuffix(target, ".pack") {
+			n++
+		}
+	}
+	return n
+}

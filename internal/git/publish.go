@@ -39,10 +39,11 @@ func PushRefs(ctx context.Context, dir, repoURL string, creds Credentials, updat
 	if len(updates) == 0 {
 		return false, errors.New("push: no refs to push")
 	}
-	repo, err := OpenRepository(dir, false)
+	repo, release, err := openHeld(dir, false)
 	if err != nil {
 		return false, fmt.Errorf("open repository: %w", err)
 	}
+	defer release()
 	specs := make([]config.RefSpec, 0, len(updates))
 	for _, u := range updates {
 		spec := config.RefSpec(u.Local + ":" + u.Remote)
