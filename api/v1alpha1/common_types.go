@@ -87,10 +87,13 @@ type PromotionStepRetry struct {
 	ErrorThreshold uint32 `json:"errorThreshold,omitempty"`
 }
 
+// A step's rules sit on the lists of steps people write (a Stage's
+// template, a task), not on the type: a Promotion's steps are the
+// manager's copy of those, checked already, and rules on the type were
+// evaluated for every step on every status write of every Promotion.
+
 // PromotionStep is one step of a promotion: a built-in step (`uses`) or a
 // reference to a task whose steps are inlined (`task`).
-// +kubebuilder:validation:XValidation:rule="has(self.uses) != has(self.task)",message="a step must set exactly one of uses or task"
-// +kubebuilder:validation:XValidation:rule="!has(self.task) || (!has(self.continueOnError) && !has(self.retry) && !has(self.config))",message="a task step may not set continueOnError, retry or config; set them on the task's steps"
 type PromotionStep struct {
 	// Uses names the built-in step to run, such as git-clone.
 	// +optional

@@ -28,6 +28,7 @@ type PromotionTaskSpec struct {
 	// +kubebuilder:validation:MaxItems=100
 	// +listType=atomic
 	// +kubebuilder:validation:XValidation:rule="self.all(s, has(s.uses))",message="steps of a task must set uses; a task cannot reference another task"
+	// +kubebuilder:validation:XValidation:rule="self.all(s, !has(s.task))",message="a step must set exactly one of uses or task"
 	Steps []PromotionStep `json:"steps"`
 }
 

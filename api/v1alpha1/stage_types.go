@@ -117,6 +117,8 @@ type PromotionTemplateSpec struct {
 	// +optional
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=100
+	// +kubebuilder:validation:XValidation:rule="self.all(s, has(s.uses) != has(s.task))",message="a step must set exactly one of uses or task"
+	// +kubebuilder:validation:XValidation:rule="self.all(s, !has(s.task) || (!has(s.continueOnError) && !has(s.retry) && !has(s.config)))",message="a task step may not set continueOnError, retry or config; set them on the task's steps"
 	Steps []PromotionStep `json:"steps,omitempty"`
 }
 

@@ -95,6 +95,7 @@ func TestCreateValidation(t *testing.T) {
 		{"policy with neither", &railyard.ProjectConfig{ObjectMeta: meta("pc-none"), Spec: railyard.ProjectConfigSpec{PromotionPolicies: []railyard.PromotionPolicy{{AutoPromotionEnabled: true}}}}, "a promotion policy must set exactly one of stage or stageSelector"},
 
 		{"task referencing a task", &railyard.PromotionTask{ObjectMeta: meta("t-nested"), Spec: railyard.PromotionTaskSpec{Steps: []railyard.PromotionStep{{Task: &railyard.PromotionTaskReference{Name: "other"}}}}}, "steps of a task must set uses"},
+		{"task step with uses and task", &railyard.PromotionTask{ObjectMeta: meta("t-both"), Spec: railyard.PromotionTaskSpec{Steps: []railyard.PromotionStep{{Uses: "git-clone", Task: &railyard.PromotionTaskReference{Name: "other"}}}}}, "a step must set exactly one of uses or task"},
 		{"task without steps", &railyard.PromotionTask{ObjectMeta: meta("t-empty")}, "spec.steps"},
 		{"task reference of unknown kind", stage("taskkind", direct(), railyard.PromotionStep{Task: &railyard.PromotionTaskReference{Name: "t", Kind: "Task"}}), "task.kind"},
 	}
