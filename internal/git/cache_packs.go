@@ -21,9 +21,12 @@ import (
 // number of packs is what a checkout costs. Rewriting the whole repository
 // into one pack costs in proportion to its size, which for a large GitOps
 // repository is more than the copies it saves. So the packs are merged
-// geometrically: past maxSmallPacks, the packs other than the largest are
-// merged into one, which costs only what they hold; once they together
-// reach half of the largest, everything is merged into one pack.
+// geometrically: past maxSmallPacks, the smallest packs are merged, each
+// next one as long as it is under twice what is merged so far, so a pack
+// is rewritten only when as much again has come after it (merging every
+// pack but the largest rewrote the same merged pack at every fourth push);
+// once the small packs together reach half of the largest, everything is
+// merged into one pack.
 const maxSmallPacks = 3
 
 // packFile is a pack of an entry and its size.
@@ -47,6 +50,7 @@ func consolidatePacks(repo *gogit.Repository, dir string) (bool, error) {
 	if smallSize*2 >= largest.size {
 		return true, repo.RepackObjects(&gogit.RepackConfig{})
 	}
+	small = geometricRun(small)
 	var objects []plumbing.Hash
 	for _, p := range small {
 		hs, err := packObjects(dir, p.hash)
@@ -69,6 +73,23 @@ func consolidatePacks(repo *gogit.Repository, dir string) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// geometricRun picks from packs (largest first, at least two) the ones to
+// merge: the two smallest, then each next larger one while it is under
+// twice their sum.
+func geometricRun(packs []packFile) []packFile {
+	n := len(packs)
+	if n <= 2 {
+		return packs
+	}
+	i := n - 2
+	sum := packs[n-1].size + packs[n-2].size
+	for i > 0 && packs[i-1].size < 2*sum {
+		i--
+		sum += packs[i].size
+	}
+	return packs[i:]
 }
 
 // entryPacks lists the entry's packs, largest first.

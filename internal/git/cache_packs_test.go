@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -101,5 +102,40 @@ func TestCacheRefsStayPacked(t *testing.T) {
 	})
 	if loose >= maxLooseRefs {
 		t.Errorf("%d loose refs in the entry after %d branches, want fewer than %d", loose, len(branches), maxLooseRefs)
+	}
+}
+
+// Small packs are merged geometrically: a merged pack is merged again only
+// once what came after it is at least half its size.
+func TestGeometricRun(t *testing.T) {
+	packs := func(sizes ...int64) []packFile {
+		out := make([]packFile, len(sizes))
+		for i, s := range sizes {
+			out[i] = packFile{hash: plumbing.NewHash(fmt.Sprintf("%040x", i+1)), size: s}
+		}
+		return out
+	}
+	sizes := func(ps []packFile) []int64 {
+		out := make([]int64, len(ps))
+		for i, p := range ps {
+			out[i] = p.size
+		}
+		return out
+	}
+	tests := []struct {
+		name  string
+		small []packFile
+		want  []int64
+	}{
+		{"a merged pack much larger than the new ones stays", packs(60, 2, 2, 2), []int64{2, 2, 2}},
+		{"a merged pack as large as what came after it goes with them", packs(6, 2, 2, 2), []int64{6, 2, 2, 2}},
+		{"the two smallest at least", packs(100, 50, 10, 1), []int64{10, 1}},
+		{"each next one under twice the sum", packs(100, 30, 8, 3, 2), []int64{8, 3, 2}},
+		{"two packs", packs(9, 1), []int64{9, 1}},
+	}
+	for _, tt := range tests {
+		if got := sizes(geometricRun(tt.small)); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: merged %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }
