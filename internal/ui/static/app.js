@@ -36,5 +36,10 @@
   source.addEventListener("change", function () {
     if (timer === null) { timer = setTimeout(refresh, 200); }
   });
-  source.addEventListener("open", function () { document.body.setAttribute("data-live-connected", "true"); });
+  // A change between the server rendering this page and the stream opening
+  // (or while it reconnects) sends no event to this page: catch up once.
+  source.addEventListener("open", function () {
+    document.body.setAttribute("data-live-connected", "true");
+    if (timer === null) { timer = setTimeout(refresh, 0); }
+  });
 })();
