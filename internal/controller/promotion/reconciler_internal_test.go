@@ -28,7 +28,7 @@ var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // fakeReconciler is a Promotion reconciler on a fake client holding objs,
 // with a fake clock at t0 and a recorder of Events. patches counts the
-// status patches sent.
+// status writes sent (patches, and updates of a locked status).
 func fakeReconciler(t *testing.T, objs ...client.Object) (r *Reconciler, rec *events.FakeRecorder, patches *int) {
 	t.Helper()
 	scheme := runtime.NewScheme()
@@ -41,6 +41,9 @@ func fakeReconciler(t *testing.T, objs ...client.Object) (r *Reconciler, rec *ev
 		WithInterceptorFuncs(interceptor.Funcs{SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
 			*patches++
 			return c.SubResource(sub).Patch(ctx, obj, patch, opts...)
+		}, SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
+			*patches++
+			return c.SubResource(sub).Update(ctx, obj, opts...)
 		}}).
 		Build()
 	rec = events.NewFakeRecorder(10)

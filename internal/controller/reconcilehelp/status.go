@@ -1,6 +1,7 @@
 package reconcilehelp
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -17,7 +18,9 @@ import (
 // patch against the state it last wrote (or was created with). Each patch
 // therefore carries exactly the changes made since the previous one, so an
 // interim write (Reconciling before slow I/O, a Promotion published early)
-// and the final one never repeat or undo each other.
+// and the final one never repeat or undo each other. With the optimistic
+// lock it writes the whole status at the version it last saw instead
+// (update, below).
 type StatusPatcher struct {
 	client client.Client
 	base   client.Object
@@ -57,6 +60,9 @@ func (p *StatusPatcher) Rebase(obj client.Object) {
 // Nothing is sent when status did not change, so a reconcile that finds
 // everything in order costs no write.
 func (p *StatusPatcher) Patch(ctx context.Context, obj client.Object) error {
+	if p.lock {
+		return p.update(ctx, obj)
+	}
 	data, changed, err := p.patchData(obj)
 	if err != nil || !changed {
 		return err
@@ -68,12 +74,62 @@ func (p *StatusPatcher) Patch(ctx context.Context, obj client.Object) error {
 	return nil
 }
 
+// update writes obj's whole status, at the base's resourceVersion. Under
+// the lock the server's status is the base's whenever the write succeeds,
+// so this is the same change as the merge patch from the base; it spares
+// the API server applying a patch (encoding the stored object, merging,
+// decoding the result: a tenth of its CPU in a wave of promotions) and
+// this process computing one. Status fields this binary does not know
+// are not kept, as with any update from a typed client.
+func (p *StatusPatcher) update(ctx context.Context, obj client.Object) error {
+	changed, err := p.statusChanged(obj)
+	if err != nil || !changed {
+		return err
+	}
+	version := p.base.GetResourceVersion()
+	if version == "" {
+		return fmt.Errorf("writing status of %s: no resourceVersion to lock on", describe(p.client.Scheme(), obj))
+	}
+	obj.SetResourceVersion(version)
+	// The server keeps the stored managed fields when none are sent.
+	obj.SetManagedFields(nil)
+	if err := p.client.Status().Update(ctx, obj); err != nil {
+		return fmt.Errorf("updating status of %s: %w", describe(p.client.Scheme(), obj), err)
+	}
+	p.Rebase(obj)
+	return nil
+}
+
 // Changes reports whether Patch would write obj's status: whether it
 // differs from the last write as the server stores it (times to the
 // second).
 func (p *StatusPatcher) Changes(obj client.Object) (bool, error) {
+	if p.lock {
+		return p.statusChanged(obj)
+	}
 	_, changed, err := p.patchData(obj)
 	return changed, err
+}
+
+// statusChanged compares the Status fields of the base and obj as JSON,
+// as the server stores them: times that differ below the second are equal.
+func (p *StatusPatcher) statusChanged(obj client.Object) (bool, error) {
+	if sameStatus(p.base, obj) {
+		return false, nil
+	}
+	b, o := statusOf(p.base), statusOf(obj)
+	if b == nil || o == nil {
+		return true, nil
+	}
+	bj, err := json.Marshal(b)
+	if err != nil {
+		return false, fmt.Errorf("encoding the status of %s: %w", describe(p.client.Scheme(), obj), err)
+	}
+	oj, err := json.Marshal(o)
+	if err != nil {
+		return false, fmt.Errorf("encoding the status of %s: %w", describe(p.client.Scheme(), obj), err)
+	}
+	return !bytes.Equal(bj, oj), nil
 }
 
 // patchData is the merge patch from the last write to obj, and whether it
@@ -102,14 +158,27 @@ func (p *StatusPatcher) patchData(obj client.Object) ([]byte, bool, error) {
 // Objects without a Status field are never the same.
 func sameStatus(base, obj client.Object) bool {
 	b, o := reflect.ValueOf(base), reflect.ValueOf(obj)
-	if b.Kind() != reflect.Pointer || o.Kind() != reflect.Pointer || b.Type() != o.Type() {
+	if b.Type() != o.Type() {
 		return false
 	}
-	bs, os := b.Elem().FieldByName("Status"), o.Elem().FieldByName("Status")
-	if !bs.IsValid() || !os.IsValid() {
+	bs, os := statusOf(base), statusOf(obj)
+	if bs == nil || os == nil {
 		return false
 	}
-	return equality.Semantic.DeepEqual(bs.Interface(), os.Interface())
+	return equality.Semantic.DeepEqual(bs, os)
+}
+
+// statusOf is the Status field of a pointer to a struct, or nil.
+func statusOf(obj client.Object) any {
+	v := reflect.ValueOf(obj)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	s := v.Elem().FieldByName("Status")
+	if !s.IsValid() {
+		return nil
+	}
+	return s.Interface()
 }
 
 // changesStatus reports whether a merge patch has anything for the status

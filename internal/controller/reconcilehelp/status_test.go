@@ -23,6 +23,8 @@ func TestStatusPatcher(t *testing.T) {
 		// meanwhile is written by someone else before Patch.
 		meanwhile   func(*railyard.Stage)
 		wantPatches int
+		// wantUpdates counts writes of the whole status (with a lock).
+		wantUpdates int
 		wantErr     string
 		want        func(*testing.T, *railyard.Stage)
 	}{
@@ -42,6 +44,19 @@ func TestStatusPatcher(t *testing.T) {
 				s.Status.AutoPromotionHolds["Warehouse/app"] = h
 			},
 			wantPatches: 0,
+		},
+		"with a lock, an unchanged status sends nothing": {
+			opts:   []Option{WithOptimisticLock()},
+			change: func(s *railyard.Stage) { s.Spec.Shard = "other" },
+		},
+		"with a lock, a time that differs below the second is no change": {
+			opts: []Option{WithOptimisticLock()},
+			change: func(s *railyard.Stage) {
+				h := s.Status.AutoPromotionHolds["Warehouse/app"]
+				later := metav1.NewTime(h.CreatedAt.Add(300 * time.Millisecond))
+				h.CreatedAt = &later
+				s.Status.AutoPromotionHolds["Warehouse/app"] = h
+			},
 		},
 		"a status change is patched": {
 			change:      func(s *railyard.Stage) { s.Status.FreightSummary = "1/1 Fulfilled" },
@@ -66,18 +81,18 @@ func TestStatusPatcher(t *testing.T) {
 			opts:        []Option{WithOptimisticLock()},
 			change:      func(s *railyard.Stage) { s.Status.FreightSummary = "mine" },
 			meanwhile:   func(s *railyard.Stage) { s.Status.LastHandledRefresh = "theirs" },
-			wantPatches: 1,
-			wantErr:     "patching status of Stage demo/s: ",
+			wantUpdates: 1,
+			wantErr:     "updating status of Stage demo/s: ",
 			want: func(t *testing.T, s *railyard.Stage) {
 				if s.Status.FreightSummary == "mine" {
 					t.Error("the locked patch was applied over a concurrent write")
 				}
 			},
 		},
-		"with a lock and no concurrent write, the patch applies": {
+		"with a lock and no concurrent write, the whole status is written": {
 			opts:        []Option{WithOptimisticLock()},
 			change:      func(s *railyard.Stage) { s.Status.FreightSummary = "mine" },
-			wantPatches: 1,
+			wantUpdates: 1,
 			want: func(t *testing.T, s *railyard.Stage) {
 				if s.Status.FreightSummary != "mine" {
 					t.Errorf("freightSummary = %q", s.Status.FreightSummary)
@@ -87,10 +102,13 @@ func TestStatusPatcher(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			patches := 0
+			patches, updates := 0, 0
 			c := newClient(t, interceptor.Funcs{SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
 				patches++
 				return c.SubResource(sub).Patch(ctx, obj, patch, opts...)
+			}, SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
+				updates++
+				return c.SubResource(sub).Update(ctx, obj, opts...)
 			}}, heldStage("s"))
 			obj := &railyard.Stage{}
 			must(t, c.Get(ctx, client.ObjectKey{Namespace: "demo", Name: "s"}, obj))
@@ -108,8 +126,12 @@ func TestStatusPatcher(t *testing.T) {
 			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr) || !apierrors.IsConflict(err)):
 				t.Fatalf("Patch error = %v, want a conflict containing %q", err, tt.wantErr)
 			}
-			if patches != tt.wantPatches {
-				t.Errorf("%d status patches, want %d", patches, tt.wantPatches)
+			// The test's own concurrent write is an update too.
+			if tt.meanwhile != nil {
+				updates--
+			}
+			if patches != tt.wantPatches || updates != tt.wantUpdates {
+				t.Errorf("%d status patches and %d updates, want %d and %d", patches, updates, tt.wantPatches, tt.wantUpdates)
 			}
 			if tt.want != nil {
 				stored := &railyard.Stage{}
@@ -121,11 +143,13 @@ func TestStatusPatcher(t *testing.T) {
 }
 
 // TestStatusPatcherRebases checks that a second patch carries only what
-// changed since the first: with a lock it would otherwise conflict with
-// its own first write.
+// changed since the first, and that a second locked write is made at the
+// version the first one returned (it would otherwise conflict with its own
+// first write).
 func TestStatusPatcherRebases(t *testing.T) {
 	ctx := context.Background()
 	var sent []string
+	updates := 0
 	c := newClient(t, interceptor.Funcs{SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
 		data, err := patch.Data(obj)
 		if err != nil {
@@ -133,10 +157,13 @@ func TestStatusPatcherRebases(t *testing.T) {
 		}
 		sent = append(sent, string(data))
 		return c.SubResource(sub).Patch(ctx, obj, patch, opts...)
-	}}, stage("s"))
+	}, SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
+		updates++
+		return c.SubResource(sub).Update(ctx, obj, opts...)
+	}}, stage("s"), stage("locked"))
 	obj := &railyard.Stage{}
 	must(t, c.Get(ctx, client.ObjectKey{Namespace: "demo", Name: "s"}, obj))
-	p := NewStatusPatcher(c, obj, WithOptimisticLock())
+	p := NewStatusPatcher(c, obj)
 	obj.Status.FreightSummary = "first"
 	must(t, p.Patch(ctx, obj))
 	obj.Status.LastHandledRefresh = "second"
@@ -153,6 +180,19 @@ func TestStatusPatcherRebases(t *testing.T) {
 	p.Rebase(fresh)
 	if err := p.Patch(ctx, fresh); err != nil || len(sent) != 2 {
 		t.Errorf("patch of an unchanged rebased copy: err %v, %d patches, want none", err, len(sent))
+	}
+
+	locked := &railyard.Stage{}
+	must(t, c.Get(ctx, client.ObjectKey{Namespace: "demo", Name: "locked"}, locked))
+	lp := NewStatusPatcher(c, locked, WithOptimisticLock())
+	locked.Status.FreightSummary = "first"
+	must(t, lp.Patch(ctx, locked))
+	locked.Status.LastHandledRefresh = "second"
+	must(t, lp.Patch(ctx, locked))
+	stored := &railyard.Stage{}
+	must(t, c.Get(ctx, client.ObjectKeyFromObject(locked), stored))
+	if updates != 2 || stored.Status.FreightSummary != "first" || stored.Status.LastHandledRefresh != "second" {
+		t.Errorf("%d locked writes, stored status %+v; want 2 writes and both changes", updates, stored.Status)
 	}
 }
 

@@ -41,6 +41,11 @@ func TestFinalize(t *testing.T) {
 			freightPatches++
 		}
 		return c.SubResource(sub).Patch(ctx, obj, patch, opts...)
+	}, SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
+		if _, ok := obj.(*railyard.Freight); ok {
+			freightPatches++
+		}
+		return c.SubResource(sub).Update(ctx, obj, opts...)
 	}}, st, mentioned, other, &pending, &done)
 	stage := &railyard.Stage{}
 	must(t, r.Client.Get(ctx, client.ObjectKeyFromObject(st), stage))

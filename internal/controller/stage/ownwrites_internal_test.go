@@ -150,18 +150,30 @@ func TestFreightArrivalAndVerificationAreOneWrite(t *testing.T) {
 		p1 := finishedPromotion("p1", "new", railyard.PromotionPhaseSucceeded, time.Minute, "alice")
 		freightWrites := map[string]int{}
 		stageWrites := 0
+		count := func(obj client.Object) error {
+			switch obj.(type) {
+			case *railyard.Freight:
+				if failing && obj.GetName() == "old" {
+					return errors.New("injected failure")
+				}
+				freightWrites[obj.GetName()]++
+			case *railyard.Stage:
+				stageWrites++
+			}
+			return nil
+		}
 		funcs := interceptor.Funcs{
 			SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
-				switch obj.(type) {
-				case *railyard.Freight:
-					if failing && obj.GetName() == "old" {
-						return errors.New("injected failure")
-					}
-					freightWrites[obj.GetName()]++
-				case *railyard.Stage:
-					stageWrites++
+				if err := count(obj); err != nil {
+					return err
 				}
 				return c.SubResource(sub).Patch(ctx, obj, p, opts...)
+			},
+			SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
+				if err := count(obj); err != nil {
+					return err
+				}
+				return c.SubResource(sub).Update(ctx, obj, opts...)
 			},
 		}
 		old := newFreight("old", 0)
