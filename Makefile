@@ -207,6 +207,10 @@ bench-scale-settled: envtest ## SCALE_SETTLED_APPS apps (default 1000) at rest: 
 bench-scale: envtest ## Promote SCALE_APPS apps (default 100) shaped like the users' and print times, peak RSS and idle CPU (docs/benchmarks.md).
 	SCALE_APPS=$(SCALE_APPS) go test ./test/e2e -run '^$$' -bench '^BenchmarkScale$$' -benchtime 1x -count 1 -timeout 90m $(TEST_FLAGS)
 
+.PHONY: bench-status-write
+bench-status-write: envtest ## kube-apiserver's CPU per status write of a Promotion: merge patch vs update (docs/benchmarks.md).
+	go test ./test/e2e -run '^$$' -bench '^BenchmarkStatusWrite$$' -benchtime $(or $(BENCH_STATUS_TIMES),20x) -count 1 $(TEST_FLAGS)
+
 .PHONY: bench-ui
 bench-ui: envtest ## The web UI's benchmarks: the 30-app pipeline page, a Stage's change to an open page (docs/benchmarks.md).
 	go test ./internal/ui -run '^$$' -bench 'BenchmarkPipelinePage30Apps|BenchmarkStageChange' -benchtime $(or $(BENCH_UI_TIMES),50x) -count 1 $(TEST_FLAGS)
