@@ -74,7 +74,7 @@ func (w *WorkTree) reuse(objects storer.EncodedObjectStorer, want *flatTree, com
 	defer func() { _ = top.Close() }()
 	tw := &treeWriter{objects: objects, want: want, old: t.rec, top: top, record: true,
 		stamps: map[string]stamp{}, keep: map[string]bool{}}
-	if err := tw.verify(top, "", false); err != nil {
+	if err := tw.verifyAll(); err != nil {
 		w.pool.discard(t)
 		return false, nil
 	}

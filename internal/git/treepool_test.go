@@ -2,6 +2,7 @@ package git
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -408,7 +409,7 @@ func TestRacyEntriesAreNotTrusted(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			tw := &treeWriter{want: tree, old: &treeRecord{tree: tree, stamps: map[string]stamp{"f": st}, racyFrom: tt.racyFrom}}
-			if _, got := tw.trusted("f", fi); got != tt.want {
+			if got := tw.trusted("f", st); got != tt.want {
 				t.Errorf("trusted = %v, want %v", got, tt.want)
 			}
 		})
@@ -505,5 +506,48 @@ func TestPooledCheckoutKeepsTheDirectoryMode(t *testing.T) {
 	}
 	if fi.Mode().Perm() != 0o700 {
 		t.Errorf("mode = %v, want 0700", fi.Mode().Perm())
+	}
+}
+
+// lstatAt, which verify uses, stamps an entry exactly as stampOf stamps
+// what os.Lstat says, which is how the record's stamps were taken: any
+// difference would make every pooled entry look changed.
+func TestLstatAtStampsAsLstat(t *testing.T) {
+	dir := t.TempDir()
+	create := map[string]func(p string) error{
+		"file":       func(p string) error { return os.WriteFile(p, []byte("x"), 0o644) },
+		"executable": func(p string) error { return os.WriteFile(p, []byte("#!/bin/sh\n"), 0o755) },
+		"directory":  func(p string) error { return os.Mkdir(p, 0o755) },
+		"link":       func(p string) error { return os.Symlink("file", p) },
+		"dangling":   func(p string) error { return os.Symlink("nowhere", p) },
+		"fifo":       func(p string) error { return syscall.Mkfifo(p, 0o600) },
+		"sticky":     func(p string) error { return errors.Join(os.Mkdir(p, 0o755), os.Chmod(p, 0o755|os.ModeSticky)) },
+		"setgid":     func(p string) error { return errors.Join(os.Mkdir(p, 0o755), os.Chmod(p, 0o755|os.ModeSetgid)) },
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = d.Close() }()
+	for _, name := range []string{"file", "executable", "directory", "link", "dangling", "fifo", "sticky", "setgid"} {
+		p := filepath.Join(dir, name)
+		if err := create[name](p); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Lstat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, ok := stampOf(fi)
+		if !ok {
+			t.Fatalf("%s: no stamp", name)
+		}
+		got, err := lstatAt(int(d.Fd()), name)
+		if err != nil || got != want {
+			t.Errorf("%s: lstatAt = %+v, %v; os.Lstat's stamp %+v", name, got, err, want)
+		}
+	}
+	if _, err := lstatAt(int(d.Fd()), "missing"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("lstatAt of a missing entry = %v, want fs.ErrNotExist", err)
 	}
 }

@@ -62,50 +62,43 @@ type treeWriter struct {
 
 // verify walks the pooled tree and removes every entry the record does
 // not vouch for or want does not hold as it is; what remains is kept.
-// unchanged says that d's own stamp is the recorded one: no entry was
-// added, removed or renamed in it since, so its names are the record's
-// and need not be read (a change to an entry shows in that entry's stamp).
-func (tw *treeWriter) verify(d *os.Root, prefix string, unchanged bool) error {
+// unchanged says that the directory's own stamp is the recorded one: no
+// entry was added, removed or renamed in it since, so its names are the
+// record's and need not be read (a change to an entry shows in that
+// entry's stamp).
+//
+// Entries are looked at by their path from the top (lstatAt), not through
+// a handle on each directory: a pooled tree of the users' repository has
+// hundreds of directories, and opening and closing each one was a third
+// of taking the tree. The walk goes top-down and looks into a directory
+// only once its own stamp is trusted, so every directory on a path is
+// the one Railyard made; anything removed is removed through os.Root.
+func (tw *treeWriter) verify(dirfd int, prefix string, unchanged bool) error {
 	names := tw.old.tree.children[prefix]
 	if !unchanged {
 		dirReads.Add(1)
-		f, err := d.Open(".")
-		if err != nil {
-			return err
-		}
-		names, err = f.Readdirnames(-1)
-		_ = f.Close()
-		if err != nil {
+		var err error
+		if names, err = tw.readDir(prefix); err != nil {
 			return err
 		}
 	}
 	for _, name := range names {
 		p := path.Join(prefix, name)
-		fi, err := d.Lstat(name)
+		st, err := lstatAt(dirfd, p)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
 			return err
 		}
-		st, trusted := tw.trusted(p, fi)
+		trusted := tw.trusted(p, st)
 		switch {
-		case trusted && fi.IsDir():
-			sub, err := d.OpenRoot(name)
-			if err != nil {
-				return err
-			}
-			err = tw.verify(sub, p, tw.unchanged(p, st))
-			_ = sub.Close()
-			if err != nil {
+		case trusted && st.mode.IsDir():
+			if err := tw.verify(dirfd, p, tw.unchanged(p, st)); err != nil {
 				return err
 			}
 		case !trusted:
-			if fi.IsDir() && fi.Mode().Perm()&0o700 != 0o700 {
-				// A step's chmod must not keep it from being removed.
-				_ = d.Chmod(name, 0o700)
-			}
-			if err := d.RemoveAll(name); err != nil {
+			if err := tw.remove(prefix, name, st); err != nil {
 				return fmt.Errorf("removing %s: %w", p, err)
 			}
 			continue
@@ -116,22 +109,56 @@ func (tw *treeWriter) verify(d *os.Root, prefix string, unchanged bool) error {
 	return nil
 }
 
-// trusted says whether the entry at p is what the record says Railyard
-// wrote and what want needs there.
-func (tw *treeWriter) trusted(p string, fi os.FileInfo) (stamp, bool) {
+// readDir lists the directory at prefix.
+func (tw *treeWriter) readDir(prefix string) ([]string, error) {
+	f, err := tw.top.Open(dirName(prefix))
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = f.Close() }()
+	return f.Readdirnames(-1)
+}
+
+// remove removes the entry name of the directory at prefix and all it
+// holds, through os.Root.
+func (tw *treeWriter) remove(prefix, name string, st stamp) error {
+	d := tw.top
+	if prefix != "" {
+		var err error
+		if d, err = tw.top.OpenRoot(prefix); err != nil {
+			return err
+		}
+		defer func() { _ = d.Close() }()
+	}
+	if st.mode.IsDir() && st.mode.Perm()&0o700 != 0o700 {
+		// A step's chmod must not keep it from being removed.
+		_ = d.Chmod(name, 0o700)
+	}
+	return d.RemoveAll(name)
+}
+
+func dirName(prefix string) string {
+	if prefix == "" {
+		return "."
+	}
+	return prefix
+}
+
+// trusted says whether the entry at p, stamped st, is what the record
+// says Railyard wrote and what want needs there.
+func (tw *treeWriter) trusted(p string, st stamp) bool {
 	want, wanted := tw.want.nodes[p]
 	had, known := tw.old.tree.nodes[p]
 	recorded, stamped := tw.old.stamps[p]
-	st, ok := stampOf(fi)
-	if !wanted || !known || !stamped || !ok {
-		return st, false
+	if !wanted || !known || !stamped {
+		return false
 	}
 	if want.isDir() {
 		// A directory's times move with its entries, which are checked
 		// one by one; what must hold is that it is the same directory.
-		return st, had.isDir() && st.dev == recorded.dev && st.ino == recorded.ino && st.mode == recorded.mode
+		return had.isDir() && st.dev == recorded.dev && st.ino == recorded.ino && st.mode == recorded.mode
 	}
-	return st, had == want && tw.unchanged(p, st)
+	return had == want && tw.unchanged(p, st)
 }
 
 // unchanged says whether the entry at p still has the very stamp recorded
@@ -342,4 +369,14 @@ func blobReader(objects storer.EncodedObjectStorer, h plumbing.Hash) (io.ReadClo
 		return nil, err
 	}
 	return blob.Reader()
+}
+
+// verifyAll verifies the whole pooled tree from its top directory.
+func (tw *treeWriter) verifyAll() error {
+	dir, err := tw.top.Open(".")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = dir.Close() }()
+	return tw.verify(int(dir.Fd()), "", false)
 }
