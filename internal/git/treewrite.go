@@ -60,6 +60,16 @@ type treeWriter struct {
 	keep   map[string]bool
 }
 
+// verifyAll verifies the whole pooled tree from its top directory.
+func (tw *treeWriter) verifyAll() error {
+	dir, err := tw.top.Open(".")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = dir.Close() }()
+	return tw.verify(int(dir.Fd()), "", false)
+}
+
 // verify walks the pooled tree and removes every entry the record does
 // not vouch for or want does not hold as it is; what remains is kept.
 // unchanged says that the directory's own stamp is the recorded one: no
@@ -369,14 +379,4 @@ func blobReader(objects storer.EncodedObjectStorer, h plumbing.Hash) (io.ReadClo
 		return nil, err
 	}
 	return blob.Reader()
-}
-
-// verifyAll verifies the whole pooled tree from its top directory.
-func (tw *treeWriter) verifyAll() error {
-	dir, err := tw.top.Open(".")
-	if err != nil {
-		return err
-	}
-	defer func() { _ = dir.Close() }()
-	return tw.verify(int(dir.Fd()), "", false)
 }
