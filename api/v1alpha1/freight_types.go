@@ -122,19 +122,24 @@ type Chart struct {
 	SubscriptionName string `json:"subscriptionName,omitempty"`
 }
 
-// FreightStatus records the Freight's life in Stages.
+// FreightStatus records the Freight's life in Stages. Its maps are atomic,
+// as in PromotionStatus.
 type FreightStatus struct {
 	// CurrentlyIn maps Stage names to when the Freight arrived there.
 	// +optional
+	// +mapType=atomic
 	CurrentlyIn map[string]CurrentStage `json:"currentlyIn,omitempty"`
 	// VerifiedIn maps Stage names to when the Freight was verified there.
 	// +optional
+	// +mapType=atomic
 	VerifiedIn map[string]VerifiedStage `json:"verifiedIn,omitempty"`
 	// ApprovedFor maps Stage names to when the Freight was approved for them.
 	// +optional
+	// +mapType=atomic
 	ApprovedFor map[string]ApprovedStage `json:"approvedFor,omitempty"`
 	// Metadata is free-form data written by promotion steps.
 	// +optional
+	// +mapType=atomic
 	Metadata map[string]apiextensionsv1.JSON `json:"metadata,omitempty"`
 }
 

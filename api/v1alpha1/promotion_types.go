@@ -111,7 +111,10 @@ type HealthCheckStep struct {
 	Config *apiextensionsv1.JSON `json:"config,omitempty"`
 }
 
-// PromotionStatus is the progress of a Promotion.
+// PromotionStatus is the progress of a Promotion. Its nested objects are
+// atomic (x-kubernetes-map-type): only the controller writes status, always
+// whole, so the API server need not track who owns each field inside them.
+// That keeps managedFields small and makes every status write cheaper.
 type PromotionStatus struct {
 	// LastHandledRefresh echoes the refresh annotation value last handled.
 	// +optional
@@ -124,10 +127,12 @@ type PromotionStatus struct {
 	Message string `json:"message,omitempty"`
 	// Freight being promoted.
 	// +optional
+	// +structType=atomic
 	Freight *FreightReference `json:"freight,omitempty"`
 	// FreightCollection is what the Stage will run: the promoted Freight and
 	// the Stage's current Freight of its other origins.
 	// +optional
+	// +structType=atomic
 	FreightCollection *FreightCollection `json:"freightCollection,omitempty"`
 	// HealthChecks left by steps for the Stage to evaluate.
 	// +optional
@@ -151,6 +156,7 @@ type PromotionStatus struct {
 	// +kubebuilder:pruning:PreserveUnknownFields
 	// +kubebuilder:validation:Schemaless
 	// +kubebuilder:validation:Type=object
+	// +mapType=atomic
 	State *apiextensionsv1.JSON `json:"state,omitempty"`
 	// StepsDigest is the SHA-256 of the steps and vars the controller
 	// copied into the spec. The controller runs a Promotion only when its

@@ -324,7 +324,8 @@ type AutoPromotionHold struct {
 	CreatedAt *metav1.Time `json:"createdAt,omitempty"`
 }
 
-// StageStatus is what the controller observed of a Stage.
+// StageStatus is what the controller observed of a Stage. Its nested
+// objects and maps are atomic, as in PromotionStatus.
 type StageStatus struct {
 	// Conditions: Ready, Reconciling, Promoting, Healthy and Verified.
 	// +optional
@@ -349,21 +350,26 @@ type StageStatus struct {
 	FreightSummary string `json:"freightSummary,omitempty"`
 	// Health of the Stage.
 	// +optional
+	// +structType=atomic
 	Health *Health `json:"health,omitempty"`
 	// CurrentPromotion is the one Promotion allowed to run now.
 	// +optional
+	// +structType=atomic
 	CurrentPromotion *PromotionReference `json:"currentPromotion,omitempty"`
 	// LastPromotion is the most recent finished Promotion.
 	// +optional
+	// +structType=atomic
 	LastPromotion *PromotionReference `json:"lastPromotion,omitempty"`
 	// AutoPromotionEnabled mirrors the ProjectConfig decision for this Stage.
 	// +optional
 	AutoPromotionEnabled bool `json:"autoPromotionEnabled,omitempty"`
 	// AutoPromotionHolds maps origin strings to holds set by rollbacks.
 	// +optional
+	// +mapType=atomic
 	AutoPromotionHolds map[string]AutoPromotionHold `json:"autoPromotionHolds,omitempty"`
 	// Metadata is free-form data written by promotion steps.
 	// +optional
+	// +mapType=atomic
 	Metadata map[string]apiextensionsv1.JSON `json:"metadata,omitempty"`
 }
 

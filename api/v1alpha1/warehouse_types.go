@@ -67,7 +67,8 @@ type FreightCreationCriteria struct {
 	Expression string `json:"expression,omitempty"`
 }
 
-// WarehouseStatus is what the controller observed.
+// WarehouseStatus is what the controller observed. Its nested objects are
+// atomic, as in PromotionStatus.
 type WarehouseStatus struct {
 	// Conditions: Ready, Reconciling, Healthy,
 	// FreightCreationCriteriaSatisfied and FreightCreated.
@@ -86,6 +87,7 @@ type WarehouseStatus struct {
 	LastFreightID string `json:"lastFreightID,omitempty"`
 	// DiscoveredArtifacts holds the result of the last discovery.
 	// +optional
+	// +structType=atomic
 	DiscoveredArtifacts *DiscoveredArtifacts `json:"discoveredArtifacts,omitempty"`
 	// Subscriptions reports per subscription when it was last discovered and
 	// its last error.
