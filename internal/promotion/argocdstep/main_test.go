@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
@@ -25,9 +26,12 @@ import (
 )
 
 // k8s reaches a real kube-apiserver with Argo CD's real Application CRD.
-// Its scheme knows our Application types, which only CheckHealth needs: the
-// step itself works on unstructured objects.
+// Its scheme knows our Application types: CheckHealth reads them, and the
+// step reads them (it writes unstructured objects).
 var k8s client.Client
+
+// restConfig reaches the same API server, for clients a test builds.
+var restConfig *rest.Config
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
@@ -45,6 +49,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer func() { _ = env.Stop() }()
+	restConfig = env.Config
 	scheme := runtime.NewScheme()
 	if err := clientgoscheme.AddToScheme(scheme); err != nil {
 		fmt.Fprintln(os.Stderr, err)
