@@ -24,8 +24,9 @@ type Chooser struct {
 	// Cache lists Freight by origin through the field index OriginIndex.
 	Cache       client.Reader
 	OriginIndex string
-	// APIReader reads Freight by name past the cache, so Freight created
-	// a moment ago is found.
+	// APIReader reads Freight by name past the cache when the cache's copy
+	// is missing or not available to the Stage, so Freight created or
+	// approved a moment ago is found.
 	APIReader client.Reader
 	// Aliases lets a name be an alias as well (previews: the CLI and the
 	// UI name Freight by alias; a Promotion's spec holds a name).
@@ -38,6 +39,14 @@ type Chooser struct {
 // newest). Freight the Stage may not receive is an ErrUnavailable error.
 func (c Chooser) Target(ctx context.Context, stage *railyard.Stage, name string, origin *railyard.FreightOrigin, now time.Time) (*railyard.Freight, error) {
 	if name != "" {
+		// Availability only grows (verification, approval, soak), so a
+		// cached copy that is available is as good as the API server's;
+		// one that is missing or not yet available is read again there.
+		if f := c.cached(ctx, stage.Namespace, name); f != nil {
+			if ok, _ := IsAvailable(f, stage, now); ok {
+				return f, nil
+			}
+		}
 		f, err := c.named(ctx, stage.Namespace, name)
 		if err != nil {
 			return nil, err
@@ -60,7 +69,16 @@ func (c Chooser) Target(ctx context.Context, stage *railyard.Stage, name string,
 	return candidates[0], nil
 }
 
-// named reads Freight by name, else (with Aliases) by alias.
+// cached returns the cache's copy of the Freight named name, or nil.
+func (c Chooser) cached(ctx context.Context, ns, name string) *railyard.Freight {
+	f := &railyard.Freight{}
+	if err := c.Cache.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, f); err != nil {
+		return nil
+	}
+	return f
+}
+
+// named reads Freight by name past the cache, else (with Aliases) by alias.
 func (c Chooser) named(ctx context.Context, ns, name string) (*railyard.Freight, error) {
 	f := &railyard.Freight{}
 	err := c.APIReader.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, f)

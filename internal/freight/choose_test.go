@@ -76,3 +76,62 @@ func TestChooserTarget(t *testing.T) {
 		})
 	}
 }
+
+// Freight named by a Promotion is taken from the cache when the cache's
+// copy is available to the Stage; the API server is asked only when the
+// cache lacks it or it is not available there yet (verified or approved a
+// moment ago).
+func TestChooserTargetReadsCacheFirst(t *testing.T) {
+	scheme := runtime.NewScheme()
+	if err := railyard.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	freight := func(verified bool) *railyard.Freight {
+		f := &railyard.Freight{ObjectMeta: metav1.ObjectMeta{Namespace: "demo", Name: "f"}, Origin: appWH}
+		if verified {
+			f.Status.VerifiedIn = map[string]railyard.VerifiedStage{"test": {VerifiedAt: ago(time.Hour)}}
+		}
+		return f
+	}
+	staging := stageWith("staging", railyard.FreightSources{Stages: []string{"test"}})
+	tests := []struct {
+		name      string
+		cached    *railyard.Freight // nil: not in the cache yet
+		live      *railyard.Freight
+		wantReads int
+		wantErr   bool
+	}{
+		{name: "available in the cache", cached: freight(true), live: freight(true), wantReads: 0},
+		{name: "not in the cache yet", live: freight(true), wantReads: 1},
+		{name: "verified since the cache's copy", cached: freight(false), live: freight(true), wantReads: 1},
+		{name: "unavailable in both", cached: freight(false), live: freight(false), wantReads: 1, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cache := fake.NewClientBuilder().WithScheme(scheme)
+			if tt.cached != nil {
+				cache = cache.WithObjects(tt.cached)
+			}
+			live := &countingReader{Reader: fake.NewClientBuilder().WithScheme(scheme).WithObjects(tt.live).Build()}
+			ch := Chooser{Cache: cache.Build(), APIReader: live}
+			f, err := ch.Target(context.Background(), staging, "f", nil, availNow)
+			if tt.wantErr != (err != nil) {
+				t.Fatalf("Target = %v, %v; want an error: %v", f, err, tt.wantErr)
+			}
+			if live.reads != tt.wantReads {
+				t.Errorf("%d reads past the cache, want %d", live.reads, tt.wantReads)
+			}
+		})
+	}
+}
+
+// countingReader counts the reads it serves.
+type countingReader struct {
+	client.Reader
+	reads int
+}
+
+func (c *countingReader) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	c.reads++
+	return c.Reader.Get(ctx, key, obj, opts...)
+}
