@@ -18,7 +18,7 @@ import (
 	"github.com/railyard-dev/railyard/internal/promotion/argocdstep"
 )
 
-// An Application whose sources the step leaves alone is read from the
+// An Application whose sources the step does not rewrite is read from the
 // client's typed copy, which the manager serves from its cache, so a
 // promotion costs the API server no GET of it. A stale copy costs a
 // conflict and one read from the API server, never a lost write or a second
@@ -33,6 +33,10 @@ func TestApplicationReadFromCacheWhenSourcesUnchanged(t *testing.T) {
 	}{
 		{name: "cached", wantGets: 0},
 		{name: "cached-stale", stale: true, wantGets: 1},
+		// The users' task: sync the source to the commit just pushed.
+		{name: "desired-revision", sources: []any{map[string]any{
+			"repoURL": "https://git.example.com/cfg.git", "desiredRevision": "abc",
+		}}, wantGets: 0},
 		// Rewriting sources writes them whole: every field must be read.
 		{name: "sources-rewritten", sources: []any{map[string]any{
 			"repoURL": "https://git.example.com/cfg.git", "desiredRevision": "abc", "updateTargetRevision": true,

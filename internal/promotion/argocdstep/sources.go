@@ -97,6 +97,13 @@ func normalizeRepoURL(u string) string {
 	return strings.TrimSuffix(u, ".git")
 }
 
+// rewrites says whether applying the update changes the source, which the
+// step then writes whole: every field of it must have been read.
+func (upd SourceUpdate) rewrites() bool {
+	return upd.UpdateTargetRevision || (upd.Kustomize != nil && len(upd.Kustomize.Images) > 0) ||
+		(upd.Helm != nil && len(upd.Helm.Images) > 0)
+}
+
 func applyUpdate(src map[string]any, upd SourceUpdate) error {
 	if upd.UpdateTargetRevision {
 		src["targetRevision"] = upd.DesiredRevision

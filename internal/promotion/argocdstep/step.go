@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,9 +49,9 @@ var ErrNoClient = errors.New("argocd-update needs a Kubernetes client")
 
 // Step is the argocd-update step. Applications are patched as unstructured
 // objects, so fields Railyard does not model are kept. An Application whose
-// sources the step leaves alone is read as the client's typed copy (the
-// manager's cache), one whose sources it rewrites is read whole from the
-// API server. Writes carry the resourceVersion, so a stale read can never
+// sources the step does not rewrite (it may still sync them to a desired
+// revision) is read as the client's typed copy (the manager's cache), one
+// whose sources it rewrites is read whole from the API server. Writes carry the resourceVersion, so a stale read can never
 // cause a second sync request: it fails with a conflict and the step reads
 // the Application again from the API server.
 type Step struct {
@@ -243,7 +244,7 @@ func (s Step) namespace() string {
 // Finding none is a terminal failure: the configuration points nowhere.
 func (s Step) find(ctx context.Context, c client.Client, ns string, ac AppConfig) ([]*unstructured.Unstructured, error) {
 	if ac.Name != "" {
-		obj, err := getApp(ctx, c, types.NamespacedName{Namespace: ns, Name: ac.Name}, len(ac.Sources) == 0)
+		obj, err := getApp(ctx, c, types.NamespacedName{Namespace: ns, Name: ac.Name}, !slices.ContainsFunc(ac.Sources, SourceUpdate.rewrites))
 		if apierrors.IsNotFound(err) {
 			return nil, promotion.Terminalf("Argo CD Application %s/%s not found", ns, ac.Name)
 		}
