@@ -29,20 +29,13 @@ func TestStaleCopyWaitsForOwnWrite(t *testing.T) {
 	}
 	var stale *railyard.Stage
 	statusWrites := 0
-	funcs := interceptor.Funcs{
-		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
-			if s, ok := obj.(*railyard.Stage); ok && stale != nil {
-				stale.DeepCopyInto(s)
-				return nil
-			}
-			return c.Get(ctx, key, obj, opts...)
-		},
-		SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
-			if _, ok := obj.(*railyard.Stage); ok {
-				statusWrites++
-			}
-			return c.SubResource(sub).Patch(ctx, obj, p, opts...)
-		},
+	funcs := countStageWrites(&statusWrites)
+	funcs.Get = func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+		if s, ok := obj.(*railyard.Stage); ok && stale != nil {
+			stale.DeepCopyInto(s)
+			return nil
+		}
+		return c.Get(ctx, key, obj, opts...)
 	}
 	r, _ := fakeReconciler(t, t0, funcs, st)
 	req := ctrl.Request{NamespacedName: client.ObjectKeyFromObject(st)}
@@ -222,6 +215,12 @@ func countStageWrites(n *int) interceptor.Funcs {
 				*n++
 			}
 			return c.SubResource(sub).Patch(ctx, obj, p, opts...)
+		},
+		SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
+			if _, ok := obj.(*railyard.Stage); ok {
+				*n++
+			}
+			return c.SubResource(sub).Update(ctx, obj, opts...)
 		},
 	}
 }

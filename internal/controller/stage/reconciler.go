@@ -151,7 +151,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	versions.Add(stage)
 
-	sc := &scope{stage: stage, now: r.Clock.Now(), patcher: reconcilehelp.NewStatusPatcher(r.Client, stage), versions: versions}
+	// Status is written whole at the version read (an update, not a merge
+	// patch: the API server need not apply a patch to an 8 KB object). A
+	// writer in between (a person's edit, set-metadata) makes it a
+	// conflict, and the Stage is reconciled again from its copy.
+	p := reconcilehelp.NewStatusPatcher(r.Client, stage, reconcilehelp.WithOptimisticLock())
+	sc := &scope{stage: stage, now: r.Clock.Now(), patcher: p, versions: versions}
 	defer func() { r.ownWrites.Record(stage, sc.versions) }()
 	result, err := r.reconcile(ctx, sc)
 	setConditions(sc)
@@ -165,8 +170,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, errors.Join(err, flushErr)
 	}
 	if patchErr := sc.patcher.Patch(ctx, stage); patchErr != nil {
-		if apierrors.IsNotFound(patchErr) {
+		switch {
+		case apierrors.IsNotFound(patchErr):
 			return ctrl.Result{}, nil
+		case apierrors.IsConflict(patchErr):
+			// The other write's event queues the Stage again.
+			return ctrl.Result{RequeueAfter: staleRecheck}, nil
 		}
 		return ctrl.Result{}, patchErr
 	}
