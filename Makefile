@@ -211,6 +211,10 @@ bench-scale: envtest ## Promote SCALE_APPS apps (default 100) shaped like the us
 bench-status-write: envtest ## kube-apiserver's CPU per status write of a Promotion: merge patch vs update (docs/benchmarks.md).
 	go test ./test/e2e -run '^$$' -bench '^BenchmarkStatusWrite$$' -benchtime $(or $(BENCH_STATUS_TIMES),20x) -count 1 $(TEST_FLAGS)
 
+.PHONY: bench-atomic-status
+bench-atomic-status: envtest ## kube-apiserver's CPU per status write of a Promotion: atomic nested status objects vs granular (docs/benchmarks.md).
+	go test ./test/e2e -run '^$$' -bench '^BenchmarkAtomicStatus$$' -benchtime $(or $(BENCH_STATUS_TIMES),40x) -count 1 $(TEST_FLAGS)
+
 .PHONY: bench-ui
 bench-ui: envtest ## The web UI's benchmarks: the 30-app pipeline page, a Stage's change to an open page (docs/benchmarks.md).
 	go test ./internal/ui -run '^$$' -bench 'BenchmarkPipelinePage30Apps|BenchmarkStageChange' -benchtime $(or $(BENCH_UI_TIMES),50x) -count 1 $(TEST_FLAGS)

@@ -114,7 +114,7 @@ func statusFields(t *testing.T, obj client.Object) map[string]map[string]any {
 			continue
 		}
 		var fields map[string]map[string]map[string]any
-		if err := json.Unmarshal(mf.FieldsV1.Raw, &fields); err != nil {
+		if err := json.Unmarshal(mf.FieldsV1.GetRawBytes(), &fields); err != nil {
 			t.Fatal(err)
 		}
 		out := map[string]map[string]any{}

@@ -29,16 +29,8 @@ import (
 // per write, averaged over every block (`make bench-status-write`;
 // STATUS_WRITE_APISERVER_PROFILE=file for a CPU profile).
 func BenchmarkStatusWrite(b *testing.B) {
-	env, err := testenv.Start(testenv.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = env.Stop() })
+	env, c := statusBenchEnv(b)
 	ctx := context.Background()
-	c := env.Client
-	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "bench"}}); err != nil {
-		b.Fatal(err)
-	}
 	raw, err := os.ReadFile("testdata/scale-promotion.json")
 	if err != nil {
 		b.Fatal(err)
@@ -115,4 +107,19 @@ func BenchmarkStatusWrite(b *testing.B) {
 		b.ReportMetric(float64(self[i].Microseconds())/1000/float64(writes[i]), m.name+"-client-ms/write")
 	}
 	b.ReportMetric(0, "ns/op")
+}
+
+// statusBenchEnv starts the API server of a status-write benchmark, with
+// the namespace of testdata/scale-promotion.json.
+func statusBenchEnv(b *testing.B) (*testenv.Env, client.Client) {
+	b.Helper()
+	env, err := testenv.Start(testenv.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = env.Stop() })
+	if err := env.Client.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "bench"}}); err != nil {
+		b.Fatal(err)
+	}
+	return env, env.Client
 }
