@@ -51,9 +51,10 @@ var ErrNoClient = errors.New("argocd-update needs a Kubernetes client")
 // objects, so fields Railyard does not model are kept. An Application whose
 // sources the step does not rewrite (it may still sync them to a desired
 // revision) is read as the client's typed copy (the manager's cache), one
-// whose sources it rewrites is read whole from the API server. Writes carry the resourceVersion, so a stale read can never
-// cause a second sync request: it fails with a conflict and the step reads
-// the Application again from the API server.
+// whose sources it rewrites is read whole from the API server. Writes
+// carry the resourceVersion, so a stale read can never cause a second sync
+// request: it fails with a conflict and the step reads the Application
+// again from the API server.
 type Step struct {
 	// Namespace is the default Application namespace; DefaultNamespace if empty.
 	Namespace string
