@@ -112,9 +112,11 @@ type HealthCheckStep struct {
 }
 
 // PromotionStatus is the progress of a Promotion. Its nested objects are
-// atomic (x-kubernetes-map-type): only the controller writes status, always
-// whole, so the API server need not track who owns each field inside them.
-// That keeps managedFields small and makes every status write cheaper.
+// atomic (x-kubernetes-map-type): status is written only by Railyard (the
+// controller; for Freight approvals also its CLI and UI), with updates and
+// merge patches, never server-side apply, so the API server need not track
+// who owns each field inside them. That keeps managedFields small and makes
+// every status write cheaper.
 type PromotionStatus struct {
 	// LastHandledRefresh echoes the refresh annotation value last handled.
 	// +optional

@@ -13,8 +13,8 @@ import (
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 )
 
-// Only the manager writes status, always whole, so the nested objects and
-// maps of a status are atomic: the API server records one owner for each
+// Status is written only by Railyard, with updates and merge patches, never
+// server-side apply, so the nested objects and maps of a status are atomic: the API server records one owner for each
 // of them instead of one per field inside, which kept the managed fields of
 // a Stage at 2 KB of its 8 KB and made every status write walk them.
 func TestStatusObjectsAreAtomic(t *testing.T) {
