@@ -112,7 +112,11 @@ func (p *StatusPatcher) Changes(obj client.Object) (bool, error) {
 }
 
 // statusChanged compares the Status fields of the base and obj as JSON,
-// as the server stores them: times that differ below the second are equal.
+// as the server stores them: times that differ below the second are equal,
+// and so are free-form JSON fields (a Stage's health output) whose keys
+// are in another order: kube-apiserver stores them with sorted keys, so
+// the base read back never has the bytes this process encoded, and a
+// byte comparison alone sent the same status again after every write.
 func (p *StatusPatcher) statusChanged(obj client.Object) (bool, error) {
 	if sameStatus(p.base, obj) {
 		return false, nil
@@ -129,7 +133,26 @@ func (p *StatusPatcher) statusChanged(obj client.Object) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("encoding the status of %s: %w", describe(p.client.Scheme(), obj), err)
 	}
-	return !bytes.Equal(bj, oj), nil
+	if bytes.Equal(bj, oj) {
+		return false, nil
+	}
+	return !sameJSON(bj, oj), nil
+}
+
+// sameJSON reports whether two JSON documents hold the same values, keys
+// in any order; numbers are compared as written.
+func sameJSON(a, b []byte) bool {
+	var av, bv any
+	if decode(a, &av) != nil || decode(b, &bv) != nil {
+		return false
+	}
+	return reflect.DeepEqual(av, bv)
+}
+
+func decode(data []byte, v *any) error {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	return d.Decode(v)
 }
 
 // patchData is the merge patch from the last write to obj, and whether it

@@ -1,6 +1,7 @@
 package stage
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -85,7 +86,7 @@ func (r *Reconciler) updateHealth(ctx context.Context, sc *scope) error {
 	st.Status.Health.Issues = issues
 	st.Status.Health.Output = nil
 	if len(outputs) > 0 {
-		if raw, err := json.Marshal(outputs); err == nil {
+		if raw, err := storedJSON(outputs); err == nil {
 			st.Status.Health.Output = &apiextensionsv1.JSON{Raw: raw}
 		}
 	}
@@ -202,4 +203,22 @@ func currentPromotion(sc *scope) *railyard.Promotion {
 		}
 	}
 	return nil
+}
+
+// storedJSON encodes v as kube-apiserver stores a free-form JSON field:
+// object keys sorted. Health is computed afresh in every reconcile; in the
+// order of the Go fields it never equalled the copy read back, and only a
+// deeper comparison kept each reconcile from writing the same status again.
+func storedJSON(v any) ([]byte, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var generic any
+	if err := d.Decode(&generic); err != nil {
+		return nil, err
+	}
+	return json.Marshal(generic)
 }

@@ -142,3 +142,34 @@ func TestUpdateHealth(t *testing.T) {
 		})
 	}
 }
+
+// The health output is computed afresh in every reconcile and compared
+// with the copy read back, which kube-apiserver stores with its keys
+// sorted: encoded in the order of the Go fields, it never matched, and the
+// same status was written again after every change.
+func TestHealthOutputIsEncodedAsStored(t *testing.T) {
+	ctx := context.Background()
+	app := &argocd.Application{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "argocd", Name: "app"},
+		Status: argocd.ApplicationStatus{
+			Sync:   argocd.SyncStatus{Status: argocd.SyncStatusSynced, Revision: "abc"},
+			Health: argocd.HealthStatus{Status: argocd.HealthStatusHealthy},
+		},
+	}
+	r, _ := fakeReconciler(t, t0, interceptor.Funcs{}, app)
+	raw, err := json.Marshal(argocd.Criteria{Apps: []argocd.AppCriteria{{Name: "app", Namespace: "argocd"}}})
+	must(t, err)
+	cfg, err := encodeHealthChecks([]railyard.HealthCheckStep{{Uses: argocd.HealthCheckKind, Config: &apiextensionsv1.JSON{Raw: raw}}})
+	must(t, err)
+	st := &railyard.Stage{ObjectMeta: metav1.ObjectMeta{Namespace: "demo", Name: "test"}}
+	st.Status.FreightHistory = []railyard.FreightCollection{*collectionOf("f1")}
+	st.Status.Health = &railyard.Health{Config: cfg}
+	must(t, r.updateHealth(ctx, &scope{stage: st, now: t0}))
+	if st.Status.Health.Output == nil {
+		t.Fatal("no health output")
+	}
+	const want = `[{"apps":[{"health":"Healthy","name":"app","namespace":"argocd","revisions":["abc"],"state":"Healthy","sync":"Synced"}]}]`
+	if got := string(st.Status.Health.Output.Raw); got != want {
+		t.Errorf("health output\n got %s\nwant %s", got, want)
+	}
+}
