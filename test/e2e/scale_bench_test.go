@@ -100,18 +100,45 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	for _, app := range sw.apps {
 		pw.reg.PushImage(b, "apps/"+app, "v1.0.0", registrytest.NewImage(b, registrytest.ImageSpec{Created: pw.built, OS: "linux", Arch: "amd64"}))
 	}
+	stopFirstProfile := profileWave(b, os.Getenv("SCALE_FIRST_PROFILE"))
+	firstAPIProfile := profileAPIServer(pw.ctx, sw.pw.env.Config, os.Getenv("SCALE_FIRST_APISERVER_PROFILE"), 20)
+	firstAPI0, firstAPIErr := apiRequests(pw.ctx, sw.pw.env.Config)
+	firstCPU0 := cpuByProcess()
+	sw.git.ResetStats()
 	start := time.Now()
 	pw.apply(b, sw.manifests())
 	applied := time.Since(start)
-	firstFreight, allFreight := sw.waitFreight(b, "v1.0.0", start)
+	_, allFreight := sw.waitFreight(b, "v1.0.0", start)
 	heads := sw.waitTestBranches(b, nil)
 	moved := time.Since(start)
+	firstCPU1 := cpuByProcess()
+	firstGit := sw.git.Stats()
+	stopFirstProfile()
+	if err := firstAPIProfile(); err != nil {
+		b.Log(err)
+	}
+	firstAPI1, firstAPIErr1 := apiRequests(pw.ctx, sw.pw.env.Config)
+	// Freight are made while kubectl is still applying (each Warehouse
+	// discovers as soon as it exists), so the first one is dated by the API
+	// server, not by when this test, after kubectl returned, first saw it.
 	row("first promotions: kubectl apply of all objects", secs(applied))
-	row("first promotions: apply → first Freight", secs(firstFreight))
+	row("first promotions: apply → first Freight created", secs(sw.firstCreated(b, "v1.0.0", start)))
 	row("first promotions: apply → all Freight", secs(allFreight))
-	row("first promotions: first Freight → all test branches created", secs(moved-firstFreight))
-	row("first promotions: apply → all test branches created", secs(moved))
+	row("first promotions: kubectl returned → all test branches created", secs(moved-applied))
+	row("first promotions: apply → all test branches created (the first wave)", secs(moved))
 	b.ReportMetric(moved.Seconds(), "first-s")
+	for _, r := range cpuRows(firstCPU0, firstCPU1) {
+		row("first promotions: "+r[0], r[1])
+	}
+	row("first promotions: git server requests (ref lists / fetches / pushes)",
+		fmt.Sprintf("%d / %d / %d", firstGit.RefLists, firstGit.Fetches, firstGit.Pushes))
+	if err := errors.Join(firstAPIErr, firstAPIErr1); err != nil {
+		row("first promotions: API requests", err.Error())
+	} else {
+		for _, r := range apiRequestRows(firstAPI0, firstAPI1, 100) {
+			row("first promotions: "+r[0], r[1])
+		}
+	}
 	for _, r := range sw.promotionBreakdown(b, sw.waitPromotionsDone(b), start) {
 		row("first promotions: "+r[0], r[1])
 	}
@@ -552,6 +579,26 @@ func (sw *scaleWorld) waitFreight(tb testing.TB, tag string, start time.Time) (f
 	}
 	tb.Fatalf("gave up waiting for Freight %s of every app: %d of %d (%v)", tag, len(have), len(sw.apps), ctx.Err())
 	return 0, 0
+}
+
+// firstCreated is when, after start, the first Freight of tag was created
+// by the API server's clock (whole seconds, as it stores them).
+func (sw *scaleWorld) firstCreated(tb testing.TB, tag string, start time.Time) time.Duration {
+	tb.Helper()
+	var list railyard.FreightList
+	if err := sw.pw.wc.List(sw.pw.ctx, &list, client.InNamespace(ns)); err != nil {
+		tb.Fatal(err)
+	}
+	var first time.Time
+	for _, f := range list.Items {
+		if len(f.Images) == 1 && f.Images[0].Tag == tag && (first.IsZero() || f.CreationTimestamp.Time.Before(first)) {
+			first = f.CreationTimestamp.Time
+		}
+	}
+	if first.IsZero() {
+		return 0
+	}
+	return max(first.Sub(start.Truncate(time.Second)), 0)
 }
 
 // waitTestBranches waits until every app's test branch exists and differs
