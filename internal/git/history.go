@@ -70,6 +70,15 @@ func (h *History) Deepen(ctx context.Context, depth int) error {
 	return h.fetch(ctx)
 }
 
+// BranchHead is the commit a fetched branch points at.
+func (h *History) BranchHead(name string) (string, error) {
+	id, err := h.resolve(plumbing.NewBranchReferenceName(name))
+	if err != nil {
+		return "", err
+	}
+	return id.String(), nil
+}
+
 // Depth is the current fetch depth.
 func (h *History) Depth() int { return h.depth }
 

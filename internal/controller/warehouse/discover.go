@@ -261,7 +261,7 @@ func (r *Reconciler) discoverGit(ctx context.Context, w *railyard.Warehouse, sub
 	if prevCommits != nil {
 		previous = o.status.Fingerprint
 	}
-	opts.Refs, opts.RefsNotBefore = r.gitRefs, refsNotBefore
+	opts.Refs, opts.RefsNotBefore, opts.Histories = r.gitRefs, refsNotBefore, r.gitHistories
 	res, err := gitdisc.Discover(ctx, opts, creds, previous)
 	host := gitHost(sub.Git.RepoURL)
 	switch {

@@ -137,6 +137,9 @@ type Reconciler struct {
 	// among refreshes requested before a listing began (refreshes).
 	gitRefs   *gitdisc.RefCache
 	refreshes refreshSightings
+	// gitHistories shares the branch histories discoveries fetch: every
+	// Warehouse following a path of one repository reads the same commits.
+	gitHistories *gitdisc.HistoryCache
 	// finishing holds discoveries whose Freight exists while the rest of
 	// their image discoveries goes on in the background.
 	finishing *finishings
@@ -157,15 +160,17 @@ func New(c client.Client, apiReader client.Reader, recorder events.EventRecorder
 		return countingTransport{next: rt}
 	})}, opts.Chart...)
 	return &Reconciler{
-		client:    c,
-		creds:     credentials.Store{Reader: apiReader},
-		recorder:  reconcilehelp.Events{Recorder: recorder},
-		clock:     opts.Clock,
-		images:    image.New(opts.Image),
-		charts:    chart.New(chartOpts...),
-		ecr:       opts.ECR,
-		opts:      opts,
-		gitRefs:   &gitdisc.RefCache{Now: opts.Clock.Now, MaxAge: maxSharedRefsAge},
+		client:   c,
+		creds:    credentials.Store{Reader: apiReader},
+		recorder: reconcilehelp.Events{Recorder: recorder},
+		clock:    opts.Clock,
+		images:   image.New(opts.Image),
+		charts:   chart.New(chartOpts...),
+		ecr:      opts.ECR,
+		opts:     opts,
+		gitRefs:  &gitdisc.RefCache{Now: opts.Clock.Now, MaxAge: maxSharedRefsAge},
+		gitHistories: &gitdisc.HistoryCache{Now: opts.Clock.Now, MaxAge: maxSharedHistoryAge,
+			MaxEntries: maxSharedHistories},
 		finishing: newFinishings(),
 	}
 }

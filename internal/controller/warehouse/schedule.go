@@ -116,6 +116,16 @@ func failedTransiently(w *railyard.Warehouse) bool {
 // discovery may reuse from another Warehouse's discovery of the same remote.
 const maxSharedRefsAge = 15 * time.Second
 
+// maxSharedHistoryAge is how long a fetched branch history is kept for
+// other Warehouses' discoveries after its last use: when the branch of the
+// users' one repository moves, each Warehouse following a path of it finds
+// out at its own interval (5 minutes by default).
+const maxSharedHistoryAge = 5 * time.Minute
+
+// maxSharedHistories bounds the histories kept, whatever their size: as
+// many as discoveries run at once by default.
+const maxSharedHistories = 4
+
 // refsNotBefore is the oldest start of a git ref listing a discovery for
 // reason at now may use. Only a periodic discovery shares: reusing a listing
 // a few seconds old is the same as having run those seconds earlier, which the

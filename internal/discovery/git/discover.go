@@ -52,7 +52,7 @@ func discoverBranch(ctx context.Context, o Options, creds gitpkg.Credentials, se
 		return res, ErrUnchanged
 	}
 	depth := min(sel.limit+1, MaxHistoryDepth)
-	hist, err := gitpkg.FetchHistory(ctx, o.RepoURL, creds, gitpkg.HistoryOptions{Branch: name, Depth: depth})
+	hist, err := o.fetchBranch(ctx, creds, name, ref.ID, depth, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -67,10 +67,23 @@ func discoverBranch(ctx context.Context, o Options, creds gitpkg.Credentials, se
 			return res, nil
 		}
 		depth = min(depth*2, MaxHistoryDepth)
-		if err := hist.Deepen(ctx, depth); err != nil {
+		if hist, err = o.fetchBranch(ctx, creds, name, ref.ID, depth, hist); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// fetchBranch returns the branch's history at least depth commits deep:
+// from o.Histories when set (shared, so never deepened in place), else
+// fetched, or prev deepened.
+func (o Options) fetchBranch(ctx context.Context, creds gitpkg.Credentials, branch, head string, depth int, prev *gitpkg.History) (*gitpkg.History, error) {
+	if o.Histories != nil {
+		return o.Histories.Branch(ctx, o.RepoURL, creds, branch, head, depth)
+	}
+	if prev != nil {
+		return prev, prev.Deepen(ctx, depth)
+	}
+	return gitpkg.FetchHistory(ctx, o.RepoURL, creds, gitpkg.HistoryOptions{Branch: branch, Depth: depth})
 }
 
 func discoverTags(ctx context.Context, o Options, creds gitpkg.Credentials, sel *selector,

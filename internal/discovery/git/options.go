@@ -73,6 +73,9 @@ type Options struct {
 	// the fingerprint.
 	Refs          *RefCache `json:"-"`
 	RefsNotBefore time.Time `json:"-"`
+	// Histories shares fetched branch histories (see HistoryCache); nil
+	// fetches afresh. Not part of the fingerprint.
+	Histories *HistoryCache `json:"-"`
 }
 
 // Commit is one discovered commit, as recorded in Warehouse status.
