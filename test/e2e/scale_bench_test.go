@@ -105,6 +105,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	firstAPI0, firstAPIErr := apiRequests(pw.ctx, sw.pw.env.Config)
 	firstCPU0 := cpuByProcess()
 	sw.git.ResetStats()
+	pw.reg.ResetCounts()
 	start := time.Now()
 	pw.apply(b, sw.manifests())
 	applied := time.Since(start)
@@ -113,6 +114,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	moved := time.Since(start)
 	firstCPU1 := cpuByProcess()
 	firstGit := sw.git.Stats()
+	firstReg := pw.reg.Counts()
 	stopFirstProfile()
 	if err := firstAPIProfile(); err != nil {
 		b.Log(err)
@@ -132,6 +134,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	}
 	row("first promotions: git server requests (ref lists / fetches / pushes)",
 		fmt.Sprintf("%d / %d / %d", firstGit.RefLists, firstGit.Fetches, firstGit.Pushes))
+	row(registryRow("first promotions: ", firstReg))
 	if err := errors.Join(firstAPIErr, firstAPIErr1); err != nil {
 		row("first promotions: API requests", err.Error())
 	} else {
@@ -161,6 +164,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	cpu0 := cpuByProcess()
 	idle0, steal0, busy0 := machineTimes()
 	sw.git.ResetStats()
+	pw.reg.ResetCounts()
 	start = time.Now()
 	sw.refreshAll(b)
 	refreshed := time.Since(start)
@@ -170,6 +174,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	cpu1 := cpuByProcess()
 	idle1, steal1, busy1 := machineTimes()
 	gitStats := sw.git.Stats()
+	regCounts := pw.reg.Counts()
 	stopProfile()
 	if err := apiProfile(); err != nil {
 		b.Log(err)
@@ -189,6 +194,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	row("new tag: machine CPU outside these processes", fmt.Sprintf("%.1f CPU-s", (busy1-busy0-processesCPU(cpu0, cpu1)).Seconds()))
 	row("new tag: git server requests (ref lists / fetches / pushes)",
 		fmt.Sprintf("%d / %d / %d", gitStats.RefLists, gitStats.Fetches, gitStats.Pushes))
+	row(registryRow("new tag: ", regCounts))
 	promos := sw.waitPromotionsDone(b)
 	row("new tag: Freight created → its Promotion created, mean / max", sw.freightToPromotion(b, promos, start))
 	for _, r := range sw.promotionBreakdown(b, promos, start) {
@@ -579,6 +585,13 @@ func (sw *scaleWorld) waitFreight(tb testing.TB, tag string, start time.Time) (f
 	}
 	tb.Fatalf("gave up waiting for Freight %s of every app: %d of %d (%v)", tag, len(have), len(sw.apps), ctx.Err())
 	return 0, 0
+}
+
+// registryRow is a row of the registry's requests: Kargo's 20 requests/s
+// per registry bounds how fast a wave's Freight can appear.
+func registryRow(prefix string, c registrytest.Counts) (string, string) {
+	return prefix + "registry requests (tag lists / manifest GETs, HEADs / blob GETs / other)",
+		fmt.Sprintf("%d / %d, %d / %d / %d", c.TagsList, c.ManifestGet, c.ManifestHead, c.BlobGet, c.Ping+c.BlobHead+c.Other)
 }
 
 // firstCreated is when, after start, the first Freight of tag was created
