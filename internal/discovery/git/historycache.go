@@ -60,10 +60,8 @@ func (c *HistoryCache) Branch(ctx context.Context, repoURL string, creds gitpkg.
 	c.mu.Lock()
 	if e := c.entries[prefix+head]; e != nil && e.depth >= depth && !c.expired(e, c.now()) {
 		c.mu.Unlock()
-		select {
-		case <-e.done:
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		if err := await(ctx, e.done); err != nil {
+			return nil, err
 		}
 		if e.err == nil {
 			c.mu.Lock()

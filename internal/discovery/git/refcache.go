@@ -45,10 +45,8 @@ func (c *RefCache) ListRefs(ctx context.Context, repoURL string, creds gitpkg.Cr
 	c.mu.Lock()
 	if e := c.entries[key]; e != nil && !e.started.Before(notBefore) {
 		c.mu.Unlock()
-		select {
-		case <-e.done:
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		if err := await(ctx, e.done); err != nil {
+			return nil, err
 		}
 		if e.err == nil {
 			return e.refs, nil
@@ -98,4 +96,14 @@ func (c *RefCache) now() time.Time {
 		return time.Now()
 	}
 	return c.Now()
+}
+
+// await waits until done is closed or ctx ends, whichever comes first.
+func await(ctx context.Context, done <-chan struct{}) error {
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
