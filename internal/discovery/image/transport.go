@@ -23,6 +23,8 @@ type hostTransport struct {
 	policy  retryPolicy
 	observe func(host, outcome string)
 	sleep   func(ctx context.Context, d time.Duration) error
+	// pings replays the host's answer to the registry client's ping.
+	pings pingCache
 }
 
 // retryPolicy bounds retries of one request.
@@ -33,6 +35,24 @@ type retryPolicy struct {
 }
 
 func (t *hostTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ping := isPing(req)
+	if ping {
+		if resp, ok := t.pings.replay(req, time.Now()); ok {
+			return resp, nil
+		}
+	}
+	resp, err := t.roundTrip(req)
+	switch {
+	case err != nil:
+	case ping:
+		t.pings.record(req, resp, time.Now())
+	case resp.StatusCode == http.StatusUnauthorized:
+		t.pings.forget()
+	}
+	return resp, err
+}
+
+func (t *hostTransport) roundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	for attempt := 0; ; attempt++ {
 		if err := t.limiter.Wait(ctx); err != nil {
