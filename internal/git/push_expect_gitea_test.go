@@ -56,3 +56,54 @@ func TestPushFromExpectedBaseOnGitea(t *testing.T) {
 		t.Fatalf("main at %s after a refused push, want theirs %s", got, theirs)
 	}
 }
+
+// Gitea creates a branch from a root commit pushed without the
+// advertisement, and refuses to create one that exists, which is then a
+// non-fast-forward (TestPushOrphanBranchWithoutRefs).
+func TestPushOrphanBranchOnGitea(t *testing.T) {
+	f := forgetest.Start(t)
+	repoURL := f.CreateRepo(t, "gitops", map[string]string{"a": "1"})
+	creds := Credentials{Username: f.Username(), Password: f.Password()}
+	ctx := context.Background()
+	w, err := Clone(ctx, repoURL, creds, CloneOptions{Dir: filepath.Join(t.TempDir(), "wt"), Branch: "main"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, w, "a", "2")
+	first, err := w.CommitAll("change", bot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.PushCommitFrom(ctx, repoURL, creds, first, "refs/heads/main", f.BranchHead(t, "gitops", "main")); err != nil {
+		t.Fatal(err)
+	}
+	for i, branch := range []string{"kargo/app/test", "kargo/app/test"} {
+		orphan, err := Clone(ctx, repoURL, creds, CloneOptions{Dir: filepath.Join(t.TempDir(), "out"), Branch: branch, OrphanIfMissing: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			// The branch exists now; make a root commit anyway, as a
+			// checkout that did not see it would.
+			orphan, err = Clone(ctx, repoURL, creds, CloneOptions{Dir: filepath.Join(t.TempDir(), "out2"), Branch: "missing", OrphanIfMissing: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		writeFile(t, orphan, "manifests.yaml", "n: "+string(rune('1'+i))+"\n")
+		id, err := orphan.CommitAll("rendered", bot)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = orphan.PushCommitFrom(ctx, repoURL, creds, id, "refs/heads/"+branch, "")
+		if i == 0 {
+			if err != nil || f.BranchHead(t, "gitops", branch) != id {
+				t.Fatalf("new branch: %v, branch at %s, want %s", err, f.BranchHead(t, "gitops", branch), id)
+			}
+			continue
+		}
+		if !errors.Is(err, ErrNonFastForward) {
+			t.Fatalf("a root commit onto an existing branch: %v, want ErrNonFastForward", err)
+		}
+	}
+}

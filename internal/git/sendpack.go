@@ -111,7 +111,8 @@ func pushBranches(ctx context.Context, repo *gogit.Repository, rem *remote, prox
 // the old and new value of each ref, and the server applies it only if
 // the ref still holds the old one), with the server's capabilities known
 // from an earlier push, and when every update moves an existing branch
-// forward from its Expect. done is false when it did not apply or the
+// forward from its Expect or creates a branch with a root commit. done is
+// false when it did not apply or the
 // server refused: the caller then pushes after the advertisement as
 // before, which also tells a race from a refusal. A promotion's push is
 // then one request instead of two.
@@ -127,8 +128,21 @@ func pushExpected(ctx context.Context, repo *gogit.Repository, sess transport.Re
 	req := packp.NewReferenceUpdateRequestFromCapabilities(caps)
 	var wants, haves []plumbing.Hash
 	for _, u := range updates {
-		if u.Force || u.Expect.IsZero() {
+		if u.Force {
 			return false, false, nil
+		}
+		if u.Expect.IsZero() {
+			// A root commit (the first commit of a branch made as an
+			// orphan, as git-clone's create does) can only create its
+			// branch: it is sent whole, and if the branch exists the server
+			// refuses to create it, and the advertisement decides.
+			local, err := repo.Reference(u.Local, true)
+			if err != nil || !u.Remote.IsBranch() || !isRootCommit(repo, local.Hash()) {
+				return false, false, nil
+			}
+			req.Commands = append(req.Commands, &packp.Command{Name: u.Remote, Old: plumbing.ZeroHash, New: local.Hash()})
+			wants = append(wants, local.Hash())
+			continue
 		}
 		local, err := repo.Reference(u.Local, true)
 		if err != nil || local.Hash() == u.Expect || !isAncestorIn(repo, u.Expect, local.Hash()) {
@@ -160,6 +174,12 @@ func pushExpected(ctx context.Context, repo *gogit.Repository, sess transport.Re
 	// Most likely the branch moved since the caller saw it: the
 	// advertisement tells a race from a refusal.
 	return false, false, nil
+}
+
+// isRootCommit says whether id is a commit without parents.
+func isRootCommit(repo *gogit.Repository, id plumbing.Hash) bool {
+	c, err := repo.CommitObject(id)
+	return err == nil && len(c.ParentHashes) == 0
 }
 
 // refusedError is the server's report that it did not apply a push (a ref
