@@ -14,14 +14,8 @@ import (
 // expects a branch someone moved is refused and reported as a
 // non-fast-forward, as git http-backend does (TestPushFromExpectedBase).
 func TestPushFromExpectedBaseOnGitea(t *testing.T) {
-	f := forgetest.Start(t)
-	repoURL := f.CreateRepo(t, "gitops", map[string]string{"a": "1"})
-	creds := Credentials{Username: f.Username(), Password: f.Password()}
+	f, repoURL, creds, w := giteaCheckout(t)
 	ctx := context.Background()
-	w, err := Clone(ctx, repoURL, creds, CloneOptions{Dir: filepath.Join(t.TempDir(), "wt"), Branch: "main"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	base := f.BranchHead(t, "gitops", "main")
 	for i, content := range []string{"2", "3"} {
 		writeFile(t, w, "a", content)
@@ -61,14 +55,8 @@ func TestPushFromExpectedBaseOnGitea(t *testing.T) {
 // advertisement, and refuses to create one that exists, which is then a
 // non-fast-forward (TestPushOrphanBranchWithoutRefs).
 func TestPushOrphanBranchOnGitea(t *testing.T) {
-	f := forgetest.Start(t)
-	repoURL := f.CreateRepo(t, "gitops", map[string]string{"a": "1"})
-	creds := Credentials{Username: f.Username(), Password: f.Password()}
+	f, repoURL, creds, w := giteaCheckout(t)
 	ctx := context.Background()
-	w, err := Clone(ctx, repoURL, creds, CloneOptions{Dir: filepath.Join(t.TempDir(), "wt"), Branch: "main"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	writeFile(t, w, "a", "2")
 	first, err := w.CommitAll("change", bot)
 	if err != nil {
@@ -106,4 +94,18 @@ func TestPushOrphanBranchOnGitea(t *testing.T) {
 			t.Fatalf("a root commit onto an existing branch: %v, want ErrNonFastForward", err)
 		}
 	}
+}
+
+// giteaCheckout starts Gitea with a repository "gitops" and checks out its
+// main branch.
+func giteaCheckout(t *testing.T) (*forgetest.Forge, string, Credentials, *WorkTree) {
+	t.Helper()
+	f := forgetest.Start(t)
+	repoURL := f.CreateRepo(t, "gitops", map[string]string{"a": "1"})
+	creds := Credentials{Username: f.Username(), Password: f.Password()}
+	w, err := Clone(context.Background(), repoURL, creds, CloneOptions{Dir: filepath.Join(t.TempDir(), "wt"), Branch: "main"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, repoURL, creds, w
 }
