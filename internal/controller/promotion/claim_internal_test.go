@@ -4,7 +4,9 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
@@ -77,4 +79,70 @@ func reconcileOnce(t *testing.T, r *Reconciler, promo *railyard.Promotion) *rail
 	stored := &railyard.Promotion{}
 	must(t, r.Client.Get(ctx, client.ObjectKeyFromObject(promo), stored))
 	return stored
+}
+
+// A Promotion auto-promotion has just created waits, before its snapshot,
+// for its Stage to publish its turn (the Stage does so in the status write
+// after the creation), so that the snapshot carries the start too: one
+// write for the digest and the start, one for the end. Any other Promotion
+// goes on at once, as does one that has waited long enough.
+func TestAutoPromotionWaitsForItsTurn(t *testing.T) {
+	auto := annotated(railyard.AnnotationCreateActor, railyard.ActorAutoPromotion)
+	for _, tt := range []struct {
+		name     string
+		promo    []func(*railyard.Promotion)
+		age      time.Duration
+		current  string
+		wantWait bool
+	}{
+		{name: "auto-created, just now, Stage running nothing", promo: []func(*railyard.Promotion){auto}, wantWait: true},
+		{name: "auto-created long enough ago", promo: []func(*railyard.Promotion){auto}, age: turnWait},
+		{name: "created by a person", age: 0},
+		{name: "auto-created while another Promotion runs", promo: []func(*railyard.Promotion){auto}, current: "p0"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			stage := testStage(func(st *railyard.Stage) {
+				st.Spec.PromotionTemplate = &railyard.PromotionTemplate{Spec: railyard.PromotionTemplateSpec{
+					Steps: []railyard.PromotionStep{{Uses: "noop"}},
+				}}
+				if tt.current != "" {
+					st.Status.CurrentPromotion = &railyard.PromotionReference{Name: tt.current}
+				}
+			})
+			promo := newPromotion(append(tt.promo, func(p *railyard.Promotion) {
+				p.CreationTimestamp = metav1.NewTime(t0.Add(-tt.age))
+				p.Status.Freight = &railyard.FreightReference{Name: "f1"}
+			})...)
+			r, _, writes := fakeReconciler(t, stage, promo)
+			r.Engine.Registry = engine.NewRegistry(noopStep{})
+			ctx := context.Background()
+			cached := &railyard.Promotion{}
+			must(t, r.Client.Get(ctx, client.ObjectKeyFromObject(promo), cached))
+			res, err := r.reconcile(ctx, cached)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if waited := res.RequeueAfter > 0 && *writes == 0; waited != tt.wantWait {
+				t.Fatalf("requeue after %v with %d status writes; want a wait without writes: %v", res.RequeueAfter, *writes, tt.wantWait)
+			}
+			if !tt.wantWait {
+				return
+			}
+			if res.RequeueAfter > turnWait {
+				t.Errorf("waits %v, more than %v", res.RequeueAfter, turnWait)
+			}
+			// The Stage publishes the turn; the Promotion runs with one
+			// write to start and one to end.
+			must(t, r.Client.Get(ctx, client.ObjectKeyFromObject(stage), stage))
+			stage.Status.CurrentPromotion = &railyard.PromotionReference{Name: promo.Name}
+			must(t, r.Client.Status().Update(ctx, stage))
+			*writes = 0
+			if stored := reconcileOnce(t, r, promo); stored.Status.Phase != railyard.PromotionPhaseSucceeded {
+				t.Fatalf("phase %s (%s), want Succeeded", stored.Status.Phase, stored.Status.Message)
+			}
+			if *writes != 2 {
+				t.Errorf("%d status writes of the Promotion, want 2", *writes)
+			}
+		})
+	}
 }

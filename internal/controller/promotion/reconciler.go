@@ -161,6 +161,9 @@ func (r *Reconciler) reconcile(ctx context.Context, promo *railyard.Promotion) (
 	if handed, err := r.handOff(ctx, promo, stage); handed || err != nil {
 		return ctrl.Result{}, err
 	}
+	if wait := r.awaitTurn(promo, stage); wait > 0 {
+		return ctrl.Result{RequeueAfter: wait}, nil
+	}
 
 	// Each phase below goes on with the copy the previous one wrote, not
 	// waiting for its own update event: a hop through the work queue per

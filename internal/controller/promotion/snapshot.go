@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -191,4 +192,31 @@ func (r *Reconciler) claim(promo *railyard.Promotion, stage *railyard.Stage) {
 	promo.Status.Phase = railyard.PromotionPhaseRunning
 	promo.Status.StartedAt = &now
 	promo.Status.Message = ""
+}
+
+// turnWait bounds how long a Promotion auto-promotion created waits for
+// its Stage to publish its turn before the snapshot (awaitTurn).
+const turnWait = 2 * time.Second
+
+// awaitTurn says how long to wait before the snapshot of a Promotion that
+// auto-promotion has just created, while its Stage, running nothing, has
+// not yet published that it is its turn. The Stage publishes it in the
+// status write that follows the creation, and this reconcile often comes
+// first: its snapshot then wrote the digest and the Freight, and the next
+// one the start. Waited for, the snapshot carries the start too (claim),
+// one status write less per Promotion; the Stage's publish queues the
+// Promotion at once. 0 means go on now.
+func (r *Reconciler) awaitTurn(promo *railyard.Promotion, stage *railyard.Stage) time.Duration {
+	if promo.Annotations[railyard.AnnotationCreateActor] != railyard.ActorAutoPromotion ||
+		promo.Status.StepsDigest != "" || stage.Status.CurrentPromotion != nil {
+		return 0
+	}
+	if ph := promo.Status.Phase; ph != "" && ph != railyard.PromotionPhasePending {
+		return 0
+	}
+	age := max(r.Clock.Now().Sub(promo.CreationTimestamp.Time), 0)
+	if age >= turnWait {
+		return 0
+	}
+	return turnWait - age
 }
