@@ -112,9 +112,9 @@ func pushBranches(ctx context.Context, repo *gogit.Repository, rem *remote, prox
 // the ref still holds the old one), with the server's capabilities known
 // from an earlier push, and when every update moves an existing branch
 // forward from its Expect or creates a branch with a root commit. done is
-// false when it did not apply or the
-// server refused: the caller then pushes after the advertisement as
-// before, which also tells a race from a refusal. A promotion's push is
+// false when it did not apply or the server refused: the caller then
+// pushes after the advertisement as before, which also tells a race from a
+// refusal. A promotion's push is
 // then one request instead of two.
 func pushExpected(ctx context.Context, repo *gogit.Repository, sess transport.ReceivePackSession, protocol, endpoint string,
 	updates []RefUpdate) (pushed, done bool, err error) {
@@ -131,21 +131,23 @@ func pushExpected(ctx context.Context, repo *gogit.Repository, sess transport.Re
 		if u.Force {
 			return false, false, nil
 		}
+		local, err := repo.Reference(u.Local, true)
+		if err != nil {
+			return false, false, nil
+		}
 		if u.Expect.IsZero() {
 			// A root commit (the first commit of a branch made as an
 			// orphan, as git-clone's create does) can only create its
 			// branch: it is sent whole, and if the branch exists the server
 			// refuses to create it, and the advertisement decides.
-			local, err := repo.Reference(u.Local, true)
-			if err != nil || !u.Remote.IsBranch() || !isRootCommit(repo, local.Hash()) {
+			if !u.Remote.IsBranch() || !isRootCommit(repo, local.Hash()) {
 				return false, false, nil
 			}
 			req.Commands = append(req.Commands, &packp.Command{Name: u.Remote, Old: plumbing.ZeroHash, New: local.Hash()})
 			wants = append(wants, local.Hash())
 			continue
 		}
-		local, err := repo.Reference(u.Local, true)
-		if err != nil || local.Hash() == u.Expect || !isAncestorIn(repo, u.Expect, local.Hash()) {
+		if local.Hash() == u.Expect || !isAncestorIn(repo, u.Expect, local.Hash()) {
 			// Nothing to send, or not a fast-forward: the advertisement
 			// decides, as without Expect.
 			return false, false, nil

@@ -155,6 +155,22 @@ func decode(data []byte, v *any) error {
 	return d.Decode(v)
 }
 
+// StoredJSON encodes v as kube-apiserver stores a free-form JSON field of
+// a status: object keys sorted, numbers as written. A field computed afresh
+// in every reconcile (a Stage's health output) then equals the copy read
+// back, and the cheap comparison finds the status unchanged.
+func StoredJSON(v any) ([]byte, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var generic any
+	if err := decode(raw, &generic); err != nil {
+		return nil, err
+	}
+	return json.Marshal(generic)
+}
+
 // patchData is the merge patch from the last write to obj, and whether it
 // changes the status. The patch is computed once (marshalling both objects
 // and diffing them is most of a status write's CPU for a Warehouse with

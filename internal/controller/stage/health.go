@@ -1,9 +1,7 @@
 package stage
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -12,6 +10,7 @@ import (
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/argocd"
+	"github.com/railyard-dev/railyard/internal/controller/reconcilehelp"
 	"github.com/railyard-dev/railyard/internal/promotion/argocdstep"
 )
 
@@ -86,7 +85,7 @@ func (r *Reconciler) updateHealth(ctx context.Context, sc *scope) error {
 	st.Status.Health.Issues = issues
 	st.Status.Health.Output = nil
 	if len(outputs) > 0 {
-		if raw, err := storedJSON(outputs); err == nil {
+		if raw, err := reconcilehelp.StoredJSON(outputs); err == nil {
 			st.Status.Health.Output = &apiextensionsv1.JSON{Raw: raw}
 		}
 	}
@@ -203,22 +202,4 @@ func currentPromotion(sc *scope) *railyard.Promotion {
 		}
 	}
 	return nil
-}
-
-// storedJSON encodes v as kube-apiserver stores a free-form JSON field:
-// object keys sorted. Health is computed afresh in every reconcile; in the
-// order of the Go fields it never equalled the copy read back, and only a
-// deeper comparison kept each reconcile from writing the same status again.
-func storedJSON(v any) ([]byte, error) {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	var generic any
-	if err := d.Decode(&generic); err != nil {
-		return nil, err
-	}
-	return json.Marshal(generic)
 }

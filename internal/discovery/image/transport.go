@@ -42,12 +42,12 @@ func (t *hostTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	resp, err := t.roundTrip(req)
-	switch {
-	case err != nil:
-	case ping:
-		t.pings.record(req, resp, time.Now())
-	case resp.StatusCode == http.StatusUnauthorized:
-		t.pings.forget()
+	if err == nil {
+		if ping {
+			t.pings.record(req, resp, time.Now())
+		} else if resp.StatusCode == http.StatusUnauthorized {
+			t.pings.forget()
+		}
 	}
 	return resp, err
 }
