@@ -104,6 +104,8 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	firstAPIProfile := profileAPIServer(pw.ctx, sw.pw.env.Config, os.Getenv("SCALE_FIRST_APISERVER_PROFILE"), 20)
 	firstAPI0, firstAPIErr := apiRequests(pw.ctx, sw.pw.env.Config)
 	firstCPU0 := cpuByProcess()
+	firstDisk0 := sampleDisk()
+	firstIdle0, firstSteal0, firstBusy0 := machineTimes()
 	sw.git.ResetStats()
 	pw.reg.ResetCounts()
 	start := time.Now()
@@ -113,6 +115,8 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	heads := sw.waitTestBranches(b, nil)
 	moved := time.Since(start)
 	firstCPU1 := cpuByProcess()
+	firstDisk1 := sampleDisk()
+	firstIdle1, firstSteal1, firstBusy1 := machineTimes()
 	firstGit := sw.git.Stats()
 	firstReg := pw.reg.Counts()
 	stopFirstProfile()
@@ -126,10 +130,16 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	row("first promotions: kubectl apply of all objects", secs(applied))
 	row("first promotions: apply → first Freight created", secs(sw.firstCreated(b, "v1.0.0", start)))
 	row("first promotions: apply → all Freight", secs(allFreight))
+	row("first promotions: Warehouse created → its Freight created, mean / max", sw.warehouseToFreight(b, "v1.0.0"))
 	row("first promotions: kubectl returned → all test branches created", secs(moved-applied))
 	row("first promotions: apply → all test branches created (the first wave)", secs(moved))
 	b.ReportMetric(moved.Seconds(), "first-s")
 	for _, r := range cpuRows(firstCPU0, firstCPU1) {
+		row("first promotions: "+r[0], r[1])
+	}
+	row("first promotions: machine CPU idle / stolen by the hypervisor", fmt.Sprintf("%.1f / %.1f CPU-s", (firstIdle1-firstIdle0).Seconds(), (firstSteal1-firstSteal0).Seconds()))
+	row("first promotions: machine CPU outside these processes", fmt.Sprintf("%.1f CPU-s", (firstBusy1-firstBusy0-processesCPU(firstCPU0, firstCPU1)).Seconds()))
+	for _, r := range diskRows(firstDisk0, firstDisk1) {
 		row("first promotions: "+r[0], r[1])
 	}
 	row("first promotions: git server requests (ref lists / fetches / pushes)",
@@ -163,6 +173,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	rec0, recErr := reconcileCounts()
 	cpu0 := cpuByProcess()
 	idle0, steal0, busy0 := machineTimes()
+	disk0 := sampleDisk()
 	sw.git.ResetStats()
 	pw.reg.ResetCounts()
 	start = time.Now()
@@ -173,6 +184,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	moved = time.Since(start)
 	cpu1 := cpuByProcess()
 	idle1, steal1, busy1 := machineTimes()
+	disk1 := sampleDisk()
 	gitStats := sw.git.Stats()
 	regCounts := pw.reg.Counts()
 	stopProfile()
@@ -192,6 +204,9 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	// Kernel threads (the filesystem's writeback) and any other program:
 	// a build run beside the benchmark shows here.
 	row("new tag: machine CPU outside these processes", fmt.Sprintf("%.1f CPU-s", (busy1-busy0-processesCPU(cpu0, cpu1)).Seconds()))
+	for _, r := range diskRows(disk0, disk1) {
+		row("new tag: "+r[0], r[1])
+	}
 	row("new tag: git server requests (ref lists / fetches / pushes)",
 		fmt.Sprintf("%d / %d / %d", gitStats.RefLists, gitStats.Fetches, gitStats.Pushes))
 	row(registryRow("new tag: ", regCounts))

@@ -136,7 +136,7 @@ func deferImages(w *railyard.Warehouse) bool {
 func (r *Reconciler) settle(ctx context.Context, w *railyard.Warehouse, outcomes []outcome, token string, done time.Time) (summary, error) {
 	w.Status.DiscoveredArtifacts, w.Status.Subscriptions = assemble(outcomes, metav1.Time{Time: done})
 	w.Status.LastHandledRefresh = token
-	r.refreshes.handled(client.ObjectKeyFromObject(w), token)
+	r.sightings.handled(client.ObjectKeyFromObject(w), token)
 	s := summarize(outcomes)
 	setDiscoveryConditions(w, s)
 	freightErr := r.produceFreight(ctx, w, outcomes, s, done)

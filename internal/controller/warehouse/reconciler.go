@@ -134,9 +134,9 @@ type Reconciler struct {
 	// quiet holds periodic discoveries that found nothing new.
 	quiet quietDiscoveries
 	// gitRefs shares git ref listings among periodic discoveries, and
-	// among refreshes requested before a listing began (refreshes).
+	// among refreshes and specs seen before a listing began (sightings).
 	gitRefs   *gitdisc.RefCache
-	refreshes refreshSightings
+	sightings sightings
 	// gitHistories shares the branch histories discoveries fetch: every
 	// Warehouse following a path of one repository reads the same commits.
 	gitHistories *gitdisc.HistoryCache
@@ -191,7 +191,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) (credentials.Store, error)
 	r.creds = credentials.NewCachedStore(mgr.GetAPIReader(), metadata)
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named(ControllerName).
-		For(&railyard.Warehouse{}, builder.WithPredicates(r.refreshes.predicate(r.clock.Now), opts.Shard.Predicate(),
+		For(&railyard.Warehouse{}, builder.WithPredicates(r.sightings.predicate(r.clock.Now), opts.Shard.Predicate(),
 			// A label moves a Warehouse between shards.
 			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.opts.MaxConcurrentReconciles})
@@ -213,7 +213,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.client.Get(ctx, req.NamespacedName, w); err != nil {
 		r.credChanges.take(req.NamespacedName)
 		r.quiet.forget(req.NamespacedName)
-		r.refreshes.forget(req.NamespacedName)
+		r.sightings.forget(req.NamespacedName)
 		r.finishing.forget(req.NamespacedName)
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -263,10 +263,7 @@ func (r *Reconciler) reconcile(ctx context.Context, w *railyard.Warehouse, p *re
 	prev := w.Status.DeepCopy()
 	token := refreshToken(w)
 	start := r.clock.Now()
-	notBefore := refsNotBefore(w, reason, start)
-	if at, ok := r.refreshes.since(client.ObjectKeyFromObject(w), token); ok && reason == dueRefresh && at.Before(notBefore) {
-		notBefore = at
-	}
+	notBefore := r.sightings.listedAfter(w, reason, token, refsNotBefore(w, reason, start))
 	outcomes := r.discoverAll(ctx, w, start, notBefore, deferImages(w))
 	if announcement != nil {
 		if announced := announcement.stop(); announced != nil {

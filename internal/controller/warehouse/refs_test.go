@@ -150,7 +150,7 @@ func TestRefreshesRequestedTogetherShareRefListing(t *testing.T) {
 			t.Fatal(err)
 		}
 		// What the watch does when the annotation arrives.
-		r.refreshes.observe(w, clock.Now())
+		r.sightings.observe(w, clock.Now())
 	}
 
 	clock.SetTime(start.Add(time.Minute))
@@ -171,5 +171,85 @@ func TestRefreshesRequestedTogetherShareRefListing(t *testing.T) {
 	reconcile("c")
 	if st := srv.Stats(); st.RefLists != 1 {
 		t.Errorf("a refresh requested after the listing began made %+v, want a listing of its own", st)
+	}
+}
+
+// Warehouses applied together share a ref listing begun after the watch
+// showed them all, however long they queued; one seen after the listing
+// began, or never seen by the watch (after a restart), lists for itself.
+func TestNewWarehousesSeenTogetherShareRefListing(t *testing.T) {
+	srv := gittest.NewServer(t)
+	repo := srv.CreateRepo("gitops", map[string]string{"apps/a/k.yaml": "a\n", "apps/b/k.yaml": "b\n", "apps/c/k.yaml": "c\n", "apps/d/k.yaml": "d\n"})
+	start := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	warehouse := func(name string) *railyard.Warehouse {
+		return &railyard.Warehouse{
+			ObjectMeta: metav1.ObjectMeta{Namespace: "demo", Name: name, Generation: 1},
+			Spec: railyard.WarehouseSpec{
+				Interval: &metav1.Duration{Duration: time.Hour},
+				Subscriptions: []railyard.RepoSubscription{
+					{Git: &railyard.GitSubscription{RepoURL: repo.URL, Branch: "main", IncludePaths: []string{"apps/" + name}}},
+				},
+			},
+		}
+	}
+	var writes atomic.Int32
+	c := countingClient(t, warehouse("a"), &writes)
+	for _, name := range []string{"b", "c", "d"} {
+		if err := c.Create(context.Background(), warehouse(name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock := clocktesting.NewFakePassiveClock(start)
+	r := New(c, c, nil, Options{Clock: clock})
+	ctx := context.Background()
+	// What the watch does when each Warehouse is created.
+	seen := func(name string) {
+		t.Helper()
+		w := &railyard.Warehouse{}
+		if err := c.Get(ctx, client.ObjectKey{Namespace: "demo", Name: name}, w); err != nil {
+			t.Fatal(err)
+		}
+		r.sightings.observe(w, clock.Now())
+	}
+	reconcile := func(name string) *railyard.Warehouse {
+		t.Helper()
+		if _, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKey{Namespace: "demo", Name: name}}); err != nil {
+			t.Fatal(err)
+		}
+		w := &railyard.Warehouse{}
+		if err := c.Get(ctx, client.ObjectKey{Namespace: "demo", Name: name}, w); err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+
+	seen("a")
+	seen("b")
+	clock.SetTime(start.Add(time.Second))
+	reconcile("a")
+	clock.SetTime(start.Add(3 * time.Second))
+	b := reconcile("b")
+	// A fetch is a ref advertisement too (its first leg): the first
+	// discovery fetches the history both share.
+	if st := srv.Stats(); st.RefLists-st.Fetches != 1 {
+		t.Errorf("two Warehouses seen together made %+v, want one ref listing besides the fetches", st)
+	}
+	if b.Status.ObservedGeneration != 1 || b.Status.DiscoveredArtifacts == nil || len(b.Status.DiscoveredArtifacts.Git) != 1 || len(b.Status.DiscoveredArtifacts.Git[0].Commits) == 0 {
+		t.Fatalf("b was not discovered from the shared listing: %+v", b.Status)
+	}
+
+	seen("c")
+	srv.ResetStats()
+	clock.SetTime(start.Add(4 * time.Second))
+	reconcile("c")
+	if st := srv.Stats(); st.RefLists-st.Fetches != 1 {
+		t.Errorf("a Warehouse seen after the listing began made %+v, want a listing of its own", st)
+	}
+
+	srv.ResetStats()
+	clock.SetTime(start.Add(5 * time.Second))
+	reconcile("d")
+	if st := srv.Stats(); st.RefLists-st.Fetches != 1 {
+		t.Errorf("a Warehouse the watch never showed made %+v, want a listing of its own", st)
 	}
 }

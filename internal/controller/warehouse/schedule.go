@@ -130,7 +130,8 @@ const maxSharedHistories = 4
 // reason at now may use. Only a periodic discovery shares: reusing a listing
 // a few seconds old is the same as having run those seconds earlier, which the
 // schedule allows anyway (period), and at most a tenth of the interval. Anyone
-// waiting on a discovery (a refresh, a spec change) gets a listing of its own.
+// waiting on a discovery (a refresh, a spec change) gets a listing begun
+// after the watch showed what it waits for (sightings), or one of its own.
 func refsNotBefore(w *railyard.Warehouse, reason string, now time.Time) time.Time {
 	if reason != dueInterval {
 		return now

@@ -12,16 +12,18 @@ import (
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 )
 
-// refreshSightings remembers when the watch first showed each Warehouse's
-// pending refresh token. The refresh was requested before that, so a git
-// ref listing begun after the sighting saw the remote as it was after the
-// request: the Warehouses of one GitOps repository refreshed together (a
-// new tag for every app, or a webhook for all of them) can share one
-// listing instead of listing once each, however long they queue. Without a
-// sighting (after a restart) a refresh lists afresh, as before.
-type refreshSightings struct {
-	mu   sync.Mutex
-	seen map[types.NamespacedName]sighting
+// sightings remembers when the watch first showed each Warehouse's pending
+// refresh token, and its spec generation not yet discovered (a new
+// Warehouse, or a changed one). Either was written before that, so a git ref
+// listing begun after the sighting saw the remote as it was after the
+// request: the Warehouses of one GitOps repository refreshed together (a new
+// tag for every app, or a webhook for all of them), or applied together,
+// can share one listing instead of listing once each, however long they
+// queue. Without a sighting (after a restart) a discovery lists afresh.
+type sightings struct {
+	mu    sync.Mutex
+	seen  map[types.NamespacedName]sighting
+	specs map[types.NamespacedName]specSighting
 }
 
 type sighting struct {
@@ -29,8 +31,14 @@ type sighting struct {
 	at    time.Time
 }
 
-// observe records obj's refresh token, if pending and new, as seen at now.
-func (s *refreshSightings) observe(obj client.Object, now time.Time) {
+type specSighting struct {
+	generation int64
+	at         time.Time
+}
+
+// observe records obj's refresh token and spec generation, each if pending
+// and new, as seen at now.
+func (s *sightings) observe(obj client.Object, now time.Time) {
 	w, ok := obj.(*railyard.Warehouse)
 	if !ok {
 		return
@@ -39,6 +47,7 @@ func (s *refreshSightings) observe(obj client.Object, now time.Time) {
 	token := refreshToken(w)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.observeSpec(key, w, now)
 	if token == "" || token == w.Status.LastHandledRefresh {
 		delete(s.seen, key)
 		return
@@ -52,22 +61,63 @@ func (s *refreshSightings) observe(obj client.Object, now time.Time) {
 	s.seen[key] = sighting{token: token, at: now}
 }
 
+func (s *sightings) observeSpec(key types.NamespacedName, w *railyard.Warehouse, now time.Time) {
+	switch {
+	case w.Generation == w.Status.ObservedGeneration:
+		delete(s.specs, key)
+	case s.specs[key].generation != w.Generation:
+		if s.specs == nil {
+			s.specs = map[types.NamespacedName]specSighting{}
+		}
+		s.specs[key] = specSighting{generation: w.Generation, at: now}
+	}
+}
+
 // since returns when token was first seen for key.
-func (s *refreshSightings) since(key types.NamespacedName, token string) (time.Time, bool) {
+func (s *sightings) since(key types.NamespacedName, token string) (time.Time, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	v, ok := s.seen[key]
 	return v.at, ok && v.token == token
 }
 
-func (s *refreshSightings) forget(key types.NamespacedName) {
+// specSince returns when generation was first seen, not yet discovered,
+// for key.
+func (s *sightings) specSince(key types.NamespacedName, generation int64) (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.specs[key]
+	return v.at, ok && v.generation == generation
+}
+
+// listedAfter is the oldest start of a git ref listing a discovery of w for
+// reason may use: notBefore, or the sighting of what it discovers for, if
+// earlier.
+func (s *sightings) listedAfter(w *railyard.Warehouse, reason, token string, notBefore time.Time) time.Time {
+	key := client.ObjectKeyFromObject(w)
+	var at time.Time
+	var ok bool
+	switch reason {
+	case dueRefresh:
+		at, ok = s.since(key, token)
+	case dueFirst, dueSpecChanged:
+		at, ok = s.specSince(key, w.Generation)
+	}
+	if ok && at.Before(notBefore) {
+		return at
+	}
+	return notBefore
+}
+
+func (s *sightings) forget(key types.NamespacedName) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.seen, key)
+	delete(s.specs, key)
 }
 
 // handled forgets token's sighting; a newer token's stays.
-func (s *refreshSightings) handled(key types.NamespacedName, token string) {
+func (s *sightings) handled(key types.NamespacedName, token string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.seen[key].token == token {
@@ -76,7 +126,7 @@ func (s *refreshSightings) handled(key types.NamespacedName, token string) {
 }
 
 // predicate records sightings from watch events and filters nothing.
-func (s *refreshSightings) predicate(now func() time.Time) predicate.Predicate {
+func (s *sightings) predicate(now func() time.Time) predicate.Predicate {
 	return predicate.Funcs{
 		CreateFunc: func(e event.CreateEvent) bool { s.observe(e.Object, now()); return true },
 		UpdateFunc: func(e event.UpdateEvent) bool { s.observe(e.ObjectNew, now()); return true },
