@@ -2,11 +2,14 @@ package e2e
 
 import (
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -127,4 +130,20 @@ func processesCPU(before, after map[string]time.Duration) time.Duration {
 		}
 	}
 	return total
+}
+
+// applyCPU applies manifests with the real kubectl, as pw.apply does, and
+// returns the CPU time kubectl itself used: it is reaped, so cpuByProcess
+// counts it with the git server's processes.
+func applyCPU(tb testing.TB, pw *pipelineWorld, manifests string) time.Duration {
+	tb.Helper()
+	cmd := exec.CommandContext(pw.ctx, filepath.Join(pw.env.Root, "bin", "k8s", "kubectl"),
+		"--kubeconfig", pw.env.Kubeconfig, "apply", "--server-side", "-f", "-")
+	cmd.Stdin = strings.NewReader(manifests)
+	var stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+	if err := cmd.Run(); err != nil {
+		tb.Fatalf("kubectl apply: %v: %s", err, stderr.String())
+	}
+	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
