@@ -18,11 +18,7 @@ func TestPushFromExpectedBaseOnGitea(t *testing.T) {
 	ctx := context.Background()
 	base := f.BranchHead(t, "gitops", "main")
 	for i, content := range []string{"2", "3"} {
-		writeFile(t, w, "a", content)
-		id, err := w.CommitAll("change "+content, bot)
-		if err != nil {
-			t.Fatal(err)
-		}
+		id := commitFile(t, w, "a", content, "change "+content)
 		if err := w.PushCommitFrom(ctx, repoURL, creds, id, "refs/heads/main", base); err != nil {
 			t.Fatalf("push %d: %v", i+1, err)
 		}
@@ -37,12 +33,8 @@ func TestPushFromExpectedBaseOnGitea(t *testing.T) {
 		base = id
 	}
 	theirs := f.CommitFiles(t, "gitops", "main", "", "theirs", map[string]string{"b": "theirs"})
-	writeFile(t, w, "a", "4")
-	ours, err := w.CommitAll("change 4", bot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = w.PushCommitFrom(ctx, repoURL, creds, ours, "refs/heads/main", base)
+	ours := commitFile(t, w, "a", "4", "change 4")
+	err := w.PushCommitFrom(ctx, repoURL, creds, ours, "refs/heads/main", base)
 	if !errors.Is(err, ErrNonFastForward) {
 		t.Fatalf("push onto a moved branch: err = %v, want ErrNonFastForward", err)
 	}
@@ -57,11 +49,7 @@ func TestPushFromExpectedBaseOnGitea(t *testing.T) {
 func TestPushOrphanBranchOnGitea(t *testing.T) {
 	f, repoURL, creds, w := giteaCheckout(t)
 	ctx := context.Background()
-	writeFile(t, w, "a", "2")
-	first, err := w.CommitAll("change", bot)
-	if err != nil {
-		t.Fatal(err)
-	}
+	first := commitFile(t, w, "a", "2", "change")
 	if err := w.PushCommitFrom(ctx, repoURL, creds, first, "refs/heads/main", f.BranchHead(t, "gitops", "main")); err != nil {
 		t.Fatal(err)
 	}
@@ -78,11 +66,7 @@ func TestPushOrphanBranchOnGitea(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		writeFile(t, orphan, "manifests.yaml", "n: "+string(rune('1'+i))+"\n")
-		id, err := orphan.CommitAll("rendered", bot)
-		if err != nil {
-			t.Fatal(err)
-		}
+		id := commitFile(t, orphan, "manifests.yaml", "n: "+string(rune('1'+i))+"\n", "rendered")
 		err = orphan.PushCommitFrom(ctx, repoURL, creds, id, "refs/heads/"+branch, "")
 		if i == 0 {
 			if err != nil || f.BranchHead(t, "gitops", branch) != id {

@@ -85,21 +85,13 @@ func TestPushFromExpectedBase(t *testing.T) {
 			base := r.Head("main")
 			if tt.known {
 				// Any push before teaches the capabilities.
-				writeFile(t, w, "a", "0")
-				first, err := w.CommitAll("first", bot)
-				if err != nil {
-					t.Fatal(err)
-				}
+				first := commitFile(t, w, "a", "0", "first")
 				if err := w.PushCommitFrom(ctx, r.URL, Credentials{}, first, "refs/heads/main", base); err != nil {
 					t.Fatal(err)
 				}
 				base = first
 			}
-			writeFile(t, w, "a", "2")
-			ours, err := w.CommitAll("ours", bot)
-			if err != nil {
-				t.Fatal(err)
-			}
+			ours := commitFile(t, w, "a", "2", "ours")
 			expect := tt.before(t, r, w, base, ours)
 			s.ResetStats()
 
@@ -182,11 +174,7 @@ func TestPushesThatMustAskForRefs(t *testing.T) {
 			}
 			base := r.Head("main")
 			for i := range tt.wantPosts {
-				writeFile(t, w, "a", strconv.Itoa(i+2))
-				id, err := w.CommitAll("change", bot)
-				if err != nil {
-					t.Fatal(err)
-				}
+				id := commitFile(t, w, "a", strconv.Itoa(i+2), "change")
 				s.ResetStats()
 				if err := w.PushCommitFrom(ctx, oldURL, Credentials{}, id, "refs/heads/main", base); err != nil {
 					t.Fatalf("push %d: %v", i+1, err)

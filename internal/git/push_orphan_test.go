@@ -34,11 +34,7 @@ func TestPushOrphanBranchWithoutRefs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			writeFile(t, w, "a", "2")
-			first, err := w.CommitAll("first", bot)
-			if err != nil {
-				t.Fatal(err)
-			}
+			first := commitFile(t, w, "a", "2", "first")
 			if err := w.PushCommitFrom(ctx, r.URL, Credentials{}, first, "refs/heads/main", r.Head("main")); err != nil {
 				t.Fatal(err)
 			}
@@ -47,11 +43,7 @@ func TestPushOrphanBranchWithoutRefs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			writeFile(t, orphan, "manifests.yaml", "kind: ConfigMap\n")
-			ours, err := orphan.CommitAll("rendered", bot)
-			if err != nil {
-				t.Fatal(err)
-			}
+			ours := commitFile(t, orphan, "manifests.yaml", "kind: ConfigMap\n", "rendered")
 			if tt.exists {
 				r.Branch("kargo/app/test", "main")
 			}

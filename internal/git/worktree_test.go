@@ -24,6 +24,17 @@ func writeFile(t *testing.T, w *WorkTree, path, content string) {
 	}
 }
 
+// commitFile writes path and commits everything in w, returning the commit.
+func commitFile(t *testing.T, w *WorkTree, path, content, message string) string {
+	t.Helper()
+	writeFile(t, w, path, content)
+	id, err := w.CommitAll(message, bot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 func readFile(t *testing.T, w *WorkTree, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(w.Dir(), path))

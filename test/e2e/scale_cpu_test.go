@@ -2,9 +2,7 @@ package e2e
 
 import (
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -103,21 +101,34 @@ func cpuRows(before, after map[string]time.Duration) [][2]string {
 // hypervisor took, which varies from run to run on shared hosts, and how
 // much ran (user, system, interrupts), whoever ran it.
 func machineTimes() (idle, steal, busy time.Duration) {
+	t := cpuTicks()
+	if t == nil {
+		return 0, 0, 0
+	}
+	// user nice system idle iowait irq softirq steal
+	return t[3] + t[4], t[7], t[0] + t[1] + t[2] + t[5] + t[6]
+}
+
+// cpuTicks are the machine's CPU times from the first line of /proc/stat,
+// in its order (user, nice, system, idle, iowait, irq, softirq, steal),
+// or nil.
+func cpuTicks() []time.Duration {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
-		return 0, 0, 0
+		return nil
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
 	f := strings.Fields(line)
 	if len(f) < 9 || f[0] != "cpu" {
-		return 0, 0, 0
+		return nil
 	}
-	tick := func(i int) time.Duration {
-		v, _ := strconv.ParseInt(f[i], 10, 64)
-		return time.Duration(v) * 10 * time.Millisecond
+	ticks := make([]time.Duration, 8)
+	for i := range ticks {
+		v, _ := strconv.ParseInt(f[i+1], 10, 64)
+		// USER_HZ is 100 on Linux.
+		ticks[i] = time.Duration(v) * 10 * time.Millisecond
 	}
-	// user nice system idle iowait irq softirq steal
-	return tick(4) + tick(5), tick(8), tick(1) + tick(2) + tick(3) + tick(6) + tick(7)
+	return ticks
 }
 
 // processesCPU is the CPU the processes of a cpuByProcess reading used
@@ -132,18 +143,14 @@ func processesCPU(before, after map[string]time.Duration) time.Duration {
 	return total
 }
 
-// applyCPU applies manifests with the real kubectl, as pw.apply does, and
-// returns the CPU time kubectl itself used: it is reaped, so cpuByProcess
-// counts it with the git server's processes.
+// applyCPU applies manifests as pw.apply does and returns the CPU time
+// kubectl itself used: it is reaped, so cpuByProcess counts it with the git
+// server's processes.
 func applyCPU(tb testing.TB, pw *pipelineWorld, manifests string) time.Duration {
 	tb.Helper()
-	cmd := exec.CommandContext(pw.ctx, filepath.Join(pw.env.Root, "bin", "k8s", "kubectl"),
-		"--kubeconfig", pw.env.Kubeconfig, "apply", "--server-side", "-f", "-")
-	cmd.Stdin = strings.NewReader(manifests)
-	var stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
-	if err := cmd.Run(); err != nil {
-		tb.Fatalf("kubectl apply: %v: %s", err, stderr.String())
+	_, cpu, err := pw.env.KubectlCPU(pw.ctx, strings.NewReader(manifests), "apply", "--server-side", "-f", "-")
+	if err != nil {
+		tb.Fatal(err)
 	}
-	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	return cpu
 }

@@ -21,12 +21,8 @@ type diskSample struct {
 
 func sampleDisk() diskSample {
 	var s diskSample
-	if b, err := os.ReadFile("/proc/stat"); err == nil {
-		line, _, _ := strings.Cut(string(b), "\n")
-		if f := strings.Fields(line); len(f) > 5 && f[0] == "cpu" {
-			v, _ := strconv.ParseInt(f[5], 10, 64)
-			s.iowait = time.Duration(v) * 10 * time.Millisecond
-		}
+	if t := cpuTicks(); t != nil {
+		s.iowait = t[4]
 	}
 	if b, err := os.ReadFile("/proc/pressure/io"); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {

@@ -73,37 +73,25 @@ func (s *sightings) observeSpec(key types.NamespacedName, w *railyard.Warehouse,
 	}
 }
 
-// since returns when token was first seen for key.
-func (s *sightings) since(key types.NamespacedName, token string) (time.Time, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	v, ok := s.seen[key]
-	return v.at, ok && v.token == token
-}
-
-// specSince returns when generation was first seen, not yet discovered,
-// for key.
-func (s *sightings) specSince(key types.NamespacedName, generation int64) (time.Time, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	v, ok := s.specs[key]
-	return v.at, ok && v.generation == generation
-}
-
 // listedAfter is the oldest start of a git ref listing a discovery of w for
-// reason may use: notBefore, or the sighting of what it discovers for, if
-// earlier.
+// reason may use: notBefore, or the sighting of what it discovers for (the
+// refresh token, or the generation), if earlier.
 func (s *sightings) listedAfter(w *railyard.Warehouse, reason, token string, notBefore time.Time) time.Time {
 	key := client.ObjectKeyFromObject(w)
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	var at time.Time
-	var ok bool
 	switch reason {
 	case dueRefresh:
-		at, ok = s.since(key, token)
+		if v, ok := s.seen[key]; ok && v.token == token {
+			at = v.at
+		}
 	case dueFirst, dueSpecChanged:
-		at, ok = s.specSince(key, w.Generation)
+		if v, ok := s.specs[key]; ok && v.generation == w.Generation {
+			at = v.at
+		}
 	}
-	if ok && at.Before(notBefore) {
+	if !at.IsZero() && at.Before(notBefore) {
 		return at
 	}
 	return notBefore
