@@ -43,6 +43,10 @@
 // controller watching Promotions. A crash between saves runs the steps
 // since the last save again, which steps must bear anyway (a push of a
 // commit the remote has changes nothing; Argo CD's sync is asked again).
+// RunWith with RunOptions.HoldWait leaves a wait's progress unsaved in
+// promo.Status (Outcome.Unsaved) for the caller to run again from or save:
+// the Promotion reconciler holds it a few seconds, since most waits end
+// sooner and the end's save then carries it.
 //
 // Abort marks the running step and the Promotion Aborted. Cleanup removes the
 // work directory of a Promotion deleted while running.

@@ -69,6 +69,21 @@ type Outcome struct {
 	RequeueAfter time.Duration
 	// WaitingOn names what the waiting step waits on (see Result).
 	WaitingOn []ObjectRef
+	// Unsaved is set when RunOptions.HoldWait kept a waiting step's
+	// progress from being saved: it is in promo.Status only.
+	Unsaved bool
+}
+
+// RunOptions adjust one call of Run.
+type RunOptions struct {
+	// HoldWait leaves the progress of a step that asks to wait (not one
+	// that will be retried after an error) unsaved:
+	// Run returns with Outcome.Unsaved, the progress in promo.Status, and
+	// the caller runs again from that status or saves it itself. Most
+	// waits (an Argo CD sync) end within a second or two, and the save at
+	// the end then carries the progress too: one write of the whole status
+	// instead of two.
+	HoldWait bool
 }
 
 func (e *Engine) clock() clock.PassiveClock {
@@ -161,6 +176,11 @@ type run struct {
 // persisting status): call Run again later. A terminal phase is returned
 // with a nil error; the work directory is then removed.
 func (e *Engine) Run(ctx context.Context, promo *railyard.Promotion, persist PersistFunc) (Outcome, error) {
+	return e.RunWith(ctx, promo, persist, RunOptions{})
+}
+
+// RunWith is Run with options.
+func (e *Engine) RunWith(ctx context.Context, promo *railyard.Promotion, persist PersistFunc, opts RunOptions) (Outcome, error) {
 	if e.Registry == nil {
 		return Outcome{}, errors.New("promotion engine has no step registry")
 	}
@@ -198,10 +218,17 @@ func (e *Engine) Run(ctx context.Context, promo *railyard.Promotion, persist Per
 			return Outcome{}, err
 		}
 		if wait > 0 {
+			out := Outcome{Phase: railyard.PromotionPhaseRunning, RequeueAfter: wait, WaitingOn: r.waitingOn}
+			// Only a wait is held: a retry's error count and timing are
+			// saved as they come.
+			if opts.HoldWait && r.meta(int(r.status.CurrentStep)).ErrorCount == 0 {
+				out.Unsaved = true
+				return out, r.record()
+			}
 			if err := r.save(ctx); err != nil {
 				return Outcome{}, err
 			}
-			return Outcome{Phase: railyard.PromotionPhaseRunning, RequeueAfter: wait, WaitingOn: r.waitingOn}, nil
+			return out, nil
 		}
 		// The next save (a step waiting or retrying, or the end) carries
 		// this step's result, as Kargo's engine saves once per reconcile: a
@@ -241,11 +268,15 @@ func freightOf(promo *railyard.Promotion) (railyard.FreightCollection, railyard.
 // are idempotent, so that is safe.
 func (r *run) prepare(ctx context.Context) error {
 	now := metav1.NewTime(r.e.clock().Now())
+	// Only what prepare changes is saved here: a status handed in with
+	// progress not yet saved (RunOptions.HoldWait) waits for the next save.
+	changed := false
 	if r.status.Phase == "" || r.status.Phase == railyard.PromotionPhasePending {
 		r.status.Phase = railyard.PromotionPhaseRunning
 		r.status.StartedAt = &now
 		// The Pending message ("waiting for ...") no longer holds.
 		r.status.Message = ""
+		changed = true
 	}
 	_, err := os.Stat(r.workDir)
 	if errors.Is(err, os.ErrNotExist) && r.started() && r.needsWorkDir(int(r.status.CurrentStep)) {
@@ -254,9 +285,11 @@ func (r *run) prepare(ctx context.Context) error {
 		r.status.State = nil
 		r.status.HealthChecks = nil
 		r.status.Message = "work directory was lost; starting again from the first step"
+		changed = true
 	}
 	if r.status.CurrentStep < 0 || int(r.status.CurrentStep) > len(r.steps) {
 		r.status.CurrentStep = 0
+		changed = true
 	}
 	if err := os.MkdirAll(r.workDir, 0o700); err != nil {
 		return fmt.Errorf("creating work directory: %w", err)
@@ -267,6 +300,9 @@ func (r *run) prepare(ctx context.Context) error {
 		state = outputs{}
 	}
 	r.state = state
+	if !changed {
+		return nil
+	}
 	return r.save(ctx)
 }
 
@@ -336,12 +372,20 @@ func (r *run) started() bool {
 	return false
 }
 
-func (r *run) save(ctx context.Context) error {
+// record writes the step outputs into the status.
+func (r *run) record() error {
 	raw, err := r.state.encode()
 	if err != nil {
 		return err
 	}
 	r.status.State = raw
+	return nil
+}
+
+func (r *run) save(ctx context.Context) error {
+	if err := r.record(); err != nil {
+		return err
+	}
 	if r.persist == nil {
 		return nil
 	}

@@ -83,7 +83,13 @@ func (r *Reconciler) abortForDeletedStage(ctx context.Context, promo *railyard.P
 	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(promo), latest); err != nil {
 		return client.IgnoreNotFound(err)
 	}
-	if err := r.Engine.Abort(ctx, latest, msg, r.persister(latest)); err != nil {
+	persist := r.persister(latest)
+	// The step in progress is the one held progress (held.go) names.
+	if p, ok := r.held.resume(latest); ok {
+		latest.Status = *p.status.DeepCopy()
+	}
+	r.held.forget(client.ObjectKeyFromObject(promo))
+	if err := r.Engine.Abort(ctx, latest, msg, persist); err != nil {
 		return err
 	}
 	observeFinished(latest)

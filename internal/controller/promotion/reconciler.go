@@ -58,6 +58,8 @@ type Reconciler struct {
 	ArgoCD *argocd.Remote
 
 	waiters waiters
+	// held keeps the progress of waiting steps not yet saved (held.go).
+	held held
 	// own tells the events of this controller's writes of Promotions
 	// (through Client, wrapped by SetupWithManager) from the others'.
 	own reconcilehelp.OwnEvents
@@ -121,6 +123,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			return ctrl.Result{}, err
 		}
 		r.waiters.forget(req.NamespacedName)
+		r.held.forget(req.NamespacedName)
 		r.own.Forget(req.NamespacedName)
 		return ctrl.Result{}, r.forgetDeparted(req.NamespacedName, "")
 	}
@@ -132,10 +135,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	// every shard.
 	if !r.Shard.Responsible(promo) {
 		r.waiters.forget(req.NamespacedName)
+		r.held.forget(req.NamespacedName)
 		return ctrl.Result{}, nil
 	}
 	if !promo.DeletionTimestamp.IsZero() || promo.Status.Phase.IsTerminal() {
 		r.waiters.forget(req.NamespacedName)
+		r.held.forget(req.NamespacedName)
 		// Only a Promotion that goes on needs its own versions told apart.
 		r.own.Forget(req.NamespacedName)
 		// The work directory of a finished or deleted Promotion is removed,
@@ -223,16 +228,31 @@ func (r *Reconciler) run(ctx context.Context, cached *railyard.Promotion, claime
 	if promo.Status.Phase.IsTerminal() {
 		return ctrl.Result{}, nil
 	}
-	persist := r.persister(promo)
+	key := client.ObjectKeyFromObject(promo)
+	// The saver starts from the status as written; progress held since
+	// (held.go) is what its next save adds.
+	s := r.newSaver(promo)
+	now := r.Clock.Now()
+	since := now
+	// A step whose wait was saved already is not held again: a hold
+	// ending runs the step once more before it saves, which for a long
+	// wait (a pull request) would otherwise be one more poll every time.
+	holdable := !waitSaved(&promo.Status)
+	if p, ok := r.held.resume(promo); ok {
+		promo.Status = *p.status.DeepCopy()
+		since = p.since
+	}
 	if reason, ok := abortRequested(promo); ok {
-		if err := r.Engine.Abort(ctx, promo, reason, persist); err != nil {
+		r.held.forget(key)
+		if err := r.Engine.Abort(ctx, promo, reason, s.save); err != nil {
 			return ctrl.Result{}, err
 		}
 		r.events().Warning(promo, railyard.EventPromotionAborted, reason)
 		return ctrl.Result{}, nil
 	}
 	wasRunning := promo.Status.Phase == railyard.PromotionPhaseRunning && !claimed
-	outcome, err := r.Engine.Run(ctx, promo, persist)
+	hold := holdable && now.Sub(since) < HoldFor
+	outcome, err := r.Engine.RunWith(ctx, promo, s.save, engine.RunOptions{HoldWait: hold})
 	if isGone(err, promo) {
 		// Deleted while its steps ran: its delete event queued the
 		// reconcile that removes the work directory.
@@ -245,10 +265,21 @@ func (r *Reconciler) run(ctx context.Context, cached *railyard.Promotion, claime
 		r.events().Normal(promo, railyard.EventPromotionStarted, "promoting Freight "+promo.Status.Freight.Name+" to Stage "+promo.Spec.Stage)
 	}
 	if outcome.Phase == railyard.PromotionPhaseRunning {
-		r.waiters.set(client.ObjectKeyFromObject(promo), outcome.WaitingOn)
-		return ctrl.Result{RequeueAfter: outcome.RequeueAfter}, nil
+		r.waiters.set(key, outcome.WaitingOn)
+		requeue := outcome.RequeueAfter
+		if !outcome.Unsaved {
+			r.held.forget(key)
+			return ctrl.Result{RequeueAfter: requeue}, nil
+		}
+		r.held.put(key, heldProgress{uid: promo.UID, saved: s.saved(), status: *promo.Status.DeepCopy(), since: since})
+		// Saved when the hold ends, unless the wait ends first.
+		if left := since.Add(HoldFor).Sub(now); left < requeue {
+			requeue = left
+		}
+		return ctrl.Result{RequeueAfter: requeue}, nil
 	}
-	r.waiters.forget(client.ObjectKeyFromObject(promo))
+	r.held.forget(key)
+	r.waiters.forget(key)
 	observeFinished(promo)
 	switch outcome.Phase {
 	case railyard.PromotionPhaseSucceeded:
@@ -259,26 +290,42 @@ func (r *Reconciler) run(ctx context.Context, cached *railyard.Promotion, claime
 	return ctrl.Result{}, nil
 }
 
-// persister returns the engine's callback that saves status after every
-// step, with an optimistic lock so a concurrent writer is noticed.
+// persister returns the engine's callback that saves status, with an
+// optimistic lock so a concurrent writer is noticed.
 func (r *Reconciler) persister(promo *railyard.Promotion) engine.PersistFunc {
-	p := reconcilehelp.NewStatusPatcher(r.Client, promo, reconcilehelp.WithOptimisticLock())
-	last := promo.DeepCopy()
-	return func(ctx context.Context, st *railyard.PromotionStatus) error {
-		// Patch a copy: the server's answer must not be decoded into the
-		// status the engine is working on (it holds pointers into it).
-		obj := last.DeepCopy()
-		obj.Status = *st.DeepCopy()
-		// A step polled again without news (woken by a change that was
-		// not the one it waits for) has nothing to save: Patch sends
-		// nothing then.
-		if err := p.Patch(ctx, obj); err != nil {
-			return fmt.Errorf("saving the progress of Promotion %s: %w", promo.Name, err)
-		}
-		promo.ResourceVersion = obj.ResourceVersion
-		last = obj
-		return nil
+	return r.newSaver(promo).save
+}
+
+// saver saves a Promotion's status for the engine.
+type saver struct {
+	promo *railyard.Promotion
+	p     *reconcilehelp.StatusPatcher
+	// last is the Promotion as last written (or read).
+	last *railyard.Promotion
+}
+
+func (r *Reconciler) newSaver(promo *railyard.Promotion) *saver {
+	return &saver{promo: promo, p: reconcilehelp.NewStatusPatcher(r.Client, promo, reconcilehelp.WithOptimisticLock()), last: promo.DeepCopy()}
+}
+
+func (s *saver) save(ctx context.Context, st *railyard.PromotionStatus) error {
+	// Patch a copy: the server's answer must not be decoded into the
+	// status the engine is working on (it holds pointers into it).
+	obj := s.last.DeepCopy()
+	obj.Status = *st.DeepCopy()
+	// A step polled again without news (woken by a change that was not
+	// the one it waits for) has nothing to save: Patch sends nothing then.
+	if err := s.p.Patch(ctx, obj); err != nil {
+		return fmt.Errorf("saving the progress of Promotion %s: %w", s.promo.Name, err)
 	}
+	s.promo.ResourceVersion = obj.ResourceVersion
+	s.last = obj
+	return nil
+}
+
+// saved is the status as last written.
+func (s *saver) saved() railyard.PromotionStatus {
+	return *s.last.Status.DeepCopy()
 }
 
 func abortRequested(promo *railyard.Promotion) (string, bool) {
