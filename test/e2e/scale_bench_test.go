@@ -103,6 +103,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	stopFirstProfile := profileWave(b, os.Getenv("SCALE_FIRST_PROFILE"))
 	firstAPIProfile := profileAPIServer(pw.ctx, sw.pw.env.Config, os.Getenv("SCALE_FIRST_APISERVER_PROFILE"), 20)
 	firstAPI0, firstAPIErr := apiRequests(pw.ctx, sw.pw.env.Config)
+	firstRec0, firstRecErr := reconcileCounts()
 	firstCPU0 := cpuByProcess()
 	firstDisk0 := sampleDisk()
 	firstIdle0, firstSteal0, firstBusy0 := machineTimes()
@@ -124,6 +125,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 		b.Log(err)
 	}
 	firstAPI1, firstAPIErr1 := apiRequests(pw.ctx, sw.pw.env.Config)
+	firstRec1, firstRecErr1 := reconcileCounts()
 	// Freight are made while kubectl is still applying (each Warehouse
 	// discovers as soon as it exists), so the first one is dated by the API
 	// server, not by when this test, after kubectl returned, first saw it.
@@ -149,7 +151,14 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	if err := errors.Join(firstAPIErr, firstAPIErr1); err != nil {
 		row("first promotions: API requests", err.Error())
 	} else {
-		for _, r := range apiRequestRows(firstAPI0, firstAPI1, 100) {
+		for _, r := range apiRequestRows(firstAPI0, firstAPI1, 20) {
+			row("first promotions: "+r[0], r[1])
+		}
+	}
+	if err := errors.Join(firstRecErr, firstRecErr1); err != nil {
+		row("first promotions: reconciles", err.Error())
+	} else {
+		for _, r := range reconcileRows(firstRec0, firstRec1) {
 			row("first promotions: "+r[0], r[1])
 		}
 	}

@@ -144,6 +144,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if !stage.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, r.finalize(ctx, stage)
 	}
+	if wait, err := r.firstWriteWait(ctx, stage, r.Clock.Now()); wait > 0 || err != nil {
+		return ctrl.Result{RequeueAfter: wait}, err
+	}
 	var versions reconcilehelp.Versions
 	versions.Add(stage)
 	if _, err := reconcilehelp.AddFinalizer(ctx, r.Client, stage, railyard.FinalizerName); err != nil {
