@@ -78,6 +78,21 @@ func (w *heldWorld) reconcile(t *testing.T) (ctrl.Result, *railyard.Promotion) {
 	return res, stored
 }
 
+// write changes the stored Promotion as someone else would: its status, or
+// the rest of it.
+func (w *heldWorld) write(t *testing.T, status bool, change func(*railyard.Promotion)) {
+	t.Helper()
+	ctx := context.Background()
+	p := &railyard.Promotion{}
+	must(t, w.r.Client.Get(ctx, client.ObjectKeyFromObject(w.promo), p))
+	change(p)
+	if status {
+		must(t, w.r.Client.Status().Update(ctx, p))
+		return
+	}
+	must(t, w.r.Client.Update(ctx, p))
+}
+
 // A wait that ends within HoldFor is not saved: the end's save carries it,
 // one status write fewer, and the steps before it do not run again.
 func TestWaitEndingWithinTheHoldIsSavedWithTheEnd(t *testing.T) {
@@ -138,11 +153,9 @@ func TestWaitOutlastingTheHoldIsSaved(t *testing.T) {
 func TestAbortWhileHeldMarksTheWaitingStep(t *testing.T) {
 	w := newHeldWorld(t)
 	w.reconcile(t)
-	ctx := context.Background()
-	p := &railyard.Promotion{}
-	must(t, w.r.Client.Get(ctx, client.ObjectKeyFromObject(w.promo), p))
-	p.Annotations = map[string]string{railyard.AnnotationAbort: `{"action":"terminate","actor":"alice"}`}
-	must(t, w.r.Client.Update(ctx, p))
+	w.write(t, false, func(p *railyard.Promotion) {
+		p.Annotations = map[string]string{railyard.AnnotationAbort: `{"action":"terminate","actor":"alice"}`}
+	})
 	_, stored := w.reconcile(t)
 	md := stored.Status.StepExecutionMetadata
 	if stored.Status.Phase != railyard.PromotionPhaseAborted || len(md) != 2 ||
@@ -156,11 +169,7 @@ func TestAbortWhileHeldMarksTheWaitingStep(t *testing.T) {
 func TestHeldProgressDroppedWhenStatusChanged(t *testing.T) {
 	w := newHeldWorld(t)
 	w.reconcile(t)
-	ctx := context.Background()
-	p := &railyard.Promotion{}
-	must(t, w.r.Client.Get(ctx, client.ObjectKeyFromObject(w.promo), p))
-	p.Status.Message = "written by another manager"
-	must(t, w.r.Client.Status().Update(ctx, p))
+	w.write(t, true, func(p *railyard.Promotion) { p.Status.Message = "written by another manager" })
 	w.reconcile(t)
 	if w.count.calls != 2 {
 		t.Errorf("the step before the wait ran %d times, want twice: the held progress no longer applies", w.count.calls)
