@@ -125,6 +125,6 @@ func (r *Reconciler) handOff(ctx context.Context, promo *railyard.Promotion, sta
 		return false, nil
 	}
 	ctrl.LoggerFrom(ctx).V(1).Info("handed the Promotion to the Stage's shard", "shard", shard.Of(promo))
-	r.waiters.forget(client.ObjectKeyFromObject(promo))
+	r.forgetRun(client.ObjectKeyFromObject(promo))
 	return true, nil
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -122,8 +123,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		if !apierrors.IsNotFound(err) {
 			return ctrl.Result{}, err
 		}
-		r.waiters.forget(req.NamespacedName)
-		r.held.forget(req.NamespacedName)
+		r.forgetRun(req.NamespacedName)
 		r.own.Forget(req.NamespacedName)
 		return ctrl.Result{}, r.forgetDeparted(req.NamespacedName, "")
 	}
@@ -134,13 +134,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	// Watches of Stages, Freight and Applications map to Promotions of
 	// every shard.
 	if !r.Shard.Responsible(promo) {
-		r.waiters.forget(req.NamespacedName)
-		r.held.forget(req.NamespacedName)
+		r.forgetRun(req.NamespacedName)
 		return ctrl.Result{}, nil
 	}
 	if !promo.DeletionTimestamp.IsZero() || promo.Status.Phase.IsTerminal() {
-		r.waiters.forget(req.NamespacedName)
-		r.held.forget(req.NamespacedName)
+		r.forgetRun(req.NamespacedName)
 		// Only a Promotion that goes on needs its own versions told apart.
 		r.own.Forget(req.NamespacedName)
 		// The work directory of a finished or deleted Promotion is removed,
@@ -278,8 +276,7 @@ func (r *Reconciler) run(ctx context.Context, cached *railyard.Promotion, claime
 		}
 		return ctrl.Result{RequeueAfter: requeue}, nil
 	}
-	r.held.forget(key)
-	r.waiters.forget(key)
+	r.forgetRun(key)
 	observeFinished(promo)
 	switch outcome.Phase {
 	case railyard.PromotionPhaseSucceeded:
@@ -288,6 +285,13 @@ func (r *Reconciler) run(ctx context.Context, cached *railyard.Promotion, claime
 		r.events().Warning(promo, railyard.PromotionEndedReason(outcome.Phase), promo.Status.Message)
 	}
 	return ctrl.Result{}, nil
+}
+
+// forgetRun drops what is kept in memory of a Promotion's run: what its
+// step waits on (waiters.go) and the progress held (held.go).
+func (r *Reconciler) forgetRun(key types.NamespacedName) {
+	r.waiters.forget(key)
+	r.held.forget(key)
 }
 
 // persister returns the engine's callback that saves status, with an
