@@ -50,7 +50,7 @@ func BindFlags(fs *flag.FlagSet, opts *Options) {
 	fs.StringVar(&opts.UIBaseURL, "ui-base-url", "", "base URL of the web UI, which expressions see as ctx.uiBaseUrl")
 	fs.StringVar(&opts.SharedResourcesNamespace, "shared-resources-namespace", expr.DefaultSharedNamespace, "namespace whose generic-credential Secrets and ConfigMaps sharedSecret() and sharedConfigMap() read")
 	fs.IntVar(&opts.PromotionConcurrency, "promotion-concurrency", 0, "how many Promotions of different Stages run at once (0: 4)")
-	fs.IntVar(&opts.WarehouseConcurrency, "warehouse-concurrency", 0, "how many Warehouses discover at once, sharing each registry's rate limit (0: 4)")
+	fs.IntVar(&opts.WarehouseConcurrency, "warehouse-concurrency", 0, fmt.Sprintf("how many Warehouses discover at once, sharing each registry's rate limit (0: %d)", warehouse.DefaultConcurrency))
 	fs.IntVar(&opts.StageConcurrency, "stage-concurrency", 0, "how many Stages are reconciled at once (0: 4)")
 	fs.Float64Var(&opts.RegistryRequestsPerSecond, "registry-requests-per-second", 0, "image discovery's requests per second to each registry host, shared by all Warehouses (0: 20, as Kargo; negative: no bound)")
 	fs.Func("cache-by-tag-policy", "what image subscriptions' cacheByTag may do: Forbid, Allow (default), Require or Force, as Kargo's CACHE_BY_TAG_POLICY", func(v string) error {

@@ -93,7 +93,8 @@ type Options struct {
 	// at once; zero means the Promotion controller's default.
 	PromotionConcurrency int
 	// WarehouseConcurrency is how many Warehouses discover at once (each
-	// registry's rate limit is shared by all); zero means 4.
+	// registry's rate limit is shared by all); zero means
+	// warehouse.DefaultConcurrency.
 	WarehouseConcurrency int
 	// StageConcurrency is how many Stages are reconciled at once; zero
 	// means the Stage controller's default.

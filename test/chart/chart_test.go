@@ -377,7 +377,7 @@ func TestManagerArgs(t *testing.T) {
 				SharedResourcesNamespace:   "railyard-shared-resources",
 				SystemResourcesNamespace:   manager.DefaultSystemResourcesNamespace,
 				PromotionConcurrency:       4,
-				WarehouseConcurrency:       4,
+				WarehouseConcurrency:       warehouse.DefaultConcurrency,
 				StageConcurrency:           4,
 				RegistryRequestsPerSecond:  20,
 				CacheByTagPolicy:           warehouse.CacheByTagAllow,

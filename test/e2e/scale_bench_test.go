@@ -91,7 +91,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	row("apps", fmt.Sprintf("%d (%d Warehouses, %d Stages, %d Applications, one GitOps repository)", n, n, 3*n, 3*n))
 	row("load average before", loadAverage())
 	row("promotion concurrency", orDefaultString(os.Getenv("SCALE_PROMOTION_CONCURRENCY"), "default (4)"))
-	row("warehouse concurrency", orDefaultString(os.Getenv("SCALE_WAREHOUSE_CONCURRENCY"), "default (4)"))
+	row("warehouse concurrency", orDefaultString(os.Getenv("SCALE_WAREHOUSE_CONCURRENCY"), fmt.Sprintf("default (%d)", warehouse.DefaultConcurrency)))
 	row("stage concurrency", orDefaultString(os.Getenv("SCALE_STAGE_CONCURRENCY"), "default (4)"))
 	row("registry requests per second", orDefaultString(os.Getenv("SCALE_REGISTRY_RPS"), "default (20)"))
 	row("cache-by-tag policy", orDefaultString(os.Getenv("SCALE_CACHE_BY_TAG_POLICY"), "default (Allow; the Warehouses do not set cacheByTag)"))
