@@ -104,6 +104,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	firstAPIProfile := profileAPIServer(pw.ctx, sw.pw.env.Config, os.Getenv("SCALE_FIRST_APISERVER_PROFILE"), 20)
 	firstAPI0, firstAPIErr := apiRequests(pw.ctx, sw.pw.env.Config)
 	firstRec0, firstRecErr := reconcileCounts()
+	firstWait0, firstWaitErr := queueWaits()
 	firstCPU0 := cpuByProcess()
 	firstDisk0 := sampleDisk()
 	firstIdle0, firstSteal0, firstBusy0 := machineTimes()
@@ -126,6 +127,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	}
 	firstAPI1, firstAPIErr1 := apiRequests(pw.ctx, sw.pw.env.Config)
 	firstRec1, firstRecErr1 := reconcileCounts()
+	firstWait1, firstWaitErr1 := queueWaits()
 	// Freight are made while kubectl is still applying (each Warehouse
 	// discovers as soon as it exists), so the first one is dated by the API
 	// server, not by when this test, after kubectl returned, first saw it.
@@ -162,6 +164,13 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 			row("first promotions: "+r[0], r[1])
 		}
 	}
+	if err := errors.Join(firstWaitErr, firstWaitErr1); err != nil {
+		row("first promotions: queue wait", err.Error())
+	} else {
+		for _, r := range queueWaitRows(firstWait0, firstWait1) {
+			row("first promotions: "+r[0], r[1])
+		}
+	}
 	for _, r := range sw.promotionBreakdown(b, sw.waitPromotionsDone(b), start) {
 		row("first promotions: "+r[0], r[1])
 	}
@@ -181,6 +190,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	apiProfile := profileAPIServer(pw.ctx, sw.pw.env.Config, os.Getenv("SCALE_APISERVER_PROFILE"), 30)
 	api0, apiErr := apiRequests(pw.ctx, sw.pw.env.Config)
 	rec0, recErr := reconcileCounts()
+	wait0, waitErr := queueWaits()
 	cpu0 := cpuByProcess()
 	idle0, steal0, busy0 := machineTimes()
 	disk0 := sampleDisk()
@@ -203,6 +213,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	}
 	api1, apiErr1 := apiRequests(pw.ctx, sw.pw.env.Config)
 	rec1, recErr1 := reconcileCounts()
+	wait1, waitErr1 := queueWaits()
 	row("new tag: refresh annotations written (all apps)", secs(refreshed))
 	row("new tag: refresh → all Freight", secs(allFreight))
 	row("new tag: refresh → all test branches moved", secs(moved))
@@ -232,6 +243,13 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 		row("new tag: reconciles", err.Error())
 	} else {
 		for _, r := range reconcileRows(rec0, rec1) {
+			row("new tag: "+r[0], r[1])
+		}
+	}
+	if err := errors.Join(waitErr, waitErr1); err != nil {
+		row("new tag: queue wait", err.Error())
+	} else {
+		for _, r := range queueWaitRows(wait0, wait1) {
 			row("new tag: "+r[0], r[1])
 		}
 	}
