@@ -6,30 +6,40 @@ import (
 	"sort"
 	"testing"
 
+	dto "github.com/prometheus/client_model/go"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 )
 
-// reconcileCounts reads controller-runtime's reconcile counter of the
-// in-process manager, by controller (all results).
-func reconcileCounts() (map[string]float64, error) {
+// byController calls each with every series of the in-process manager's
+// metric name and the value of its label (the controller's name).
+func byController(name, label string, each func(controller string, m *dto.Metric)) error {
 	families, err := ctrlmetrics.Registry.Gather()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	out := map[string]float64{}
 	for _, f := range families {
-		if f.GetName() != "controller_runtime_reconcile_total" {
+		if f.GetName() != name {
 			continue
 		}
 		for _, m := range f.GetMetric() {
 			for _, l := range m.GetLabel() {
-				if l.GetName() == "controller" {
-					out[l.GetValue()] += m.GetCounter().GetValue()
+				if l.GetName() == label {
+					each(l.GetValue(), m)
 				}
 			}
 		}
 	}
-	return out, nil
+	return nil
+}
+
+// reconcileCounts reads controller-runtime's reconcile counter of the
+// in-process manager, by controller (all results).
+func reconcileCounts() (map[string]float64, error) {
+	out := map[string]float64{}
+	err := byController("controller_runtime_reconcile_total", "controller", func(c string, m *dto.Metric) {
+		out[c] += m.GetCounter().GetValue()
+	})
+	return out, err
 }
 
 // reconcileRows are the reconciles between two readings, by controller:
@@ -54,26 +64,13 @@ func reconcileRows(before, after map[string]float64) [][2]string {
 // in-process manager: by controller, the seconds its items waited and how
 // many there were.
 func queueWaits() (map[string][2]float64, error) {
-	families, err := ctrlmetrics.Registry.Gather()
-	if err != nil {
-		return nil, err
-	}
 	out := map[string][2]float64{}
-	for _, f := range families {
-		if f.GetName() != "workqueue_queue_duration_seconds" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "name" {
-					h := m.GetHistogram()
-					w := out[l.GetValue()]
-					out[l.GetValue()] = [2]float64{w[0] + h.GetSampleSum(), w[1] + float64(h.GetSampleCount())}
-				}
-			}
-		}
-	}
-	return out, nil
+	err := byController("workqueue_queue_duration_seconds", "name", func(c string, m *dto.Metric) {
+		h := m.GetHistogram()
+		w := out[c]
+		out[c] = [2]float64{w[0] + h.GetSampleSum(), w[1] + float64(h.GetSampleCount())}
+	})
+	return out, err
 }
 
 // queueWaitRows are the mean waits in the work queue between two readings,
