@@ -150,27 +150,9 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	row("first promotions: git server requests (ref lists / fetches / pushes)",
 		fmt.Sprintf("%d / %d / %d", firstGit.RefLists, firstGit.Fetches, firstGit.Pushes))
 	row(registryRow("first promotions: ", firstReg))
-	if err := errors.Join(firstAPIErr, firstAPIErr1); err != nil {
-		row("first promotions: API requests", err.Error())
-	} else {
-		for _, r := range apiRequestRows(firstAPI0, firstAPI1, 20) {
-			row("first promotions: "+r[0], r[1])
-		}
-	}
-	if err := errors.Join(firstRecErr, firstRecErr1); err != nil {
-		row("first promotions: reconciles", err.Error())
-	} else {
-		for _, r := range reconcileRows(firstRec0, firstRec1) {
-			row("first promotions: "+r[0], r[1])
-		}
-	}
-	if err := errors.Join(firstWaitErr, firstWaitErr1); err != nil {
-		row("first promotions: queue wait", err.Error())
-	} else {
-		for _, r := range queueWaitRows(firstWait0, firstWait1) {
-			row("first promotions: "+r[0], r[1])
-		}
-	}
+	prefixed(row, "first promotions: ", "API requests", errors.Join(firstAPIErr, firstAPIErr1), func() [][2]string { return apiRequestRows(firstAPI0, firstAPI1, 20) })
+	prefixed(row, "first promotions: ", "reconciles", errors.Join(firstRecErr, firstRecErr1), func() [][2]string { return reconcileRows(firstRec0, firstRec1) })
+	prefixed(row, "first promotions: ", "queue wait", errors.Join(firstWaitErr, firstWaitErr1), func() [][2]string { return queueWaitRows(firstWait0, firstWait1) })
 	for _, r := range sw.promotionBreakdown(b, sw.waitPromotionsDone(b), start) {
 		row("first promotions: "+r[0], r[1])
 	}
@@ -239,27 +221,9 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	for _, r := range sw.objectSizeRows(b, promos) {
 		row(r[0], r[1])
 	}
-	if err := errors.Join(recErr, recErr1); err != nil {
-		row("new tag: reconciles", err.Error())
-	} else {
-		for _, r := range reconcileRows(rec0, rec1) {
-			row("new tag: "+r[0], r[1])
-		}
-	}
-	if err := errors.Join(waitErr, waitErr1); err != nil {
-		row("new tag: queue wait", err.Error())
-	} else {
-		for _, r := range queueWaitRows(wait0, wait1) {
-			row("new tag: "+r[0], r[1])
-		}
-	}
-	if err := errors.Join(apiErr, apiErr1); err != nil {
-		row("new tag: API requests", err.Error())
-	} else {
-		for _, r := range apiRequestRows(api0, api1, 50) {
-			row("new tag: "+r[0], r[1])
-		}
-	}
+	prefixed(row, "new tag: ", "reconciles", errors.Join(recErr, recErr1), func() [][2]string { return reconcileRows(rec0, rec1) })
+	prefixed(row, "new tag: ", "queue wait", errors.Join(waitErr, waitErr1), func() [][2]string { return queueWaitRows(wait0, wait1) })
+	prefixed(row, "new tag: ", "API requests", errors.Join(apiErr, apiErr1), func() [][2]string { return apiRequestRows(api0, api1, 50) })
 
 	// Idle: nothing to discover or promote; the stand-in is paused so only
 	// the manager (and the registry, idle too) uses the CPU.
@@ -295,6 +259,18 @@ func profileWave(tb testing.TB, path string) (stop func()) {
 	return func() {
 		pprof.StopCPUProfile()
 		_ = f.Close()
+	}
+}
+
+// prefixed adds rows, each named with prefix, or, when reading their figures
+// failed, one row naming what and the error.
+func prefixed(row func(k, v string), prefix, what string, err error, rows func() [][2]string) {
+	if err != nil {
+		row(prefix+what, err.Error())
+		return
+	}
+	for _, r := range rows() {
+		row(prefix+r[0], r[1])
 	}
 }
 

@@ -115,20 +115,14 @@ func TestHelmIsStoppedAtTheDeadline(t *testing.T) {
 // before every chart; the guard answers from the step's cached answer, so
 // helm runs for it once per binary, not once per inflation.
 func TestHelmVersionAskedOncePerProcess(t *testing.T) {
-	dir := t.TempDir()
-	count := filepath.Join(dir, "count")
-	helm := filepath.Join(dir, "helm")
-	script := "#!/bin/sh\necho x >> " + count + "\necho v3.22.0+gabc\n"
-	if err := os.WriteFile(helm, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	helm, runs := countingHelm(t, t.TempDir(), "v3.22.0+gabc", "0")
 	for range 3 {
 		if got := helmVersionShort(context.Background(), helm); got != "v3.22.0+gabc" {
 			t.Fatalf("version = %q", got)
 		}
 	}
-	if b, _ := os.ReadFile(count); strings.Count(string(b), "x") != 1 {
-		t.Errorf("helm asked %d times for its version, want once", strings.Count(string(b), "x"))
+	if n := runs(); n != 1 {
+		t.Errorf("helm asked %d times for its version, want once", n)
 	}
 }
 

@@ -9,16 +9,28 @@ import (
 	"testing"
 )
 
+// countingHelm writes a stand-in helm into dir that answers version after
+// sleeping for pause (seconds, as sleep(1) takes them) and returns its path
+// and how many times it has run so far.
+func countingHelm(t *testing.T, dir, version, pause string) (helm string, runs func() int) {
+	t.Helper()
+	log := filepath.Join(dir, "runs")
+	helm = filepath.Join(dir, "helm")
+	script := "#!/bin/sh\necho run >> " + log + "\nsleep " + pause + "\necho " + version + "\n"
+	if err := os.WriteFile(helm, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return helm, func() int {
+		b, _ := os.ReadFile(log)
+		return strings.Count(string(b), "run")
+	}
+}
+
 // Callers that ask for helm's version together start helm once, and all
 // get its answer.
 func TestHelmVersionAskedOnceByCallersTogether(t *testing.T) {
 	dir := t.TempDir()
-	runs := filepath.Join(dir, "runs")
-	helm := filepath.Join(dir, "helm")
-	script := "#!/bin/sh\necho run >> " + runs + "\nsleep 0.3\necho v3.99.0+gtest\n"
-	if err := os.WriteFile(helm, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	helm, runs := countingHelm(t, dir, "v3.99.0+gtest", "0.3")
 	var wg sync.WaitGroup
 	got := make([]string, 4)
 	for i := range got {
@@ -34,18 +46,11 @@ func TestHelmVersionAskedOnceByCallersTogether(t *testing.T) {
 			t.Errorf("caller %d got %q", i, v)
 		}
 	}
-	b, err := os.ReadFile(runs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := strings.Count(string(b), "run"); n != 1 {
+	if n := runs(); n != 1 {
 		t.Errorf("helm started %d times, want once", n)
 	}
 	// A caller whose context has ended does not wait for helm's answer.
-	slow := filepath.Join(dir, "slow-helm")
-	if err := os.WriteFile(slow, []byte("#!/bin/sh\nsleep 1\necho v3.99.1\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	slow, _ := countingHelm(t, t.TempDir(), "v3.99.1", "1")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if v := helmVersionShort(ctx, slow); v != "" {
