@@ -113,9 +113,13 @@ uninstall: $(K8S_BIN)/kubectl ## Remove the CRDs (and every Railyard object).
 deploy: manifests $(K8S_BIN)/kubectl ## Deploy the manager with image $(IMG).
 	cd config/manager && $(K8S_BIN)/kubectl kustomize . >/dev/null
 	$(K8S_BIN)/kubectl kustomize config/default | sed 's|image: controller:latest|image: $(IMG)|' | $(K8S_BIN)/kubectl apply --server-side -f -
+	@# The Stage finalizer's admission policy, where the cluster serves the API (Kubernetes 1.36 or later).
+	if $(K8S_BIN)/kubectl api-resources --api-group=admissionregistration.k8s.io -o name | grep -qx 'mutatingadmissionpolicies.admissionregistration.k8s.io'; then \
+		$(K8S_BIN)/kubectl apply --server-side -k config/stage-finalizer; fi
 
 .PHONY: undeploy
 undeploy: $(K8S_BIN)/kubectl ## Remove the manager.
+	$(K8S_BIN)/kubectl kustomize config/stage-finalizer | $(K8S_BIN)/kubectl delete --ignore-not-found -f - 2>/dev/null || true
 	$(K8S_BIN)/kubectl kustomize config/default | $(K8S_BIN)/kubectl delete --ignore-not-found -f -
 
 ##@ Tools (built from pinned Go modules; skipped when present)

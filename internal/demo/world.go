@@ -103,13 +103,17 @@ func (w *world) start(ctx context.Context, opts Options) error {
 	say.detail("git         %s (apps/demo: base and test/staging/prod overlays)", w.gitURL)
 	say.detail("helm charts %s (%s %s)", w.chartRe, chartName, chartVersion)
 
-	say.step("Installing the admission policy (config/admission) and starting the Railyard manager")
-	admission, err := w.env.Kubectl(ctx, nil, "kustomize", filepath.Join(w.env.Root, "config", "admission"))
-	if err != nil {
-		return err
-	}
-	if err := w.apply(ctx, admission); err != nil {
-		return err
+	// The local control plane serves MutatingAdmissionPolicy, so the Stage
+	// finalizer's policy is installed as the chart installs it there.
+	say.step("Installing the admission policies (config/admission, config/stage-finalizer) and starting the Railyard manager")
+	for _, dir := range []string{"admission", "stage-finalizer"} {
+		admission, err := w.env.Kubectl(ctx, nil, "kustomize", filepath.Join(w.env.Root, "config", dir))
+		if err != nil {
+			return err
+		}
+		if err := w.apply(ctx, admission); err != nil {
+			return err
+		}
 	}
 	if err := w.startManager(opts); err != nil {
 		return err

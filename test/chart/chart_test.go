@@ -140,6 +140,7 @@ func TestSchemaRejectsWrongValues(t *testing.T) {
 		{"ui TLS as a string", "ui:\n  ingress:\n    tls: railyard-tls\n", "/ui/ingress/tls"},
 		{"a misspelt ui key", "ui:\n  oidc:\n    issuer: https://id.example.com\n", "issuer"},
 		{"ui peers as a map", "networkPolicy:\n  uiFrom:\n    namespace: ingress\n", "/networkPolicy/uiFrom"},
+		{"stage finalizer policy as a word", "stageFinalizerPolicy: sometimes\n", "/stageFinalizerPolicy"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "values.yaml")
@@ -454,6 +455,58 @@ func quantity(s string) *resource.Quantity {
 	return &q
 }
 
+// The Stage finalizer's MutatingAdmissionPolicy is config/stage-finalizer's,
+// and "auto" installs it only where the cluster serves the API (Kubernetes
+// 1.36 or later): on an older cluster the objects would be refused.
+func TestStageFinalizerPolicy(t *testing.T) {
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kustomized, err := Kustomize(context.Background(), filepath.Join(root, "config", "stage-finalizer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	config, err := Objects(kustomized)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const served = "admissionregistration.k8s.io/v1/MutatingAdmissionPolicy"
+	for _, tc := range []struct {
+		name string
+		args []string
+		want bool
+	}{
+		{"auto, the API served", []string{"--api-versions", served}, true},
+		{"auto, an older cluster", nil, false},
+		{"true", []string{"--set", "stageFinalizerPolicy=true"}, true},
+		{"false, the API served", []string{"--set", "stageFinalizerPolicy=false", "--api-versions", served}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := Template(context.Background(), nil, tc.args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			chart, err := Objects(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, kind := range []string{"MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding"} {
+				want, got := Find(config, kind, "railyard-stage-finalizer"), Find(chart, kind, "railyard-stage-finalizer")
+				if want == nil {
+					t.Fatalf("config/stage-finalizer has no %s railyard-stage-finalizer", kind)
+				}
+				if (got != nil) != tc.want {
+					t.Fatalf("the chart renders %s: %v, want %v", kind, got != nil, tc.want)
+				}
+				if got != nil && !reflect.DeepEqual(squeeze(want.Object["spec"]), squeeze(got.Object["spec"])) {
+					t.Errorf("%s spec differs:\nconfig: %s\nchart:  %s", kind, toJSON(t, want.Object["spec"]), toJSON(t, got.Object["spec"]))
+				}
+			}
+		})
+	}
+}
+
 // The Argo CD flags are rendered only when set, so a manager without them
 // runs the default values.
 func TestArgoCDFlagsOnlyWhenSet(t *testing.T) {
@@ -564,7 +617,7 @@ func TestServerDryRun(t *testing.T) {
 		kinds  []string // kinds that must be among the objects sent
 	}{
 		{"default values", nil, nil, []string{"Deployment", "Service", "PodDisruptionBudget", "ValidatingAdmissionPolicy", "ClusterRole"}},
-		{"all features", []string{allFeatures}, nil, []string{"ServiceMonitor", "NetworkPolicy", "PodDisruptionBudget", "Ingress"}},
+		{"all features", []string{allFeatures}, nil, []string{"ServiceMonitor", "NetworkPolicy", "PodDisruptionBudget", "Ingress", "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding"}},
 		{"ui enabled", []string{uiValues}, []string{"--set", "networkPolicy.enabled=true,ui.ingress.enabled=true,ui.ingress.host=railyard.example.com"},
 			[]string{"Deployment", "Service", "ServiceAccount", "ClusterRoleBinding", "Ingress", "NetworkPolicy"}},
 		{

@@ -96,6 +96,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	row("registry requests per second", orDefaultString(os.Getenv("SCALE_REGISTRY_RPS"), "default (20)"))
 	row("cache-by-tag policy", orDefaultString(os.Getenv("SCALE_CACHE_BY_TAG_POLICY"), "default (Allow; the Warehouses do not set cacheByTag)"))
 	row("work directory under", orDefaultString(os.Getenv("SCALE_WORK_DIR"), "the test's temporary directory"))
+	row("admission policies", scaleAdmission()+" (SCALE_ADMISSION: all, validating or none)")
 
 	for _, app := range sw.apps {
 		pw.reg.PushImage(b, "apps/"+app, "v1.0.0", registrytest.NewImage(b, registrytest.ImageSpec{Created: pw.built, OS: "linux", Arch: "amd64"}))
@@ -363,7 +364,32 @@ func startScaleWorld(tb testing.TB, n int, separate bool) *scaleWorld {
 		return err == nil, fmt.Sprint(err)
 	})
 	pw.apply(tb, credentialSecrets(sw.repo.URL, pw.reg.Repo("apps/unused")))
+	installScaleAdmission(tb, pw, scaleAdmission())
 	return sw
+}
+
+// scaleAdmission is what admission the scale benchmark installs
+// (SCALE_ADMISSION): "all" by default, as the chart on Kubernetes 1.36 or
+// later (config/admission's ValidatingAdmissionPolicies and
+// config/stage-finalizer's MutatingAdmissionPolicy); "validating", as on an
+// older cluster, where the manager adds each Stage's finalizer itself; or
+// "none", as the benchmark ran before the twenty-third session.
+func scaleAdmission() string { return orDefaultString(os.Getenv("SCALE_ADMISSION"), "all") }
+
+func installScaleAdmission(tb testing.TB, pw *pipelineWorld, admission string) {
+	tb.Helper()
+	switch admission {
+	case "none":
+	case "validating", "all":
+		if out, err := pw.env.Kubectl(pw.ctx, nil, "apply", "--server-side", "-k", filepath.Join(pw.env.Root, "config", "admission")); err != nil {
+			tb.Fatalf("%v: %s", err, out)
+		}
+		if admission == "all" {
+			installStageFinalizerPolicy(tb, pw)
+		}
+	default:
+		tb.Fatalf("SCALE_ADMISSION=%q: want all, validating or none", admission)
+	}
 }
 
 // scaleWorkDir is the manager's work directory (checkouts and the git

@@ -67,6 +67,7 @@ func runSettled(b *testing.B, n int, interval time.Duration) {
 	row := func(k, v string) { rows = append(rows, [2]string{k, v}) }
 	row("apps", fmt.Sprintf("%d (%d Warehouses, %d Stages, %d Applications, %d Freight)", n, n, 3*n, 3*n, freightPerApp*n))
 	row("discovery interval", interval.String())
+	row("admission policies", scaleAdmission())
 	row("load average before", loadAverage())
 
 	for _, app := range sw.apps {

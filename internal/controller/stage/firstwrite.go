@@ -6,27 +6,29 @@ import (
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/controller/index"
 )
 
 // FirstWriteWait is how long a new Stage with nothing to do yet waits for
-// its Freight before its first writes (the finalizer, then the status).
-// Stages are usually applied with their Warehouse, whose first Freight
-// comes a second or so later; a Stage that finds it within the wait adds
-// its finalizer and writes its status once, with the Promotion it
-// auto-promotes, instead of writing a status that says "no Freight" and
-// then another. Nothing a Stage does is delayed: it has no Freight and no
-// Promotion to act on, and either one arriving wakes it at once.
+// its Freight before its first writes (the finalizer unless the API server
+// added it, config/stage-finalizer; then the status). Stages are usually
+// applied with their Warehouse, whose first Freight comes a second or so
+// later; a Stage that finds it within the wait writes its status once, with
+// the Promotion it auto-promotes, instead of writing a status that says "no
+// Freight" and then another. Nothing a Stage does is delayed: it has no
+// Freight and no Promotion to act on, and either one arriving wakes it at
+// once.
 const FirstWriteWait = 2 * time.Second
 
-// firstWriteWait is how long stage, never reconciled, should wait before
-// its first writes: zero unless it is younger than FirstWriteWait and has
-// neither a Promotion nor Freight it could be promoted to.
+// firstWriteWait is how long stage, whose status was never written, should
+// wait before its first writes: zero unless it is younger than
+// FirstWriteWait and has neither a Promotion nor Freight it could be
+// promoted to. The finalizer says nothing here: the API server may have
+// added it at creation.
 func (r *Reconciler) firstWriteWait(ctx context.Context, stage *railyard.Stage, now time.Time) (time.Duration, error) {
-	if controllerutil.ContainsFinalizer(stage, railyard.FinalizerName) || stage.Status.ObservedGeneration != 0 || len(stage.Status.Conditions) != 0 {
+	if stage.Status.ObservedGeneration != 0 || len(stage.Status.Conditions) != 0 {
 		return 0, nil
 	}
 	// creationTimestamp has whole seconds: the Stage may be up to a second

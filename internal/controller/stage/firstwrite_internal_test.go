@@ -27,6 +27,7 @@ func TestFirstWriteWait(t *testing.T) {
 		}
 		return st
 	}
+	withFinalizer := func(st *railyard.Stage) { st.Finalizers = []string{railyard.FinalizerName} }
 	available := newFreight("f1", time.Minute)
 	promo := &railyard.Promotion{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "demo", Name: "test.01abc.f1"},
@@ -43,7 +44,10 @@ func TestFirstWriteWait(t *testing.T) {
 		{name: "new, its Freight is there", stage: young(), objs: []client.Object{available}, age: 500 * time.Millisecond},
 		{name: "new, a Promotion is there", stage: young(), objs: []client.Object{promo}, age: 500 * time.Millisecond},
 		{name: "older than the wait", stage: young(), age: FirstWriteWait},
-		{name: "has its finalizer", stage: young(func(st *railyard.Stage) { st.Finalizers = []string{railyard.FinalizerName} }), age: 500 * time.Millisecond},
+		// config/stage-finalizer's admission policy adds the finalizer as
+		// the Stage is created: it still waits.
+		{name: "new with its finalizer, nothing to do", stage: young(withFinalizer), age: 500 * time.Millisecond, want: 1500 * time.Millisecond},
+		{name: "new with its finalizer, its Freight is there", stage: young(withFinalizer), objs: []client.Object{available}, age: 500 * time.Millisecond},
 		{name: "has a status", stage: young(func(st *railyard.Stage) { st.Status.ObservedGeneration = 1 }), age: 500 * time.Millisecond},
 	}
 	for _, tt := range tests {
