@@ -163,6 +163,10 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	// fetched their git history in the middle of the new tag's wave.
 	sw.waitDiscovered(b, nil)
 	sw.waitQueuesEmpty(b)
+	// All the work the apply caused, the tail after the wave included: a
+	// change that only moves reconciles out of the wave shows here.
+	settledRec, settledRecErr := reconcileCounts()
+	prefixed(row, "apply → settled: ", "reconciles", errors.Join(firstRecErr, settledRecErr), func() [][2]string { return reconcileRows(firstRec0, settledRec) })
 
 	// A new tag for every app, refreshed at once.
 	pw.built = pw.built.Add(time.Minute)
