@@ -71,6 +71,25 @@ func chartDir(t *testing.T) string {
 	return dir
 }
 
+// kustomized is the objects of a kustomization under config/, built as
+// `make deploy` builds them.
+func kustomized(t *testing.T, dir string) []*unstructured.Unstructured {
+	t.Helper()
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Kustomize(context.Background(), filepath.Join(root, "config", dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := Objects(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return objs
+}
+
 func render(t *testing.T, valuesFiles ...string) []*unstructured.Unstructured {
 	t.Helper()
 	out, err := Template(context.Background(), valuesFiles)
@@ -205,18 +224,7 @@ func TestCRDsMatchConfig(t *testing.T) {
 // RBAC rules and admission policies equal, the same ServiceAccount,
 // Service, ports and manager arguments.
 func TestMatchesConfig(t *testing.T) {
-	root, err := testenv.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	kustomized, err := Kustomize(context.Background(), filepath.Join(root, "config", "default"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	config, err := Objects(kustomized)
-	if err != nil {
-		t.Fatal(err)
-	}
+	config := kustomized(t, "default")
 	chart := render(t)
 
 	// Objects whose content must be equal, compared without metadata
@@ -459,18 +467,7 @@ func quantity(s string) *resource.Quantity {
 // and "auto" installs it only where the cluster serves the API (Kubernetes
 // 1.36 or later): on an older cluster the objects would be refused.
 func TestStageFinalizerPolicy(t *testing.T) {
-	root, err := testenv.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	kustomized, err := Kustomize(context.Background(), filepath.Join(root, "config", "stage-finalizer"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	config, err := Objects(kustomized)
-	if err != nil {
-		t.Fatal(err)
-	}
+	config := kustomized(t, "stage-finalizer")
 	const served = "admissionregistration.k8s.io/v1/MutatingAdmissionPolicy"
 	for _, tc := range []struct {
 		name string

@@ -2,7 +2,6 @@ package chart
 
 import (
 	"context"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/railyard-dev/railyard/internal/cli"
-	"github.com/railyard-dev/railyard/internal/testenv"
 )
 
 // uiValues switches the UI on with config/ui/ui.yaml's settings.
@@ -142,18 +140,7 @@ func TestUIArgs(t *testing.T) {
 // The chart's UI is config/ui's: the same RBAC (so the two cannot drift),
 // ServiceAccount, Service ports, probes, Secret keys and every argument.
 func TestUIMatchesConfig(t *testing.T) {
-	root, err := testenv.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	kustomized, err := Kustomize(context.Background(), filepath.Join(root, "config", "ui"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	config, err := Objects(kustomized)
-	if err != nil {
-		t.Fatal(err)
-	}
+	config := kustomized(t, "ui")
 	chart := render(t, uiValues)
 	for _, tc := range []struct{ kind, name, field string }{
 		{"ClusterRole", "railyard-ui", "rules"},
