@@ -80,23 +80,22 @@ func kustomized(t *testing.T, dir string) []*unstructured.Unstructured {
 		t.Fatal(err)
 	}
 	out, err := Kustomize(context.Background(), filepath.Join(root, "config", dir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := Objects(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return objs
+	return mustObjects(t, out, err)
 }
 
 func render(t *testing.T, valuesFiles ...string) []*unstructured.Unstructured {
 	t.Helper()
 	out, err := Template(context.Background(), valuesFiles)
+	return mustObjects(t, out, err)
+}
+
+// mustObjects decodes manifests that were built without err.
+func mustObjects(t *testing.T, manifests string, err error) []*unstructured.Unstructured {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs, err := Objects(out)
+	objs, err := Objects(manifests)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -481,13 +480,7 @@ func TestStageFinalizerPolicy(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := Template(context.Background(), nil, tc.args...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			chart, err := Objects(out)
-			if err != nil {
-				t.Fatal(err)
-			}
+			chart := mustObjects(t, out, err)
 			for _, kind := range []string{"MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding"} {
 				want, got := Find(config, kind, "railyard-stage-finalizer"), Find(chart, kind, "railyard-stage-finalizer")
 				if want == nil {
