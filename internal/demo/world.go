@@ -107,11 +107,11 @@ func (w *world) start(ctx context.Context, opts Options) error {
 	// finalizer's policy is installed as the chart installs it there.
 	say.step("Installing the admission policies (config/admission, config/stage-finalizer) and starting the Railyard manager")
 	for _, dir := range []string{"admission", "stage-finalizer"} {
-		admission, err := w.env.Kubectl(ctx, nil, "kustomize", filepath.Join(w.env.Root, "config", dir))
+		manifests, err := w.env.Kubectl(ctx, nil, "kustomize", filepath.Join(w.env.Root, "config", dir))
 		if err != nil {
 			return err
 		}
-		if err := w.apply(ctx, admission); err != nil {
+		if err := w.apply(ctx, manifests); err != nil {
 			return err
 		}
 	}

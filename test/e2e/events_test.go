@@ -177,11 +177,7 @@ func startPipelineWorld(tb testing.TB, argoInterval time.Duration, tune ...func(
 	go func() { defer close(done); pw.argo.Run(ctx) }()
 	tb.Cleanup(func() { cancel(); <-done })
 
-	pw.apply(tb, demo.ProjectManifest)
-	pw.wait(tb, "the project namespace", func() (bool, string) {
-		err := env.Client.Get(pw.ctx, client.ObjectKey{Name: ns}, &corev1.Namespace{})
-		return err == nil, fmt.Sprint(err)
-	})
+	pw.applyProject(tb)
 	pw.apply(tb, credentialSecrets(repo.URL, pw.image))
 	// Discovery is asked for by refresh; the interval never fires.
 	pw.apply(tb, demo.ProjectManifests(pw.image, helm.URL(), repo.URL, 24*time.Hour))
@@ -212,6 +208,17 @@ func (pw *pipelineWorld) startManager(tb testing.TB, tune ...func(*manager.Optio
 		if err := <-done; err != nil {
 			tb.Errorf("manager: %v", err)
 		}
+	})
+}
+
+// applyProject applies the demo Project and waits for the namespace it
+// makes.
+func (pw *pipelineWorld) applyProject(tb testing.TB) {
+	tb.Helper()
+	pw.apply(tb, demo.ProjectManifest)
+	pw.wait(tb, "the project namespace", func() (bool, string) {
+		err := pw.env.Client.Get(pw.ctx, client.ObjectKey{Name: ns}, &corev1.Namespace{})
+		return err == nil, fmt.Sprint(err)
 	})
 }
 

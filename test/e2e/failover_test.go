@@ -236,11 +236,7 @@ func startFailoverWorld(tb testing.TB, lease leaseTimings) *failoverWorld {
 	go func() { defer close(done); pw.argo.Run(ctx) }()
 	tb.Cleanup(func() { cancel(); <-done })
 
-	pw.apply(tb, demo.ProjectManifest)
-	pw.wait(tb, "the project namespace", func() (bool, string) {
-		err := env.Client.Get(pw.ctx, client.ObjectKey{Name: ns}, &corev1.Namespace{})
-		return err == nil, fmt.Sprint(err)
-	})
+	pw.applyProject(tb)
 	pw.apply(tb, credentialSecrets(fw.gitURL, pw.image))
 	pw.apply(tb, demo.ProjectManifests(pw.image, helm.URL(), fw.gitURL, 24*time.Hour))
 	pw.apply(tb, demo.Applications(fw.gitURL))

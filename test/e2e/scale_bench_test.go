@@ -362,11 +362,7 @@ func startScaleWorld(tb testing.TB, n int, separate bool) *scaleWorld {
 	go func() { defer close(adone); pw.argo.Run(actx) }()
 	tb.Cleanup(func() { acancel(); <-adone })
 
-	pw.apply(tb, demo.ProjectManifest)
-	pw.wait(tb, "the project namespace", func() (bool, string) {
-		err := env.Client.Get(pw.ctx, client.ObjectKey{Name: ns}, &corev1.Namespace{})
-		return err == nil, fmt.Sprint(err)
-	})
+	pw.applyProject(tb)
 	pw.apply(tb, credentialSecrets(sw.repo.URL, pw.reg.Repo("apps/unused")))
 	installScaleAdmission(tb, pw, scaleAdmission())
 	return sw

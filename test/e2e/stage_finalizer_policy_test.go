@@ -7,13 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
-	"github.com/railyard-dev/railyard/internal/demo"
 )
 
 // With config/stage-finalizer installed (`kubectl apply -k`, as the install
@@ -25,11 +23,7 @@ import (
 func TestStageFinalizerPolicy(t *testing.T) {
 	pw := startControlPlane(t)
 	pw.startManager(t)
-	pw.apply(t, demo.ProjectManifest)
-	pw.wait(t, "the project namespace", func() (bool, string) {
-		err := pw.env.Client.Get(pw.ctx, client.ObjectKey{Name: ns}, &corev1.Namespace{})
-		return err == nil, fmt.Sprint(err)
-	})
+	pw.applyProject(t)
 	installStageFinalizerPolicy(t, pw)
 
 	stage := func(name, sources string) string {
