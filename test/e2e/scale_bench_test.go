@@ -101,6 +101,8 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	for _, app := range sw.apps {
 		pw.reg.PushImage(b, "apps/"+app, "v1.0.0", registrytest.NewImage(b, registrytest.ImageSpec{Created: pw.built, OS: "linux", Arch: "amd64"}))
 	}
+	// Before any reading of the wave's CPU, which must not include it.
+	firstSpeed0 := speedProbe()
 	stopFirstProfile := profileWave(b, os.Getenv("SCALE_FIRST_PROFILE"))
 	firstAPIProfile := profileAPIServer(pw.ctx, sw.pw.env.Config, os.Getenv("SCALE_FIRST_APISERVER_PROFILE"), 20)
 	firstAPI0, firstAPIErr := apiRequests(pw.ctx, sw.pw.env.Config)
@@ -109,6 +111,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	firstCPU0 := cpuByProcess()
 	firstDisk0 := sampleDisk()
 	firstIdle0, firstSteal0, firstBusy0 := machineTimes()
+	firstMachine0 := readMachine()
 	sw.git.ResetStats()
 	pw.reg.ResetCounts()
 	start := time.Now()
@@ -120,6 +123,8 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	firstCPU1 := cpuByProcess()
 	firstDisk1 := sampleDisk()
 	firstIdle1, firstSteal1, firstBusy1 := machineTimes()
+	firstMachine1 := readMachine()
+	firstSpeed1 := speedProbe()
 	firstGit := sw.git.Stats()
 	firstReg := pw.reg.Counts()
 	stopFirstProfile()
@@ -142,9 +147,13 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	for _, r := range cpuRows(firstCPU0, firstCPU1) {
 		row("first promotions: "+r[0], r[1])
 	}
-	row("first promotions: CPU, kubectl (one of the reaped children)", fmt.Sprintf("%.1f CPU-s", kubectlCPU.Seconds()))
+	row("first promotions: CPU, kubectl (one of the reaped children)", fmt.Sprintf("%.2f CPU-s", kubectlCPU.Seconds()))
+	row("first promotions: machine speed probe, before / after (fixed work: CPU ms, lower is faster)", speedRow(firstSpeed0, firstSpeed1))
 	row("first promotions: machine CPU idle / stolen by the hypervisor", fmt.Sprintf("%.1f / %.1f CPU-s", (firstIdle1-firstIdle0).Seconds(), (firstSteal1-firstSteal0).Seconds()))
 	row("first promotions: machine CPU outside these processes", fmt.Sprintf("%.1f CPU-s", (firstBusy1-firstBusy0-processesCPU(firstCPU0, firstCPU1)).Seconds()))
+	for _, r := range machineRows(firstMachine0, firstMachine1) {
+		row("first promotions: "+r[0], r[1])
+	}
 	for _, r := range diskRows(firstDisk0, firstDisk1) {
 		row("first promotions: "+r[0], r[1])
 	}
@@ -173,6 +182,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	for _, app := range sw.apps {
 		pw.reg.PushImage(b, "apps/"+app, "v1.0.1", registrytest.NewImage(b, registrytest.ImageSpec{Created: pw.built, OS: "linux", Arch: "amd64"}))
 	}
+	speed0 := speedProbe()
 	stopProfile := profileWave(b, os.Getenv("SCALE_WAVE_PROFILE"))
 	apiProfile := profileAPIServer(pw.ctx, sw.pw.env.Config, os.Getenv("SCALE_APISERVER_PROFILE"), 30)
 	api0, apiErr := apiRequests(pw.ctx, sw.pw.env.Config)
@@ -180,6 +190,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	wait0, waitErr := queueWaits()
 	cpu0 := cpuByProcess()
 	idle0, steal0, busy0 := machineTimes()
+	machine0 := readMachine()
 	disk0 := sampleDisk()
 	sw.git.ResetStats()
 	pw.reg.ResetCounts()
@@ -191,7 +202,9 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	moved = time.Since(start)
 	cpu1 := cpuByProcess()
 	idle1, steal1, busy1 := machineTimes()
+	machine1 := readMachine()
 	disk1 := sampleDisk()
+	speed1 := speedProbe()
 	gitStats := sw.git.Stats()
 	regCounts := pw.reg.Counts()
 	stopProfile()
@@ -208,10 +221,14 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	for _, r := range cpuRows(cpu0, cpu1) {
 		row("new tag: "+r[0], r[1])
 	}
+	row("new tag: machine speed probe, before / after (fixed work: CPU ms, lower is faster)", speedRow(speed0, speed1))
 	row("new tag: machine CPU idle / stolen by the hypervisor", fmt.Sprintf("%.1f / %.1f CPU-s", (idle1-idle0).Seconds(), (steal1-steal0).Seconds()))
 	// Kernel threads (the filesystem's writeback) and any other program:
 	// a build run beside the benchmark shows here.
 	row("new tag: machine CPU outside these processes", fmt.Sprintf("%.1f CPU-s", (busy1-busy0-processesCPU(cpu0, cpu1)).Seconds()))
+	for _, r := range machineRows(machine0, machine1) {
+		row("new tag: "+r[0], r[1])
+	}
 	for _, r := range diskRows(disk0, disk1) {
 		row("new tag: "+r[0], r[1])
 	}
