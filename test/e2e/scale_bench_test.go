@@ -110,7 +110,6 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	firstWait0, firstWaitErr := queueWaits()
 	firstCPU0 := cpuByProcess()
 	firstDisk0 := sampleDisk()
-	firstIdle0, firstSteal0, firstBusy0 := machineTimes()
 	firstMachine0 := readMachine()
 	sw.git.ResetStats()
 	pw.reg.ResetCounts()
@@ -122,7 +121,6 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	moved := time.Since(start)
 	firstCPU1 := cpuByProcess()
 	firstDisk1 := sampleDisk()
-	firstIdle1, firstSteal1, firstBusy1 := machineTimes()
 	firstMachine1 := readMachine()
 	firstSpeed1 := speedProbe()
 	firstGit := sw.git.Stats()
@@ -149,8 +147,8 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	}
 	row("first promotions: CPU, kubectl (one of the reaped children)", fmt.Sprintf("%.2f CPU-s", kubectlCPU.Seconds()))
 	row("first promotions: machine speed probe, before / after (fixed work: CPU ms, lower is faster)", speedRow(firstSpeed0, firstSpeed1))
-	row("first promotions: machine CPU idle / stolen by the hypervisor", fmt.Sprintf("%.1f / %.1f CPU-s", (firstIdle1-firstIdle0).Seconds(), (firstSteal1-firstSteal0).Seconds()))
-	row("first promotions: machine CPU outside these processes", fmt.Sprintf("%.1f CPU-s", (firstBusy1-firstBusy0-processesCPU(firstCPU0, firstCPU1)).Seconds()))
+	row("first promotions: machine CPU idle / stolen by the hypervisor", fmt.Sprintf("%.1f / %.1f CPU-s", (firstMachine1.idle-firstMachine0.idle).Seconds(), (firstMachine1.steal-firstMachine0.steal).Seconds()))
+	row("first promotions: machine CPU outside these processes", fmt.Sprintf("%.1f CPU-s", (firstMachine1.busy-firstMachine0.busy-processesCPU(firstCPU0, firstCPU1)).Seconds()))
 	for _, r := range machineRows(firstMachine0, firstMachine1) {
 		row("first promotions: "+r[0], r[1])
 	}
@@ -189,7 +187,6 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	rec0, recErr := reconcileCounts()
 	wait0, waitErr := queueWaits()
 	cpu0 := cpuByProcess()
-	idle0, steal0, busy0 := machineTimes()
 	machine0 := readMachine()
 	disk0 := sampleDisk()
 	sw.git.ResetStats()
@@ -201,7 +198,6 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	sw.waitTestBranches(b, heads)
 	moved = time.Since(start)
 	cpu1 := cpuByProcess()
-	idle1, steal1, busy1 := machineTimes()
 	machine1 := readMachine()
 	disk1 := sampleDisk()
 	speed1 := speedProbe()
@@ -222,10 +218,10 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 		row("new tag: "+r[0], r[1])
 	}
 	row("new tag: machine speed probe, before / after (fixed work: CPU ms, lower is faster)", speedRow(speed0, speed1))
-	row("new tag: machine CPU idle / stolen by the hypervisor", fmt.Sprintf("%.1f / %.1f CPU-s", (idle1-idle0).Seconds(), (steal1-steal0).Seconds()))
+	row("new tag: machine CPU idle / stolen by the hypervisor", fmt.Sprintf("%.1f / %.1f CPU-s", (machine1.idle-machine0.idle).Seconds(), (machine1.steal-machine0.steal).Seconds()))
 	// Kernel threads (the filesystem's writeback) and any other program:
 	// a build run beside the benchmark shows here.
-	row("new tag: machine CPU outside these processes", fmt.Sprintf("%.1f CPU-s", (busy1-busy0-processesCPU(cpu0, cpu1)).Seconds()))
+	row("new tag: machine CPU outside these processes", fmt.Sprintf("%.1f CPU-s", (machine1.busy-machine0.busy-processesCPU(cpu0, cpu1)).Seconds()))
 	for _, r := range machineRows(machine0, machine1) {
 		row("new tag: "+r[0], r[1])
 	}

@@ -96,19 +96,6 @@ func cpuRows(before, after map[string]time.Duration) [][2]string {
 	return rows
 }
 
-// machineTimes are the machine's idle, stolen and busy CPU time so far
-// (/proc/stat): how much of the 2 cores the wave left unused, how much the
-// hypervisor took, which varies from run to run on shared hosts, and how
-// much ran (user, system, interrupts), whoever ran it.
-func machineTimes() (idle, steal, busy time.Duration) {
-	t := cpuTicks()
-	if t == nil {
-		return 0, 0, 0
-	}
-	// user nice system idle iowait irq softirq steal
-	return t[3] + t[4], t[7], t[0] + t[1] + t[2] + t[5] + t[6]
-}
-
 // cpuTicks are the machine's CPU times from the first line of /proc/stat,
 // in its order (user, nice, system, idle, iowait, irq, softirq, steal),
 // or nil.

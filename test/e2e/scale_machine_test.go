@@ -75,12 +75,17 @@ func threadCPU() time.Duration {
 	return time.Duration(ts.Nano())
 }
 
-// machineReading is what the kernel says about the whole machine's CPU and
-// memory so far.
+// machineReading is what the kernel says about the whole machine's CPU
+// (/proc/stat) and memory so far.
 type machineReading struct {
 	// user and system are all processes' CPU in user space (nice
-	// included) and in the kernel (interrupts included).
-	user, system time.Duration
+	// included) and in the kernel (interrupts included); busy is their
+	// sum.
+	user, system, busy time.Duration
+	// idle is how much of the 2 cores went unused (iowait included);
+	// steal how much the hypervisor took, which varies from run to run on
+	// shared hosts.
+	idle, steal time.Duration
 	// faults are page faults of every process (/proc/vmstat pgfault).
 	faults int64
 	// reportedKiB is the memory the kernel has handed back to the
@@ -93,7 +98,10 @@ type machineReading struct {
 func readMachine() machineReading {
 	var m machineReading
 	if t := cpuTicks(); t != nil {
+		// user nice system idle iowait irq softirq steal
 		m.user, m.system = t[0]+t[1], t[2]+t[5]+t[6]
+		m.busy = m.user + m.system
+		m.idle, m.steal = t[3]+t[4], t[7]
 	}
 	if b, err := os.ReadFile("/proc/vmstat"); err == nil {
 		for line := range strings.Lines(string(b)) {
