@@ -108,7 +108,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	firstAPI0, firstAPIErr := apiRequests(pw.ctx, sw.pw.env.Config)
 	firstRec0, firstRecErr := reconcileCounts()
 	firstWait0, firstWaitErr := queueWaits()
-	firstCPU0 := cpuByProcess()
+	firstUse0 := usageByProcess()
 	firstDisk0 := sampleDisk()
 	firstMachine0 := readMachine()
 	sw.git.ResetStats()
@@ -119,7 +119,8 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	_, allFreight := sw.waitFreight(b, "v1.0.0", start)
 	heads := sw.waitTestBranches(b, nil)
 	moved := time.Since(start)
-	firstCPU1 := cpuByProcess()
+	firstUse1 := usageByProcess()
+	firstCPU0, firstCPU1 := cpuOf(firstUse0), cpuOf(firstUse1)
 	firstDisk1 := sampleDisk()
 	firstMachine1 := readMachine()
 	firstSpeed1 := speedProbe()
@@ -146,6 +147,9 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 		row("first promotions: "+r[0], r[1])
 	}
 	row("first promotions: CPU, kubectl (one of the reaped children)", fmt.Sprintf("%.2f CPU-s", kubectlCPU.Seconds()))
+	for _, r := range usageRows(firstUse0, firstUse1) {
+		row("first promotions: "+r[0], r[1])
+	}
 	row("first promotions: machine speed probe, before / after (fixed work: CPU ms, lower is faster)", speedRow(firstSpeed0, firstSpeed1))
 	row("first promotions: machine CPU idle / stolen by the hypervisor", fmt.Sprintf("%.1f / %.1f CPU-s", (firstMachine1.idle-firstMachine0.idle).Seconds(), (firstMachine1.steal-firstMachine0.steal).Seconds()))
 	row("first promotions: machine CPU outside these processes", fmt.Sprintf("%.1f CPU-s", (firstMachine1.busy-firstMachine0.busy-processesCPU(firstCPU0, firstCPU1)).Seconds()))
@@ -186,7 +190,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	api0, apiErr := apiRequests(pw.ctx, sw.pw.env.Config)
 	rec0, recErr := reconcileCounts()
 	wait0, waitErr := queueWaits()
-	cpu0 := cpuByProcess()
+	use0 := usageByProcess()
 	machine0 := readMachine()
 	disk0 := sampleDisk()
 	sw.git.ResetStats()
@@ -197,7 +201,8 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	_, allFreight = sw.waitFreight(b, "v1.0.1", start)
 	sw.waitTestBranches(b, heads)
 	moved = time.Since(start)
-	cpu1 := cpuByProcess()
+	use1 := usageByProcess()
+	cpu0, cpu1 := cpuOf(use0), cpuOf(use1)
 	machine1 := readMachine()
 	disk1 := sampleDisk()
 	speed1 := speedProbe()
@@ -215,6 +220,9 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	row("new tag: refresh → all test branches moved", secs(moved))
 	b.ReportMetric(moved.Seconds(), "new-tag-s")
 	for _, r := range cpuRows(cpu0, cpu1) {
+		row("new tag: "+r[0], r[1])
+	}
+	for _, r := range usageRows(use0, use1) {
 		row("new tag: "+r[0], r[1])
 	}
 	row("new tag: machine speed probe, before / after (fixed work: CPU ms, lower is faster)", speedRow(speed0, speed1))

@@ -11,16 +11,36 @@ import (
 	"time"
 )
 
-// cpuByProcess is the CPU time so far of this process and of every process
-// started under it (kube-apiserver, etcd, git and helper processes), by
-// command name. Finished children count once reaped, in this process's
-// cutime/cstime.
-func cpuByProcess() map[string]time.Duration {
+// procUse is what a process (or the reaped children of this one) used so
+// far: CPU time in user space and in the kernel, and page faults.
+type procUse struct {
+	user, kernel time.Duration
+	faults       int64
+}
+
+func (u procUse) cpu() time.Duration { return u.user + u.kernel }
+
+func (u procUse) minus(v procUse) procUse {
+	return procUse{user: u.user - v.user, kernel: u.kernel - v.kernel, faults: u.faults - v.faults}
+}
+
+const testProcess = "test process (manager, registry, git server, Argo CD stand-in)"
+
+// usageByProcess is procUse of this process and of every process started
+// under it (kube-apiserver, etcd, git and helper processes), by command
+// name. Finished children count once reaped, in this process's cutime,
+// cstime and cminflt.
+func usageByProcess() map[string]procUse {
 	self := os.Getpid()
-	out := map[string]time.Duration{}
+	out := map[string]procUse{}
 	parents := map[int]int{}
 	names := map[int]string{}
-	cpus := map[int]time.Duration{}
+	uses := map[int]procUse{}
+	// USER_HZ is 100 on Linux.
+	ticks := func(f string) time.Duration {
+		v, _ := strconv.ParseInt(f, 10, 64)
+		return time.Duration(v) * 10 * time.Millisecond
+	}
 	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
 	for _, p := range stats {
 		b, err := os.ReadFile(p)
@@ -36,21 +56,20 @@ func cpuByProcess() map[string]time.Duration {
 		if err != nil {
 			continue
 		}
+		// After the name: state ppid ... minflt cminflt majflt cmajflt
+		// utime stime cutime cstime.
 		f := strings.Fields(s[closing+1:])
 		if len(f) < 15 {
 			continue
 		}
 		ppid, _ := strconv.Atoi(f[1])
-		utime, _ := strconv.ParseInt(f[11], 10, 64)
-		stime, _ := strconv.ParseInt(f[12], 10, 64)
-		cutime, _ := strconv.ParseInt(f[13], 10, 64)
-		cstime, _ := strconv.ParseInt(f[14], 10, 64)
+		minflt, _ := strconv.ParseInt(f[7], 10, 64)
+		cminflt, _ := strconv.ParseInt(f[8], 10, 64)
 		parents[pid] = ppid
 		names[pid] = s[open+1 : closing]
-		// USER_HZ is 100 on Linux.
-		cpus[pid] = time.Duration(utime+stime) * 10 * time.Millisecond
+		uses[pid] = procUse{user: ticks(f[11]), kernel: ticks(f[12]), faults: minflt}
 		if pid == self {
-			out["reaped children"] = time.Duration(cutime+cstime) * 10 * time.Millisecond
+			out["reaped children"] = procUse{user: ticks(f[13]), kernel: ticks(f[14]), faults: cminflt}
 		}
 	}
 	under := func(pid int) bool {
@@ -62,15 +81,54 @@ func cpuByProcess() map[string]time.Duration {
 		}
 		return false
 	}
-	for pid, cpu := range cpus {
+	for pid, u := range uses {
+		name := names[pid]
 		switch {
 		case pid == self:
-			out["test process (manager, registry, git server, Argo CD stand-in)"] += cpu
-		case under(pid):
-			out[names[pid]] += cpu
+			name = testProcess
+		case !under(pid):
+			continue
 		}
+		sum := out[name]
+		out[name] = procUse{user: sum.user + u.user, kernel: sum.kernel + u.kernel, faults: sum.faults + u.faults}
 	}
 	return out
+}
+
+// cpuByProcess is the CPU time of usageByProcess.
+func cpuByProcess() map[string]time.Duration { return cpuOf(usageByProcess()) }
+
+// cpuOf is the CPU time of each process of a usageByProcess reading.
+func cpuOf(uses map[string]procUse) map[string]time.Duration {
+	out := map[string]time.Duration{}
+	for name, u := range uses {
+		out[name] = u.cpu()
+	}
+	return out
+}
+
+// usageRows split each process's CPU between two readings of
+// usageByProcess into user space and the kernel, with its page faults,
+// largest CPU first: in the first wave's slow runs every process used
+// more CPU for the same work, and these say where.
+func usageRows(before, after map[string]procUse) [][2]string {
+	type use struct {
+		name string
+		u    procUse
+	}
+	var uses []use
+	for name, u := range after {
+		if d := u.minus(before[name]); d.cpu() > 0 {
+			uses = append(uses, use{name, d})
+		}
+	}
+	sort.Slice(uses, func(i, j int) bool { return uses[i].u.cpu() > uses[j].u.cpu() })
+	var rows [][2]string
+	for _, u := range uses {
+		rows = append(rows, [2]string{"user / kernel CPU, page faults, " + u.name,
+			fmt.Sprintf("%.1f / %.1f CPU-s, %d", u.u.user.Seconds(), u.u.kernel.Seconds(), u.u.faults)})
+	}
+	return rows
 }
 
 // cpuRows are the CPU seconds each process used between two samples of
