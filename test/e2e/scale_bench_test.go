@@ -96,6 +96,7 @@ func runScale(b *testing.B, n int, idle time.Duration) {
 	row("registry requests per second", orDefaultString(os.Getenv("SCALE_REGISTRY_RPS"), "default (20)"))
 	row("cache-by-tag policy", orDefaultString(os.Getenv("SCALE_CACHE_BY_TAG_POLICY"), "default (Allow; the Warehouses do not set cacheByTag)"))
 	row("work directory under", orDefaultString(os.Getenv("SCALE_WORK_DIR"), "the test's temporary directory"))
+	row("temporary files under (TMPDIR)", tempFilesystem())
 	row("admission policies", scaleAdmission()+" (SCALE_ADMISSION: all, validating or none)")
 
 	for _, app := range sw.apps {

@@ -131,3 +131,35 @@ func machineRows(before, after machineReading) [][2]string {
 	}
 	return append(rows, [2]string{"memory handed back to the hypervisor (free page reporting)", returned})
 }
+
+// tempFilesystem names the filesystem under os.TempDir, where the
+// benchmark keeps etcd's data, the git server's repository and, unless
+// SCALE_WORK_DIR says otherwise, the manager's work directory. On this
+// project's build machines it is ext4 without a journal, where the kernel
+// scans past every inode deleted in the last 30 s before it hands out a
+// new one, so a file made there costs up to 40 times what it costs on a
+// tmpfs (docs/benchmarks.md, twenty-fifth session).
+func tempFilesystem() string {
+	dir := os.TempDir()
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil {
+		return dir + ": " + err.Error()
+	}
+	kind := fmt.Sprintf("filesystem type 0x%x", st.Type)
+	switch st.Type {
+	case unix.TMPFS_MAGIC:
+		kind = "tmpfs"
+	case unix.EXT4_SUPER_MAGIC:
+		kind = "ext2/3/4"
+		if _, err := os.Stat("/proc/fs/jbd2"); err == nil {
+			if ents, _ := os.ReadDir("/proc/fs/jbd2"); len(ents) == 0 {
+				kind += ", no journal on this machine"
+			}
+		}
+	case unix.XFS_SUPER_MAGIC:
+		kind = "xfs"
+	case unix.OVERLAYFS_SUPER_MAGIC:
+		kind = "overlayfs"
+	}
+	return dir + " (" + kind + ")"
+}
