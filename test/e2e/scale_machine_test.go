@@ -136,9 +136,9 @@ func machineRows(before, after machineReading) [][2]string {
 // benchmark keeps etcd's data, the git server's repository and, unless
 // SCALE_WORK_DIR says otherwise, the manager's work directory. On this
 // project's build machines it is ext4 without a journal, where the kernel
-// scans past every inode deleted in the last 30 s before it hands out a
-// new one, so a file made there costs up to 40 times what it costs on a
-// tmpfs (docs/benchmarks.md, twenty-fifth session).
+// scans past the inodes deleted in the last 30 s before it hands out a
+// new one, so a file made there can cost a hundred times what it costs on
+// a tmpfs (docs/benchmarks.md, twenty-fifth session).
 func tempFilesystem() string {
 	dir := os.TempDir()
 	var st unix.Statfs_t
