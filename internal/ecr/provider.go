@@ -134,7 +134,7 @@ func (p *TokenProvider) client(ctx context.Context, reg registry, creds Credenti
 		cfg = aws.Config{
 			Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(
 				creds.accessKeyID, creds.secretAccessKey, "")),
-			HTTPClient: p.httpClient,
+			HTTPClient: ownedBodies{p.httpClient},
 		}
 	}
 	return ecr.NewFromConfig(cfg, func(o *ecr.Options) {
@@ -177,6 +177,9 @@ func (p *TokenProvider) ambientConfig(ctx context.Context, region string) (aws.C
 		return aws.Config{}, &ecrError{kind: ErrAccessDenied, msg: ErrAccessDenied.Error() + ": no ambient AWS credentials found"}
 	}
 	cfg.Credentials = markedProvider{cfg.Credentials}
+	// Loaded with the bare client, which a CA bundle in the ambient
+	// configuration must be able to adjust.
+	cfg.HTTPClient = ownedBodies{cfg.HTTPClient}
 	p.mu.Lock()
 	p.ambient[region] = cfg
 	p.mu.Unlock()

@@ -50,6 +50,11 @@ func (p *TokenProvider) Token(ctx context.Context, repoURL string, creds Credent
 	if t, ok := p.cached(key); ok {
 		return t, nil
 	}
+	// A caller already gone starts no request: the flight below is
+	// detached from it, and its answer could win the race with ctx.Done.
+	if err := ctx.Err(); err != nil {
+		return Token{}, fmt.Errorf("ECR token for %s: %w", reg.host, err)
+	}
 	ch := p.flights.DoChan(key.String(), func() (any, error) {
 		if t, ok := p.cached(key); ok { // a flight that just finished
 			return t, nil

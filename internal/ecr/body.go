@@ -1,0 +1,43 @@
+package ecr
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// maxRequestBody bounds what ownedBodies copies: ECR API requests are a
+// few hundred bytes of JSON.
+const maxRequestBody = 1 << 20
+
+// ownedBodies hands the transport its own copy of each request body.
+//
+// The SDK closes the body stream it built once the response has arrived;
+// if that lands before net/http's writer has closed the body on its side,
+// the writer sees an error, takes it for a failed write and closes the
+// connection, and the response body being read fails with "use of closed
+// network connection". The ECR stand-in showed it in about one listing in
+// a hundred. A body the transport alone owns cannot be closed under it.
+type ownedBodies struct{ next aws.HTTPClient }
+
+func (c ownedBodies) Do(req *http.Request) (*http.Response, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return c.next.Do(req)
+	}
+	b, err := io.ReadAll(io.LimitReader(req.Body, maxRequestBody+1))
+	_ = req.Body.Close()
+	if err != nil {
+		return nil, fmt.Errorf("reading the request body: %w", err)
+	}
+	if len(b) > maxRequestBody {
+		return nil, fmt.Errorf("request body larger than %d bytes", maxRequestBody)
+	}
+	out := req.Clone(req.Context())
+	out.Body = io.NopCloser(bytes.NewReader(b))
+	out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+	out.ContentLength = int64(len(b))
+	return c.next.Do(out)
+}
