@@ -15,13 +15,13 @@ const maxRequestBody = 1 << 20
 
 // ownedBodies hands the transport its own copy of each request body.
 //
-// The SDK closes the body stream it built once the response has arrived;
-// if that lands before net/http's writer has closed the body on its side,
-// the writer sees an error, takes it for a failed write and closes the
-// connection, and the response body being read fails with "use of closed
-// network connection". Against the ECR stand-in it failed about one in
-// a hundred paginated listings (three requests each). A body the transport
-// alone owns cannot be closed under it.
+// net/http's writer closed the connection on its write-error path while
+// the response body was still being read, which then failed with "use of
+// closed network connection": most likely the SDK closes the body stream it
+// built once the response has arrived, before the writer is done with it.
+// Against the ECR stand-in it failed about one in a hundred paginated
+// listings (three requests each). A body the transport alone owns cannot
+// be closed under it.
 type ownedBodies struct{ next aws.HTTPClient }
 
 func (c ownedBodies) Do(req *http.Request) (*http.Response, error) {

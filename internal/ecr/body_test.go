@@ -109,3 +109,34 @@ func TestOwnedBodies(t *testing.T) {
 		})
 	}
 }
+
+// TestClientsOwnTheirBodies checks the wiring: both kinds of credentials
+// reach ECR through ownedBodies. Without it the listing fails now and then
+// with "use of closed network connection" (TestOwnedBodies).
+func TestClientsOwnTheirBodies(t *testing.T) {
+	t.Run("static credentials", func(t *testing.T) {
+		srv, p := standIn(t, newClock(), Options{})
+		reg, _ := parseRepoURL(srv.RepoURL("app"))
+		c, err := p.client(t.Context(), reg, staticCreds(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := c.Options().HTTPClient.(ownedBodies); !ok {
+			t.Fatalf("HTTP client is %T, want ownedBodies", c.Options().HTTPClient)
+		}
+	})
+	t.Run("ambient credentials", func(t *testing.T) {
+		hermeticAWSEnv(t)
+		t.Setenv("AWS_ACCESS_KEY_ID", testKeyID)
+		t.Setenv("AWS_SECRET_ACCESS_KEY", testSecret)
+		srv, p := standIn(t, newClock(), Options{})
+		reg, _ := parseRepoURL(srv.RepoURL("app"))
+		c, err := p.client(t.Context(), reg, AmbientCredentials())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := c.Options().HTTPClient.(ownedBodies); !ok {
+			t.Fatalf("HTTP client is %T, want ownedBodies", c.Options().HTTPClient)
+		}
+	})
+}

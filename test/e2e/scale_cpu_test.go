@@ -24,6 +24,10 @@ func (u procUse) minus(v procUse) procUse {
 	return procUse{user: u.user - v.user, kernel: u.kernel - v.kernel, faults: u.faults - v.faults}
 }
 
+func (u procUse) plus(v procUse) procUse {
+	return procUse{user: u.user + v.user, kernel: u.kernel + v.kernel, faults: u.faults + v.faults}
+}
+
 const testProcess = "test process (manager, registry, git server, Argo CD stand-in)"
 
 // usageByProcess is procUse of this process and of every process started
@@ -89,8 +93,7 @@ func usageByProcess() map[string]procUse {
 		case !under(pid):
 			continue
 		}
-		sum := out[name]
-		out[name] = procUse{user: sum.user + u.user, kernel: sum.kernel + u.kernel, faults: sum.faults + u.faults}
+		out[name] = out[name].plus(u)
 	}
 	return out
 }
