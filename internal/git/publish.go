@@ -14,6 +14,9 @@ import (
 type RefUpdate struct {
 	// Local is the ref of the local repository whose object is pushed.
 	Local plumbing.ReferenceName
+	// Commit, when set, is the commit pushed to a branch in Local's place:
+	// no local ref has to be written (and removed again) for it.
+	Commit plumbing.Hash
 	// Remote is the ref set on the remote.
 	Remote plumbing.ReferenceName
 	// Force overwrites Remote whatever it points at, like `git push
@@ -94,8 +97,9 @@ func branchesOnly(updates []RefUpdate) bool {
 	return true
 }
 
-// pushScratchRef is the local ref PushCommit pushes from, so any commit,
-// a detached HEAD's too, can be pushed; it is removed afterwards.
+// pushScratchRef is the local ref PushCommit pushes from to a ref that is
+// not a branch, so any commit, a detached HEAD's too, can be pushed; it is
+// removed afterwards.
 const pushScratchRef = plumbing.ReferenceName("refs/railyard/push")
 
 // PushCommit sets remoteRef (a full ref name, such as refs/heads/main) on
@@ -116,7 +120,18 @@ func (w *WorkTree) PushCommitFrom(ctx context.Context, repoURL string, creds Cre
 }
 
 func (w *WorkTree) pushCommit(ctx context.Context, repoURL string, creds Credentials, u RefUpdate, id string) error {
-	if err := w.repo.Storer.SetReference(plumbing.NewHashReference(pushScratchRef, hashOf(id))); err != nil {
+	commit := hashOf(id)
+	if commit.IsZero() {
+		return fmt.Errorf("push %s: no commit given", u.Remote)
+	}
+	if u.Remote.IsBranch() {
+		// Branches are pushed by commit id (pushBranches): writing the
+		// scratch ref and removing it cost two rewrites of packed-refs.
+		u.Commit = commit
+		_, err := PushRefs(ctx, w.dir, repoURL, creds, u)
+		return err
+	}
+	if err := w.repo.Storer.SetReference(plumbing.NewHashReference(pushScratchRef, commit)); err != nil {
 		return fmt.Errorf("prepare push: %w", err)
 	}
 	defer func() { _ = w.repo.Storer.RemoveReference(pushScratchRef) }()

@@ -66,7 +66,7 @@ func pushBranches(ctx context.Context, repo *gogit.Repository, rem *remote, prox
 	var wants, olds []plumbing.Hash
 	created := false
 	for _, u := range updates {
-		local, err := repo.Reference(u.Local, true)
+		local, err := localCommit(repo, u)
 		if err != nil {
 			return false, fmt.Errorf("push %s: %w", u.Local, err)
 		}
@@ -76,14 +76,14 @@ func pushBranches(ctx context.Context, repo *gogit.Repository, rem *remote, prox
 		} else if !errors.Is(err, plumbing.ErrReferenceNotFound) {
 			return false, err
 		}
-		if old == local.Hash() {
+		if old == local {
 			continue
 		}
-		if !old.IsZero() && !u.Force && !isAncestorIn(repo, old, local.Hash()) {
+		if !old.IsZero() && !u.Force && !isAncestorIn(repo, old, local) {
 			return false, fmt.Errorf("non-fast-forward update: %s", u.Remote)
 		}
-		req.Commands = append(req.Commands, &packp.Command{Name: u.Remote, Old: old, New: local.Hash()})
-		wants = append(wants, local.Hash())
+		req.Commands = append(req.Commands, &packp.Command{Name: u.Remote, Old: old, New: local})
+		wants = append(wants, local)
 		if old.IsZero() {
 			created = true
 		} else {
@@ -131,7 +131,7 @@ func pushExpected(ctx context.Context, repo *gogit.Repository, sess transport.Re
 		if u.Force {
 			return false, false, nil
 		}
-		local, err := repo.Reference(u.Local, true)
+		local, err := localCommit(repo, u)
 		if err != nil {
 			return false, false, nil
 		}
@@ -140,20 +140,20 @@ func pushExpected(ctx context.Context, repo *gogit.Repository, sess transport.Re
 			// orphan, as git-clone's create does) can only create its
 			// branch: it is sent whole, and if the branch exists the server
 			// refuses to create it, and the advertisement decides.
-			if !u.Remote.IsBranch() || !isRootCommit(repo, local.Hash()) {
+			if !u.Remote.IsBranch() || !isRootCommit(repo, local) {
 				return false, false, nil
 			}
-			req.Commands = append(req.Commands, &packp.Command{Name: u.Remote, Old: plumbing.ZeroHash, New: local.Hash()})
-			wants = append(wants, local.Hash())
+			req.Commands = append(req.Commands, &packp.Command{Name: u.Remote, Old: plumbing.ZeroHash, New: local})
+			wants = append(wants, local)
 			continue
 		}
-		if local.Hash() == u.Expect || !isAncestorIn(repo, u.Expect, local.Hash()) {
+		if local == u.Expect || !isAncestorIn(repo, u.Expect, local) {
 			// Nothing to send, or not a fast-forward: the advertisement
 			// decides, as without Expect.
 			return false, false, nil
 		}
-		req.Commands = append(req.Commands, &packp.Command{Name: u.Remote, Old: u.Expect, New: local.Hash()})
-		wants = append(wants, local.Hash())
+		req.Commands = append(req.Commands, &packp.Command{Name: u.Remote, Old: u.Expect, New: local})
+		wants = append(wants, local)
 		haves = append(haves, u.Expect)
 	}
 	err = sendPack(ctx, repo, sess, req, wants, haves, caps)
@@ -176,6 +176,19 @@ func pushExpected(ctx context.Context, repo *gogit.Repository, sess transport.Re
 	// Most likely the branch moved since the caller saw it: the
 	// advertisement tells a race from a refusal.
 	return false, false, nil
+}
+
+// localCommit is what u pushes: its Commit, else what its Local ref
+// resolves to.
+func localCommit(repo *gogit.Repository, u RefUpdate) (plumbing.Hash, error) {
+	if !u.Commit.IsZero() {
+		return u.Commit, nil
+	}
+	ref, err := repo.Reference(u.Local, true)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	return ref.Hash(), nil
 }
 
 // isRootCommit says whether id is a commit without parents.
