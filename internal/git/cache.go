@@ -129,7 +129,7 @@ func (c *Cache) Clone(ctx context.Context, repoURL string, creds Credentials, op
 		if !opts.OrphanIfMissing {
 			return nil, fmt.Errorf("clone %s: %w: %s", RedactURL(rem.url), ErrRefNotFound, refLabel(opts))
 		}
-		if err := w.initOrphan(opts.Branch); err != nil {
+		if err := c.initOrphan(w, key, opts.Branch); err != nil {
 			return nil, err
 		}
 		return w, nil
@@ -142,6 +142,41 @@ func (c *Cache) Clone(ctx context.Context, repoURL string, creds Credentials, op
 		c.trees.gits.register(opts.Dir, rec)
 	}
 	return w, nil
+}
+
+// initOrphan is WorkTree.initOrphan with the repository from the pool, as
+// a checkout's: a Stage's first promotion makes its branch as an orphan,
+// and making a repository's directories for it and removing them after the
+// promotion cost more than the rest of its checkout. The pooled
+// repository's packs stay (the push of a root commit reads none of them)
+// and it goes back to the pool when the work directory is reclaimed.
+func (c *Cache) initOrphan(w *WorkTree, key, branch string) error {
+	if c.trees == nil {
+		return w.initOrphan(branch)
+	}
+	if err := os.RemoveAll(filepath.Join(w.dir, gogit.GitDirName)); err != nil {
+		return fmt.Errorf("init %s: %w", w.dir, err)
+	}
+	rec, err := c.newRepository(key, w.dir)
+	if err != nil {
+		return fmt.Errorf("init %s: %w", w.dir, err)
+	}
+	if w.repo, err = OpenRepository(w.dir, false); err != nil {
+		return fmt.Errorf("open checkout: %w", err)
+	}
+	if _, err := w.repo.CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{w.rem.url}}); err != nil {
+		return fmt.Errorf("add remote: %w", err)
+	}
+	if w.wt, err = w.repo.Worktree(); err != nil {
+		return fmt.Errorf("open worktree: %w", err)
+	}
+	if err := w.CreateOrphanBranch(branch); err != nil {
+		return err
+	}
+	if rec != nil {
+		c.trees.gits.register(w.dir, rec)
+	}
+	return nil
 }
 
 // clonePlan is what prepare found: the commit to check out and the

@@ -361,3 +361,58 @@ func TestSyncPacksFollowsTheCache(t *testing.T) {
 		t.Errorf("recorded packs = %v, want a and b", names)
 	}
 }
+
+// A Stage's first promotion makes its branch as an orphan in a repository
+// from the pool, not a new one, and gives it back when its work directory
+// is reclaimed; the branch it pushes holds only its own commit, and git
+// reads the checkout as a repository on that unborn branch.
+func TestOrphanCheckoutUsesPooledRepository(t *testing.T) {
+	ctx := context.Background()
+	s := gittest.NewServer(t, gittest.WithPush())
+	r := s.CreateRepo("gitops", map[string]string{"a.yaml": "a: 1\n"})
+	c := pooledCache(t, 0)
+	first := t.TempDir()
+	w, err := c.Clone(ctx, r.URL, Credentials{}, CloneOptions{Dir: filepath.Join(first, "src"), Branch: "main"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	objects := inode(t, filepath.Join(w.Dir(), ".git", "objects"))
+	c.Reclaim(first)
+	if n := c.pooledGits(); n != 1 {
+		t.Fatalf("pooled repositories = %d, want 1", n)
+	}
+
+	second := t.TempDir()
+	out := filepath.Join(second, "out")
+	o, err := c.Clone(ctx, r.URL, Credentials{}, CloneOptions{Dir: out, Branch: "kargo/app/test", OrphanIfMissing: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := c.pooledGits(); n != 0 {
+		t.Errorf("pooled repositories = %d after an orphan checkout, want 0", n)
+	}
+	if got := inode(t, filepath.Join(out, ".git", "objects")); got != objects {
+		t.Error("the orphan's repository was made anew: the pooled one was not used")
+	}
+	if head, err := o.Head(); err != nil || head != "" || o.Branch() != "kargo/app/test" {
+		t.Fatalf("head %q, %v, branch %q; want an unborn kargo/app/test", head, err, o.Branch())
+	}
+	if got := gitIn(t, out, "symbolic-ref", "HEAD"); got != "refs/heads/kargo/app/test" {
+		t.Errorf("git sees HEAD at %q", got)
+	}
+	if entries, err := os.ReadDir(out); err != nil || len(entries) != 1 {
+		t.Errorf("the orphan's work tree holds %v (%v), want only .git", entries, err)
+	}
+	id := commitFile(t, o, "manifests.yaml", "kind: List\n", "rendered")
+	if err := o.PushCommitFrom(ctx, r.URL, Credentials{}, id, "refs/heads/kargo/app/test", ""); err != nil {
+		t.Fatal(err)
+	}
+	if r.Head("kargo/app/test") != id || r.CommitCount("kargo/app/test") != 1 || r.HasFile(id, "a.yaml") {
+		t.Errorf("pushed branch: head %s (want %s), %d commits, main's file in it: %v",
+			r.Head("kargo/app/test"), id, r.CommitCount("kargo/app/test"), r.HasFile(id, "a.yaml"))
+	}
+	c.Reclaim(second)
+	if n := c.pooledGits(); n != 1 {
+		t.Errorf("pooled repositories = %d after the orphan's work directory was reclaimed, want 1", n)
+	}
+}
