@@ -118,6 +118,9 @@ func (c *Cache) Clone(ctx context.Context, repoURL string, creds Credentials, op
 	}
 	key := RemoteKey(rem.url, creds)
 	asked := time.Now()
+	if !opts.ListedSince.IsZero() && opts.ListedSince.Before(asked) {
+		asked = opts.ListedSince
+	}
 	e := c.acquire(key)
 	plan, rec, err := c.prepare(ctx, e, key, rem, opts, asked)
 	c.release(e)

@@ -165,3 +165,53 @@ func TestQueuedCheckoutsShareOneListing(t *testing.T) {
 		t.Errorf("ref lists = %d, want 3 (its own listing and the fetch's)", st.RefLists)
 	}
 }
+
+// The checkouts of one git-clone step share a listing of the remote begun
+// after the step started (ListedSince); without it, or with a time after
+// the call, a checkout lists the remote again.
+func TestListedSinceSharesAListing(t *testing.T) {
+	tests := []struct {
+		name  string
+		since func(start time.Time) time.Time
+		want  int // ref lists for the two checkouts
+	}{
+		{"each checkout on its own", func(time.Time) time.Time { return time.Time{} }, 2},
+		{"both since the step started", func(start time.Time) time.Time { return start }, 1},
+		{"since later than each call", func(time.Time) time.Time { return time.Now().Add(time.Millisecond) }, 2},
+		{"since in the future counts as now", func(time.Time) time.Time { return time.Now().Add(time.Hour) }, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := gittest.NewServer(t, gittest.WithPush())
+			r := s.CreateRepo("app", map[string]string{"v": "1"})
+			if _, err := r.Apply(gittest.Change{Branch: "stage", Files: map[string]string{"v": "stage"}}); err != nil {
+				t.Fatal(err)
+			}
+			c := newCache(t, 0)
+			for _, b := range []string{"main", "stage"} {
+				// The entry holds both branches' commits: only listings remain.
+				if _, err := c.Clone(context.Background(), r.URL, Credentials{}, CloneOptions{Commit: r.Head(b), Dir: filepath.Join(t.TempDir(), "co")}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s.ResetStats()
+			start := time.Now()
+			time.Sleep(2 * time.Millisecond)
+			w, err := c.Clone(context.Background(), r.URL, Credentials{}, CloneOptions{Branch: "main", Dir: filepath.Join(t.TempDir(), "src"), ListedSince: tt.since(start)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(2 * time.Millisecond)
+			o, err := c.Clone(context.Background(), r.URL, Credentials{}, CloneOptions{Branch: "stage", Dir: filepath.Join(t.TempDir(), "out"), ListedSince: tt.since(start)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if readFile(t, w, "v") != "1" || readFile(t, o, "v") != "stage" {
+				t.Errorf("checked out v=%q and v=%q", readFile(t, w, "v"), readFile(t, o, "v"))
+			}
+			if st := s.Stats(); st.RefLists != tt.want || st.Fetches != 0 {
+				t.Errorf("two checkouts cost %+v, want %d ref lists and no fetch", st, tt.want)
+			}
+		})
+	}
+}

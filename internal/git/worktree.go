@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	gogit "github.com/go-git/go-git/v5"
@@ -55,6 +56,12 @@ type CloneOptions struct {
 	// OrphanIfMissing makes a missing Branch (or an empty repository) an
 	// empty orphan branch instead of an error, without fetching anything.
 	OrphanIfMissing bool
+	// ListedSince, when set and earlier than the call, lets a Cache take
+	// where Branch stands from a listing of the remote begun at or after
+	// it instead of after the call: the checkouts of one git-clone step
+	// pass the step's start and so share one listing, as Kargo's step
+	// checks them all out from one clone.
+	ListedSince time.Time
 }
 
 // Clone clones a single branch (or tag) into opts.Dir and checks it out.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
 	"github.com/railyard-dev/railyard/internal/git"
@@ -82,8 +83,11 @@ func (s *Clone) run(ctx context.Context, sc *promotion.StepContext, cfg cloneCon
 		return errored(err)
 	}
 	commits := map[string]any{}
+	// Every checkout sees the remote as of this run or later, and they
+	// share one listing of it.
+	since := time.Now()
 	for i, co := range cfg.Checkout {
-		head, err := s.cloneOne(ctx, sc, cfg, co, dirs[i], creds)
+		head, err := s.cloneOne(ctx, sc, cfg, co, dirs[i], creds, since)
 		if err != nil {
 			return errored(fmt.Errorf("checkout[%d] (%s): %w", i, co.Path, err))
 		}
@@ -163,7 +167,7 @@ func validateClone(sc *promotion.StepContext, cfg *cloneConfig) ([]string, error
 
 // cloneOne clones one checkout and records its base; returns its HEAD.
 func (s *Clone) cloneOne(ctx context.Context, sc *promotion.StepContext, cfg cloneConfig, co checkoutConfig, dir string,
-	creds git.Credentials) (string, error) {
+	creds git.Credentials, since time.Time) (string, error) {
 	if err := prepareDir(dir); err != nil {
 		return "", err
 	}
@@ -173,6 +177,7 @@ func (s *Clone) cloneOne(ctx context.Context, sc *promotion.StepContext, cfg clo
 		Tag:             co.Tag,
 		Commit:          co.Commit,
 		OrphanIfMissing: co.Create,
+		ListedSince:     since,
 	})
 	if err != nil {
 		// Leave nothing half-cloned behind for the next attempt to trip on.

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	railyard "github.com/railyard-dev/railyard/api/v1alpha1"
+	"github.com/railyard-dev/railyard/internal/git"
 	"github.com/railyard-dev/railyard/internal/git/gittest"
 	"github.com/railyard-dev/railyard/internal/promotion"
 )
@@ -148,5 +149,38 @@ func TestGitClear(t *testing.T) {
 	}
 	if r.ReadFile("main", "new") != "n" {
 		t.Error("new file missing")
+	}
+}
+
+// The checkouts of one git-clone step share one listing of the remote, as
+// Kargo's step checks them all out from one clone: with the objects in the
+// cache, a step of two checkouts costs the server one request.
+func TestCloneCheckoutsShareOneListing(t *testing.T) {
+	s := gittest.NewServer(t, gittest.WithPush())
+	r := s.CreateRepo("app", map[string]string{"base/deploy.yaml": "image: v1\n"})
+	if _, err := r.Apply(gittest.Change{Branch: "kargo/app/test", Files: map[string]string{"manifests.yaml": "v1\n"}}); err != nil {
+		t.Fatal(err)
+	}
+	cache, err := git.NewCache(filepath.Join(t.TempDir(), "git-cache"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, Options{Cache: cache}, nil)
+	cfg := map[string]any{
+		"repoURL": r.URL,
+		"checkout": []any{
+			map[string]any{"branch": "main", "path": "./src"},
+			map[string]any{"branch": "kargo/app/test", "create": true, "path": "./out"},
+		},
+	}
+	e.must("git-clone", cfg, railyard.StepStatusSucceeded)
+	s.ResetStats()
+	out := e.must("git-clone", cfg, railyard.StepStatusSucceeded)
+	commits := out["commits"].(map[string]any)
+	if commits["./src"] != r.Head("main") || commits["./out"] != r.Head("kargo/app/test") {
+		t.Fatalf("commits = %v", commits)
+	}
+	if st := s.Stats(); st.RefLists != 1 || st.Fetches != 0 {
+		t.Errorf("a step of two checkouts cost %+v, want one ref list", st)
 	}
 }
