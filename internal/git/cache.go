@@ -151,8 +151,9 @@ func (c *Cache) Clone(ctx context.Context, repoURL string, creds Credentials, op
 // a checkout's: a Stage's first promotion makes its branch as an orphan,
 // and making a repository's directories for it and removing them after the
 // promotion cost more than the rest of its checkout. The pooled
-// repository's packs stay (the push of a root commit reads none of them)
-// and it goes back to the pool when the work directory is reclaimed.
+// repository's packs stay (they only let a push that asked for the
+// server's refs leave out objects the server has) and it goes back to the
+// pool when the work directory is reclaimed.
 func (c *Cache) initOrphan(w *WorkTree, key, branch string) error {
 	if c.trees == nil {
 		return w.initOrphan(branch)
