@@ -165,16 +165,11 @@ func (c *Cache) initOrphan(w *WorkTree, key, branch string) error {
 	if err != nil {
 		return fmt.Errorf("init %s: %w", w.dir, err)
 	}
-	if w.repo, err = OpenRepository(w.dir, false); err != nil {
+	repo, err := OpenRepository(w.dir, false)
+	if err != nil {
 		return fmt.Errorf("open checkout: %w", err)
 	}
-	if _, err := w.repo.CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{w.rem.url}}); err != nil {
-		return fmt.Errorf("add remote: %w", err)
-	}
-	if w.wt, err = w.repo.Worktree(); err != nil {
-		return fmt.Errorf("open worktree: %w", err)
-	}
-	if err := w.CreateOrphanBranch(branch); err != nil {
+	if err := w.startOrphan(repo, branch); err != nil {
 		return err
 	}
 	if rec != nil {

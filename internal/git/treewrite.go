@@ -277,13 +277,14 @@ func (tw *treeWriter) racyFrom() (int64, error) {
 // within a few tries, the last reading is returned, not past last, so
 // whatever was stamped in that tick stays untrusted.
 func clockPast(root *os.Root, last int64) (int64, error) {
+	fi, err := root.Lstat(".")
+	if err != nil {
+		return 0, err
+	}
+	mode := fi.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
 	var now int64
 	for i := 0; i < 50; i++ {
-		fi, err := root.Lstat(".")
-		if err != nil {
-			return 0, err
-		}
-		if err := root.Chmod(".", fi.Mode()&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
+		if err := root.Chmod(".", mode); err != nil {
 			return 0, err
 		}
 		if fi, err = root.Lstat("."); err != nil {

@@ -155,10 +155,17 @@ func (w *WorkTree) initOrphan(branch string) error {
 	if err != nil {
 		return fmt.Errorf("init %s: %w", w.dir, err)
 	}
+	return w.startOrphan(repo, branch)
+}
+
+// startOrphan makes the new, empty repository the work tree's, with origin
+// as its remote and HEAD on the unborn branch.
+func (w *WorkTree) startOrphan(repo *gogit.Repository, branch string) error {
 	if _, err := repo.CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{w.rem.url}}); err != nil {
 		return fmt.Errorf("add remote: %w", err)
 	}
 	w.repo = repo
+	var err error
 	if w.wt, err = repo.Worktree(); err != nil {
 		return fmt.Errorf("open worktree: %w", err)
 	}
